@@ -1,0 +1,689 @@
+// torch_api.cpp — implementation of torch_api.h over libtorch (1.13 CPU and 2.x CUDA builds).
+#include "torch_api.h"
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <torch/torch.h>
+#include <torch/version.h>
+
+#include <atomic>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#if defined(TORCH_SHIM_CUDA)
+#include <ATen/cuda/CUDAContext.h>
+#include <ATen/cuda/CUDAGraph.h>
+#include <c10/cuda/CUDACachingAllocator.h>
+#include <c10/cuda/CUDAGuard.h>
+#include <c10/cuda/CUDAStream.h>
+#include <cuda_runtime_api.h>
+#endif
+
+#define TORCH_SHIM_VERSION_GE(major, minor) \
+  (TORCH_VERSION_MAJOR > (major) ||         \
+   (TORCH_VERSION_MAJOR == (major) && TORCH_VERSION_MINOR >= (minor)))
+
+namespace {
+
+std::atomic<int64_t> g_live{0};
+
+char *dup_string(const std::string &s) {
+  char *out = static_cast<char *>(std::malloc(s.size() + 1));
+  if (out != nullptr) std::memcpy(out, s.c_str(), s.size() + 1);
+  return out;
+}
+
+void set_error(char **err, const std::string &msg) {
+  if (err != nullptr && *err == nullptr) *err = dup_string(msg);
+}
+
+// c10::Error::what() carries a C++ backtrace after the message on some builds; the part before
+// it is libtorch's message, which is what a user needs.
+std::string torch_message(const c10::Error &e) { return e.what_without_backtrace(); }
+
+struct ShimError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+at::Tensor &deref(at_tensor t, const char *what) {
+  if (t == nullptr) throw ShimError(std::string(what) + ": expected a tensor handle, found NULL");
+  return *reinterpret_cast<at::Tensor *>(t);
+}
+
+at_tensor wrap(at::Tensor t) {
+  auto *p = new at::Tensor(std::move(t));
+  g_live.fetch_add(1, std::memory_order_relaxed);
+  return reinterpret_cast<at_tensor>(p);
+}
+
+at::ScalarType to_dtype(int32_t code) {
+  switch (code) {
+    case 0: return at::kByte;
+    case 1: return at::kInt;
+    case 2: return at::kLong;
+    case 3: return at::kFloat;
+    case 4: return at::kDouble;
+    case 5: return at::kBFloat16;
+    case 6: return at::kHalf;
+    case 7: return at::kBool;
+    default:
+      throw ShimError("dtype: expected a code 0..7, found " + std::to_string(code));
+  }
+}
+
+int32_t from_dtype(at::ScalarType t) {
+  switch (t) {
+    case at::kByte: return 0;
+    case at::kInt: return 1;
+    case at::kLong: return 2;
+    case at::kFloat: return 3;
+    case at::kDouble: return 4;
+    case at::kBFloat16: return 5;
+    case at::kHalf: return 6;
+    case at::kBool: return 7;
+    default: return -1;
+  }
+}
+
+at::Device to_device(int32_t code) {
+  if (code < 0) return at::Device(at::kCPU);
+  return at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(code));
+}
+
+std::vector<int64_t> to_dims(const int64_t *dims, int64_t ndim) {
+  if (ndim < 0 || ndim > 64) throw ShimError("shape: expected 0..64 dimensions, found " + std::to_string(ndim));
+  if (ndim > 0 && dims == nullptr) throw ShimError("shape: expected a dims pointer, found NULL");
+  return std::vector<int64_t>(dims, dims + ndim);
+}
+
+std::vector<at::Tensor> to_list(const at_tensor *list, int64_t n, const char *what) {
+  if (n < 0) throw ShimError(std::string(what) + ": expected a list length >= 0, found " + std::to_string(n));
+  if (n > 0 && list == nullptr) throw ShimError(std::string(what) + ": expected a list pointer, found NULL");
+  std::vector<at::Tensor> out;
+  out.reserve(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; i++) out.push_back(deref(list[i], what));
+  return out;
+}
+
+}  // namespace
+
+// Every exported body runs inside GUARD: any exception becomes the caller's error slot and the
+// function returns its fallback value.
+#define GUARD(fallback, ...)                                   \
+  try {                                                        \
+    __VA_ARGS__                                                \
+  } catch (const c10::Error &e) {                              \
+    set_error(err, torch_message(e));                          \
+  } catch (const std::exception &e) {                          \
+    set_error(err, e.what());                                  \
+  } catch (...) {                                              \
+    set_error(err, "unknown C++ exception in the torch shim"); \
+  }                                                            \
+  return fallback;
+
+#define GUARD_VOID(...)                                        \
+  try {                                                        \
+    __VA_ARGS__                                                \
+  } catch (const c10::Error &e) {                              \
+    set_error(err, torch_message(e));                          \
+  } catch (const std::exception &e) {                          \
+    set_error(err, e.what());                                  \
+  } catch (...) {                                              \
+    set_error(err, "unknown C++ exception in the torch shim"); \
+  }
+
+extern "C" {
+
+// ---- runtime ---------------------------------------------------------------------------------
+
+void atr_free_string(char *s) { std::free(s); }
+
+char *atr_build_info(char **err) {
+  GUARD(nullptr, {
+    std::ostringstream o;
+    o << "{\"libtorch\":\"" << TORCH_VERSION_MAJOR << "." << TORCH_VERSION_MINOR << "."
+      << TORCH_VERSION_PATCH << "\"";
+    o << ",\"mkldnn\":" << (at::hasMKLDNN() ? "true" : "false");
+    o << ",\"mkl\":" << (at::hasMKL() ? "true" : "false");
+    o << ",\"openmp\":" << (at::hasOpenMP() ? "true" : "false");
+#if defined(TORCH_SHIM_CUDA)
+    o << ",\"cudaCompiled\":true";
+    bool avail = torch::cuda::is_available();
+    o << ",\"cudaAvailable\":" << (avail ? "true" : "false");
+    o << ",\"cudnnAvailable\":" << (torch::cuda::cudnn_is_available() ? "true" : "false");
+    int rt = 0;
+    cudaRuntimeGetVersion(&rt);
+    o << ",\"cudaRuntime\":\"" << rt / 1000 << "." << (rt % 1000) / 10 << "\"";
+    int drv = 0;
+    cudaDriverGetVersion(&drv);
+    o << ",\"cudaDriverApi\":\"" << drv / 1000 << "." << (drv % 1000) / 10 << "\"";
+    o << ",\"cudnnVersion\":" << (avail ? static_cast<long>(at::detail::getCUDAHooks().versionCuDNN()) : 0);
+    int count = avail ? static_cast<int>(torch::cuda::device_count()) : 0;
+    o << ",\"cudaDeviceCount\":" << count << ",\"cudaDevices\":[";
+    for (int i = 0; i < count; i++) {
+      cudaDeviceProp prop;
+      cudaGetDeviceProperties(&prop, i);
+      o << (i ? "," : "") << "{\"name\":\"" << prop.name << "\",\"memoryBytes\":" << prop.totalGlobalMem
+        << ",\"capability\":\"" << prop.major << "." << prop.minor << "\"}";
+    }
+    o << "]";
+#else
+    o << ",\"cudaCompiled\":false,\"cudaAvailable\":false,\"cudnnAvailable\":false";
+    o << ",\"cudaDeviceCount\":0,\"cudaDevices\":[]";
+#endif
+    o << ",\"threads\":" << at::get_num_threads() << "}";
+    return dup_string(o.str());
+  })
+}
+
+void atr_manual_seed(uint64_t seed, char **err) { GUARD_VOID({ torch::manual_seed(seed); }) }
+
+void atr_set_num_threads(int32_t n, char **err) {
+  GUARD_VOID({
+    if (n < 1) throw ShimError("set_num_threads: expected n >= 1, found " + std::to_string(n));
+    at::set_num_threads(n);
+  })
+}
+
+int32_t atr_get_num_threads(char **err) { GUARD(-1, { return at::get_num_threads(); }) }
+
+int32_t atr_set_grad_enabled(int32_t enabled, char **err) {
+  GUARD(-1, {
+    bool prev = at::GradMode::is_enabled();
+    at::GradMode::set_enabled(enabled != 0);
+    return prev ? 1 : 0;
+  })
+}
+
+int64_t atr_live_tensors(void) { return g_live.load(std::memory_order_relaxed); }
+
+int32_t atr_cuda_device_count(char **err) {
+  GUARD(0, {
+#if defined(TORCH_SHIM_CUDA)
+    return torch::cuda::is_available() ? static_cast<int32_t>(torch::cuda::device_count()) : 0;
+#else
+    return 0;
+#endif
+  })
+}
+
+void atr_cuda_synchronize(int32_t device, char **err) {
+  GUARD_VOID({
+#if defined(TORCH_SHIM_CUDA)
+    if (torch::cuda::is_available()) torch::cuda::synchronize(device < 0 ? -1 : device);
+#else
+    (void)device;
+#endif
+  })
+}
+
+int64_t atr_cuda_peak_memory(int32_t device, char **err) {
+  GUARD(-1, {
+#if defined(TORCH_SHIM_CUDA)
+    if (!torch::cuda::is_available()) return -1;
+    auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(device < 0 ? 0 : device);
+    return stats.allocated_bytes[static_cast<size_t>(c10::cuda::CUDACachingAllocator::StatType::AGGREGATE)].peak;
+#else
+    (void)device;
+    return -1;
+#endif
+  })
+}
+
+void atr_cuda_reset_peak_memory(int32_t device, char **err) {
+  GUARD_VOID({
+#if defined(TORCH_SHIM_CUDA)
+    if (torch::cuda::is_available()) c10::cuda::CUDACachingAllocator::resetPeakStats(device < 0 ? 0 : device);
+#else
+    (void)device;
+#endif
+  })
+}
+
+void atr_set_backend_flags(int32_t cudnn_benchmark, int32_t allow_tf32, char **err) {
+  GUARD_VOID({
+    at::globalContext().setBenchmarkCuDNN(cudnn_benchmark != 0);
+    at::globalContext().setAllowTF32CuBLAS(allow_tf32 != 0);
+    at::globalContext().setAllowTF32CuDNN(allow_tf32 != 0);
+  })
+}
+
+// ---- tensors ---------------------------------------------------------------------------------
+
+at_tensor at_from_host(const void *data, size_t nbytes, const int64_t *dims, int64_t ndim,
+                       int32_t dtype, char **err) {
+  GUARD(nullptr, {
+    auto shape = to_dims(dims, ndim);
+    auto st = to_dtype(dtype);
+    at::Tensor t = at::empty(shape, at::TensorOptions().dtype(st));
+    size_t want = static_cast<size_t>(t.numel()) * t.element_size();
+    if (nbytes != want)
+      throw ShimError("from_host: expected " + std::to_string(want) + " bytes for shape " +
+                      c10::str(t.sizes()) + ", found " + std::to_string(nbytes));
+    if (want > 0) {
+      if (data == nullptr) throw ShimError("from_host: expected a data pointer, found NULL");
+      std::memcpy(t.data_ptr(), data, want);
+    }
+    return wrap(std::move(t));
+  })
+}
+
+void at_to_host(at_tensor t, void *out, size_t nbytes, char **err) {
+  GUARD_VOID({
+    at::Tensor c = deref(t, "to_host").detach().to(at::kCPU).contiguous();
+    size_t want = static_cast<size_t>(c.numel()) * c.element_size();
+    if (nbytes != want)
+      throw ShimError("to_host: expected a buffer of " + std::to_string(want) + " bytes, found " +
+                      std::to_string(nbytes));
+    if (want > 0) {
+      if (out == nullptr) throw ShimError("to_host: expected an output pointer, found NULL");
+      std::memcpy(out, c.data_ptr(), want);
+    }
+  })
+}
+
+at_tensor at_zeros(const int64_t *dims, int64_t ndim, int32_t dtype, int32_t device, char **err) {
+  GUARD(nullptr, {
+    return wrap(at::zeros(to_dims(dims, ndim),
+                          at::TensorOptions().dtype(to_dtype(dtype)).device(to_device(device))));
+  })
+}
+
+at_tensor at_empty(const int64_t *dims, int64_t ndim, int32_t dtype, int32_t device, char **err) {
+  GUARD(nullptr, {
+    return wrap(at::empty(to_dims(dims, ndim),
+                          at::TensorOptions().dtype(to_dtype(dtype)).device(to_device(device))));
+  })
+}
+
+at_tensor at_scalar(double value, int32_t dtype, int32_t device, char **err) {
+  GUARD(nullptr, {
+    return wrap(at::scalar_tensor(value, at::TensorOptions().dtype(to_dtype(dtype)).device(to_device(device))));
+  })
+}
+
+void at_uniform_(at_tensor t, double lo, double hi, char **err) {
+  GUARD_VOID({
+    at::NoGradGuard ng;
+    deref(t, "uniform_").uniform_(lo, hi);
+  })
+}
+
+void at_copy_(at_tensor dst, at_tensor src, char **err) {
+  GUARD_VOID({
+    at::Tensor &d = deref(dst, "copy_ dst");
+    at::Tensor &s = deref(src, "copy_ src");
+    if (!d.sizes().equals(s.sizes()))
+      throw ShimError("copy_: expected source shape " + c10::str(d.sizes()) + ", found " + c10::str(s.sizes()));
+    at::NoGradGuard ng;
+    d.copy_(s);
+  })
+}
+
+at_tensor at_shallow_clone(at_tensor t, char **err) { GUARD(nullptr, { return wrap(deref(t, "shallow_clone")); }) }
+at_tensor at_clone(at_tensor t, char **err) { GUARD(nullptr, { return wrap(deref(t, "clone").clone()); }) }
+at_tensor at_detach(at_tensor t, char **err) { GUARD(nullptr, { return wrap(deref(t, "detach").detach()); }) }
+
+at_tensor at_to(at_tensor t, int32_t device, int32_t dtype, char **err) {
+  GUARD(nullptr, {
+    at::Tensor &x = deref(t, "to");
+    auto st = dtype < 0 ? x.scalar_type() : to_dtype(dtype);
+    return wrap(x.to(to_device(device), st));
+  })
+}
+
+int64_t at_dim(at_tensor t, char **err) { GUARD(-1, { return deref(t, "dim").dim(); }) }
+
+int64_t at_shape(at_tensor t, int64_t *out, int64_t cap, char **err) {
+  GUARD(-1, {
+    at::Tensor &x = deref(t, "shape");
+    int64_t d = x.dim();
+    for (int64_t i = 0; i < d && i < cap; i++) out[i] = x.size(i);
+    return d;
+  })
+}
+
+int32_t at_dtype(at_tensor t, char **err) { GUARD(-1, { return from_dtype(deref(t, "dtype").scalar_type()); }) }
+
+int32_t at_device(at_tensor t, char **err) {
+  GUARD(-2, {
+    auto dev = deref(t, "device").device();
+    return dev.is_cuda() ? static_cast<int32_t>(dev.index()) : -1;
+  })
+}
+
+int64_t at_numel(at_tensor t, char **err) { GUARD(-1, { return deref(t, "numel").numel(); }) }
+
+void at_free(at_tensor t) {
+  if (t == nullptr) return;
+  delete reinterpret_cast<at::Tensor *>(t);
+  g_live.fetch_sub(1, std::memory_order_relaxed);
+}
+
+// ---- ops -------------------------------------------------------------------------------------
+
+at_tensor at_conv2d(at_tensor x, at_tensor w, at_tensor b, int64_t stride_h, int64_t stride_w,
+                    int64_t pad_h, int64_t pad_w, char **err) {
+  GUARD(nullptr, {
+    c10::optional<at::Tensor> bias;
+    if (b != nullptr) bias = deref(b, "conv2d bias");
+    return wrap(at::conv2d(deref(x, "conv2d input"), deref(w, "conv2d weight"), bias,
+                           {stride_h, stride_w}, {pad_h, pad_w}));
+  })
+}
+
+at_tensor at_relu(at_tensor x, char **err) { GUARD(nullptr, { return wrap(at::relu(deref(x, "relu"))); }) }
+void at_relu_(at_tensor x, char **err) { GUARD_VOID({ at::relu_(deref(x, "relu_")); }) }
+
+at_tensor at_max_pool2d(at_tensor x, int64_t kernel, int64_t stride, int64_t padding,
+                        int32_t ceil_mode, char **err) {
+  GUARD(nullptr, {
+    return wrap(at::max_pool2d(deref(x, "max_pool2d"), {kernel, kernel}, {stride, stride},
+                               {padding, padding}, {1, 1}, ceil_mode != 0));
+  })
+}
+
+at_tensor at_adaptive_avg_pool2d(at_tensor x, int64_t out_h, int64_t out_w, char **err) {
+  GUARD(nullptr, { return wrap(at::adaptive_avg_pool2d(deref(x, "adaptive_avg_pool2d"), {out_h, out_w})); })
+}
+
+at_tensor at_cat(const at_tensor *list, int64_t n, int64_t dim, char **err) {
+  GUARD(nullptr, { return wrap(at::cat(to_list(list, n, "cat"), dim)); })
+}
+
+at_tensor at_view(at_tensor x, const int64_t *dims, int64_t ndim, char **err) {
+  GUARD(nullptr, { return wrap(deref(x, "view").view(to_dims(dims, ndim))); })
+}
+
+at_tensor at_flatten(at_tensor x, int64_t start, int64_t end, char **err) {
+  GUARD(nullptr, { return wrap(deref(x, "flatten").flatten(start, end)); })
+}
+
+at_tensor at_linear(at_tensor x, at_tensor w, at_tensor b, char **err) {
+  GUARD(nullptr, {
+    c10::optional<at::Tensor> bias;
+    if (b != nullptr) bias = deref(b, "linear bias");
+    return wrap(at::linear(deref(x, "linear input"), deref(w, "linear weight"), bias));
+  })
+}
+
+at_tensor at_dropout(at_tensor x, double p, int32_t train, char **err) {
+  GUARD(nullptr, {
+    if (!(p >= 0.0 && p <= 1.0)) throw ShimError("dropout: expected 0 <= p <= 1, found " + std::to_string(p));
+    return wrap(at::dropout(deref(x, "dropout"), p, train != 0));
+  })
+}
+
+at_tensor at_cross_entropy(at_tensor logits, at_tensor target, char **err) {
+  GUARD(nullptr, {
+    return wrap(at::cross_entropy_loss(deref(logits, "cross_entropy logits"),
+                                       deref(target, "cross_entropy target")));
+  })
+}
+
+at_tensor at_argmax(at_tensor x, int64_t dim, int32_t keepdim, char **err) {
+  GUARD(nullptr, { return wrap(at::argmax(deref(x, "argmax"), dim, keepdim != 0)); })
+}
+
+at_tensor at_sum(at_tensor x, char **err) { GUARD(nullptr, { return wrap(deref(x, "sum").sum()); }) }
+at_tensor at_mean(at_tensor x, char **err) { GUARD(nullptr, { return wrap(deref(x, "mean").mean()); }) }
+at_tensor at_add(at_tensor a, at_tensor b, char **err) {
+  GUARD(nullptr, { return wrap(at::add(deref(a, "add a"), deref(b, "add b"))); })
+}
+at_tensor at_mul(at_tensor a, at_tensor b, char **err) {
+  GUARD(nullptr, { return wrap(at::mul(deref(a, "mul a"), deref(b, "mul b"))); })
+}
+
+at_tensor at_count_equal(at_tensor a, at_tensor b, char **err) {
+  GUARD(nullptr, { return wrap(at::eq(deref(a, "count_equal a"), deref(b, "count_equal b")).sum()); })
+}
+
+at_tensor at_index_select(at_tensor x, int64_t dim, at_tensor index, char **err) {
+  GUARD(nullptr, { return wrap(at::index_select(deref(x, "index_select"), dim, deref(index, "index_select index"))); })
+}
+
+at_tensor at_narrow(at_tensor x, int64_t dim, int64_t start, int64_t length, char **err) {
+  GUARD(nullptr, { return wrap(deref(x, "narrow").narrow(dim, start, length)); })
+}
+
+double at_item(at_tensor x, char **err) {
+  GUARD(std::nan(""), { return deref(x, "item").item<double>(); })
+}
+
+// ---- autograd --------------------------------------------------------------------------------
+
+void at_set_requires_grad(at_tensor t, int32_t requires_grad, char **err) {
+  GUARD_VOID({ deref(t, "set_requires_grad").set_requires_grad(requires_grad != 0); })
+}
+
+int32_t at_requires_grad(at_tensor t, char **err) {
+  GUARD(-1, { return deref(t, "requires_grad").requires_grad() ? 1 : 0; })
+}
+
+void at_backward(at_tensor t, char **err) { GUARD_VOID({ deref(t, "backward").backward(); }) }
+
+at_tensor at_grad(at_tensor t, char **err) {
+  GUARD(nullptr, {
+    const at::Tensor &g = deref(t, "grad").grad();
+    if (!g.defined()) return static_cast<at_tensor>(nullptr);
+    return wrap(g);
+  })
+}
+
+void at_zero_grad(const at_tensor *list, int64_t n, char **err) {
+  GUARD_VOID({
+    for (auto &t : to_list(list, n, "zero_grad")) t.mutable_grad().reset();
+  })
+}
+
+double at_clip_grad_norm(const at_tensor *list, int64_t n, double max_norm, char **err) {
+  GUARD(std::nan(""), {
+    auto params = to_list(list, n, "clip_grad_norm");
+    at::NoGradGuard ng;
+    std::vector<at::Tensor> norms;
+    for (auto &p : params)
+      if (p.grad().defined()) norms.push_back(p.grad().norm(2));
+    if (norms.empty()) return 0.0;
+    at::Tensor total = at::stack(norms).norm(2);
+    at::Tensor coef = (max_norm / (total + 1e-6)).clamp_max(1.0);
+    for (auto &p : params)
+      if (p.grad().defined()) p.mutable_grad().mul_(coef);
+    return total.item<double>();
+  })
+}
+
+}  // extern "C"
+
+// ---- Adam ------------------------------------------------------------------------------------
+
+struct ato_adam_s {
+  std::vector<at::Tensor> params, exp_avg, exp_avg_sq;
+  double lr, beta1, beta2, eps, weight_decay;
+  int64_t step = 0;
+  at::Tensor step_t;  // device-side step counter for graph-capturable updates on CUDA
+};
+
+extern "C" {
+
+ato_adam ato_adam_new(const at_tensor *params, int64_t n, double lr, double beta1, double beta2,
+                      double eps, double weight_decay, char **err) {
+  GUARD(nullptr, {
+    if (!(lr > 0.0) || !std::isfinite(lr)) throw ShimError("adam: expected lr > 0, found " + std::to_string(lr));
+    if (!(beta1 >= 0.0 && beta1 < 1.0)) throw ShimError("adam: expected 0 <= beta1 < 1, found " + std::to_string(beta1));
+    if (!(beta2 >= 0.0 && beta2 < 1.0)) throw ShimError("adam: expected 0 <= beta2 < 1, found " + std::to_string(beta2));
+    if (!(eps >= 0.0)) throw ShimError("adam: expected eps >= 0, found " + std::to_string(eps));
+    auto *o = new ato_adam_s();
+    o->params = to_list(params, n, "adam params");
+    o->lr = lr;
+    o->beta1 = beta1;
+    o->beta2 = beta2;
+    o->eps = eps;
+    o->weight_decay = weight_decay;
+    at::NoGradGuard ng;
+    for (auto &p : o->params) {
+      o->exp_avg.push_back(at::zeros_like(p, at::MemoryFormat::Preserve));
+      o->exp_avg_sq.push_back(at::zeros_like(p, at::MemoryFormat::Preserve));
+    }
+    if (!o->params.empty() && o->params[0].is_cuda())
+      o->step_t = at::zeros({}, o->params[0].options().dtype(at::kFloat));
+    return o;
+  })
+}
+
+void ato_adam_step(ato_adam opt, char **err) {
+  GUARD_VOID({
+    if (opt == nullptr) throw ShimError("adam_step: expected an optimizer handle, found NULL");
+    at::NoGradGuard ng;
+    opt->step += 1;
+    const double b1 = opt->beta1, b2 = opt->beta2;
+    if (opt->step_t.defined()) {
+      // torch.optim.Adam(capturable=True): bias corrections computed on the device from a device
+      // step counter, so a captured CUDA graph stays correct on every replay.
+      opt->step_t.add_(1);
+      at::Tensor bc1 = 1 - at::pow(b1, opt->step_t);
+      at::Tensor bc2 = 1 - at::pow(b2, opt->step_t);
+      at::Tensor step_size_neg = (opt->lr / bc1).neg();
+      at::Tensor bc2_sqrt = bc2.sqrt();
+      for (size_t i = 0; i < opt->params.size(); i++) {
+        at::Tensor &p = opt->params[i];
+        if (!p.grad().defined()) continue;
+        at::Tensor g = p.grad();
+        if (opt->weight_decay != 0) g = g.add(p, opt->weight_decay);
+        opt->exp_avg[i].lerp_(g, 1 - b1);
+        opt->exp_avg_sq[i].mul_(b2).addcmul_(g, g, 1 - b2);
+        at::Tensor denom = (opt->exp_avg_sq[i].sqrt() / (bc2_sqrt * step_size_neg)).add_(opt->eps / step_size_neg);
+        p.addcdiv_(opt->exp_avg[i], denom);
+      }
+      return;
+    }
+    // torch.optim.Adam's single-tensor path (torch/optim/adam.py, _single_tensor_adam).
+    const double bc1 = 1 - std::pow(b1, static_cast<double>(opt->step));
+    const double bc2 = 1 - std::pow(b2, static_cast<double>(opt->step));
+    const double step_size = opt->lr / bc1;
+    const double bc2_sqrt = std::sqrt(bc2);
+    for (size_t i = 0; i < opt->params.size(); i++) {
+      at::Tensor &p = opt->params[i];
+      if (!p.grad().defined()) continue;
+      at::Tensor g = p.grad();
+      if (opt->weight_decay != 0) g = g.add(p, opt->weight_decay);
+      opt->exp_avg[i].mul_(b1).add_(g, 1 - b1);
+      opt->exp_avg_sq[i].mul_(b2).addcmul_(g, g, 1 - b2);
+      at::Tensor denom = (opt->exp_avg_sq[i].sqrt() / bc2_sqrt).add_(opt->eps);
+      p.addcdiv_(opt->exp_avg[i], denom, -step_size);
+    }
+  })
+}
+
+void ato_adam_zero_grad(ato_adam opt, char **err) {
+  GUARD_VOID({
+    if (opt == nullptr) throw ShimError("adam_zero_grad: expected an optimizer handle, found NULL");
+    for (auto &p : opt->params) p.mutable_grad().reset();
+  })
+}
+
+int64_t ato_adam_step_count(ato_adam opt, char **err) {
+  GUARD(-1, {
+    if (opt == nullptr) throw ShimError("adam_step_count: expected an optimizer handle, found NULL");
+    return opt->step;
+  })
+}
+
+void ato_adam_set_step_count(ato_adam opt, int64_t step, char **err) {
+  GUARD_VOID({
+    if (opt == nullptr) throw ShimError("adam_set_step_count: expected an optimizer handle, found NULL");
+    if (step < 0) throw ShimError("adam_set_step_count: expected step >= 0, found " + std::to_string(step));
+    opt->step = step;
+    if (opt->step_t.defined()) opt->step_t.fill_(static_cast<double>(step));
+  })
+}
+
+at_tensor ato_adam_state(ato_adam opt, int64_t i, int32_t which, char **err) {
+  GUARD(nullptr, {
+    if (opt == nullptr) throw ShimError("adam_state: expected an optimizer handle, found NULL");
+    if (i < 0 || i >= static_cast<int64_t>(opt->params.size()))
+      throw ShimError("adam_state: expected a parameter index in 0.." + std::to_string(opt->params.size() - 1) +
+                      ", found " + std::to_string(i));
+    if (which != 0 && which != 1) throw ShimError("adam_state: expected which 0 or 1, found " + std::to_string(which));
+    return wrap(which == 0 ? opt->exp_avg[i] : opt->exp_avg_sq[i]);
+  })
+}
+
+void ato_adam_set_lr(ato_adam opt, double lr, char **err) {
+  GUARD_VOID({
+    if (opt == nullptr) throw ShimError("adam_set_lr: expected an optimizer handle, found NULL");
+    if (!(lr > 0.0) || !std::isfinite(lr)) throw ShimError("adam: expected lr > 0, found " + std::to_string(lr));
+    opt->lr = lr;
+  })
+}
+
+void ato_adam_free(ato_adam opt) { delete opt; }
+
+}  // extern "C"
+
+// ---- CUDA graphs -----------------------------------------------------------------------------
+
+struct atg_graph_s {
+#if defined(TORCH_SHIM_CUDA)
+  at::cuda::CUDAGraph graph;
+  std::optional<c10::cuda::CUDAStreamGuard> guard;
+#endif
+};
+
+extern "C" {
+
+int32_t atg_supported(void) {
+#if defined(TORCH_SHIM_CUDA)
+  return 1;
+#else
+  return 0;
+#endif
+}
+
+atg_graph atg_new(char **err) {
+  GUARD(nullptr, {
+#if defined(TORCH_SHIM_CUDA)
+    if (!torch::cuda::is_available()) throw ShimError("cuda graph: no CUDA device is available");
+    return new atg_graph_s();
+#else
+    throw ShimError("cuda graph: this shim was built without CUDA");
+#endif
+  })
+}
+
+void atg_capture_begin(atg_graph g, char **err) {
+  GUARD_VOID({
+    if (g == nullptr) throw ShimError("capture_begin: expected a graph handle, found NULL");
+#if defined(TORCH_SHIM_CUDA)
+    g->guard.emplace(at::cuda::getStreamFromPool());
+    g->graph.capture_begin();
+#endif
+  })
+}
+
+void atg_capture_end(atg_graph g, char **err) {
+  GUARD_VOID({
+    if (g == nullptr) throw ShimError("capture_end: expected a graph handle, found NULL");
+#if defined(TORCH_SHIM_CUDA)
+    g->graph.capture_end();
+    g->guard.reset();
+#endif
+  })
+}
+
+void atg_replay(atg_graph g, char **err) {
+  GUARD_VOID({
+    if (g == nullptr) throw ShimError("replay: expected a graph handle, found NULL");
+#if defined(TORCH_SHIM_CUDA)
+    g->graph.replay();
+#endif
+  })
+}
+
+void atg_free(atg_graph g) { delete g; }
+
+}  // extern "C"

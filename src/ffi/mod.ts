@@ -1,0 +1,19 @@
+/**
+ * The TypeScript side of the torch shim: tensors, ops, autograd, Adam, runtime and CUDA graphs.
+ *
+ * ```ts
+ * import { fromHost, relu, scope, toHost } from "./mod.ts";
+ * const y = scope(() => toHost(relu(fromHost(new Float32Array([-1, 2]), [2]))));
+ * ```
+ *
+ * @module
+ */
+export * from "./error.ts";
+export { BUILD_COMMAND, lib, shimCandidates } from "./library.ts";
+export * from "./tensor.ts";
+export * from "./create.ts";
+export * from "./ops.ts";
+export * from "./autograd.ts";
+export * from "./adam.ts";
+export * from "./runtime.ts";
+export * from "./graph.ts";

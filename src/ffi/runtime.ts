@@ -1,0 +1,107 @@
+/**
+ * Runtime controls: threads, seeds, build facts, CUDA device queries and synchronisation.
+ *
+ * @module
+ */
+import { check, errSlot, lib, takeString } from "./library.ts";
+import { type Device, deviceCode } from "./tensor.ts";
+
+/** What the shim's libtorch was built with and what it finds at run time. */
+export interface BuildInfo {
+  /** libtorch version, e.g. "1.13.0". */
+  libtorch: string;
+  /** oneDNN (MKL-DNN) compiled in. */
+  mkldnn: boolean;
+  /** Intel MKL compiled in. */
+  mkl: boolean;
+  /** OpenMP compiled in. */
+  openmp: boolean;
+  /** CUDA compiled into the shim and libtorch. */
+  cudaCompiled: boolean;
+  /** A CUDA device is usable now. */
+  cudaAvailable: boolean;
+  /** cuDNN usable now. */
+  cudnnAvailable: boolean;
+  /** CUDA runtime version, when compiled with CUDA. */
+  cudaRuntime?: string;
+  /** Highest CUDA version the driver supports. */
+  cudaDriverApi?: string;
+  /** cuDNN version number (e.g. 91000). */
+  cudnnVersion?: number;
+  /** Number of CUDA devices. */
+  cudaDeviceCount: number;
+  /** Name, memory and compute capability of each CUDA device. */
+  cudaDevices: { name: string; memoryBytes: number; capability: string }[];
+  /** Intra-op threads at the time of the query. */
+  threads: number;
+}
+
+/** Build facts of the loaded shim. */
+export function buildInfo(): BuildInfo {
+  return JSON.parse(takeString(lib().atr_build_info(errSlot)));
+}
+
+/** Seeds libtorch's generators (CPU and CUDA), like torch.manual_seed. */
+export function manualSeed(seed: number | bigint): void {
+  lib().atr_manual_seed(BigInt(seed), errSlot);
+  check();
+}
+
+/** Sets libtorch's intra-op thread count. */
+export function setNumThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1) {
+    throw new RangeError(`threads: expected an integer ≥ 1, found ${n}`);
+  }
+  lib().atr_set_num_threads(n, errSlot);
+  check();
+}
+
+/** libtorch's intra-op thread count. */
+export function getNumThreads(): number {
+  const n = lib().atr_get_num_threads(errSlot);
+  check();
+  return n;
+}
+
+/** Number of CUDA devices usable now (0 on CPU-only builds). */
+export function cudaDeviceCount(): number {
+  const n = lib().atr_cuda_device_count(errSlot);
+  check();
+  return n;
+}
+
+/** Waits for queued device work; a no-op on the CPU. Call it before reading a clock. */
+export function synchronize(device: Device): void {
+  if (device === "cpu") return;
+  lib().atr_cuda_synchronize(deviceCode(device), errSlot);
+  check();
+}
+
+/** Peak bytes held by the CUDA caching allocator since the last reset, or null on the CPU. */
+export function cudaPeakMemory(device: Device): number | null {
+  if (device === "cpu") return null;
+  const n = Number(lib().atr_cuda_peak_memory(deviceCode(device), errSlot));
+  check();
+  return n < 0 ? null : n;
+}
+
+/** Resets the CUDA allocator's peak statistics. */
+export function cudaResetPeakMemory(device: Device): void {
+  if (device === "cpu") return;
+  lib().atr_cuda_reset_peak_memory(deviceCode(device), errSlot);
+  check();
+}
+
+/** Options for {@linkcode setBackendFlags}. */
+export interface BackendFlags {
+  /** cuDNN autotuning (torch.backends.cudnn.benchmark). */
+  cudnnBenchmark?: boolean;
+  /** TF32 tensor cores for matmul and convolutions. */
+  allowTF32?: boolean;
+}
+
+/** Sets cuDNN benchmark mode and TF32. */
+export function setBackendFlags(flags: BackendFlags): void {
+  lib().atr_set_backend_flags(flags.cudnnBenchmark ? 1 : 0, flags.allowTF32 ? 1 : 0, errSlot);
+  check();
+}
