@@ -1,0 +1,333 @@
+#!/usr/bin/env python3
+"""PyTorch baseline for the GoogLeNet/MNIST benchmark (the seed's training loop).
+
+  python3 scripts/pytorch_baseline.py --data DIR --device cpu|cuda --threads N \
+      --batch-size 64 --lr 1e-3 --seed 0 [--steps N] [--warmup N] [--epochs N] \
+      [--target-accuracy 0.97] --json OUT
+
+DIR holds train-images-idx3-ubyte, train-labels-idx1-ubyte,
+t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte (plain or .gz).
+
+Data: ToTensor + Normalize((0.5,), (0.5,)) done by hand ((x/255 - 0.5)/0.5);
+the whole set lives on the device as one tensor; each epoch is shuffled with
+torch.randperm from a CPU torch.Generator seeded with --seed (one generator,
+advanced once per epoch); batches are slices of that permutation, the last
+partial batch kept (60000/64 -> 937 full + one of 32).
+
+Model: tests/reference/googlenet.py, built after torch.manual_seed(seed).
+Step: optimizer.zero_grad(); out = model(x); loss = criterion(out, y);
+loss.backward(); optimizer.step()  (CrossEntropyLoss, Adam(lr), train mode so
+dropout is active).
+
+Mode A (--steps N): --warmup W (default 5) steps then N timed steps, from
+  epoch 0's permutation, continuing into the next epochs' permutations if
+  needed. A step's time covers the batch gather (index_select on the device)
+  and the training step; on cuda torch.cuda.synchronize() precedes each clock
+  read.
+Mode B (--epochs N): whole epochs; per epoch the mean of loss.item() over
+  batches (as the seed), the epoch's seconds (shuffle + gathering included),
+  then test accuracy (eval mode, no_grad, batch 1000) and its seconds.
+  Time-to-target: clock starts before the first batch, includes eval time,
+  stops at the first epoch-end eval with accuracy >= --target-accuracy.
+Both: Mode A first, then model, optimizer and shuffle generator are re-created
+  from the same seed and Mode B runs. Neither: --epochs 10 (the seed).
+
+stderr: the seed's "Epoch [i/N], Loss: x.xxxx" lines and, at the end,
+"Test accuracy: 97.12%". Accuracies in the JSON are fractions (0.9712).
+
+Exit codes: 0 ok, 2 bad arguments / data / device, 3 torch not installed.
+"""
+
+import argparse
+import gzip
+import json
+import os
+import platform
+import struct
+import sys
+import time
+
+try:
+    import torch
+    import torch.nn as nn
+except ImportError:
+    print("python3-torch is not installed", file=sys.stderr)
+    sys.exit(3)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "reference"))
+from googlenet import GoogLeNet, check_param_count  # noqa: E402
+
+
+# ---------------------------------------------------------------- data ----
+
+def _read_maybe_gz(data_dir, name):
+    for fname, opener in ((name, open), (name + ".gz", gzip.open)):
+        path = os.path.join(data_dir, fname)
+        if os.path.exists(path):
+            with opener(path, "rb") as f:
+                return f.read()
+    raise FileNotFoundError("%s(.gz) not found in %s" % (name, data_dir))
+
+
+def load_idx(data_dir, name):
+    """Read an IDX file of unsigned bytes -> torch.uint8 tensor of its shape."""
+    raw = _read_maybe_gz(data_dir, name)
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0:
+        raise ValueError("%s: not an IDX file" % name)
+    if raw[2] != 0x08:
+        raise ValueError("%s: IDX element type 0x%02x, only 0x08 (ubyte) supported" % (name, raw[2]))
+    ndim = raw[3]
+    dims = struct.unpack(">%dI" % ndim, raw[4 : 4 + 4 * ndim])
+    off = 4 + 4 * ndim
+    count = 1
+    for d in dims:
+        count *= d
+    if len(raw) - off < count:
+        raise ValueError("%s: truncated (%d bytes for %d elements)" % (name, len(raw) - off, count))
+    return torch.frombuffer(bytearray(raw[off : off + count]), dtype=torch.uint8).reshape(dims)
+
+
+def load_split(data_dir, prefix, device):
+    x = load_idx(data_dir, "%s-images-idx3-ubyte" % prefix)
+    y = load_idx(data_dir, "%s-labels-idx1-ubyte" % prefix)
+    if x.shape[0] != y.shape[0]:
+        raise ValueError("%s: %d images but %d labels" % (prefix, x.shape[0], y.shape[0]))
+    # ToTensor: uint8 HxW -> float [1,H,W] in [0,1]; Normalize((0.5,),(0.5,))
+    x = x.to(torch.float32).div_(255.0).sub_(0.5).div_(0.5).unsqueeze(1).contiguous()
+    y = y.to(torch.int64)
+    return x.to(device), y.to(device)
+
+
+# ---------------------------------------------------------------- utils ---
+
+def device_name(device):
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def peak_memory_bytes(device):
+    if device.type == "cuda":
+        return int(torch.cuda.max_memory_allocated(device))
+    try:
+        import resource
+
+        kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return int(kb) * (1 if sys.platform == "darwin" else 1024)
+    except ImportError:
+        return None
+
+
+class Trainer:
+    """Model + optimizer + shuffle generator, all derived from one seed."""
+
+    def __init__(self, args, device, train_x, train_y):
+        self.device = device
+        self.sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+        self.train_x, self.train_y = train_x, train_y
+        self.bs = args.batch_size
+        torch.manual_seed(args.seed)  # also seeds cuda (dropout masks)
+        self.model = GoogLeNet().to(device)
+        check_param_count(self.model)
+        self.criterion = nn.CrossEntropyLoss()
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=args.lr)
+        self.gen = torch.Generator().manual_seed(args.seed)
+
+    def permutation(self):
+        return torch.randperm(self.train_x.shape[0], generator=self.gen).to(self.device)
+
+    def batches(self, perm):
+        n = perm.shape[0]
+        for start in range(0, n, self.bs):
+            yield perm[start : start + self.bs]
+
+    def step(self, idx):
+        x = self.train_x.index_select(0, idx)
+        y = self.train_y.index_select(0, idx)
+        self.optimizer.zero_grad()
+        out = self.model(x)
+        loss = self.criterion(out, y)
+        loss.backward()
+        self.optimizer.step()
+        return loss
+
+    def evaluate(self, test_x, test_y, batch=1000):
+        self.model.eval()
+        correct = 0
+        with torch.no_grad():
+            for start in range(0, test_x.shape[0], batch):
+                out = self.model(test_x[start : start + batch])
+                correct += int((out.argmax(1) == test_y[start : start + batch]).sum().item())
+        self.model.train()
+        return correct / test_x.shape[0]
+
+
+def run_steps(trainer, warmup, steps):
+    """Mode A: warmup + timed steps; returns (warmupMs, stepMs, stepLosses)."""
+    trainer.model.train()
+    warm_ms, step_ms, losses = [], [], []
+    total = warmup + steps
+    done = 0
+    while done < total:
+        for idx in trainer.batches(trainer.permutation()):
+            if done >= total:
+                break
+            trainer.sync()
+            t0 = time.perf_counter()
+            loss = trainer.step(idx)
+            trainer.sync()
+            ms = (time.perf_counter() - t0) * 1000.0
+            (warm_ms if done < warmup else step_ms).append(ms)
+            losses.append(loss.item())
+            done += 1
+    return warm_ms, step_ms, losses
+
+
+def run_epochs(trainer, epochs, test_x, test_y, target):
+    """Mode B: returns (epoch records, timeToTargetSeconds or None)."""
+    trainer.model.train()
+    records = []
+    ttt = None
+    trainer.sync()
+    t_start = time.perf_counter()
+    for epoch in range(epochs):
+        t0 = time.perf_counter()
+        running = 0.0
+        nb = 0
+        for idx in trainer.batches(trainer.permutation()):
+            loss = trainer.step(idx)
+            running += loss.item()
+            nb += 1
+        trainer.sync()
+        t1 = time.perf_counter()
+        mean_loss = running / nb
+        print("Epoch [%d/%d], Loss: %.4f" % (epoch + 1, epochs, mean_loss), file=sys.stderr, flush=True)
+        acc = trainer.evaluate(test_x, test_y)
+        trainer.sync()
+        t2 = time.perf_counter()
+        if ttt is None and target is not None and acc >= target:
+            ttt = t2 - t_start
+        records.append(
+            {
+                "epoch": epoch + 1,
+                "loss": mean_loss,
+                "seconds": t1 - t0,
+                "testAccuracy": acc,
+                "evalSeconds": t2 - t1,
+            }
+        )
+    return records, ttt
+
+
+# ----------------------------------------------------------------- main ---
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description="PyTorch GoogLeNet/MNIST baseline")
+    ap.add_argument("--data", required=True, help="folder with the four MNIST IDX files")
+    ap.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    ap.add_argument("--threads", type=int, default=0, help="torch.set_num_threads (0: torch default)")
+    ap.add_argument("--batch-size", type=int, default=64)
+    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--steps", type=int, default=None, help="Mode A: timed steps after warmup")
+    ap.add_argument("--warmup", type=int, default=5)
+    ap.add_argument("--epochs", type=int, default=None, help="Mode B: whole epochs")
+    ap.add_argument("--target-accuracy", type=float, default=0.97)
+    ap.add_argument("--json", required=True, help="where to write the results JSON")
+    ap.add_argument("--train-limit", type=int, default=None, help="(smoke tests) use the first N train images")
+    ap.add_argument("--test-limit", type=int, default=None, help="(smoke tests) use the first N test images")
+    args = ap.parse_args(argv)
+
+    if args.steps is None and args.epochs is None:
+        args.epochs = 10
+    if (args.steps is not None and args.steps < 0) or (args.epochs is not None and args.epochs < 0):
+        ap.error("--steps/--epochs must be >= 0")
+    if args.warmup < 0 or args.batch_size < 1:
+        ap.error("--warmup must be >= 0 and --batch-size >= 1")
+
+    if args.device == "cuda" and not torch.cuda.is_available():
+        print("pytorch_baseline: --device cuda but torch.cuda.is_available() is False", file=sys.stderr)
+        return 2
+    device = torch.device("cuda:0" if args.device == "cuda" else "cpu")
+    if args.threads > 0:
+        torch.set_num_threads(args.threads)
+
+    try:
+        train_x, train_y = load_split(args.data, "train", device)
+        test_x, test_y = load_split(args.data, "t10k", device)
+        if args.train_limit:
+            train_x, train_y = train_x[: args.train_limit], train_y[: args.train_limit]
+        if args.test_limit:
+            test_x, test_y = test_x[: args.test_limit], test_y[: args.test_limit]
+    except (OSError, ValueError) as e:
+        print("pytorch_baseline: %s" % e, file=sys.stderr)
+        return 2
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(device)
+
+    result = {
+        "implementation": "pytorch",
+        "torchVersion": torch.__version__,
+        "device": args.device,
+        "deviceName": device_name(device),
+        "threads": torch.get_num_threads(),
+        "batchSize": args.batch_size,
+        "lr": args.lr,
+        "seed": args.seed,
+        "firstStepMs": None,
+        "warmupMs": [],
+        "stepMs": [],
+        "stepLosses": [],
+        "epochs": [],
+        "timeToTargetSeconds": None,
+        "targetAccuracy": args.target_accuracy,
+        "peakMemoryBytes": None,
+        "finalTestAccuracy": None,
+        "trainSamples": int(train_x.shape[0]),
+        "testSamples": int(test_x.shape[0]),
+    }
+
+    if args.steps is not None:
+        trainer = Trainer(args, device, train_x, train_y)
+        warm_ms, step_ms, losses = run_steps(trainer, args.warmup, args.steps)
+        result["warmupMs"] = warm_ms
+        result["stepMs"] = step_ms
+        result["stepLosses"] = losses  # warmup steps first, then timed steps
+        all_ms = warm_ms + step_ms
+        result["firstStepMs"] = all_ms[0] if all_ms else None
+        if step_ms:
+            s = sorted(step_ms)
+            print(
+                "steps: %d timed, median %.1f ms, mean %.1f ms (first step %.1f ms)"
+                % (len(s), s[len(s) // 2], sum(s) / len(s), all_ms[0]),
+                file=sys.stderr,
+            )
+        del trainer
+
+    if args.epochs:
+        trainer = Trainer(args, device, train_x, train_y)
+        records, ttt = run_epochs(trainer, args.epochs, test_x, test_y, args.target_accuracy)
+        result["epochs"] = records
+        result["timeToTargetSeconds"] = ttt
+        result["finalTestAccuracy"] = records[-1]["testAccuracy"]
+        print("Test accuracy: %.2f%%" % (100.0 * records[-1]["testAccuracy"]), file=sys.stderr)
+
+    result["peakMemoryBytes"] = peak_memory_bytes(device)
+    out_dir = os.path.dirname(os.path.abspath(args.json))
+    os.makedirs(out_dir, exist_ok=True)
+    with open(args.json, "w") as f:
+        json.dump(result, f, indent=2)
+        f.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

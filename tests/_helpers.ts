@@ -1,0 +1,85 @@
+/** Shared test helpers: fixtures from tests/fixtures and closeness checks. */
+import { type RawTensor, decodeSafetensors, tensorFromRaw } from "../src/model/safetensors.ts";
+import type { Tensor } from "../src/ffi/mod.ts";
+
+/** Element-wise absolute closeness; the message names the first offending index. */
+export function assertClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  tol: number,
+  what = "values",
+): void {
+  if (actual.length !== expected.length) {
+    throw new Error(`${what}: expected ${expected.length} elements, found ${actual.length}`);
+  }
+  let worst = 0;
+  let at = -1;
+  for (let i = 0; i < actual.length; i++) {
+    const d = Math.abs(actual[i] - expected[i]);
+    if (!(d <= worst)) {
+      worst = d;
+      at = i;
+    }
+  }
+  if (!(worst <= tol)) {
+    throw new Error(
+      `${what}: expected |actual - expected| ≤ ${tol}, found ${worst} at index ${at} ` +
+        `(actual ${actual[at]}, expected ${expected[at]})`,
+    );
+  }
+}
+
+/** Raw bytes as numbers (float32, float64, int64). */
+export function numbers(r: RawTensor): number[] {
+  const d = r.data.byteOffset % 8 === 0 ? r.data : r.data.slice();
+  switch (r.dtype) {
+    case "float32":
+      return Array.from(new Float32Array(d.buffer, d.byteOffset, d.byteLength / 4));
+    case "float64":
+      return Array.from(new Float64Array(d.buffer, d.byteOffset, d.byteLength / 8));
+    case "int64":
+      return Array.from(new BigInt64Array(d.buffer, d.byteOffset, d.byteLength / 8), Number);
+    default:
+      return Array.from(d);
+  }
+}
+
+/** The op fixtures made by tests/reference/make_fixtures.py. */
+export interface OpCase {
+  name: string;
+  op: string;
+  params: Record<string, unknown>;
+  inputs: Record<string, string>;
+  outputs: Record<string, string>;
+  tolerance: { abs: number };
+}
+
+/** Loads tests/fixtures/ops.json and ops.safetensors. */
+export function loadOpFixtures(): { cases: OpCase[]; raw: Map<string, RawTensor>; tensor: (n: string) => Tensor } {
+  const dir = new URL("./fixtures/", import.meta.url);
+  const spec = JSON.parse(Deno.readTextFileSync(new URL("ops.json", dir)));
+  const { tensors } = decodeSafetensors(Deno.readFileSync(new URL(spec.tensorsFile ?? "ops.safetensors", dir)));
+  return {
+    cases: spec.cases,
+    raw: tensors,
+    tensor: (n: string) => {
+      const r = tensors.get(n);
+      if (r === undefined) throw new Error(`fixture tensor ${n} is missing`);
+      return tensorFromRaw(r);
+    },
+  };
+}
+
+/** Whether Debian's python3 with torch is usable. */
+export function hasPythonTorch(): boolean {
+  try {
+    const r = new Deno.Command(PYTHON, { args: ["-c", "import torch"], stdout: "null", stderr: "null" })
+      .outputSync();
+    return r.success;
+  } catch {
+    return false;
+  }
+}
+
+/** The Python with python3-torch (Debian's, not a pyenv one). */
+export const PYTHON = Deno.env.get("TORCH_PYTHON") ?? "/usr/bin/python3";
