@@ -1,5 +1,5 @@
 /** Shared test helpers: fixtures from tests/fixtures and closeness checks. */
-import { type RawTensor, decodeSafetensors, tensorFromRaw } from "../src/model/safetensors.ts";
+import { decodeSafetensors, type RawTensor, tensorFromRaw } from "../src/model/safetensors.ts";
 import type { Tensor } from "../src/ffi/mod.ts";
 
 /** Element-wise absolute closeness; the message names the first offending index. */
@@ -55,10 +55,16 @@ export interface OpCase {
 }
 
 /** Loads tests/fixtures/ops.json and ops.safetensors. */
-export function loadOpFixtures(): { cases: OpCase[]; raw: Map<string, RawTensor>; tensor: (n: string) => Tensor } {
+export function loadOpFixtures(): {
+  cases: OpCase[];
+  raw: Map<string, RawTensor>;
+  tensor: (n: string) => Tensor;
+} {
   const dir = new URL("./fixtures/", import.meta.url);
   const spec = JSON.parse(Deno.readTextFileSync(new URL("ops.json", dir)));
-  const { tensors } = decodeSafetensors(Deno.readFileSync(new URL(spec.tensorsFile ?? "ops.safetensors", dir)));
+  const { tensors } = decodeSafetensors(
+    Deno.readFileSync(new URL(spec.tensorsFile ?? "ops.safetensors", dir)),
+  );
   return {
     cases: spec.cases,
     raw: tensors,
@@ -73,7 +79,11 @@ export function loadOpFixtures(): { cases: OpCase[]; raw: Map<string, RawTensor>
 /** Whether Debian's python3 with torch is usable. */
 export function hasPythonTorch(): boolean {
   try {
-    const r = new Deno.Command(PYTHON, { args: ["-c", "import torch"], stdout: "null", stderr: "null" })
+    const r = new Deno.Command(PYTHON, {
+      args: ["-c", "import torch"],
+      stdout: "null",
+      stderr: "null",
+    })
       .outputSync();
     return r.success;
   } catch {

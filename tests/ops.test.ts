@@ -33,24 +33,41 @@ function conv(caseName: string) {
   const c = byName.get(caseName)!;
   const stride = (c.params.stride as number[])[0];
   const padding = (c.params.padding as number[])[0];
-  check(caseName, (x) => ({ out: t.conv2d(x("x"), x("w"), c.inputs.b ? x("b") : null, { stride, padding }) }));
+  check(
+    caseName,
+    (x) => ({ out: t.conv2d(x("x"), x("w"), c.inputs.b ? x("b") : null, { stride, padding }) }),
+  );
 }
 
-Deno.test("conv2d() matches PyTorch on a 3x3 kernel with bias and padding 1", () => conv("conv2d_3x3"));
-Deno.test("conv2d() matches PyTorch on a 7x7 kernel with stride 2 and padding 3", () => conv("conv2d_7x7_s2"));
+Deno.test("conv2d() matches PyTorch on a 3x3 kernel with bias and padding 1", () =>
+  conv("conv2d_3x3"));
+Deno.test("conv2d() matches PyTorch on a 7x7 kernel with stride 2 and padding 3", () =>
+  conv("conv2d_7x7_s2"));
 Deno.test("conv2d() matches PyTorch on a 1x1 kernel without bias", () => conv("conv2d_1x1_nobias"));
 Deno.test("relu() matches PyTorch", () => check("relu", (x) => ({ out: t.relu(x("x")) })));
-Deno.test("relu_() matches PyTorch in place", () => check("relu", (x) => ({ out: t.relu_(t.clone(x("x"))) })));
+Deno.test("relu_() matches PyTorch in place", () =>
+  check("relu", (x) => ({ out: t.relu_(t.clone(x("x"))) })));
 
 function pool(caseName: string) {
   const c = byName.get(caseName)!;
   const [k] = c.params.kernel as number[];
   const [s] = c.params.stride as number[];
   const [p] = c.params.padding as number[];
-  check(caseName, (x) => ({ out: t.maxPool2d(x("x"), k, { stride: s, padding: p, ceilMode: c.params.ceil_mode as boolean }) }));
+  check(
+    caseName,
+    (x) => ({
+      out: t.maxPool2d(x("x"), k, {
+        stride: s,
+        padding: p,
+        ceilMode: c.params.ceil_mode as boolean,
+      }),
+    }),
+  );
 }
-Deno.test("maxPool2d() matches PyTorch with kernel 3, stride 2, padding 1", () => pool("max_pool2d_k3s2p1"));
-Deno.test("maxPool2d() matches PyTorch with kernel 3, stride 1, padding 1", () => pool("max_pool2d_k3s1p1"));
+Deno.test("maxPool2d() matches PyTorch with kernel 3, stride 2, padding 1", () =>
+  pool("max_pool2d_k3s2p1"));
+Deno.test("maxPool2d() matches PyTorch with kernel 3, stride 1, padding 1", () =>
+  pool("max_pool2d_k3s1p1"));
 Deno.test("maxPool2d() matches PyTorch with ceil_mode", () => pool("max_pool2d_k2s2_ceil"));
 Deno.test("adaptiveAvgPool2d() matches PyTorch to 1x1", () =>
   check("adaptive_avg_pool2d", (x) => ({ out: t.adaptiveAvgPool2d(x("x"), [1, 1]) })));
@@ -65,7 +82,8 @@ Deno.test("crossEntropy() and its gradient match PyTorch", () =>
     t.backward(loss);
     return { loss, grad_logits: t.grad(logits)! };
   }));
-Deno.test("argmax() matches PyTorch exactly", () => check("argmax", (x) => ({ out: t.argmax(x("x"), 1) })));
+Deno.test("argmax() matches PyTorch exactly", () =>
+  check("argmax", (x) => ({ out: t.argmax(x("x"), 1) })));
 Deno.test("sum() matches PyTorch", () => check("sum", (x) => ({ out: t.sum(x("x")) })));
 Deno.test("mean() matches PyTorch", () => check("mean", (x) => ({ out: t.mean(x("x")) })));
 
@@ -118,15 +136,20 @@ function adam(caseName: string) {
   });
 }
 Deno.test("Adam matches torch.optim.Adam with its defaults over 5 steps", () => adam("adam"));
-Deno.test("Adam matches torch.optim.Adam with lr 0.01, betas (0.8, 0.99), eps 1e-6", () => adam("adam_custom"));
+Deno.test("Adam matches torch.optim.Adam with lr 0.01, betas (0.8, 0.99), eps 1e-6", () =>
+  adam("adam_custom"));
 
 Deno.test("a shape error is a TorchError with libtorch's message, and the next op still runs", () => {
   const before = t.liveTensors();
   t.scope(() => {
     const a = t.zeros([2, 3]);
     const w = t.zeros([4, 5]);
-    assert.throws(() => t.linear(a, w, null), (err: Error) =>
-      err instanceof t.TorchError && /mat1 and mat2 shapes cannot be multiplied \(2x3 and 5x4\)/.test(err.message));
+    assert.throws(
+      () => t.linear(a, w, null),
+      (err: Error) =>
+        err instanceof t.TorchError &&
+        /mat1 and mat2 shapes cannot be multiplied \(2x3 and 5x4\)/.test(err.message),
+    );
     const y = t.relu(t.fromHost(new Float32Array([-1, 2]), [2]));
     assert.deepStrictEqual(Array.from(t.toHost(y) as Float32Array), [0, 2]);
   });
@@ -138,20 +161,32 @@ Deno.test("a wrong dtype is a TorchError, not a crash", () => {
     const logits = t.zeros([2, 10]);
     const labels = t.zeros([2], { dtype: "float32" });
     assert.throws(() => t.crossEntropy(logits, labels), t.TorchError);
-    assert.throws(() => t.conv2d(t.zeros([1, 1, 4, 4], { dtype: "int64" }), t.zeros([1, 1, 3, 3]), null), t.TorchError);
+    assert.throws(
+      () => t.conv2d(t.zeros([1, 1, 4, 4], { dtype: "int64" }), t.zeros([1, 1, 3, 3]), null),
+      t.TorchError,
+    );
   });
 });
 
 Deno.test("fromHost() rejects a byte count that does not fit the shape", () => {
-  assert.throws(() => t.fromHost(new Float32Array(3), [2, 2]), (e: Error) => e instanceof t.TorchError && e.message.includes("expected 16 bytes"));
+  assert.throws(
+    () => t.fromHost(new Float32Array(3), [2, 2]),
+    (e: Error) => e instanceof t.TorchError && e.message.includes("expected 16 bytes"),
+  );
 });
 
 Deno.test("a disposed tensor throws in TypeScript before any native call", () => {
   const a = t.zeros([2]);
   a.dispose();
   assert(a.disposed);
-  assert.throws(() => t.relu(a), (e: Error) => e instanceof t.TorchError && e.message.includes("after dispose"));
-  assert.throws(() => a.shape, (e: Error) => e instanceof t.TorchError && e.message.includes("after dispose"));
+  assert.throws(
+    () => t.relu(a),
+    (e: Error) => e instanceof t.TorchError && e.message.includes("after dispose"),
+  );
+  assert.throws(
+    () => a.shape,
+    (e: Error) => e instanceof t.TorchError && e.message.includes("after dispose"),
+  );
 });
 
 Deno.test("dispose() is idempotent and `using` frees at block end", () => {

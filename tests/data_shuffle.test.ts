@@ -1,0 +1,152 @@
+import assert from "node:assert/strict";
+import { batchRanges, permutation, Rng, type RngState } from "../src/data/mod.ts";
+
+Deno.test("Rng matches the xoshiro128** reference output for state [1, 2, 3, 4]", () => {
+  const rng = Rng.fromState({ algorithm: "xoshiro128**", s: [1, 2, 3, 4] });
+  const out = Array.from({ length: 10 }, () => rng.nextUint32());
+  assert.deepEqual(out, [
+    11520,
+    0,
+    5927040,
+    70819200,
+    2031721883,
+    1637235492,
+    1287239034,
+    3734860849,
+    3729100597,
+    4258142804,
+  ]);
+});
+
+Deno.test("new Rng(seed) seeds its state with splitmix64", () => {
+  // splitmix64(0) outputs 0xe220a8397b1dcdaf, 0x6e789e6aa1b965f4: low word first.
+  assert.deepEqual(new Rng(0).state().s, [0x7b1dcdaf, 0xe220a839, 0xa1b965f4, 0x6e789e6a]);
+});
+
+Deno.test("Rng gives the same sequence for the same seed and another for another seed", () => {
+  const draw = (seed: number) => {
+    const rng = new Rng(seed);
+    return Array.from({ length: 8 }, () => rng.nextUint32());
+  };
+  assert.deepEqual(draw(7), draw(7));
+  assert.notDeepEqual(draw(7), draw(8));
+  assert.notDeepEqual(draw(-1), draw(1));
+});
+
+Deno.test("Rng resumes exactly from a state saved as JSON", () => {
+  const rng = new Rng(123);
+  for (let i = 0; i < 1000; i++) rng.nextUint32();
+  const saved: RngState = JSON.parse(JSON.stringify(rng.state()));
+  const expected = Array.from({ length: 100 }, () => rng.nextInt(60000));
+  const resumed = Rng.fromState(saved);
+  assert.deepEqual(Array.from({ length: 100 }, () => resumed.nextInt(60000)), expected);
+  assert.deepEqual(resumed.state(), rng.state());
+});
+
+Deno.test("Rng.state() returns a copy that later draws do not change", () => {
+  const rng = new Rng(5);
+  const state = rng.state();
+  const copy = structuredClone(state);
+  rng.nextUint32();
+  assert.deepEqual(state, copy);
+});
+
+Deno.test("Rng.fromState() rejects malformed states saying what it expected", () => {
+  const bad = [
+    { algorithm: "xoshiro128**", s: [0, 0, 0, 0] },
+    { algorithm: "xoshiro128**", s: [1, 2, 3] },
+    { algorithm: "xoshiro128**", s: [1, 2, 3, 2 ** 32] },
+    { algorithm: "xoshiro128**", s: [1, 2, 3, 0.5] },
+    { algorithm: "pcg32", s: [1, 2, 3, 4] },
+    null,
+  ];
+  for (const state of bad) {
+    assert.throws(
+      () => Rng.fromState(state as unknown as RngState),
+      (err: unknown) => err instanceof TypeError && /^state: expected .*, found /.test(err.message),
+    );
+  }
+});
+
+Deno.test("new Rng() rejects a seed that is not a safe integer", () => {
+  assert.throws(() => new Rng(0.5), RangeError);
+  assert.throws(() => new Rng(2 ** 53), RangeError);
+});
+
+Deno.test("Rng.nextInt() stays below its bound and covers it; nextFloat() stays in [0, 1)", () => {
+  const rng = new Rng(9);
+  const seen = new Array(7).fill(0);
+  for (let i = 0; i < 7000; i++) seen[rng.nextInt(7)]++;
+  for (const n of seen) assert.ok(n > 850 && n < 1150, `counts ${seen}`);
+  assert.equal(rng.nextInt(1), 0);
+  assert.ok(rng.nextInt(2 ** 32) < 2 ** 32);
+  for (let i = 0; i < 1000; i++) {
+    const x = rng.nextFloat();
+    assert.ok(x >= 0 && x < 1);
+  }
+  assert.throws(() => rng.nextInt(0), RangeError);
+  assert.throws(() => rng.nextInt(2 ** 32 + 1), RangeError);
+});
+
+Deno.test("permutation() returns each of 0..n-1 exactly once", () => {
+  for (const n of [0, 1, 2, 10, 60000]) {
+    const p = permutation(n, new Rng(n));
+    assert.ok(p instanceof Int32Array);
+    assert.equal(p.length, n);
+    const sorted = Int32Array.from(p).sort();
+    for (let i = 0; i < n; i++) assert.equal(sorted[i], i);
+  }
+});
+
+Deno.test("permutation() is deterministic per seed and differs between seeds", () => {
+  assert.deepEqual(permutation(1000, new Rng(42)), permutation(1000, new Rng(42)));
+  assert.notDeepEqual(permutation(1000, new Rng(42)), permutation(1000, new Rng(43)));
+  const rng = new Rng(42);
+  assert.notDeepEqual(permutation(1000, rng), permutation(1000, rng), "epochs must differ");
+});
+
+Deno.test("permutation() draws all orders of 3 items about equally often", () => {
+  const rng = new Rng(2024);
+  const counts = new Map<string, number>();
+  for (let i = 0; i < 6000; i++) {
+    const key = permutation(3, rng).join("");
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  assert.equal(counts.size, 6);
+  for (const n of counts.values()) assert.ok(n > 850 && n < 1150, `counts ${[...counts]}`);
+});
+
+Deno.test("permutation() rejects a length that is not a non-negative int32", () => {
+  assert.throws(() => permutation(-1, new Rng(0)), RangeError);
+  assert.throws(() => permutation(1.5, new Rng(0)), RangeError);
+});
+
+Deno.test("batchRanges(60000, 64) gives 938 batches, the last of size 32", () => {
+  const batches = batchRanges(60000, 64);
+  assert.equal(batches.length, 938);
+  assert.deepEqual(batches[0], { start: 0, size: 64 });
+  assert.deepEqual(batches[937], { start: 937 * 64, size: 32 });
+  let next = 0;
+  for (const { start, size } of batches) {
+    assert.equal(start, next);
+    next += size;
+  }
+  assert.equal(next, 60000);
+});
+
+Deno.test("batchRanges() has no partial batch when the size divides n, and none for n = 0", () => {
+  const batches = batchRanges(10000, 100);
+  assert.equal(batches.length, 100);
+  assert.ok(batches.every((b) => b.size === 100));
+  assert.deepEqual(batchRanges(0, 64), []);
+  assert.deepEqual(batchRanges(3, 64), [{ start: 0, size: 3 }]);
+});
+
+Deno.test("batchRanges() rejects a non-positive batch size or a negative count", () => {
+  assert.throws(
+    () => batchRanges(10, 0),
+    (err: unknown) =>
+      err instanceof RangeError && /expected a positive integer, found 0/.test(err.message),
+  );
+  assert.throws(() => batchRanges(-1, 8), RangeError);
+});
