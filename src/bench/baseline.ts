@@ -1,0 +1,140 @@
+/**
+ * The PyTorch baseline: runs scripts/pytorch_baseline.py (the seed's model and recipe in Python,
+ * same data, threads, device and protocol) and turns its JSON into a Run beside ours.
+ *
+ * @module
+ */
+import type { BenchConfig, Device, Run } from "./schema.ts";
+import { summarize } from "./stats.ts";
+
+/** The Python interpreter with torch (Debian's python3-torch by default). */
+export const BASELINE_PYTHON = Deno.env.get("TORCH_PYTHON") ?? "/usr/bin/python3";
+const SCRIPT = new URL("../../scripts/pytorch_baseline.py", import.meta.url).pathname;
+
+/** The baseline's outcome: a run, or the reason it was skipped. */
+export type BaselineOutcome = { run: Run } | { skipped: string };
+
+interface BaselineJson {
+  torchVersion: string;
+  deviceName: string;
+  threads: number;
+  firstStepMs: number | null;
+  warmupMs: number[];
+  stepMs: number[];
+  epochs: Run["epochs"];
+  timeToTargetSeconds: number | null;
+  peakMemoryBytes: number | null;
+  finalTestAccuracy: number | null;
+}
+
+/** Options of {@linkcode runPytorchBaseline}. */
+export interface BaselineOptions {
+  /** Folder holding the data set's four IDX files. */
+  dataDir: string;
+  /** Training FLOPs per image, for the achieved FLOP/s. */
+  flopsPerImage: number;
+  /** Receives the child's stderr lines (its progress and epoch lines). */
+  log?: (line: string) => void;
+}
+
+/** Runs the PyTorch baseline with the same configuration on one device. */
+export async function runPytorchBaseline(
+  config: BenchConfig,
+  device: Device,
+  options: BaselineOptions,
+): Promise<BaselineOutcome> {
+  const out = await Deno.makeTempFile({ prefix: "baseline-", suffix: ".json" });
+  const args = [
+    SCRIPT,
+    "--data",
+    options.dataDir,
+    "--device",
+    device,
+    "--threads",
+    String(config.threads),
+    "--batch-size",
+    String(config.batchSize),
+    "--lr",
+    String(config.lr),
+    "--seed",
+    String(config.seed),
+    "--warmup",
+    String(config.warmup),
+    "--target-accuracy",
+    String(config.targetAccuracy),
+    "--json",
+    out,
+  ];
+  if (config.steps !== null) args.push("--steps", String(config.steps));
+  if (config.epochs !== null) args.push("--epochs", String(config.epochs));
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command(BASELINE_PYTHON, { args, stdout: "inherit", stderr: "piped" }).spawn();
+  } catch (e) {
+    await Deno.remove(out).catch(() => {});
+    return {
+      skipped: `PyTorch baseline skipped: ${BASELINE_PYTHON} could not start (${
+        (e as Error).message
+      })`,
+    };
+  }
+  const log = options.log ?? ((s: string) => console.error(s));
+  const lines: string[] = [];
+  const decoder = new TextDecoderStream();
+  const reading = (async () => {
+    let buf = "";
+    for await (const chunk of child.stderr.pipeThrough(decoder)) {
+      buf += chunk;
+      let i;
+      while ((i = buf.indexOf("\n")) >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        lines.push(line);
+        log(`  [pytorch] ${line}`);
+      }
+    }
+    if (buf) lines.push(buf);
+  })();
+  const status = await child.status;
+  await reading;
+  try {
+    if (status.code === 3) {
+      return { skipped: "PyTorch baseline skipped: python3-torch is not installed" };
+    }
+    if (!status.success) {
+      return {
+        skipped: `PyTorch baseline failed (exit ${status.code}): ${lines.slice(-3).join(" | ")}`,
+      };
+    }
+    const j = JSON.parse(await Deno.readTextFile(out)) as BaselineJson;
+    const samples = j.stepMs.length > 0 ? j.stepMs : j.warmupMs;
+    const stepMs = summarize(samples);
+    const imagesPerSecond = (config.batchSize * 1000) / stepMs.median;
+    return {
+      run: {
+        label: `pytorch ${j.torchVersion} ${device} fp32`,
+        implementation: "pytorch",
+        device,
+        deviceName: j.deviceName,
+        threads: j.threads,
+        precision: "fp32",
+        options: { torch: j.torchVersion },
+        firstStepMs: j.firstStepMs ?? samples[0],
+        warmupMs: j.warmupMs,
+        stepMs,
+        imagesPerSecond,
+        epochs: j.epochs,
+        timeToTargetSeconds: j.timeToTargetSeconds,
+        targetAccuracy: config.targetAccuracy,
+        peakMemoryBytes: j.peakMemoryBytes,
+        flopsPerImage: options.flopsPerImage,
+        achievedFlops: options.flopsPerImage * imagesPerSecond,
+        finalTestAccuracy: j.finalTestAccuracy,
+        baseline: null,
+        complete: true,
+      },
+    };
+  } finally {
+    await Deno.remove(out).catch(() => {});
+  }
+}
