@@ -1,0 +1,162 @@
+/**
+ * SVG charts of benchmark results, drawn with Vega-Lite.
+ *
+ * Rendering uses Vega's headless `renderer: "none"` and `toSVG()`, which
+ * estimates text widths itself: no canvas package and no fonts are needed.
+ *
+ * @module
+ */
+
+import * as vega from "vega";
+import * as vl from "vega-lite";
+import type { BenchResult, Run } from "./schema.ts";
+
+/** One rendered chart. */
+export interface Chart {
+  /** File name to save it under, e.g. `"loss.svg"`. */
+  file: string;
+  /** What it shows, for alt text and captions. */
+  title: string;
+  /** The SVG document. */
+  svg: string;
+}
+
+interface Series {
+  name: string;
+  run: Run;
+}
+
+/**
+ * Every run (baselines included) with a series name: the run label, plus
+ * host and date when several results are charted together.
+ */
+function seriesOf(results: readonly BenchResult[]): Series[] {
+  const many = results.length > 1;
+  return results.flatMap((result) => {
+    const suffix = many
+      ? ` (${result.env.hostname}, ${result.createdAt.slice(0, 16).replace("T", " ")})`
+      : "";
+    return result.runs
+      .flatMap((run) => run.baseline ? [run, run.baseline] : [run])
+      .map((run) => ({ name: `${run.label}${suffix}`, run }));
+  });
+}
+
+const WIDTH = 560;
+
+/** The file names {@linkcode renderCharts} may return, in its order. */
+export const CHART_FILES = ["loss.svg", "epoch-time.svg", "step-time.svg"] as const;
+
+/** Shared look: white background, labels never truncated (run labels are long). */
+const CONFIG: vl.Config = {
+  background: "white",
+  legend: { labelLimit: 0 },
+  axis: { labelLimit: 0 },
+};
+
+async function toSvg(spec: vl.TopLevelSpec): Promise<string> {
+  const compiled = vl.compile({ ...spec, config: CONFIG } as vl.TopLevelSpec).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: "none" });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+function lossSpec(series: readonly Series[]): vl.TopLevelSpec | null {
+  const values = series.flatMap(({ name, run }) =>
+    run.epochs
+      .filter((e) => Number.isFinite(e.loss) && e.loss > 0)
+      .map((e) => ({ run: name, epoch: e.epoch, loss: e.loss }))
+  );
+  if (values.length === 0) return null;
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: "Training loss per epoch (log scale)",
+    width: WIDTH,
+    height: 300,
+    data: { values },
+    mark: { type: "line", point: true },
+    encoding: {
+      x: { field: "epoch", type: "quantitative", title: "Epoch", axis: { tickMinStep: 1 } },
+      y: { field: "loss", type: "quantitative", title: "Mean loss", scale: { type: "log" } },
+      color: { field: "run", type: "nominal", title: "Run" },
+    },
+  };
+}
+
+function epochTimeSpec(series: readonly Series[]): vl.TopLevelSpec | null {
+  const values = series.flatMap(({ name, run }) =>
+    run.epochs.map((e) => ({ run: name, epoch: String(e.epoch), seconds: e.seconds }))
+  );
+  if (values.length === 0) return null;
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: "Training time per epoch",
+    width: WIDTH,
+    height: 300,
+    data: { values },
+    mark: "bar",
+    encoding: {
+      x: { field: "epoch", type: "ordinal", title: "Epoch", axis: { labelAngle: 0 } },
+      xOffset: { field: "run", type: "nominal" },
+      y: { field: "seconds", type: "quantitative", title: "Seconds" },
+      color: { field: "run", type: "nominal", title: "Run" },
+    },
+  };
+}
+
+function stepTimeSpec(series: readonly Series[]): vl.TopLevelSpec | null {
+  const values = series.flatMap(({ name, run }) =>
+    run.stepMs.samples.filter((ms) => ms > 0).map((ms) => ({ run: name, ms }))
+  );
+  if (values.length === 0) return null;
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: "Training step time (log scale)",
+    width: WIDTH,
+    data: { values },
+    mark: { type: "boxplot", extent: 1.5 },
+    encoding: {
+      y: { field: "run", type: "nominal", title: null, sort: null },
+      x: { field: "ms", type: "quantitative", title: "Step time [ms]", scale: { type: "log" } },
+      color: { field: "run", type: "nominal", legend: null },
+    },
+  };
+}
+
+/**
+ * Renders the charts of a set of results as SVG:
+ * - `loss.svg`: mean training loss per epoch per run, on a log scale (the
+ *   recipe's loss can spike to hundreds before settling);
+ * - `epoch-time.svg`: training seconds per epoch, grouped bars per run;
+ * - `step-time.svg`: box plot of the timed step times per run (log scale).
+ *
+ * Runs are named by their label, plus host and date when several results
+ * are given. A chart without data (e.g. no evaluated epochs) is left out.
+ *
+ * @param results The results.
+ * @returns The charts, in the order above.
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { renderCharts } from "./charts.ts";
+ * for (const { file, svg } of await renderCharts(results)) {
+ *   await Deno.writeTextFile(`docs/charts/${file}`, svg);
+ * }
+ * ```
+ */
+export async function renderCharts(results: readonly BenchResult[]): Promise<Chart[]> {
+  const series = seriesOf(results);
+  const specs: Array<[string, string, vl.TopLevelSpec | null]> = [
+    [CHART_FILES[0], "Training loss per epoch", lossSpec(series)],
+    [CHART_FILES[1], "Training time per epoch", epochTimeSpec(series)],
+    [CHART_FILES[2], "Training step time", stepTimeSpec(series)],
+  ];
+  const charts: Chart[] = [];
+  for (const [file, title, spec] of specs) {
+    if (spec !== null) charts.push({ file, title, svg: await toSvg(spec) });
+  }
+  return charts;
+}

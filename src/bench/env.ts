@@ -1,0 +1,127 @@
+/**
+ * Collecting facts about the machine a benchmark runs on.
+ *
+ * @module
+ */
+
+import type { Env, GpuInfo } from "./schema.ts";
+
+/** Options for {@linkcode collectEnv}. */
+export interface CollectEnvOptions {
+  /** Build facts from the libtorch shim; `version` is shown in reports. */
+  torch: Record<string, unknown>;
+  /** The GPU used, or null/omitted when none. */
+  gpu?: GpuInfo | null;
+  /** Directory whose git checkout is described. Default `Deno.cwd()`. */
+  cwd?: string;
+  /**
+   * Paths (relative to `cwd`) whose changes do not make the checkout dirty,
+   * so earlier results and generated docs don't. Default `["results", "docs"]`.
+   */
+  ignoreDirty?: string[];
+}
+
+/**
+ * The CPU model named in `/proc/cpuinfo` text (`model name`, or on some ARM
+ * kernels `Hardware`/`Processor`).
+ *
+ * @param cpuinfo The file's text.
+ * @returns The model, or null when none is named.
+ */
+export function parseCpuModel(cpuinfo: string): string | null {
+  for (const key of ["model name", "Hardware", "Processor", "cpu model"]) {
+    const match = new RegExp(`^${key}\\s*:\\s*(.+)$`, "m").exec(cpuinfo);
+    if (match) return match[1].trim().replace(/\s+/g, " ");
+  }
+  return null;
+}
+
+/**
+ * The `PRETTY_NAME` (else `NAME VERSION`) of `/etc/os-release` text.
+ *
+ * @param text The file's text.
+ * @returns E.g. `"Debian GNU/Linux 12 (bookworm)"`, or null.
+ */
+export function parseOsRelease(text: string): string | null {
+  const fields = new Map<string, string>();
+  for (const line of text.split("\n")) {
+    const match = /^([A-Z_]+)=(.*)$/.exec(line.trim());
+    if (match) fields.set(match[1], match[2].replace(/^(["'])(.*)\1$/, "$2"));
+  }
+  const pretty = fields.get("PRETTY_NAME");
+  if (pretty) return pretty;
+  const name = fields.get("NAME");
+  if (!name) return null;
+  const version = fields.get("VERSION");
+  return version ? `${name} ${version}` : name;
+}
+
+async function readText(path: string): Promise<string | null> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch {
+    return null;
+  }
+}
+
+async function git(args: string[], cwd: string): Promise<string | null> {
+  try {
+    const { success, stdout } = await new Deno.Command("git", {
+      args,
+      cwd,
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    return success ? new TextDecoder().decode(stdout) : null;
+  } catch {
+    return null; // git not installed, or not allowed to run
+  }
+}
+
+function safe<T>(read: () => T, fallback: T): T {
+  try {
+    return read();
+  } catch {
+    return fallback;
+  }
+}
+
+/**
+ * Collects the {@linkcode Env} of this machine: CPU model from
+ * `/proc/cpuinfo`, cores from `navigator.hardwareConcurrency`, memory from
+ * `Deno.systemMemoryInfo()`, OS from `/etc/os-release` and
+ * `Deno.osRelease()`, Deno/V8/TypeScript versions, the host name, and the git
+ * commit (`git rev-parse HEAD`) and dirtiness (`git status --porcelain`,
+ * ignoring `ignoreDirty`). Facts that cannot be read become `"unknown"`,
+ * 0, or null for the git commit; nothing here throws for a missing fact.
+ *
+ * @param options The libtorch facts, the GPU, and the checkout to describe.
+ * @returns The environment.
+ */
+export async function collectEnv(options: CollectEnvOptions): Promise<Env> {
+  const cwd = options.cwd ?? Deno.cwd();
+  const ignore = options.ignoreDirty ?? ["results", "docs"];
+  const [cpuinfo, osRelease, head, status] = await Promise.all([
+    readText("/proc/cpuinfo"),
+    readText("/etc/os-release"),
+    git(["rev-parse", "HEAD"], cwd),
+    git(["status", "--porcelain", "--", ".", ...ignore.map((p) => `:(exclude)${p}`)], cwd),
+  ]);
+  const distro = (osRelease && parseOsRelease(osRelease)) ?? Deno.build.os;
+  const kernel = safe(() => Deno.osRelease(), "unknown");
+  const gitCommit = head?.trim() || null;
+  return {
+    cpuModel: (cpuinfo && parseCpuModel(cpuinfo)) ?? "unknown",
+    cores: navigator.hardwareConcurrency,
+    memoryBytes: safe(() => Deno.systemMemoryInfo().total, 0),
+    os: `${distro}, ${Deno.build.os} ${kernel} ${Deno.build.arch}`,
+    deno: Deno.version.deno,
+    v8: Deno.version.v8,
+    typescript: Deno.version.typescript,
+    hostname: safe(() => Deno.hostname(), "unknown"),
+    gitCommit,
+    gitDirty: gitCommit !== null && status !== null && status.trim() !== "",
+    torch: options.torch,
+    gpu: options.gpu ?? null,
+  };
+}

@@ -1,0 +1,330 @@
+/**
+ * Markdown reports of benchmark results.
+ *
+ * The output depends only on the results given (never on the current date),
+ * so it can be regenerated without spurious diffs and tested exactly.
+ *
+ * @module
+ */
+
+import type { BenchResult, Device, Run } from "./schema.ts";
+import { spreadWarning } from "./stats.ts";
+
+const DASH = "–";
+const GIB = 1024 ** 3;
+
+const DEVICE_ORDER: readonly Device[] = ["cpu", "cuda"];
+
+function cell(text: string): string {
+  return text.replaceAll("|", "\\|").replaceAll("\n", " ");
+}
+
+function row(cells: readonly string[]): string {
+  return `| ${cells.map(cell).join(" | ")} |`;
+}
+
+/** The alignment row: the first `textColumns` columns left-aligned, the rest right-aligned. */
+function alignment(columns: number, textColumns = 1): string {
+  return `|${":---|".repeat(textColumns)}${"---:|".repeat(columns - textColumns)}`;
+}
+
+function ms(x: number): string {
+  return x.toFixed(2);
+}
+
+function percent(fraction: number | null): string {
+  return fraction === null ? DASH : `${(fraction * 100).toFixed(2)}%`;
+}
+
+function formatLoss(loss: number): string {
+  if (!Number.isFinite(loss)) return String(loss);
+  return Math.abs(loss) >= 100 ? loss.toFixed(1) : loss.toPrecision(4);
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+function implementationName(run: Run): string {
+  return run.implementation === "pytorch" ? "PyTorch" : "deno+libtorch";
+}
+
+function runLabel(run: Run): string {
+  return run.complete ? run.label : `${run.label} (incomplete)`;
+}
+
+/** Every run of a result with each baseline right after the run it belongs to. */
+function rowsOf(result: BenchResult): Run[] {
+  return result.runs.flatMap((run) => run.baseline ? [run, run.baseline] : [run]);
+}
+
+function devicesOf(result: BenchResult): string[] {
+  const used = new Set(rowsOf(result).map((run) => run.device));
+  return used.size === 0 ? [result.config.device] : DEVICE_ORDER.filter((d) => used.has(d));
+}
+
+function timeToTarget(run: Run): string {
+  if (run.timeToTargetSeconds !== null) return run.timeToTargetSeconds.toFixed(1);
+  return run.epochs.some((e) => e.testAccuracy !== null) ? "not reached" : "not evaluated";
+}
+
+/** `"2.50× faster"` / `"2.00× slower"`: how `subject` compares with `reference`. */
+function speed(subjectMs: number, referenceMs: number): string {
+  const ratio = referenceMs / subjectMs;
+  return ratio >= 1 ? `${ratio.toFixed(2)}× faster` : `${(1 / ratio).toFixed(2)}× slower`;
+}
+
+function torchVersion(torch: Record<string, unknown>): string {
+  const v = torch.version;
+  return typeof v === "string" || typeof v === "number" ? String(v) : "unknown";
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (typeof value !== "object" || value === null) return value;
+  return Object.fromEntries(
+    Object.keys(value).sort().map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
+  );
+}
+
+function configLine(result: BenchResult): string {
+  const c = result.config;
+  const parts = [`batch ${c.batchSize}`, `lr ${c.lr}`, `${c.warmup} warm-up steps`];
+  if (c.steps !== null) parts.push(`${c.steps} timed steps`);
+  if (c.epochs !== null) parts.push(`${c.epochs} epoch${c.epochs === 1 ? "" : "s"}`);
+  parts.push(`seed ${c.seed}`, `data ${c.data}`, c.precision, `${c.threads} threads`);
+  parts.push(`target ${(c.targetAccuracy * 100).toFixed(1)}%`);
+  if (c.tf32) parts.push("TF32");
+  if (c.cudaGraphs) parts.push("CUDA graphs");
+  if (c.clipGradNorm !== null) parts.push(`clip grad norm ${c.clipGradNorm}`);
+  return parts.join(", ");
+}
+
+function environmentLines(result: BenchResult): string[] {
+  const e = result.env;
+  const gpu = e.gpu === null
+    ? "none"
+    : `${e.gpu.name} (driver ${e.gpu.driver}, CUDA ${e.gpu.cudaVersion}, cuDNN ${e.gpu.cudnnVersion})`;
+  const commit = e.gitCommit === null
+    ? "unknown"
+    : `\`${e.gitCommit.slice(0, 12)}\`${e.gitDirty ? " (dirty)" : ""}`;
+  return [
+    `- **CPU:** ${e.cpuModel} (${e.cores} cores, ${(e.memoryBytes / GIB).toFixed(1)} GiB RAM)`,
+    `- **GPU:** ${gpu}`,
+    `- **OS:** ${e.os}`,
+    `- **Software:** libtorch ${torchVersion(e.torch)}, Deno ${e.deno}, V8 ${e.v8}, ` +
+    `TypeScript ${e.typescript}`,
+    `- **Commit:** ${commit}`,
+    `- **Config:** ${configLine(result)}`,
+  ];
+}
+
+const RUN_COLUMNS = [
+  "Run",
+  "Step median [ms]",
+  "Mean ± σ [ms]",
+  "p10 … p90 [ms]",
+  "Images/s",
+  "Epoch [s]",
+  "Test acc.",
+  "Time to target [s]",
+  "Relative",
+] as const;
+
+function runTable(runs: readonly Run[]): string[] {
+  const fastest = Math.min(...runs.map((r) => r.stepMs.median));
+  return [
+    row(RUN_COLUMNS),
+    alignment(RUN_COLUMNS.length),
+    ...runs.map((run) => {
+      const s = run.stepMs;
+      return row([
+        runLabel(run),
+        ms(s.median),
+        `${ms(s.mean)} ± ${ms(s.std)}`,
+        `${ms(s.p10)} … ${ms(s.p90)}`,
+        Math.round(run.imagesPerSecond).toString(),
+        run.epochs.length === 0 ? DASH : median(run.epochs.map((e) => e.seconds)).toFixed(1),
+        percent(run.finalTestAccuracy),
+        timeToTarget(run),
+        (s.median / fastest).toFixed(2),
+      ]);
+    }),
+  ];
+}
+
+function comparisonLines(result: BenchResult): string[] {
+  const lines: string[] = [];
+  const rows = rowsOf(result);
+  const seen = new Set<string>();
+  for (const cuda of rows) {
+    if (cuda.device !== "cuda") continue;
+    const key = `${cuda.implementation}/${cuda.precision}`;
+    if (seen.has(key)) continue;
+    const cpu = rows.find((r) =>
+      r.device === "cpu" && r.implementation === cuda.implementation &&
+      r.precision === cuda.precision
+    );
+    if (!cpu) continue;
+    seen.add(key);
+    lines.push(
+      `- CUDA vs CPU (${implementationName(cuda)}, ${cuda.precision}): CUDA is ` +
+        `${speed(cuda.stepMs.median, cpu.stepMs.median)} per step ` +
+        `(median ${ms(cuda.stepMs.median)} ms vs ${ms(cpu.stepMs.median)} ms)`,
+    );
+  }
+  for (const run of result.runs) {
+    const base = run.baseline;
+    if (!base) continue;
+    lines.push(
+      `- ${implementationName(run)} vs ${implementationName(base)} on ${run.device} ` +
+        `(${run.precision}): ${implementationName(run)} is ` +
+        `${speed(run.stepMs.median, base.stepMs.median)} per step ` +
+        `(median ${ms(run.stepMs.median)} ms vs ${ms(base.stepMs.median)} ms)`,
+    );
+  }
+  return lines;
+}
+
+const EPOCH_COLUMNS = ["Run", "Epoch", "Loss", "Train [s]", "Test acc.", "Eval [s]"] as const;
+
+function epochTable(runs: readonly Run[]): string[] {
+  return [
+    row(EPOCH_COLUMNS),
+    alignment(EPOCH_COLUMNS.length),
+    ...runs.flatMap((run) =>
+      run.epochs.map((e) =>
+        row([
+          runLabel(run),
+          String(e.epoch),
+          formatLoss(e.loss),
+          e.seconds.toFixed(1),
+          percent(e.testAccuracy),
+          e.evalSeconds === null ? DASH : e.evalSeconds.toFixed(1),
+        ])
+      )
+    ),
+  ];
+}
+
+/**
+ * The heading of a result's section: `<UTC date> · <host> · <devices>`.
+ *
+ * @param result The result.
+ * @returns E.g. `"2025-01-31 · gpu-box · cpu, cuda"`.
+ */
+export function resultTitle(result: BenchResult): string {
+  const time = Date.parse(result.createdAt);
+  const date = Number.isNaN(time) ? result.createdAt : new Date(time).toISOString().slice(0, 10);
+  return `${date} · ${result.env.hostname} · ${devicesOf(result).join(", ")}`;
+}
+
+function renderResult(result: BenchResult): string[] {
+  const lines = [`## ${resultTitle(result)}`, ""];
+  if (!result.complete) {
+    lines.push(
+      "> **Incomplete:** the benchmark was interrupted; only the measurements it finished " +
+        "are shown.",
+      "",
+    );
+  }
+  lines.push(...environmentLines(result), "", "```sh", result.command, "```", "");
+  if (Object.keys(result.env.torch).length > 0) {
+    lines.push(
+      "<details><summary>libtorch build</summary>",
+      "",
+      "```json",
+      JSON.stringify(sortKeys(result.env.torch), null, 2),
+      "```",
+      "",
+      "</details>",
+      "",
+    );
+  }
+  const runs = rowsOf(result);
+  if (runs.length === 0) {
+    lines.push("No runs were recorded.", "");
+    return lines;
+  }
+  lines.push(...runTable(runs), "");
+  const comparisons = comparisonLines(result);
+  if (comparisons.length > 0) lines.push(...comparisons, "");
+  const notes = [
+    ...result.notes,
+    ...runs.flatMap((run) => {
+      const warning = spreadWarning(run.stepMs);
+      return warning === null ? [] : [`${runLabel(run)}: ${warning}`];
+    }),
+  ];
+  if (notes.length > 0) lines.push("Notes:", "", ...notes.map((n) => `- ${n}`), "");
+  if (runs.some((run) => run.epochs.length > 0)) {
+    lines.push("### Per epoch", "", ...epochTable(runs), "");
+  }
+  return lines;
+}
+
+/**
+ * Renders results as Markdown: for each result a section with date, host,
+ * CPU, GPU, software versions and the command line, then a table in
+ * hyperfine's layout (labels left-aligned, numbers right-aligned, one row per
+ * run with each PyTorch baseline on its own row, `Relative` = median step
+ * time over the fastest median), CUDA-vs-CPU and deno-vs-PyTorch speed lines,
+ * notes (including timing-spread warnings), and a per-epoch table.
+ *
+ * `Epoch [s]` is the median training time of the run's epochs; `Time to
+ * target` reads "not reached" when epochs were evaluated but the target was
+ * never met, and "not evaluated" when no epoch was evaluated.
+ *
+ * @param results The results, rendered in the given order.
+ * @returns Markdown ending in one newline.
+ */
+export function renderMarkdown(results: readonly BenchResult[]): string {
+  if (results.length === 0) return "No results yet.\n";
+  const lines = results.flatMap(renderResult);
+  return lines.join("\n").replace(/\n+$/, "") + "\n";
+}
+
+const HEADLINE_COLUMNS = [
+  "Run",
+  "Hardware",
+  "Step median [ms]",
+  "Images/s",
+  "Time to target [s]",
+] as const;
+
+/**
+ * A short table for the README: one row per run kind (label and hardware),
+ * taken from the newest result (by `createdAt`) that has it, baselines
+ * included.
+ *
+ * @param results The results, in any order.
+ * @returns A Markdown table ending in one newline, or a sentence when there
+ * are no runs.
+ */
+export function renderHeadline(results: readonly BenchResult[]): string {
+  const newestFirst = [...results].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  const picked = new Map<string, Run>();
+  for (const result of newestFirst) {
+    for (const run of rowsOf(result)) {
+      const key = `${run.label}\u0000${run.deviceName}`;
+      if (!picked.has(key)) picked.set(key, run);
+    }
+  }
+  if (picked.size === 0) return "No results yet.\n";
+  const lines = [
+    row(HEADLINE_COLUMNS),
+    alignment(HEADLINE_COLUMNS.length, 2),
+    ...[...picked.values()].map((run) =>
+      row([
+        runLabel(run),
+        run.device === "cpu" ? `${run.deviceName}, ${run.threads} threads` : run.deviceName,
+        ms(run.stepMs.median),
+        Math.round(run.imagesPerSecond).toString(),
+        timeToTarget(run),
+      ])
+    ),
+  ];
+  return lines.join("\n") + "\n";
+}

@@ -1,0 +1,270 @@
+import assert from "node:assert/strict";
+import {
+  formatUsageError,
+  HelpRequested,
+  parseBenchArgs,
+  usage,
+  UsageError,
+} from "../src/bench/cli.ts";
+import { formatCommandLine } from "../src/bench/command.ts";
+import type { BenchConfig } from "../src/bench/schema.ts";
+
+const DEFAULTS: BenchConfig = {
+  device: "all",
+  epochs: 1,
+  steps: 50,
+  warmup: 5,
+  batchSize: 64,
+  lr: 1e-3,
+  threads: 8,
+  seed: 0,
+  data: "mnist",
+  targetAccuracy: 0.97,
+  baseline: null,
+  precision: "fp32",
+  tf32: false,
+  cudaGraphs: false,
+  clipGradNorm: null,
+  out: "results",
+  json: null,
+  progress: true,
+};
+
+function parse(...args: string[]): BenchConfig {
+  return parseBenchArgs(args, { cores: 8 });
+}
+
+function rejects(args: string[], message: string) {
+  assert.throws(() => parseBenchArgs(args, { cores: 8 }), (error: unknown) => {
+    assert.ok(error instanceof UsageError, `expected a UsageError, found ${error}`);
+    assert.equal(error.message, message);
+    assert.ok(!error.message.includes("\n"), "expected a one-line message");
+    return true;
+  });
+}
+
+Deno.test("parseBenchArgs() defaults to a 50-step window then 1 evaluated epoch on every device", () => {
+  assert.deepEqual(parse(), DEFAULTS);
+});
+
+Deno.test("parseBenchArgs() defaults --threads to the machine's cores", () => {
+  assert.equal(parseBenchArgs([], { cores: 3 }).threads, 3);
+  assert.equal(parseBenchArgs([]).threads, navigator.hardwareConcurrency);
+});
+
+Deno.test("parseBenchArgs() drops a leading --", () => {
+  assert.deepEqual(parse("--", "--device", "cpu"), { ...DEFAULTS, device: "cpu" });
+});
+
+Deno.test("parseBenchArgs() reads every flag", () => {
+  assert.deepEqual(
+    parse(
+      "--device=cuda",
+      "--epochs",
+      "3",
+      "--steps",
+      "200",
+      "--warmup",
+      "0",
+      "--batch-size",
+      "128",
+      "--lr",
+      "0.01",
+      "--threads",
+      "4",
+      "--seed",
+      "42",
+      "--data",
+      "fashion-mnist",
+      "--target-accuracy",
+      "0.99",
+      "--baseline",
+      "pytorch",
+      "--precision",
+      "bf16",
+      "--tf32",
+      "--cuda-graphs",
+      "--clip-grad-norm",
+      "1.5",
+      "--out",
+      "/tmp/r",
+      "--json",
+      "out.json",
+      "--no-progress",
+    ),
+    {
+      device: "cuda",
+      epochs: 3,
+      steps: 200,
+      warmup: 0,
+      batchSize: 128,
+      lr: 0.01,
+      threads: 4,
+      seed: 42,
+      data: "fashion-mnist",
+      targetAccuracy: 0.99,
+      baseline: "pytorch",
+      precision: "bf16",
+      tf32: true,
+      cudaGraphs: true,
+      clipGradNorm: 1.5,
+      out: "/tmp/r",
+      json: "out.json",
+      progress: false,
+    },
+  );
+});
+
+Deno.test("parseBenchArgs() with only --epochs trains whole epochs without a timed window", () => {
+  const config = parse("--epochs", "5");
+  assert.equal(config.epochs, 5);
+  assert.equal(config.steps, null);
+});
+
+Deno.test("parseBenchArgs() with only --steps times a window without evaluated epochs", () => {
+  const config = parse("--steps", "20");
+  assert.equal(config.epochs, null);
+  assert.equal(config.steps, 20);
+});
+
+Deno.test("parseBenchArgs() accepts a data directory path", () => {
+  assert.equal(parse("--data", "./data/my mnist").data, "./data/my mnist");
+});
+
+Deno.test("parseBenchArgs() rejects --batch-size 0 with a one-line message", () => {
+  rejects(["--batch-size", "0"], '--batch-size: expected an integer ≥ 1, found "0"');
+});
+
+Deno.test("parseBenchArgs() rejects non-integer counts", () => {
+  rejects(["--epochs", "1.5"], '--epochs: expected an integer ≥ 1, found "1.5"');
+  rejects(["--steps", "abc"], '--steps: expected an integer ≥ 1, found "abc"');
+  rejects(["--steps", "NaN"], '--steps: expected an integer ≥ 1, found "NaN"');
+  rejects(["--steps", "Infinity"], '--steps: expected an integer ≥ 1, found "Infinity"');
+  rejects(["--seed", "1e3"], '--seed: expected an integer ≥ 0, found "1e3"');
+  rejects(["--epochs", ""], '--epochs: expected an integer ≥ 1, found ""');
+});
+
+Deno.test("parseBenchArgs() rejects out-of-range counts", () => {
+  rejects(["--epochs", "0"], '--epochs: expected an integer ≥ 1, found "0"');
+  rejects(["--steps", "0"], '--steps: expected an integer ≥ 1, found "0"');
+  rejects(["--warmup=-1"], '--warmup: expected an integer ≥ 0, found "-1"');
+  rejects(["--threads", "0"], '--threads: expected an integer in 1..1024, found "0"');
+  rejects(["--threads", "1025"], '--threads: expected an integer in 1..1024, found "1025"');
+});
+
+Deno.test("parseBenchArgs() accepts --warmup 0", () => {
+  assert.equal(parse("--warmup", "0").warmup, 0);
+});
+
+Deno.test("parseBenchArgs() rejects a non-positive or non-finite learning rate", () => {
+  rejects(["--lr", "0"], '--lr: expected a finite number > 0, found "0"');
+  rejects(["--lr=-0.1"], '--lr: expected a finite number > 0, found "-0.1"');
+  rejects(["--lr", "Infinity"], '--lr: expected a finite number > 0, found "Infinity"');
+  rejects(["--lr", "fast"], '--lr: expected a finite number > 0, found "fast"');
+  assert.equal(parse("--lr", "3e-4").lr, 3e-4);
+});
+
+Deno.test("parseBenchArgs() keeps --target-accuracy in (0, 1]", () => {
+  rejects(
+    ["--target-accuracy", "0"],
+    '--target-accuracy: expected a number in (0, 1], found "0"',
+  );
+  rejects(
+    ["--target-accuracy", "97"],
+    '--target-accuracy: expected a number in (0, 1], found "97"',
+  );
+  assert.equal(parse("--target-accuracy", "1").targetAccuracy, 1);
+});
+
+Deno.test("parseBenchArgs() rejects a non-positive --clip-grad-norm", () => {
+  rejects(["--clip-grad-norm", "0"], '--clip-grad-norm: expected a finite number > 0, found "0"');
+});
+
+Deno.test("parseBenchArgs() rejects unknown choices, naming the valid ones", () => {
+  rejects(["--device", "tpu"], '--device: expected one of cpu, cuda, all, found "tpu"');
+  rejects(["--precision", "fp16"], '--precision: expected one of fp32, bf16, found "fp16"');
+  rejects(["--baseline", "jax"], '--baseline: expected one of pytorch, found "jax"');
+});
+
+Deno.test("parseBenchArgs() rejects unknown flags and positional arguments", () => {
+  rejects(["--epoch", "3"], 'expected a known flag (see --help), found "--epoch"');
+  rejects(["cpu"], 'expected only flags, found the argument "cpu"');
+});
+
+Deno.test("parseBenchArgs() rejects a flag without its value", () => {
+  rejects(["--epochs"], "--epochs: expected a value, found nothing");
+  rejects(
+    ["--epochs", "--steps", "3"],
+    '--epochs: expected a value, found the flag-like "--steps" (write --epochs=--steps if that ' +
+      "is the value)",
+  );
+});
+
+Deno.test("parseBenchArgs() rejects a value given to a switch", () => {
+  rejects(["--tf32=yes"], '--tf32: expected no value (it is a switch), found "yes"');
+});
+
+Deno.test("parseBenchArgs() rejects a repeated flag", () => {
+  rejects(["--epochs", "1", "--epochs", "2"], "--epochs: expected at most once, found 2 times");
+});
+
+Deno.test("parseBenchArgs() signals --help with HelpRequested carrying the usage", () => {
+  for (const flag of ["--help", "-h"]) {
+    assert.throws(() => parse(flag, "--epochs", "oops"), (error: unknown) => {
+      assert.ok(error instanceof HelpRequested);
+      assert.ok(!(error instanceof UsageError));
+      assert.equal(error.usage, usage({ cores: 8 }));
+      assert.ok(error.usage.includes("cores, 8 here"));
+      return true;
+    });
+  }
+});
+
+Deno.test("usage() lists every flag with its default", () => {
+  const text = usage();
+  for (
+    const flag of [
+      "--device",
+      "--epochs",
+      "--steps",
+      "--warmup",
+      "--batch-size",
+      "--lr",
+      "--threads",
+      "--seed",
+      "--data",
+      "--target-accuracy",
+      "--baseline",
+      "--precision",
+      "--tf32",
+      "--cuda-graphs",
+      "--clip-grad-norm",
+      "--out",
+      "--json",
+      "--no-progress",
+      "--help",
+    ]
+  ) {
+    const line = text.split("\n").find((l) =>
+      l.trimStart().startsWith(flag) || l.includes(` ${flag}`)
+    );
+    assert.ok(line, `expected a line for ${flag}`);
+  }
+  assert.ok(text.includes("default: a 50-step timed window"));
+  assert.equal((text.match(/\(default/g) ?? []).length, 18);
+});
+
+Deno.test("formatUsageError() points to --help", () => {
+  assert.equal(
+    formatUsageError(new UsageError('--lr: expected a finite number > 0, found "0"')),
+    'error: --lr: expected a finite number > 0, found "0"\n' +
+      "Run with --help to see every flag and its default.\n",
+  );
+});
+
+Deno.test("formatCommandLine() quotes only the words that need it", () => {
+  assert.equal(
+    formatCommandLine(["deno", "task", "bench", "--data", "my data", "--json=it's.json"]),
+    "deno task bench --data 'my data' '--json=it'\\''s.json'",
+  );
+});

@@ -1,0 +1,41 @@
+import assert from "node:assert/strict";
+import { collectEnv, parseCpuModel, parseOsRelease } from "../src/bench/env.ts";
+
+Deno.test("parseCpuModel() reads the model name from /proc/cpuinfo", () => {
+  const cpuinfo = "processor\t: 0\nvendor_id\t: AuthenticAMD\n" +
+    "model name\t: AMD EPYC 7763 64-Core Processor\ncpu MHz\t\t: 2445.406\n";
+  assert.equal(parseCpuModel(cpuinfo), "AMD EPYC 7763 64-Core Processor");
+  assert.equal(parseCpuModel("processor : 0\n"), null);
+});
+
+Deno.test("parseOsRelease() prefers PRETTY_NAME and unquotes it", () => {
+  assert.equal(
+    parseOsRelease('NAME="Debian GNU/Linux"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n'),
+    "Debian GNU/Linux 12 (bookworm)",
+  );
+  assert.equal(parseOsRelease('NAME="Alpine"\nVERSION="3.20"\n'), "Alpine 3.20");
+  assert.equal(parseOsRelease(""), null);
+});
+
+Deno.test("collectEnv() describes this machine and passes torch and GPU facts through", async () => {
+  const env = await collectEnv({ torch: { version: "test" } });
+  assert.equal(env.cores, navigator.hardwareConcurrency);
+  assert.equal(env.deno, Deno.version.deno);
+  assert.equal(env.hostname, Deno.hostname());
+  assert.ok(env.memoryBytes > 0);
+  assert.ok(env.os.includes(Deno.build.arch));
+  assert.deepEqual(env.torch, { version: "test" });
+  assert.equal(env.gpu, null);
+  assert.ok(env.gitCommit === null || /^[0-9a-f]{40}$/.test(env.gitCommit));
+});
+
+Deno.test("collectEnv() gives a null commit outside a git checkout", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "bench_env_" });
+  try {
+    const env = await collectEnv({ torch: {}, cwd: dir });
+    assert.equal(env.gitCommit, null);
+    assert.equal(env.gitDirty, false);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,0 +1,428 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { renderCharts } from "../src/bench/charts.ts";
+import { renderHeadline, renderMarkdown, resultTitle } from "../src/bench/report.ts";
+import { reportMain } from "../src/bench/report_main.ts";
+import type { BenchResult, Run, Summary } from "../src/bench/schema.ts";
+import { parseBenchResult } from "../src/bench/validate.ts";
+
+function summary(median: number, extra: Partial<Summary> = {}): Summary {
+  return {
+    median,
+    mean: median + 0.1,
+    std: median / 100,
+    p10: median * 0.98,
+    p90: median * 1.02,
+    q1: median * 0.99,
+    q3: median * 1.01,
+    min: median * 0.95,
+    max: median * 1.1,
+    count: 3,
+    samples: [median * 0.99, median, median * 1.01],
+    ...extra,
+  };
+}
+
+function run(overrides: Partial<Run> & Pick<Run, "label" | "device">): Run {
+  return {
+    implementation: "deno-libtorch",
+    deviceName: overrides.device === "cuda" ? "NVIDIA H100 80GB HBM3" : "AMD EPYC 7763",
+    threads: 16,
+    precision: "fp32",
+    options: {},
+    firstStepMs: 900,
+    warmupMs: [50, 40],
+    stepMs: summary(10),
+    imagesPerSecond: 6400,
+    epochs: [],
+    timeToTargetSeconds: null,
+    targetAccuracy: 0.97,
+    peakMemoryBytes: null,
+    flopsPerImage: 1e9,
+    achievedFlops: 6.4e12,
+    finalTestAccuracy: null,
+    baseline: null,
+    complete: true,
+    ...overrides,
+  };
+}
+
+/** A CPU and a CUDA run, each with a PyTorch baseline. */
+function fixture(): BenchResult {
+  const cpu = run({
+    label: "deno+libtorch cpu fp32",
+    device: "cpu",
+    stepMs: summary(40),
+    imagesPerSecond: 1600,
+    epochs: [
+      { epoch: 1, loss: 451.25, seconds: 37.5, testAccuracy: 0.9512, evalSeconds: 2.25 },
+      { epoch: 2, loss: 0.08123, seconds: 36.5, testAccuracy: 0.9811, evalSeconds: 2.5 },
+    ],
+    timeToTargetSeconds: 74.2,
+    finalTestAccuracy: 0.9811,
+    baseline: run({
+      label: "pytorch cpu fp32",
+      implementation: "pytorch",
+      device: "cpu",
+      stepMs: summary(50),
+      imagesPerSecond: 1280,
+      epochs: [
+        { epoch: 1, loss: 2.5, seconds: 47, testAccuracy: 0.9, evalSeconds: 3 },
+        { epoch: 2, loss: 0.5, seconds: 46, testAccuracy: 0.95, evalSeconds: 3 },
+      ],
+      finalTestAccuracy: 0.95,
+    }),
+  });
+  const cuda = run({
+    label: "deno+libtorch cuda fp32",
+    device: "cuda",
+    stepMs: summary(4),
+    imagesPerSecond: 16000,
+    baseline: run({
+      label: "pytorch cuda fp32",
+      implementation: "pytorch",
+      device: "cuda",
+      stepMs: summary(5),
+      imagesPerSecond: 12800,
+    }),
+  });
+  return {
+    schema: 1,
+    complete: true,
+    createdAt: "2025-01-31T10:20:30.000Z",
+    command: "deno task bench --epochs 2 --baseline pytorch",
+    env: {
+      cpuModel: "AMD EPYC 7763 64-Core Processor",
+      cores: 16,
+      memoryBytes: 128 * 1024 ** 3,
+      os: "Debian GNU/Linux 12 (bookworm), linux 6.1.0 x86_64",
+      deno: "2.1.4",
+      v8: "13.0.245.12-rusty",
+      typescript: "5.6.2",
+      hostname: "gpu-box",
+      gitCommit: "0123456789abcdef0123456789abcdef01234567",
+      gitDirty: true,
+      torch: { version: "2.5.1", cuda: true },
+      gpu: {
+        name: "NVIDIA H100 80GB HBM3",
+        driver: "550.54.15",
+        cudaVersion: "12.4",
+        cudnnVersion: "90100",
+      },
+    },
+    config: {
+      device: "all",
+      epochs: 2,
+      steps: null,
+      warmup: 5,
+      batchSize: 64,
+      lr: 0.001,
+      threads: 16,
+      seed: 0,
+      data: "mnist",
+      targetAccuracy: 0.97,
+      baseline: "pytorch",
+      precision: "fp32",
+      tf32: false,
+      cudaGraphs: false,
+      clipGradNorm: null,
+      out: "results",
+      json: null,
+      progress: true,
+    },
+    runs: [cpu, cuda],
+    notes: ["CPU frequency scaling was on"],
+  };
+}
+
+function lines(markdown: string): string[] {
+  return markdown.split("\n");
+}
+
+const HEADER =
+  "| Run | Step median [ms] | Mean ± σ [ms] | p10 … p90 [ms] | Images/s | Epoch [s] | Test acc. " +
+  "| Time to target [s] | Relative |";
+
+Deno.test("renderMarkdown() lays the run table out like hyperfine", () => {
+  const out = lines(renderMarkdown([fixture()]));
+  const at = out.indexOf(HEADER);
+  assert.notEqual(at, -1, "expected the run table header");
+  assert.deepEqual(out.slice(at + 1, at + 6), [
+    "|:---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    "| deno+libtorch cpu fp32 | 40.00 | 40.10 ± 0.40 | 39.20 … 40.80 | 1600 | 37.0 | 98.11% | 74.2 " +
+    "| 10.00 |",
+    "| pytorch cpu fp32 | 50.00 | 50.10 ± 0.50 | 49.00 … 51.00 | 1280 | 46.5 | 95.00% " +
+    "| not reached | 12.50 |",
+    "| deno+libtorch cuda fp32 | 4.00 | 4.10 ± 0.04 | 3.92 … 4.08 | 16000 | – | – | not evaluated " +
+    "| 1.00 |",
+    "| pytorch cuda fp32 | 5.00 | 5.10 ± 0.05 | 4.90 … 5.10 | 12800 | – | – | not evaluated | 1.25 |",
+  ]);
+});
+
+Deno.test("renderMarkdown() gives the fastest median a Relative of 1.00", () => {
+  const result = fixture();
+  result.runs = [result.runs[0]]; // CPU only: deno 40 ms, PyTorch 50 ms
+  const out = lines(renderMarkdown([result]));
+  const rows = out.filter((l) =>
+    l.startsWith("| deno+libtorch cpu fp32 | 40.00") || l.startsWith("| pytorch cpu fp32 | 50.00")
+  );
+  assert.deepEqual(rows.map((r) => r.split(" | ").at(-1)), ["1.00 |", "1.25 |"]);
+});
+
+Deno.test("renderMarkdown() says 'not reached' when evaluated epochs missed the target", () => {
+  const result = fixture();
+  const cpu = result.runs[0];
+  cpu.timeToTargetSeconds = null;
+  const row = lines(renderMarkdown([result])).find((l) =>
+    l.startsWith("| deno+libtorch cpu fp32 | 40")
+  );
+  assert.equal(row?.split(" | ")[7], "not reached");
+});
+
+Deno.test("renderMarkdown() heads each result with date, host, hardware and command", () => {
+  const out = lines(renderMarkdown([fixture()]));
+  assert.deepEqual(out.slice(0, 13), [
+    "## 2025-01-31 · gpu-box · cpu, cuda",
+    "",
+    "- **CPU:** AMD EPYC 7763 64-Core Processor (16 cores, 128.0 GiB RAM)",
+    "- **GPU:** NVIDIA H100 80GB HBM3 (driver 550.54.15, CUDA 12.4, cuDNN 90100)",
+    "- **OS:** Debian GNU/Linux 12 (bookworm), linux 6.1.0 x86_64",
+    "- **Software:** libtorch 2.5.1, Deno 2.1.4, V8 13.0.245.12-rusty, TypeScript 5.6.2",
+    "- **Commit:** `0123456789ab` (dirty)",
+    "- **Config:** batch 64, lr 0.001, 5 warm-up steps, 2 epochs, seed 0, data mnist, fp32, " +
+    "16 threads, target 97.0%",
+    "",
+    "```sh",
+    "deno task bench --epochs 2 --baseline pytorch",
+    "```",
+    "",
+  ]);
+});
+
+Deno.test("renderMarkdown() compares CUDA with CPU and deno+libtorch with PyTorch", () => {
+  const out = lines(renderMarkdown([fixture()]));
+  const comparisons = out.filter((l) => l.startsWith("- CUDA vs CPU") || l.includes("vs PyTorch"));
+  assert.deepEqual(comparisons, [
+    "- CUDA vs CPU (deno+libtorch, fp32): CUDA is 10.00× faster per step (median 4.00 ms vs " +
+    "40.00 ms)",
+    "- CUDA vs CPU (PyTorch, fp32): CUDA is 10.00× faster per step (median 5.00 ms vs 50.00 ms)",
+    "- deno+libtorch vs PyTorch on cpu (fp32): deno+libtorch is 1.25× faster per step (median " +
+    "40.00 ms vs 50.00 ms)",
+    "- deno+libtorch vs PyTorch on cuda (fp32): deno+libtorch is 1.25× faster per step (median " +
+    "4.00 ms vs 5.00 ms)",
+  ]);
+});
+
+Deno.test("renderMarkdown() says 'slower' when deno+libtorch trails PyTorch", () => {
+  const result = fixture();
+  result.runs = [result.runs[0]];
+  result.runs[0].baseline!.stepMs = summary(20);
+  assert.ok(
+    renderMarkdown([result]).includes(
+      "- deno+libtorch vs PyTorch on cpu (fp32): deno+libtorch is 2.00× slower per step " +
+        "(median 40.00 ms vs 20.00 ms)",
+    ),
+  );
+});
+
+Deno.test("renderMarkdown() omits the CUDA-vs-CPU line when only one device ran", () => {
+  const result = fixture();
+  result.runs = [result.runs[1]];
+  assert.ok(!renderMarkdown([result]).includes("CUDA vs CPU"));
+});
+
+Deno.test("renderMarkdown() tables loss, time and accuracy per epoch", () => {
+  const out = lines(renderMarkdown([fixture()]));
+  const at = out.indexOf("### Per epoch");
+  assert.deepEqual(out.slice(at, at + 8), [
+    "### Per epoch",
+    "",
+    "| Run | Epoch | Loss | Train [s] | Test acc. | Eval [s] |",
+    "|:---|---:|---:|---:|---:|---:|",
+    "| deno+libtorch cpu fp32 | 1 | 451.3 | 37.5 | 95.12% | 2.3 |",
+    "| deno+libtorch cpu fp32 | 2 | 0.08123 | 36.5 | 98.11% | 2.5 |",
+    "| pytorch cpu fp32 | 1 | 2.500 | 47.0 | 90.00% | 3.0 |",
+    "| pytorch cpu fp32 | 2 | 0.5000 | 46.0 | 95.00% | 3.0 |",
+  ]);
+});
+
+Deno.test("renderMarkdown() marks incomplete results and runs", () => {
+  const result = fixture();
+  result.complete = false;
+  result.runs[1].complete = false;
+  const markdown = renderMarkdown([result]);
+  assert.ok(
+    markdown.includes(
+      "> **Incomplete:** the benchmark was interrupted; only the measurements it finished are " +
+        "shown.",
+    ),
+  );
+  assert.ok(markdown.includes("| deno+libtorch cuda fp32 (incomplete) | 4.00 |"));
+});
+
+Deno.test("renderMarkdown() lists notes and warns about noisy step times", () => {
+  const result = fixture();
+  result.runs[1].stepMs = summary(4, { q1: 3, q3: 5 });
+  const out = lines(renderMarkdown([result]));
+  const at = out.indexOf("Notes:");
+  assert.deepEqual(out.slice(at, at + 4), [
+    "Notes:",
+    "",
+    "- CPU frequency scaling was on",
+    "- deno+libtorch cuda fp32: noisy timings: the interquartile range (2.000 ms) is 50.0% of " +
+    "the median (4.000 ms), expected at most 10%",
+  ]);
+});
+
+Deno.test("renderMarkdown() escapes pipes in labels", () => {
+  const result = fixture();
+  result.runs = [result.runs[1]];
+  result.runs[0].baseline = null;
+  result.runs[0].label = "a|b";
+  assert.ok(renderMarkdown([result]).includes("| a\\|b | 4.00 |"));
+});
+
+Deno.test("renderMarkdown() is deterministic and says so when there is nothing", () => {
+  assert.equal(renderMarkdown([fixture()]), renderMarkdown([fixture()]));
+  assert.equal(renderMarkdown([]), "No results yet.\n");
+});
+
+Deno.test("resultTitle() uses the UTC date of createdAt", () => {
+  const result = fixture();
+  result.createdAt = "2025-02-01T01:00:00+02:00";
+  assert.equal(resultTitle(result), "2025-01-31 · gpu-box · cpu, cuda");
+});
+
+Deno.test("renderHeadline() keeps the newest row per run and hardware", () => {
+  const older = fixture();
+  older.createdAt = "2024-12-01T00:00:00.000Z";
+  older.runs[0].stepMs = summary(99);
+  assert.equal(
+    renderHeadline([older, fixture()]),
+    [
+      "| Run | Hardware | Step median [ms] | Images/s | Time to target [s] |",
+      "|:---|:---|---:|---:|---:|",
+      "| deno+libtorch cpu fp32 | AMD EPYC 7763, 16 threads | 40.00 | 1600 | 74.2 |",
+      "| pytorch cpu fp32 | AMD EPYC 7763, 16 threads | 50.00 | 1280 | not reached |",
+      "| deno+libtorch cuda fp32 | NVIDIA H100 80GB HBM3 | 4.00 | 16000 | not evaluated |",
+      "| pytorch cuda fp32 | NVIDIA H100 80GB HBM3 | 5.00 | 12800 | not evaluated |",
+      "",
+    ].join("\n"),
+  );
+});
+
+Deno.test("parseBenchResult() accepts the fixture after a JSON round trip", () => {
+  const result = fixture();
+  assert.deepEqual(parseBenchResult(JSON.parse(JSON.stringify(result))), result);
+});
+
+Deno.test("parseBenchResult() names the first mismatching field", () => {
+  const value = JSON.parse(JSON.stringify(fixture()));
+  value.runs[1].baseline.stepMs.median = "fast";
+  assert.throws(() => parseBenchResult(value), {
+    name: "SchemaError",
+    message: 'runs[1].baseline.stepMs.median: expected a finite number, found "fast"',
+  });
+  assert.throws(() => parseBenchResult({ ...fixture(), schema: 2 }), {
+    message: "schema: expected 1, found number 2",
+  });
+  const missing = JSON.parse(JSON.stringify(fixture()));
+  delete missing.env.hostname;
+  assert.throws(() => parseBenchResult(missing), {
+    message: "env.hostname: expected a string, found no such field",
+  });
+});
+
+Deno.test("parseBenchResult() reads a diverged (null) loss back as NaN", () => {
+  const result = fixture();
+  result.runs[0].epochs[0].loss = NaN;
+  const back = parseBenchResult(JSON.parse(JSON.stringify(result)));
+  assert.ok(Number.isNaN(back.runs[0].epochs[0].loss));
+  assert.ok(renderMarkdown([back]).includes("| deno+libtorch cpu fp32 | 1 | NaN |"));
+});
+
+Deno.test("renderCharts() returns SVG charts naming every run in full", async () => {
+  const charts = await renderCharts([fixture()]);
+  assert.deepEqual(charts.map((c) => c.file), ["loss.svg", "epoch-time.svg", "step-time.svg"]);
+  const labels = [
+    "deno+libtorch cpu fp32",
+    "pytorch cpu fp32",
+    "deno+libtorch cuda fp32",
+    "pytorch cuda fp32",
+  ];
+  for (const chart of charts) assert.ok(chart.svg.startsWith("<svg"), `${chart.file} is SVG`);
+  // Every run's label is drawn untruncated in the step-time chart (axis labels).
+  for (const label of labels) {
+    assert.ok(charts[2].svg.includes(`>${label}</text>`), `expected ${label} in step-time.svg`);
+  }
+  // Only the CPU runs have epochs, so only they appear in the loss legend.
+  assert.ok(charts[0].svg.includes(">deno+libtorch cpu fp32</text>"));
+  assert.ok(charts[0].svg.includes(">pytorch cpu fp32</text>"));
+  assert.ok(!charts[0].svg.includes(">deno+libtorch cuda fp32</text>"));
+});
+
+Deno.test("renderCharts() leaves out charts without data", async () => {
+  const result = fixture();
+  for (const r of result.runs) {
+    r.epochs = [];
+    if (r.baseline) r.baseline.epochs = [];
+  }
+  const charts = await renderCharts([result]);
+  assert.deepEqual(charts.map((c) => c.file), ["step-time.svg"]);
+});
+
+Deno.test("reportMain() writes docs/results.md and charts, skipping invalid files", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "bench_report_" });
+  try {
+    const results = join(dir, "results");
+    const docs = join(dir, "docs");
+    await Deno.mkdir(results);
+    await Deno.writeTextFile(
+      join(results, "2025-01-31-gpu-box-cpu-cuda.json"),
+      JSON.stringify(fixture()),
+    );
+    await Deno.writeTextFile(join(results, "broken.json"), "{");
+    await Deno.writeTextFile(join(results, "other.json"), JSON.stringify({ schema: 1 }));
+    const log: string[] = [];
+    const errors: string[] = [];
+    const args = ["--results", results, "--docs", docs];
+    const status = await reportMain(args, {
+      log: (l) => log.push(l),
+      error: (l) => errors.push(l),
+    });
+    assert.equal(status, 0);
+    assert.equal(errors.length, 2);
+    assert.match(errors[0], /^skipping .*broken\.json: expected JSON, found a parse error: /);
+    assert.equal(
+      errors[1],
+      `skipping ${join(results, "other.json")}: createdAt: expected a string, found no such field`,
+    );
+    const markdown = await Deno.readTextFile(join(docs, "results.md"));
+    assert.ok(
+      markdown.startsWith(
+        `<!-- generated by \`deno task report\` from ${results}/*.json, do not edit -->\n`,
+      ),
+    );
+    assert.ok(markdown.includes("![Training loss per epoch](charts/loss.svg)"));
+    assert.ok(markdown.includes(HEADER));
+    for (const file of ["loss.svg", "epoch-time.svg", "step-time.svg"]) {
+      assert.ok((await Deno.readTextFile(join(docs, "charts", file))).startsWith("<svg"));
+    }
+    assert.match(log[0], /^wrote .*results\.md: 1 result, 3 charts, 2 invalid file\(s\) skipped$/);
+
+    const again = await reportMain([...args, "--strict"], {
+      log: (l) => log.push(l),
+      error: () => {},
+    });
+    assert.equal(again, 1);
+    assert.match(log[1], /^unchanged /);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("reportMain() rejects an unknown flag with status 2", async () => {
+  const errors: string[] = [];
+  assert.equal(await reportMain(["--nope"], { error: (l) => errors.push(l) }), 2);
+  assert.equal(errors[0], "error: Unknown option '--nope'");
+});
