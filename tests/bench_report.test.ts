@@ -385,7 +385,12 @@ Deno.test("reportMain() writes docs/results.md and charts, skipping invalid file
     await Deno.writeTextFile(join(results, "other.json"), JSON.stringify({ schema: 1 }));
     const log: string[] = [];
     const errors: string[] = [];
-    const args = ["--results", results, "--docs", docs];
+    const readme = join(dir, "README.md");
+    await Deno.writeTextFile(
+      readme,
+      "# T\n<!-- headline:start -->\nold\n<!-- headline:end -->\nend\n",
+    );
+    const args = ["--results", results, "--docs", docs, "--readme", readme];
     const status = await reportMain(args, {
       log: (l) => log.push(l),
       error: (l) => errors.push(l),
@@ -409,13 +414,19 @@ Deno.test("reportMain() writes docs/results.md and charts, skipping invalid file
       assert.ok((await Deno.readTextFile(join(docs, "charts", file))).startsWith("<svg"));
     }
     assert.match(log[0], /^wrote .*results\.md: 1 result, 3 charts, 2 invalid file\(s\) skipped$/);
+    const spliced = await Deno.readTextFile(readme);
+    assert.ok(!spliced.includes("old") && spliced.includes("| Run | Hardware |"), spliced);
+    assert.ok(
+      spliced.startsWith("# T\n<!-- headline:start -->\n") &&
+        spliced.endsWith("<!-- headline:end -->\nend\n"),
+    );
 
     const again = await reportMain([...args, "--strict"], {
       log: (l) => log.push(l),
       error: () => {},
     });
     assert.equal(again, 1);
-    assert.match(log[1], /^unchanged /);
+    assert.match(log[2], /^unchanged /);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

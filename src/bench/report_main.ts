@@ -3,7 +3,7 @@
  * `docs/charts/*.svg`.
  *
  * ```sh
- * deno run -A src/bench/report_main.ts [--results DIR] [--docs DIR] [--strict]
+ * deno run -A src/bench/report_main.ts [--results DIR] [--docs DIR] [--readme FILE] [--strict]
  * ```
  *
  * Invalid result files are skipped with a message on stderr naming the file
@@ -26,6 +26,7 @@ Renders every result file into Markdown with charts.
 Flags:
   --results DIR   directory of result JSON files (default: results)
   --docs DIR      output directory for results.md and charts/ (default: docs)
+  --readme FILE   README whose headline-marked table is regenerated ("" for none; default: README.md)
   --strict        exit with status 1 when a result file is invalid (default: skip it)
   -h, --help      show this help
 `;
@@ -59,6 +60,7 @@ export async function reportMain(
       options: {
         results: { type: "string", default: "results" },
         docs: { type: "string", default: "docs" },
+        readme: { type: "string", default: "README.md" },
         strict: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -123,7 +125,33 @@ export async function reportMain(
       }` +
       (problems.length > 0 ? `, ${problems.length} invalid file(s) skipped` : ""),
   );
+  if (values.readme !== "" && results.length > 0) {
+    const readme = await Deno.readTextFile(values.readme).catch(() => null);
+    const updated = readme === null ? null : spliceHeadline(readme, renderHeadline(results));
+    if (updated !== null && updated !== readme) {
+      await writeFileAtomic(values.readme, updated, { force: true });
+      log(`wrote the headline table into ${values.readme}`);
+    }
+  }
   return problems.length > 0 && values.strict ? 1 : 0;
+}
+
+/** Markers around the generated headline table in the README. */
+export const HEADLINE_MARKERS = ["<!-- headline:start -->", "<!-- headline:end -->"] as const;
+
+/**
+ * Replaces the text between the headline markers with `table`; null when the markers are missing.
+ *
+ * @param text The README.
+ * @param table The generated table.
+ * @returns The new README, or null.
+ */
+export function spliceHeadline(text: string, table: string): string | null {
+  const [open, close] = HEADLINE_MARKERS;
+  const a = text.indexOf(open);
+  const b = text.indexOf(close);
+  if (a < 0 || b < a) return null;
+  return `${text.slice(0, a + open.length)}\n${table.trimEnd()}\n${text.slice(b)}`;
 }
 
 if (import.meta.main) {
