@@ -5,8 +5,15 @@
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
 #include <torch/version.h>
+#include <torch/serialize.h>
+#include <ATen/CPUGeneratorImpl.h>
 
 #include <atomic>
+#include <cerrno>
+#include <csignal>
+#include <unistd.h>
+#include <memory>
+#include <mutex>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -31,6 +38,15 @@
 namespace {
 
 std::atomic<int64_t> g_live{0};
+volatile std::sig_atomic_t g_signal = 0;
+
+extern "C" void on_signal(int sig) {
+  if (g_signal != 0) _exit(128 + sig);  // a second signal: leave now
+  g_signal = sig;
+  static const char msg[] = "\nsignal received: stopping at the next step boundary (again to exit now)\n";
+  ssize_t ignored = write(2, msg, sizeof msg - 1);
+  (void)ignored;
+}
 
 char *dup_string(const std::string &s) {
   char *out = static_cast<char *>(std::malloc(s.size() + 1));
@@ -244,6 +260,20 @@ void atr_cuda_reset_peak_memory(int32_t device, char **err) {
 #endif
   })
 }
+
+void atr_watch_signals(char **err) {
+  GUARD_VOID({
+    struct sigaction sa;
+    std::memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    if (sigaction(SIGINT, &sa, nullptr) != 0 || sigaction(SIGTERM, &sa, nullptr) != 0)
+      throw ShimError(std::string("watch_signals: sigaction failed: ") + std::strerror(errno));
+  })
+}
+
+int32_t atr_pending_signal(void) { return static_cast<int32_t>(g_signal); }
 
 void atr_set_backend_flags(int32_t cudnn_benchmark, int32_t allow_tf32, char **err) {
   GUARD_VOID({
@@ -622,6 +652,113 @@ void ato_adam_set_lr(ato_adam opt, double lr, char **err) {
 }
 
 void ato_adam_free(ato_adam opt) { delete opt; }
+
+}  // extern "C"
+
+// ---- serialization and generator state ---------------------------------------------------------
+
+struct ats_dict_s {
+  std::vector<std::string> names;
+  std::vector<at::Tensor> tensors;
+};
+
+extern "C" {
+
+void ats_save_pt(const char *path, const char *const *names, const at_tensor *tensors, int64_t n,
+                 char **err) {
+  GUARD_VOID({
+    if (path == nullptr) throw ShimError("save_pt: expected a path, found NULL");
+    if (n > 0 && names == nullptr) throw ShimError("save_pt: expected a names pointer, found NULL");
+    auto list = to_list(tensors, n, "save_pt");
+    c10::Dict<std::string, at::Tensor> dict;
+    for (int64_t i = 0; i < n; i++) {
+      if (names[i] == nullptr) throw ShimError("save_pt: expected a name, found NULL at " + std::to_string(i));
+      dict.insert(names[i], list[i].detach().to(at::kCPU).contiguous());
+    }
+    std::vector<char> bytes = torch::pickle_save(c10::IValue(dict));
+    std::FILE *f = std::fopen(path, "wb");
+    if (f == nullptr) throw ShimError(std::string("save_pt: cannot open ") + path + " for writing: " + std::strerror(errno));
+    size_t wrote = std::fwrite(bytes.data(), 1, bytes.size(), f);
+    int closed = std::fclose(f);
+    if (wrote != bytes.size() || closed != 0) throw ShimError(std::string("save_pt: short write to ") + path);
+  })
+}
+
+ats_dict ats_load_pt(const char *path, char **err) {
+  GUARD(nullptr, {
+    if (path == nullptr) throw ShimError("load_pt: expected a path, found NULL");
+    std::FILE *f = std::fopen(path, "rb");
+    if (f == nullptr) throw ShimError(std::string("load_pt: cannot open ") + path + ": " + std::strerror(errno));
+    std::vector<char> bytes;
+    char buf[1 << 16];
+    size_t got;
+    while ((got = std::fread(buf, 1, sizeof buf, f)) > 0) bytes.insert(bytes.end(), buf, buf + got);
+    std::fclose(f);
+    const std::string hint = std::string("load_pt: expected a plain dict[str, Tensor] in ") + path +
+                             " (save an OrderedDict state_dict as torch.save(dict(model.state_dict()), path))";
+    c10::IValue v;
+    try {
+      v = torch::pickle_load(bytes);
+    } catch (const c10::Error &e) {
+      std::string msg = torch_message(e);
+      if (msg.find("GenericDict") != std::string::npos) throw ShimError(hint + ": " + msg);
+      throw;
+    }
+    if (!v.isGenericDict()) throw ShimError(hint + ", found " + v.tagKind());
+    auto d = std::make_unique<ats_dict_s>();
+    try {
+      for (const auto &item : v.toGenericDict()) {
+        if (!item.key().isString() || !item.value().isTensor()) throw ShimError(hint + ", found a non str -> Tensor entry");
+        d->names.push_back(item.key().toStringRef());
+        d->tensors.push_back(item.value().toTensor());
+      }
+    } catch (const c10::Error &e) {
+      throw ShimError(hint + ": " + torch_message(e));
+    }
+    return d.release();
+  })
+}
+
+int64_t ats_dict_size(ats_dict d, char **err) {
+  GUARD(-1, {
+    if (d == nullptr) throw ShimError("dict_size: expected a dict handle, found NULL");
+    return static_cast<int64_t>(d->names.size());
+  })
+}
+
+const char *ats_dict_name(ats_dict d, int64_t i, char **err) {
+  GUARD(nullptr, {
+    if (d == nullptr) throw ShimError("dict_name: expected a dict handle, found NULL");
+    if (i < 0 || i >= static_cast<int64_t>(d->names.size())) throw ShimError("dict_name: index out of range: " + std::to_string(i));
+    return d->names[static_cast<size_t>(i)].c_str();
+  })
+}
+
+at_tensor ats_dict_tensor(ats_dict d, int64_t i, char **err) {
+  GUARD(nullptr, {
+    if (d == nullptr) throw ShimError("dict_tensor: expected a dict handle, found NULL");
+    if (i < 0 || i >= static_cast<int64_t>(d->tensors.size())) throw ShimError("dict_tensor: index out of range: " + std::to_string(i));
+    return wrap(d->tensors[static_cast<size_t>(i)]);
+  })
+}
+
+void ats_dict_free(ats_dict d) { delete d; }
+
+at_tensor atr_rng_state(char **err) {
+  GUARD(nullptr, {
+    auto gen = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    return wrap(gen.get_state());
+  })
+}
+
+void atr_set_rng_state(at_tensor state, char **err) {
+  GUARD_VOID({
+    auto gen = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    gen.set_state(deref(state, "set_rng_state"));
+  })
+}
 
 }  // extern "C"
 

@@ -5,7 +5,8 @@
  *  - Opaque handles. An `at_tensor` owns one heap `at::Tensor`; `at_free` releases it.
  *    No C++ type crosses this boundary.
  *  - One prefix per object group: `at_` tensors and ops, `ato_` the Adam optimizer,
- *    `atg_` CUDA graphs, `atr_` the runtime (threads, seeds, grad mode, build facts).
+ *    `atg_` CUDA graphs, `ats_` serialization, `atr_` the runtime (threads, seeds, grad mode,
+ *    generator state, build facts).
  *  - Errors: every function takes `char **err` as its last parameter: a per-call error slot.
  *    On success it is left untouched; on failure it receives a malloc'd copy of libtorch's
  *    message (free it with `atr_free_string`) and the function returns its fallback value
@@ -54,6 +55,11 @@ void atr_cuda_synchronize(int32_t device, char **err);
 int64_t atr_cuda_peak_memory(int32_t device, char **err);
 /** Resets the CUDA caching allocator's peak statistics. */
 void atr_cuda_reset_peak_memory(int32_t device, char **err);
+/** Installs SIGINT and SIGTERM handlers that only record the signal, so a synchronous training
+ *  loop can stop at its next step boundary; a second signal exits at once with 128 + signal. */
+void atr_watch_signals(char **err);
+/** The first signal recorded since atr_watch_signals, or 0. */
+int32_t atr_pending_signal(void);
 /** Sets backend flags: cuDNN benchmark mode and TF32 for matmul and convolutions. */
 void atr_set_backend_flags(int32_t cudnn_benchmark, int32_t allow_tf32, char **err);
 
@@ -178,6 +184,29 @@ at_tensor ato_adam_state(ato_adam opt, int64_t i, int32_t which, char **err);
 void ato_adam_set_lr(ato_adam opt, double lr, char **err);
 /** Releases the optimizer (the parameters stay alive while their own handles do). */
 void ato_adam_free(ato_adam opt);
+
+/* ---- serialization and generator state ----------------------------------------------------- */
+
+typedef struct ats_dict_s *ats_dict;
+
+/** Writes n named tensors (moved to the CPU, detached) as a dict in torch.save's format
+ *  (torch::pickle_save), which Python's torch.load reads. */
+void ats_save_pt(const char *path, const char *const *names, const at_tensor *tensors, int64_t n,
+                 char **err);
+/** Reads a dict[str, Tensor] written by torch.save in Python or by ats_save_pt. */
+ats_dict ats_load_pt(const char *path, char **err);
+/** Number of entries. */
+int64_t ats_dict_size(ats_dict d, char **err);
+/** Name of entry i (owned by the dict; valid until ats_dict_free). */
+const char *ats_dict_name(ats_dict d, int64_t i, char **err);
+/** A new handle to the tensor of entry i. */
+at_tensor ats_dict_tensor(ats_dict d, int64_t i, char **err);
+/** Releases the dict. */
+void ats_dict_free(ats_dict d);
+/** The CPU generator's state as a uint8 tensor (dropout draws from it). */
+at_tensor atr_rng_state(char **err);
+/** Restores the CPU generator's state from atr_rng_state's tensor. */
+void atr_set_rng_state(at_tensor state, char **err);
 
 /* ---- CUDA graphs --------------------------------------------------------------------------- */
 

@@ -93,3 +93,44 @@ export function hasPythonTorch(): boolean {
 
 /** The Python with python3-torch (Debian's, not a pyenv one). */
 export const PYTHON = Deno.env.get("TORCH_PYTHON") ?? "/usr/bin/python3";
+
+/** Options of {@linkcode writeTinyDataset}. */
+export interface TinyDatasetOptions {
+  /** Training images (default 640). */
+  train?: number;
+  /** Test images (default 100). */
+  test?: number;
+}
+
+/**
+ * Writes a small learnable IDX data set (class k bright in row band k) into `dir`, under the
+ * original MNIST file names.
+ */
+export async function writeTinyDataset(
+  dir: string,
+  options: TinyDatasetOptions = {},
+): Promise<void> {
+  const { encodeIdx } = await import("../src/data/mod.ts");
+  const split = (count: number, offset: number) => {
+    const images = new Uint8Array(count * 784);
+    const labels = new Uint8Array(count);
+    for (let i = 0; i < count; i++) {
+      const k = (i * 7 + offset) % 10;
+      labels[i] = k;
+      for (let r = 2 * k; r < 2 * k + 4; r++) {
+        for (let c = 0; c < 28; c++) images[i * 784 + r * 28 + c] = 120 + ((i * 13 + c) % 130);
+      }
+    }
+    return { images: encodeIdx([count, 28, 28], images), labels: encodeIdx([count], labels) };
+  };
+  const train = split(options.train ?? 640, 0);
+  const test = split(options.test ?? 100, 3);
+  await Deno.mkdir(dir, { recursive: true });
+  await Deno.writeFile(`${dir}/train-images-idx3-ubyte`, train.images);
+  await Deno.writeFile(`${dir}/train-labels-idx1-ubyte`, train.labels);
+  await Deno.writeFile(`${dir}/t10k-images-idx3-ubyte`, test.images);
+  await Deno.writeFile(`${dir}/t10k-labels-idx1-ubyte`, test.labels);
+}
+
+/** The benchmark's entry point, for subprocess tests. */
+export const BENCH_MAIN = new URL("../src/bench/main.ts", import.meta.url).pathname;

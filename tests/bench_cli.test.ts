@@ -28,6 +28,12 @@ const DEFAULTS: BenchConfig = {
   out: "results",
   json: null,
   progress: true,
+  save: null,
+  load: null,
+  resume: null,
+  checkpointDir: null,
+  force: false,
+  verbose: false,
 };
 
 function parse(...args: string[]): BenchConfig {
@@ -91,6 +97,16 @@ Deno.test("parseBenchArgs() reads every flag", () => {
       "--json",
       "out.json",
       "--no-progress",
+      "--save",
+      "w.pt",
+      "--load",
+      "start.safetensors",
+      "--resume",
+      "ck.safetensors",
+      "--checkpoint-dir",
+      "/tmp/ck",
+      "--force",
+      "--verbose",
     ),
     {
       device: "cuda",
@@ -111,6 +127,12 @@ Deno.test("parseBenchArgs() reads every flag", () => {
       out: "/tmp/r",
       json: "out.json",
       progress: false,
+      save: "w.pt",
+      load: "start.safetensors",
+      resume: "ck.safetensors",
+      checkpointDir: "/tmp/ck",
+      force: true,
+      verbose: true,
     },
   );
 });
@@ -238,6 +260,12 @@ Deno.test("usage() lists every flag with its default", () => {
       "--precision",
       "--tf32",
       "--cuda-graphs",
+      "--save",
+      "--load",
+      "--resume",
+      "--checkpoint-dir",
+      "--force",
+      "--verbose",
       "--clip-grad-norm",
       "--out",
       "--json",
@@ -251,7 +279,7 @@ Deno.test("usage() lists every flag with its default", () => {
     assert.ok(line, `expected a line for ${flag}`);
   }
   assert.ok(text.includes("default: a 50-step timed window"));
-  assert.equal((text.match(/\(default/g) ?? []).length, 18);
+  assert.equal((text.match(/\(default/g) ?? []).length, 24);
 });
 
 Deno.test("formatUsageError() points to --help", () => {

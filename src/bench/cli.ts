@@ -66,6 +66,12 @@ const FLAGS = {
   out: { type: "string" },
   json: { type: "string" },
   "no-progress": { type: "boolean" },
+  save: { type: "string" },
+  load: { type: "string" },
+  resume: { type: "string" },
+  "checkpoint-dir": { type: "string" },
+  force: { type: "boolean" },
+  verbose: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -106,6 +112,14 @@ Flags:
   --out DIR                 directory for the result file (default: results)
   --json FILE               also write the result JSON to FILE (default: off)
   --no-progress             no progress bar or progress lines (default: progress on)
+  --save PATH               write the trained weights (.safetensors or .pt, state_dict names)
+                            (default: off)
+  --load PATH               start from these weights (.safetensors or .pt) (default: off)
+  --resume FILE             continue an interrupted run from its checkpoint (default: off)
+  --checkpoint-dir DIR      where checkpoints go at each epoch end and on interrupt
+                            (default: the --out directory)
+  --force                   overwrite existing --save/--json files (default: off)
+  --verbose                 stack traces for errors (default: off)
   -h, --help                show this help
 `;
 }
@@ -180,6 +194,12 @@ export function parseBenchArgs(
     out: optional(values.out, (v) => nonEmpty("--out", v)) ?? "results",
     json: optional(values.json, (v) => nonEmpty("--json", v)),
     progress: !(values["no-progress"] ?? false),
+    save: optional(values.save, (v) => weightsPath("--save", v)),
+    load: optional(values.load, (v) => weightsPath("--load", v)),
+    resume: optional(values.resume, (v) => nonEmpty("--resume", v)),
+    checkpointDir: optional(values["checkpoint-dir"], (v) => nonEmpty("--checkpoint-dir", v)),
+    force: values.force ?? false,
+    verbose: values.verbose ?? false,
   };
 }
 
@@ -240,6 +260,16 @@ function rejectRepeats(tokens: ReadonlyArray<{ kind: string; rawName?: string; n
       throw new UsageError(`--${name}: expected at most once, found ${count} times`);
     }
   }
+}
+
+function weightsPath(flag: string, value: string): string {
+  const v = nonEmpty(flag, value);
+  if (!/\.(safetensors|pt)$/.test(v)) {
+    throw new UsageError(
+      `${flag}: expected a path ending in .safetensors or .pt, found ${JSON.stringify(value)}`,
+    );
+  }
+  return v;
 }
 
 function optional<T>(value: string | undefined, parse: (value: string) => T): T | null {

@@ -11,9 +11,11 @@
 import {
   buildInfo,
   cudaDeviceCount,
+  pendingSignal,
   setNumThreads,
   ShimNotFoundError,
   TorchError,
+  watchSignals,
 } from "../ffi/mod.ts";
 import { DataError, loadDataset } from "../data/mod.ts";
 import { formatUsageError, HelpRequested, parseBenchArgs, usage, UsageError } from "./cli.ts";
@@ -25,11 +27,31 @@ import { spreadWarning } from "./stats.ts";
 import { resultFileName, uniquePath, writeFileAtomic } from "./write.ts";
 import { disposeDeviceData, uploadDataset } from "./train.ts";
 import { googlenetFlopsPerImage, runDenoLibtorch } from "./run.ts";
+import { CheckpointError } from "./checkpoint.ts";
+import { GoogLeNet, loadWeights, WeightsError } from "../model/mod.ts";
+import { join } from "node:path";
 import { runPytorchBaseline } from "./baseline.ts";
 import type { BenchConfig, BenchResult, Device, GpuInfo, Run } from "./schema.ts";
 
 /** A one-line failure the user can act on: printed without a stack, exit code 2. */
 class FatalInput extends Error {}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function shimSignal(): "SIGINT" | "SIGTERM" | null {
+  try {
+    return pendingSignal();
+  } catch {
+    return null;
+  }
+}
 
 function fail(message: string, code = 2): never {
   console.error(`error: ${message}`);
@@ -68,19 +90,15 @@ export async function main(args: string[]): Promise<number> {
   }
 
   // Interrupts: the first SIGINT/SIGTERM stops at the next step boundary, a second exits now.
+  // The shim records them (the training loop is synchronous, so Deno's listeners could not run).
   let signal: "SIGINT" | "SIGTERM" | null = null;
-  const onSignal = (s: "SIGINT" | "SIGTERM") => () => {
-    if (signal !== null) Deno.exit(s === "SIGINT" ? 130 : 143);
-    signal = s;
-    console.error(`\n${s}: stopping at the next step boundary (again to exit now)`);
-  };
-  const handlers = [["SIGINT", onSignal("SIGINT")], ["SIGTERM", onSignal("SIGTERM")]] as const;
-  for (const [s, h] of handlers) Deno.addSignalListener(s, h);
+  const interrupted = () => (signal ??= shimSignal());
 
   try {
     let info;
     try {
       info = buildInfo();
+      watchSignals();
     } catch (e) {
       if (e instanceof ShimNotFoundError) throw new FatalInput(e.message);
       throw e;
@@ -107,6 +125,33 @@ export async function main(args: string[]): Promise<number> {
       if (e instanceof DataError) throw new FatalInput(e.message);
       throw e;
     }
+    // Preflight, so that bad input fails before anything runs or is written.
+    if (config.load) {
+      const probe = new GoogLeNet();
+      try {
+        loadWeights(probe, config.load);
+      } finally {
+        probe.dispose();
+      }
+    }
+    if (config.resume) {
+      await Deno.stat(config.resume).catch(() => {
+        throw new FatalInput(`--resume ${config.resume}: no such checkpoint file`);
+      });
+      if (config.steps !== null) {
+        console.error("bench: --resume continues the epochs; the timed window is skipped");
+        config = { ...config, steps: null };
+      }
+      if (devices.length > 1) {
+        throw new FatalInput("--resume: expected one --device (cpu or cuda), found all");
+      }
+    }
+    for (const [flag, path] of [["--save", config.save], ["--json", config.json]] as const) {
+      if (path && !config.force && (await exists(path))) {
+        throw new FatalInput(`${flag} ${path}: the file exists; pass --force to overwrite it`);
+      }
+    }
+    const runId = new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19);
     const gpu: GpuInfo | null = devices.includes("cuda") && info.cudaDevices.length > 0
       ? {
         name: info.cudaDevices[0].name,
@@ -127,7 +172,7 @@ export async function main(args: string[]): Promise<number> {
     const notes: string[] = [];
     let complete = true;
     for (const device of devices) {
-      if (signal !== null) break;
+      if (interrupted() !== null) break;
       console.error(`\n== deno+libtorch on ${device}`);
       const data = uploadDataset(dataset, device === "cuda" ? "cuda:0" : "cpu");
       let run: Run;
@@ -135,16 +180,34 @@ export async function main(args: string[]): Promise<number> {
         const progress = config.progress
           ? new Progress({ writer: Deno.stderr, isTerminal: Deno.stderr.isTerminal() })
           : null;
-        const r = runDenoLibtorch(config, data, { progress, shouldStop: () => signal !== null });
+        const suffix = devices.length > 1 ? `-${device}` : "";
+        const checkpointPath = config.resume ??
+          join(config.checkpointDir ?? config.out, `checkpoint-${runId}-${device}.safetensors`);
+        await Deno.mkdir(join(checkpointPath, ".."), { recursive: true });
+        const r = runDenoLibtorch(config, data, {
+          progress,
+          shouldStop: () => interrupted() !== null,
+          checkpointPath: config.epochs !== null ? checkpointPath : null,
+          resume: config.resume ?? null,
+          loadWeights: config.load ?? null,
+          savePath: config.save ? config.save.replace(/(\.[a-z]+)$/, `${suffix}$1`) : null,
+        });
         run = r.run;
         if (r.interrupted) complete = false;
+        if (r.checkpoint) {
+          console.error(
+            `bench: checkpoint ${r.checkpoint}${
+              r.interrupted ? ` (resume with --resume ${r.checkpoint})` : ""
+            }`,
+          );
+        }
       } finally {
         disposeDeviceData(data);
       }
       run.deviceName = device === "cuda" ? (gpu?.name ?? "cuda") : env.cpuModel;
       const warn = spreadWarning(run.stepMs);
       if (warn) notes.push(`${run.label}: ${warn}`);
-      if (config.baseline === "pytorch" && signal === null) {
+      if (config.baseline === "pytorch" && interrupted() === null) {
         console.error(`\n== PyTorch baseline on ${device}`);
         const b = await runPytorchBaseline(config, device, {
           dataDir: dataset.dir,
@@ -160,7 +223,7 @@ export async function main(args: string[]): Promise<number> {
       }
       runs.push(run);
     }
-    if (signal !== null) complete = false;
+    if (interrupted() !== null) complete = false;
     if (runs.length === 0) {
       throw new FatalInput(`${signal}: interrupted before any run finished; nothing written`);
     }
@@ -181,7 +244,7 @@ export async function main(args: string[]): Promise<number> {
     await writeFileAtomic(path, json, { force: true });
     const markdown = renderMarkdown([result]);
     await writeFileAtomic(path.replace(/\.json$/, ".md"), markdown, { force: true });
-    if (config.json !== null) await writeFileAtomic(config.json, json, { force: true });
+    if (config.json !== null) await writeFileAtomic(config.json, json, { force: true }); // checked above
     console.log(markdown);
     console.error(
       `bench: wrote ${path} and ${path.replace(/\.json$/, ".md")}${
@@ -194,11 +257,15 @@ export async function main(args: string[]): Promise<number> {
     }
     return 0;
   } catch (e) {
-    if (e instanceof FatalInput) fail(e.message);
+    if (config.verbose && e instanceof Error) console.error(e.stack);
+    if (e instanceof FatalInput || e instanceof WeightsError || e instanceof CheckpointError) {
+      fail(e.message);
+    }
     if (e instanceof TorchError) fail(`libtorch: ${e.message}`, 1);
+    if (!config.verbose && e instanceof Error) {
+      fail(`${e.message} (run with --verbose for the stack)`, 1);
+    }
     throw e;
-  } finally {
-    for (const [s, h] of handlers) Deno.removeSignalListener(s, h);
   }
 }
 

@@ -11,12 +11,14 @@ import {
   cudaResetPeakMemory,
   item,
   liveTensors,
+  scalar,
   synchronize,
   type Tensor,
 } from "../ffi/mod.ts";
 import type { Device as TorchDevice } from "../ffi/mod.ts";
 import { type BatchRange, batchRanges, Rng } from "../data/mod.ts";
-import { GoogLeNet } from "../model/mod.ts";
+import { GoogLeNet, loadWeights, saveWeights } from "../model/mod.ts";
+import { loadCheckpoint, recipeOf, saveCheckpoint, type TrainingPosition } from "./checkpoint.ts";
 import type { BenchConfig, Device, EpochRecord, Run } from "./schema.ts";
 import { summarize } from "./stats.ts";
 import { trainingFlopsPerImage } from "./flops.ts";
@@ -34,6 +36,14 @@ export interface RunHooks {
   log?: (line: string) => void;
   /** Asked before every step; returning true stops the run at the step boundary (interrupts). */
   shouldStop?: () => boolean;
+  /** Checkpoint file written after each epoch and on interrupt (none when omitted). */
+  checkpointPath?: string | null;
+  /** Checkpoint to continue from. */
+  resume?: string | null;
+  /** Weights to start the epochs from (.safetensors or .pt). */
+  loadWeights?: string | null;
+  /** Where the trained weights go after the last epoch (.safetensors or .pt). */
+  savePath?: string | null;
 }
 
 /** Training FLOPs per image of the seed's GoogLeNet on 28x28 inputs (3x the forward pass). */
@@ -92,6 +102,8 @@ export interface StackRun {
   run: Run;
   /** Whether the run stopped early (interrupt). */
   interrupted: boolean;
+  /** The checkpoint file last written, if any. */
+  checkpoint: string | null;
 }
 
 /** Runs the benchmark of this project's stack on one device. */
@@ -153,27 +165,61 @@ export function runDenoLibtorch(
     }
   }
 
-  // 2. Epochs: the seed's protocol on a fresh model from the same seed, evaluated after each.
+  // 2. Epochs: the seed's protocol on a fresh model from the same seed, evaluated after each;
+  //    a checkpoint after each epoch and on interrupt; or the rest of a checkpointed run.
   const epochs: EpochRecord[] = [];
   const epochStepMs: number[] = [];
   let timeToTarget: number | null = null;
+  let checkpointWritten: string | null = null;
   if (config.epochs !== null && !interrupted) {
     const trainer = new Trainer(data, {
       lr: config.lr,
       seed: config.seed,
       clipGradNorm: config.clipGradNorm,
     });
-    const rng = new Rng(config.seed);
-    const ranges = batchRanges(data.trainCount, config.batchSize);
-    synchronize(dev);
-    const clockStart = performance.now(); // time-to-accuracy: from before the first batch
     try {
-      for (let e = 1; e <= config.epochs && !interrupted; e++) {
-        const epochStart = performance.now();
+      if (hooks.loadWeights) loadWeights(trainer.model, hooks.loadWeights);
+      const recipe = recipeOf(config);
+      let position: TrainingPosition = {
+        epochIndex: 0,
+        stepInEpoch: 0,
+        rngBefore: new Rng(config.seed).state(),
+        runningLoss: 0,
+        epochSeconds: 0,
+        epochs: [],
+        elapsedSeconds: 0,
+        timeToTargetSeconds: null,
+      };
+      if (hooks.resume) {
+        position = loadCheckpoint(hooks.resume, trainer, recipe).position;
+        epochs.push(...position.epochs);
+        timeToTarget = position.timeToTargetSeconds;
+        log(
+          `resumed from ${hooks.resume}: epoch ${
+            position.epochIndex + 1
+          }, step ${position.stepInEpoch}`,
+        );
+      }
+      const rng = Rng.fromState(position.rngBefore);
+      const ranges = batchRanges(data.trainCount, config.batchSize);
+      const save = (p: TrainingPosition) => {
+        if (!hooks.checkpointPath) return;
+        saveCheckpoint(hooks.checkpointPath, trainer, { recipe, position: p });
+        checkpointWritten = hooks.checkpointPath;
+      };
+      synchronize(dev);
+      // Time-to-accuracy: the clock starts before the first batch (and carries over a resume).
+      const clockStart = performance.now() - position.elapsedSeconds * 1000;
+      for (let e = position.epochIndex + 1; e <= config.epochs && !interrupted; e++) {
+        const resumed = e === position.epochIndex + 1 ? position : null;
+        const rngBefore = rng.state();
+        const epochStart = performance.now() - (resumed?.epochSeconds ?? 0) * 1000;
         const order = trainer.epochOrder(rng);
-        let running: Tensor | null = null;
-        let steps = 0;
-        for (const range of ranges) {
+        let steps = resumed?.stepInEpoch ?? 0;
+        let running: Tensor | null = steps > 0
+          ? scalar(resumed!.runningLoss, { device: dev })
+          : null;
+        for (const range of ranges.slice(steps)) {
           if ((interrupted = stop())) break;
           const [ms, loss] = timeStep(trainer, order, range);
           epochStepMs.push(ms);
@@ -200,12 +246,25 @@ export function runDenoLibtorch(
           }
         }
         order.dispose();
-        const meanLoss = running === null ? NaN : item(running) / steps;
+        const lossSum = running === null ? NaN : item(running);
         running?.dispose();
         synchronize(dev);
         const seconds = (performance.now() - epochStart) / 1000;
         progress?.done();
-        if (interrupted) break;
+        if (interrupted) {
+          save({
+            epochIndex: e - 1,
+            stepInEpoch: steps,
+            rngBefore,
+            runningLoss: steps > 0 ? lossSum : 0,
+            epochSeconds: seconds,
+            epochs: [...epochs],
+            elapsedSeconds: (performance.now() - clockStart) / 1000,
+            timeToTargetSeconds: timeToTarget,
+          });
+          break;
+        }
+        const meanLoss = lossSum / steps;
         const evalStart = performance.now();
         const accuracy = trainer.evaluate();
         synchronize(dev);
@@ -216,12 +275,21 @@ export function runDenoLibtorch(
         epochs.push({ epoch: e, loss: meanLoss, seconds, testAccuracy: accuracy, evalSeconds });
         log(`Epoch [${e}/${config.epochs}], Loss: ${meanLoss.toFixed(4)}`);
         log(
-          `  test accuracy ${(accuracy * 100).toFixed(2)}%, epoch ${seconds.toFixed(1)} s, eval ${
-            evalSeconds.toFixed(1)
-          } s` +
-            `, live tensors ${liveTensors()}`,
+          `  test accuracy ${(accuracy * 100).toFixed(2)}%, epoch ${seconds.toFixed(1)} s, ` +
+            `eval ${evalSeconds.toFixed(1)} s, live tensors ${liveTensors()}`,
         );
+        save({
+          epochIndex: e,
+          stepInEpoch: 0,
+          rngBefore: rng.state(),
+          runningLoss: 0,
+          epochSeconds: 0,
+          epochs: [...epochs],
+          elapsedSeconds: (performance.now() - clockStart) / 1000,
+          timeToTargetSeconds: timeToTarget,
+        });
       }
+      if (hooks.savePath && !interrupted) saveWeights(trainer.model, hooks.savePath);
     } finally {
       trainer.dispose();
     }
@@ -263,5 +331,5 @@ export function runDenoLibtorch(
     baseline: null,
     complete: !interrupted,
   };
-  return { run, interrupted };
+  return { run, interrupted, checkpoint: checkpointWritten };
 }

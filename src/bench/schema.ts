@@ -121,6 +121,18 @@ export interface BenchConfig {
   json: string | null;
   /** Show a progress bar / progress lines. */
   progress: boolean;
+  /** Where trained weights were written (.safetensors or .pt). */
+  save?: string | null;
+  /** Weights the run started from. */
+  load?: string | null;
+  /** The checkpoint this run resumed from. */
+  resume?: string | null;
+  /** Where checkpoints were written (null: the --out directory). */
+  checkpointDir?: string | null;
+  /** Overwrite existing output files. */
+  force?: boolean;
+  /** Stack traces for errors. */
+  verbose?: boolean;
 }
 
 /** One measured configuration on one device. */

@@ -152,7 +152,20 @@ function config(value: unknown, path: string): BenchConfig {
     out: str(o, "out", path),
     json: nullable(o, "json", path, str),
     progress: bool(o, "progress", path),
+    ...optionalFields(o, path),
   };
+}
+
+/** The flags added after schema 1 was first written: checked when present. */
+function optionalFields(o: Record<string, unknown>, path: string): Partial<BenchConfig> {
+  const out: Partial<BenchConfig> = {};
+  for (const key of ["save", "load", "resume", "checkpointDir"] as const) {
+    if (key in o) out[key] = nullable(o, key, path, str);
+  }
+  for (const key of ["force", "verbose"] as const) {
+    if (key in o) out[key] = bool(o, key, path);
+  }
+  return out;
 }
 
 function summary(value: unknown, path: string): Summary {

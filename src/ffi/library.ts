@@ -23,13 +23,12 @@ let shim: Shim | null = null;
 /** The per-call error slot: `char **err`, shared by all calls on this thread (JS is one thread). */
 export const errSlot: BigUint64Array<ArrayBuffer> = new BigUint64Array(1);
 
-/** Where the shim is looked for, in order. */
+/** Where the shim is looked for: TORCH_SHIM_PATH alone when set, else native/build/. */
 export function shimCandidates(): string[] {
-  const out: string[] = [];
+  // An explicit path is the only candidate: a wrong override must not silently fall back.
   const env = Deno.env.get("TORCH_SHIM_PATH");
-  if (env) out.push(env);
-  out.push(new URL(`../../native/build/${LIB_NAME}`, import.meta.url).pathname);
-  return out;
+  if (env) return [env];
+  return [new URL(`../../native/build/${LIB_NAME}`, import.meta.url).pathname];
 }
 
 /** Opens the shim (once) and returns its functions. */

@@ -17,3 +17,4 @@ export * from "./autograd.ts";
 export * from "./adam.ts";
 export * from "./runtime.ts";
 export * from "./graph.ts";
+export * from "./serialize.ts";

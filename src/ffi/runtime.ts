@@ -105,3 +105,19 @@ export function setBackendFlags(flags: BackendFlags): void {
   lib().atr_set_backend_flags(flags.cudnnBenchmark ? 1 : 0, flags.allowTF32 ? 1 : 0, errSlot);
   check();
 }
+
+/**
+ * Makes SIGINT and SIGTERM only record themselves (a second one exits at once with 128 + signal),
+ * so that a synchronous training loop can poll {@linkcode pendingSignal} at each step boundary.
+ * Deno's own signal listeners cannot run while a synchronous loop holds the thread.
+ */
+export function watchSignals(): void {
+  lib().atr_watch_signals(errSlot);
+  check();
+}
+
+/** The first SIGINT/SIGTERM received since {@linkcode watchSignals}, or null. */
+export function pendingSignal(): "SIGINT" | "SIGTERM" | null {
+  const s = lib().atr_pending_signal();
+  return s === 0 ? null : s === 15 ? "SIGTERM" : "SIGINT";
+}

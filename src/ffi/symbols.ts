@@ -20,6 +20,8 @@ export const symbols = {
   atr_cuda_synchronize: { parameters: ["i32", "buffer"], result: "void" }, // (int32_t dev, char **err)
   atr_cuda_peak_memory: { parameters: ["i32", "buffer"], result: "i64" }, // (int32_t dev, char **err)
   atr_cuda_reset_peak_memory: { parameters: ["i32", "buffer"], result: "void" }, // (int32_t dev, char **err)
+  atr_watch_signals: { parameters: ["buffer"], result: "void" }, // (char **err)
+  atr_pending_signal: { parameters: [], result: "i32" }, // (void)
   atr_set_backend_flags: { parameters: ["i32", "i32", "buffer"], result: "void" }, // (int32_t cudnn_benchmark, int32_t allow_tf32, char **err)
 
   // ---- tensors
@@ -92,6 +94,16 @@ export const symbols = {
   ato_adam_state: { parameters: ["pointer", "i64", "i32", "buffer"], result: "pointer" }, // (ato_adam opt, int64_t i, int32_t which, char **err)
   ato_adam_set_lr: { parameters: ["pointer", "f64", "buffer"], result: "void" }, // (ato_adam opt, double lr, char **err)
   ato_adam_free: { parameters: ["pointer"], result: "void" }, // (ato_adam opt)
+
+  // ---- serialization and generator state
+  ats_save_pt: { parameters: ["buffer", "buffer", "buffer", "i64", "buffer"], result: "void" }, // (const char *path, const char *const *names, const at_tensor *tensors, int64_t n, char **err)
+  ats_load_pt: { parameters: ["buffer", "buffer"], result: "pointer" }, // (const char *path, char **err) -> ats_dict
+  ats_dict_size: { parameters: ["pointer", "buffer"], result: "i64" }, // (ats_dict d, char **err)
+  ats_dict_name: { parameters: ["pointer", "i64", "buffer"], result: "pointer" }, // (ats_dict d, int64_t i, char **err) -> const char *
+  ats_dict_tensor: { parameters: ["pointer", "i64", "buffer"], result: "pointer" }, // (ats_dict d, int64_t i, char **err)
+  ats_dict_free: { parameters: ["pointer"], result: "void" }, // (ats_dict d)
+  atr_rng_state: { parameters: ["buffer"], result: "pointer" }, // (char **err) -> at_tensor
+  atr_set_rng_state: { parameters: ["pointer", "buffer"], result: "void" }, // (at_tensor state, char **err)
 
   // ---- CUDA graphs
   atg_supported: { parameters: [], result: "i32" }, // (void)

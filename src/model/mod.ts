@@ -6,3 +6,5 @@
 export * from "./layers.ts";
 export * from "./inception.ts";
 export * from "./googlenet.ts";
+export * from "./safetensors.ts";
+export * from "./weights.ts";
