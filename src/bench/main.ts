@@ -23,7 +23,6 @@ import { formatCommandLine } from "./command.ts";
 import { collectEnv } from "./env.ts";
 import { Progress } from "./progress.ts";
 import { renderMarkdown } from "./report.ts";
-import { spreadWarning } from "./stats.ts";
 import { resultFileName, uniquePath, writeFileAtomic } from "./write.ts";
 import { disposeDeviceData, uploadDataset } from "./train.ts";
 import { googlenetFlopsPerImage, runDenoLibtorch } from "./run.ts";
@@ -205,8 +204,6 @@ export async function main(args: string[]): Promise<number> {
         disposeDeviceData(data);
       }
       run.deviceName = device === "cuda" ? (gpu?.name ?? "cuda") : env.cpuModel;
-      const warn = spreadWarning(run.stepMs);
-      if (warn) notes.push(`${run.label}: ${warn}`);
       if (config.baseline === "pytorch" && interrupted() === null) {
         console.error(`\n== PyTorch baseline on ${device}`);
         const b = await runPytorchBaseline(config, device, {
