@@ -26,6 +26,8 @@ Mode A (--steps N): --warmup W (default 5) steps then N timed steps, from
   read.
 Mode B (--epochs N): whole epochs; per epoch the mean of loss.item() over
   batches (as the seed), the epoch's seconds (shuffle + gathering included),
+  every step's time (the step statistics when no --steps window ran; the
+  first --warmup steps reported apart),
   then test accuracy (eval mode, no_grad, batch 1000) and its seconds.
   Time-to-target: clock starts before the first batch, includes eval time,
   stops at the first epoch-end eval with accuracy >= --target-accuracy.
@@ -192,9 +194,10 @@ def run_steps(trainer, warmup, steps):
 
 
 def run_epochs(trainer, epochs, test_x, test_y, target):
-    """Mode B: returns (epoch records, timeToTargetSeconds or None)."""
+    """Mode B: returns (epoch records, timeToTargetSeconds or None, every step's ms)."""
     trainer.model.train()
     records = []
+    step_ms = []
     ttt = None
     trainer.sync()
     t_start = time.perf_counter()
@@ -203,7 +206,11 @@ def run_epochs(trainer, epochs, test_x, test_y, target):
         running = 0.0
         nb = 0
         for idx in trainer.batches(trainer.permutation()):
+            trainer.sync()
+            s0 = time.perf_counter()
             loss = trainer.step(idx)
+            trainer.sync()
+            step_ms.append((time.perf_counter() - s0) * 1000.0)
             running += loss.item()
             nb += 1
         trainer.sync()
@@ -224,7 +231,7 @@ def run_epochs(trainer, epochs, test_x, test_y, target):
                 "evalSeconds": t2 - t1,
             }
         )
-    return records, ttt
+    return records, ttt, step_ms
 
 
 # ----------------------------------------------------------------- main ---
@@ -314,7 +321,13 @@ def main(argv=None):
 
     if args.epochs:
         trainer = Trainer(args, device, train_x, train_y)
-        records, ttt = run_epochs(trainer, args.epochs, test_x, test_y, args.target_accuracy)
+        records, ttt, epoch_ms = run_epochs(trainer, args.epochs, test_x, test_y, args.target_accuracy)
+        if args.steps is None:
+            # No timed window: the step statistics come from the epochs' steps, the first
+            # --warmup of them reported apart (as the Deno harness does).
+            result["warmupMs"] = epoch_ms[: args.warmup]
+            result["stepMs"] = epoch_ms[args.warmup :]
+            result["firstStepMs"] = epoch_ms[0] if epoch_ms else None
         result["epochs"] = records
         result["timeToTargetSeconds"] = ttt
         result["finalTestAccuracy"] = records[-1]["testAccuracy"]

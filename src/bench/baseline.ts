@@ -108,6 +108,7 @@ export async function runPytorchBaseline(
     }
     const j = JSON.parse(await Deno.readTextFile(out)) as BaselineJson;
     const samples = j.stepMs.length > 0 ? j.stepMs : j.warmupMs;
+    if (samples.length === 0) return { skipped: "PyTorch baseline reported no step times" };
     const stepMs = summarize(samples);
     const imagesPerSecond = (config.batchSize * 1000) / stepMs.median;
     return {

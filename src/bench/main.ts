@@ -209,7 +209,7 @@ export async function main(args: string[]): Promise<number> {
         const b = await runPytorchBaseline(config, device, {
           dataDir: dataset.dir,
           flopsPerImage: googlenetFlopsPerImage(),
-        });
+        }).catch((e) => ({ skipped: `PyTorch baseline failed: ${(e as Error).message}` }));
         if ("run" in b) {
           if (device === "cpu") b.run.deviceName = env.cpuModel;
           run.baseline = b.run;
