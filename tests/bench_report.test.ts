@@ -293,6 +293,35 @@ Deno.test("resultTitle() uses the UTC date of createdAt", () => {
   assert.equal(resultTitle(result), "2025-01-31 · gpu-box · cpu, cuda");
 });
 
+Deno.test("renderHeadline() prefers the full protocol to a newer short window, and names clipped runs apart", () => {
+  const window = fixture();
+  window.createdAt = "2030-01-01T00:00:00.000Z";
+  for (const r of window.runs) r.epochs = [];
+  window.runs[0].stepMs = summary(33);
+  const clipped = fixture();
+  clipped.runs = [{ ...clipped.runs[0], options: { clipGradNorm: 1 }, baseline: null }];
+  clipped.runs[0].stepMs = summary(45);
+  const lines = renderHeadline([window, fixture(), clipped]).split("\n");
+  assert.ok(
+    lines.some((l) =>
+      l.startsWith("| deno+libtorch cpu fp32 | AMD EPYC 7763, 16 threads | 40.00 |")
+    ),
+    lines.join("\n"),
+  );
+  assert.ok(
+    lines.some((l) =>
+      l.startsWith(
+        "| deno+libtorch cpu fp32, clip-grad-norm 1 | AMD EPYC 7763, 16 threads | 45.00 |",
+      )
+    ),
+    lines.join("\n"),
+  );
+  assert.ok(
+    !lines.some((l) => l.includes("| 33.00 |")),
+    "the newer window does not replace the full run",
+  );
+});
+
 Deno.test("renderHeadline() keeps the newest row per run and hardware", () => {
   const older = fixture();
   older.createdAt = "2024-12-01T00:00:00.000Z";
@@ -300,12 +329,12 @@ Deno.test("renderHeadline() keeps the newest row per run and hardware", () => {
   assert.equal(
     renderHeadline([older, fixture()]),
     [
-      "| Run | Hardware | Step median [ms] | Images/s | Time to target [s] |",
-      "|:---|:---|---:|---:|---:|",
-      "| deno+libtorch cpu fp32 | AMD EPYC 7763, 16 threads | 40.00 | 1600 | 74.2 |",
-      "| pytorch cpu fp32 | AMD EPYC 7763, 16 threads | 50.00 | 1280 | not reached |",
-      "| deno+libtorch cuda fp32 | NVIDIA H100 80GB HBM3 | 4.00 | 16000 | not evaluated |",
-      "| pytorch cuda fp32 | NVIDIA H100 80GB HBM3 | 5.00 | 12800 | not evaluated |",
+      "| Run | Hardware | Step median [ms] | Images/s | Epochs | Final test acc. | Time to target [s] |",
+      "|:---|:---|---:|---:|---:|---:|---:|",
+      "| deno+libtorch cpu fp32 | AMD EPYC 7763, 16 threads | 40.00 | 1600 | 2 | 98.11% | 74.2 |",
+      "| pytorch cpu fp32 | AMD EPYC 7763, 16 threads | 50.00 | 1280 | 2 | 95.00% | not reached |",
+      "| deno+libtorch cuda fp32 | NVIDIA H100 80GB HBM3 | 4.00 | 16000 | – | – | not evaluated |",
+      "| pytorch cuda fp32 | NVIDIA H100 80GB HBM3 | 5.00 | 12800 | – | – | not evaluated |",
       "",
     ].join("\n"),
   );

@@ -10,6 +10,7 @@
 import * as vega from "vega";
 import * as vl from "vega-lite";
 import type { BenchResult, Run } from "./schema.ts";
+import { runName } from "./report.ts";
 
 /** One rendered chart. */
 export interface Chart {
@@ -38,7 +39,7 @@ function seriesOf(results: readonly BenchResult[]): Series[] {
       : "";
     return result.runs
       .flatMap((run) => run.baseline ? [run, run.baseline] : [run])
-      .map((run) => ({ name: `${run.label}${suffix}`, run }));
+      .map((run) => ({ name: `${runName(run)}${suffix}`, run }));
   });
 }
 

@@ -51,8 +51,21 @@ function implementationName(run: Run): string {
   return run.implementation === "pytorch" ? "PyTorch" : "deno+libtorch";
 }
 
+/**
+ * A run's name in tables and charts: its label plus the options that change the recipe (so that a
+ * clipped run never passes for the seed's plain recipe).
+ *
+ * @param run The run.
+ * @returns E.g. `deno+libtorch cpu fp32, clip-grad-norm 1`.
+ */
+export function runName(run: Run): string {
+  const clip = run.options.clipGradNorm;
+  const tag = clip !== undefined && !run.label.includes("clip") ? `, clip-grad-norm ${clip}` : "";
+  return `${run.label}${tag}`;
+}
+
 function runLabel(run: Run): string {
-  return run.complete ? run.label : `${run.label} (incomplete)`;
+  return run.complete ? runName(run) : `${runName(run)} (incomplete)`;
 }
 
 /** Every run of a result with each baseline right after the run it belongs to. */
@@ -291,24 +304,30 @@ const HEADLINE_COLUMNS = [
   "Hardware",
   "Step median [ms]",
   "Images/s",
+  "Epochs",
+  "Final test acc.",
   "Time to target [s]",
 ] as const;
 
 /**
- * A short table for the README: one row per run kind (label and hardware),
- * taken from the newest result (by `createdAt`) that has it, baselines
- * included.
+ * A short table for the README: one row per run kind (name and hardware),
+ * taken from the result with the most epochs that has it (the full protocol
+ * before short windows), the newest among equals, baselines included.
  *
  * @param results The results, in any order.
  * @returns A Markdown table ending in one newline, or a sentence when there
  * are no runs.
  */
 export function renderHeadline(results: readonly BenchResult[]): string {
-  const newestFirst = [...results].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  // One row per run name and hardware: the full protocol (most epochs) first, then the newest.
+  const epochsOf = (r: BenchResult) => Math.max(0, ...r.runs.map((run) => run.epochs.length));
+  const ordered = [...results].sort((a, b) =>
+    epochsOf(b) - epochsOf(a) || b.createdAt.localeCompare(a.createdAt)
+  );
   const picked = new Map<string, Run>();
-  for (const result of newestFirst) {
+  for (const result of ordered) {
     for (const run of rowsOf(result)) {
-      const key = `${run.label}\u0000${run.deviceName}`;
+      const key = `${runName(run)}\u0000${run.deviceName}`;
       if (!picked.has(key)) picked.set(key, run);
     }
   }
@@ -322,6 +341,8 @@ export function renderHeadline(results: readonly BenchResult[]): string {
         run.device === "cpu" ? `${run.deviceName}, ${run.threads} threads` : run.deviceName,
         ms(run.stepMs.median),
         Math.round(run.imagesPerSecond).toString(),
+        run.epochs.length > 0 ? String(run.epochs.length) : "–",
+        run.finalTestAccuracy === null ? "–" : `${(run.finalTestAccuracy * 100).toFixed(2)}%`,
         timeToTarget(run),
       ])
     ),

@@ -1,0 +1,135 @@
+/**
+ * Weights PyTorch can load: the .pt file through torch.load + load_state_dict(strict=True) in
+ * Debian's python3-torch gives our logits; the .safetensors file read by an independent reader.
+ */
+import assert from "node:assert/strict";
+import * as t from "../src/ffi/mod.ts";
+import { GoogLeNet, loadWeights, saveWeights } from "../src/model/mod.ts";
+import { encodeSafetensors } from "../src/model/safetensors.ts";
+import { assertClose, hasPythonTorch, numbers, PYTHON } from "./_helpers.ts";
+import { decodeSafetensors } from "../src/model/safetensors.ts";
+
+const REF = new URL("./reference/", import.meta.url).pathname;
+
+function batch(n: number): Float32Array {
+  const x = new Float32Array(n * 784);
+  for (let i = 0; i < x.length; i++) x[i] = Math.sin(i * 0.37) * 0.9;
+  return x;
+}
+
+Deno.test({
+  name:
+    "a .pt file from --save loads into PyTorch's GoogLeNet with strict=True and gives our logits",
+  ignore: !hasPythonTorch(),
+  fn() {
+    const dir = Deno.makeTempDirSync();
+    t.manualSeed(3);
+    const model = new GoogLeNet();
+    model.training = false;
+    try {
+      saveWeights(model, `${dir}/w.pt`);
+      const x = batch(4);
+      Deno.writeFileSync(
+        `${dir}/x.safetensors`,
+        encodeSafetensors(
+          new Map([["x", {
+            dtype: "float32",
+            shape: [4, 1, 28, 28],
+            data: new Uint8Array(x.buffer),
+          }]]),
+        ),
+      );
+      const py = new Deno.Command(PYTHON, {
+        args: [
+          "-c",
+          `import sys; sys.path.insert(0, ${JSON.stringify(REF)}); import torch, safetensors_io; ` +
+          `from googlenet import GoogLeNet; m = GoogLeNet(); ` +
+          `r = m.load_state_dict(torch.load(${
+            JSON.stringify(`${dir}/w.pt`)
+          }), strict=True); m.eval(); ` +
+          `x = safetensors_io.load(${JSON.stringify(`${dir}/x.safetensors`)})["x"]; ` +
+          `safetensors_io.save({"logits": m(x).detach()}, ${
+            JSON.stringify(`${dir}/y.safetensors`)
+          })`,
+        ],
+        stderr: "piped",
+      }).outputSync();
+      assert.ok(py.success, new TextDecoder().decode(py.stderr));
+      const ref = decodeSafetensors(Deno.readFileSync(`${dir}/y.safetensors`)).tensors.get(
+        "logits",
+      )!;
+      const ours = t.scope(() =>
+        Array.from(t.toHost(model.forward(t.fromHost(x, [4, 1, 28, 28]))) as Float32Array)
+      );
+      assertClose(ours, numbers(ref), 1e-5, "logits");
+    } finally {
+      model.dispose();
+      Deno.removeSync(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test("a .safetensors file from --save has the format's header and each parameter's raw bytes", () => {
+  const dir = Deno.makeTempDirSync();
+  t.manualSeed(4);
+  const model = new GoogLeNet();
+  try {
+    saveWeights(model, `${dir}/w.safetensors`);
+    // An independent reading of the format: u64 little-endian header size, JSON, then bytes.
+    const bytes = Deno.readFileSync(`${dir}/w.safetensors`);
+    const view = new DataView(bytes.buffer);
+    const n = Number(view.getBigUint64(0, true));
+    assert.strictEqual((8 + n) % 8, 0, "the header is padded to 8 bytes");
+    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
+    const names = Object.keys(header).filter((k) => k !== "__metadata__");
+    assert.strictEqual(names.length, 116);
+    let expectedOffset = 0;
+    for (const name of [...names].sort()) {
+      const entry = header[name];
+      assert.strictEqual(entry.dtype, "F32");
+      const [begin, end] = entry.data_offsets;
+      assert.strictEqual(begin, expectedOffset, `${name} follows the previous tensor`);
+      expectedOffset = end;
+      const param = model.namedParameters().find(([p]) => p === name)![1];
+      assert.deepStrictEqual(entry.shape, param.shape);
+      const raw = bytes.slice(8 + n + begin, 8 + n + end);
+      assert.deepStrictEqual(new Float32Array(raw.buffer), t.toHost(param), name);
+    }
+    assert.strictEqual(8 + n + expectedOffset, bytes.length, "no trailing bytes");
+    // And it loads back.
+    t.manualSeed(5);
+    const other = new GoogLeNet();
+    try {
+      loadWeights(other, `${dir}/w.safetensors`);
+      assert.deepStrictEqual(t.toHost(other.fc.weight), t.toHost(model.fc.weight));
+    } finally {
+      other.dispose();
+    }
+  } finally {
+    model.dispose();
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("loadWeights() rejects a file of another model, naming what is missing, and changes nothing", () => {
+  const dir = Deno.makeTempDirSync();
+  t.manualSeed(6);
+  const model = new GoogLeNet();
+  try {
+    const before = t.toHost(model.fc.bias);
+    Deno.writeFileSync(
+      `${dir}/other.safetensors`,
+      encodeSafetensors(
+        new Map([["fc.bias", { dtype: "float32", shape: [10], data: new Uint8Array(40) }]]),
+      ),
+    );
+    assert.throws(
+      () => loadWeights(model, `${dir}/other.safetensors`),
+      /expected the model's 116 parameters, found 115 missing \(conv1\.weight/,
+    );
+    assert.deepStrictEqual(t.toHost(model.fc.bias), before);
+  } finally {
+    model.dispose();
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
