@@ -538,6 +538,13 @@ struct ato_adam_s {
   at::Tensor step_t;  // device-side step counter for graph-capturable updates on CUDA
 };
 
+namespace {
+ato_adam_s &adam_ref(ato_adam opt, const char *what) {
+  if (opt == nullptr) throw ShimError(std::string(what) + ": expected an optimizer handle, found NULL");
+  return *opt;
+}
+}  // namespace
+
 extern "C" {
 
 ato_adam ato_adam_new(const at_tensor *params, int64_t n, double lr, double beta1, double beta2,
@@ -567,7 +574,7 @@ ato_adam ato_adam_new(const at_tensor *params, int64_t n, double lr, double beta
 
 void ato_adam_step(ato_adam opt, char **err) {
   GUARD_VOID({
-    if (opt == nullptr) throw ShimError("adam_step: expected an optimizer handle, found NULL");
+    adam_ref(opt, "adam_step");
     at::NoGradGuard ng;
     opt->step += 1;
     const double b1 = opt->beta1, b2 = opt->beta2;
@@ -611,21 +618,21 @@ void ato_adam_step(ato_adam opt, char **err) {
 
 void ato_adam_zero_grad(ato_adam opt, char **err) {
   GUARD_VOID({
-    if (opt == nullptr) throw ShimError("adam_zero_grad: expected an optimizer handle, found NULL");
+    adam_ref(opt, "adam_zero_grad");
     for (auto &p : opt->params) p.mutable_grad().reset();
   })
 }
 
 int64_t ato_adam_step_count(ato_adam opt, char **err) {
   GUARD(-1, {
-    if (opt == nullptr) throw ShimError("adam_step_count: expected an optimizer handle, found NULL");
+    adam_ref(opt, "adam_step_count");
     return opt->step;
   })
 }
 
 void ato_adam_set_step_count(ato_adam opt, int64_t step, char **err) {
   GUARD_VOID({
-    if (opt == nullptr) throw ShimError("adam_set_step_count: expected an optimizer handle, found NULL");
+    adam_ref(opt, "adam_set_step_count");
     if (step < 0) throw ShimError("adam_set_step_count: expected step >= 0, found " + std::to_string(step));
     opt->step = step;
     if (opt->step_t.defined()) opt->step_t.fill_(static_cast<double>(step));
@@ -634,7 +641,7 @@ void ato_adam_set_step_count(ato_adam opt, int64_t step, char **err) {
 
 at_tensor ato_adam_state(ato_adam opt, int64_t i, int32_t which, char **err) {
   GUARD(nullptr, {
-    if (opt == nullptr) throw ShimError("adam_state: expected an optimizer handle, found NULL");
+    adam_ref(opt, "adam_state");
     if (i < 0 || i >= static_cast<int64_t>(opt->params.size()))
       throw ShimError("adam_state: expected a parameter index in 0.." + std::to_string(opt->params.size() - 1) +
                       ", found " + std::to_string(i));
@@ -645,7 +652,7 @@ at_tensor ato_adam_state(ato_adam opt, int64_t i, int32_t which, char **err) {
 
 void ato_adam_set_lr(ato_adam opt, double lr, char **err) {
   GUARD_VOID({
-    if (opt == nullptr) throw ShimError("adam_set_lr: expected an optimizer handle, found NULL");
+    adam_ref(opt, "adam_set_lr");
     if (!(lr > 0.0) || !std::isfinite(lr)) throw ShimError("adam: expected lr > 0, found " + std::to_string(lr));
     opt->lr = lr;
   })
@@ -771,6 +778,13 @@ struct atg_graph_s {
 #endif
 };
 
+namespace {
+[[maybe_unused]] atg_graph_s &graph_ref(atg_graph g, const char *what) {
+  if (g == nullptr) throw ShimError(std::string(what) + ": expected a graph handle, found NULL");
+  return *g;
+}
+}  // namespace
+
 extern "C" {
 
 int32_t atg_supported(void) {
@@ -794,29 +808,29 @@ atg_graph atg_new(char **err) {
 
 void atg_capture_begin(atg_graph g, char **err) {
   GUARD_VOID({
-    if (g == nullptr) throw ShimError("capture_begin: expected a graph handle, found NULL");
+    [[maybe_unused]] atg_graph_s &gr = graph_ref(g, "capture_begin");
 #if defined(TORCH_SHIM_CUDA)
-    g->guard.emplace(at::cuda::getStreamFromPool());
-    g->graph.capture_begin();
+    gr.guard.emplace(at::cuda::getStreamFromPool());
+    gr.graph.capture_begin();
 #endif
   })
 }
 
 void atg_capture_end(atg_graph g, char **err) {
   GUARD_VOID({
-    if (g == nullptr) throw ShimError("capture_end: expected a graph handle, found NULL");
+    [[maybe_unused]] atg_graph_s &gr = graph_ref(g, "capture_end");
 #if defined(TORCH_SHIM_CUDA)
-    g->graph.capture_end();
-    g->guard.reset();
+    gr.graph.capture_end();
+    gr.guard.reset();
 #endif
   })
 }
 
 void atg_replay(atg_graph g, char **err) {
   GUARD_VOID({
-    if (g == nullptr) throw ShimError("replay: expected a graph handle, found NULL");
+    [[maybe_unused]] atg_graph_s &gr = graph_ref(g, "replay");
 #if defined(TORCH_SHIM_CUDA)
-    g->graph.replay();
+    gr.graph.replay();
 #endif
   })
 }

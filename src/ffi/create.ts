@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { check, errSlot, lib } from "./library.ts";
+import { check, errSlot, lib, type Shim } from "./library.ts";
 import { type Device, deviceCode, type DType, dtypeCode, Tensor } from "./tensor.ts";
 
 /** Host arrays that map onto a dtype. */
@@ -112,30 +112,24 @@ export interface MakeOptions {
   device?: Device;
 }
 
+function make(
+  fn: Shim["at_zeros"] | Shim["at_empty"],
+  shape: readonly number[],
+  options: MakeOptions,
+): Tensor {
+  const dtype = dtypeCode(options.dtype ?? "float32");
+  const device = deviceCode(options.device ?? "cpu");
+  return new Tensor(fn(dims(shape), BigInt(shape.length), dtype, device, errSlot));
+}
+
 /** A new tensor of zeros. */
 export function zeros(shape: readonly number[], options: MakeOptions = {}): Tensor {
-  return new Tensor(
-    lib().at_zeros(
-      dims(shape),
-      BigInt(shape.length),
-      dtypeCode(options.dtype ?? "float32"),
-      deviceCode(options.device ?? "cpu"),
-      errSlot,
-    ),
-  );
+  return make(lib().at_zeros, shape, options);
 }
 
 /** A new uninitialised tensor. */
 export function empty(shape: readonly number[], options: MakeOptions = {}): Tensor {
-  return new Tensor(
-    lib().at_empty(
-      dims(shape),
-      BigInt(shape.length),
-      dtypeCode(options.dtype ?? "float32"),
-      deviceCode(options.device ?? "cpu"),
-      errSlot,
-    ),
-  );
+  return make(lib().at_empty, shape, options);
 }
 
 /** A new 0-dim tensor holding `value`. */
