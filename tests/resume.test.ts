@@ -119,6 +119,28 @@ Deno.test("SIGINT stops at a step boundary with a checkpoint and an incomplete r
   }
 });
 
+Deno.test("SIGTERM also stops at a step boundary, writes an incomplete result and exits 143", async () => {
+  const tmp = await Deno.makeTempDir({ prefix: "sigterm_" });
+  try {
+    await writeTinyDataset(`${tmp}/data`, { train: 320 });
+    let sent = false;
+    const r = await bench(
+      [...COMMON, "--data", `${tmp}/data`, "--out", `${tmp}/out`],
+      (line, child) => {
+        if (!sent && line.startsWith("Epoch [1/3]")) {
+          sent = true;
+          child.kill("SIGTERM");
+        }
+      },
+    );
+    assert.ok(sent);
+    assert.strictEqual(r.code, 143, r.stderr);
+    assert.strictEqual((await resultIn(`${tmp}/out`)).result.complete, false);
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
 Deno.test("--save writes .pt and .safetensors weights that --load reads back to the same accuracy", async () => {
   const tmp = await Deno.makeTempDir({ prefix: "save_" });
   try {

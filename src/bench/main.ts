@@ -159,7 +159,8 @@ export async function main(args: string[]): Promise<number> {
         cudnnVersion: String(info.cudnnVersion ?? "unknown"),
       }
       : null;
-    const env = await collectEnv({ torch: { version: info.libtorch, ...info }, gpu });
+    // Build facts again now that the thread count is set, so that they show the threads used.
+    const env = await collectEnv({ torch: { version: info.libtorch, ...buildInfo() }, gpu });
     const command = formatCommandLine(["deno", "task", "bench", ...args]);
     console.error(
       `bench: ${devices.join(" + ")}, ${config.threads} threads, batch ${config.batchSize}, ` +
