@@ -106,3 +106,13 @@ Deno.test("native functions reject wrong shapes and values with libtorch's messa
   // The process is still healthy.
   t.scope(() => assert.strictEqual(t.item(t.sum(t.fromHost(new Float32Array([1, 2, 3]), [3]))), 6));
 });
+
+Deno.test("the FFI symbol table declares exactly the functions of native/torch_api.h", () => {
+  const header = Deno.readTextFileSync(new URL("../native/torch_api.h", import.meta.url));
+  const declared = new Set(
+    [...header.matchAll(/^[a-z_ *0-9]*?\b((?:at|atr|ato|atg|ats)_[a-z0-9_]+)\(/gm)].map((m) =>
+      m[1]
+    ),
+  );
+  assert.deepStrictEqual([...declared].sort(), Object.keys(symbols).sort());
+});
