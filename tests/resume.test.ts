@@ -70,6 +70,10 @@ Deno.test("SIGINT stops at a step boundary with a checkpoint and an incomplete r
 
     const full = await bench([...base, "--out", `${tmp}/full`]);
     assert.strictEqual(full.code, 0, full.stderr);
+    assert.ok(
+      ![...Deno.readDirSync(`${tmp}/full`)].some((e) => e.name.startsWith("checkpoint-")),
+      "a finished run leaves no checkpoint in --out",
+    );
     const expected = (await resultIn(`${tmp}/full`)).result.runs[0].epochs.map((
       e: { loss: number },
     ) => e.loss);

@@ -194,12 +194,13 @@ export async function main(args: string[]): Promise<number> {
         });
         run = r.run;
         if (r.interrupted) complete = false;
-        if (r.checkpoint) {
-          console.error(
-            `bench: checkpoint ${r.checkpoint}${
-              r.interrupted ? ` (resume with --resume ${r.checkpoint})` : ""
-            }`,
-          );
+        if (r.checkpoint && r.interrupted) {
+          console.error(`bench: checkpoint ${r.checkpoint} (resume with --resume ${r.checkpoint})`);
+        } else if (r.checkpoint && config.checkpointDir == null && config.resume == null) {
+          // A finished run's checkpoint (72 MB) is only kept where --checkpoint-dir asked for it.
+          await Deno.remove(r.checkpoint).catch(() => {});
+        } else if (r.checkpoint) {
+          console.error(`bench: checkpoint ${r.checkpoint}`);
         }
       } finally {
         disposeDeviceData(data);
