@@ -355,7 +355,6 @@ void at_copy_(at_tensor dst, at_tensor src, char **err) {
   })
 }
 
-at_tensor at_shallow_clone(at_tensor t, char **err) { GUARD(nullptr, { return wrap(deref(t, "shallow_clone")); }) }
 at_tensor at_clone(at_tensor t, char **err) { GUARD(nullptr, { return wrap(deref(t, "clone").clone()); }) }
 at_tensor at_detach(at_tensor t, char **err) { GUARD(nullptr, { return wrap(deref(t, "detach").detach()); }) }
 

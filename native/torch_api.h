@@ -82,8 +82,6 @@ at_tensor at_scalar(double value, int32_t dtype, int32_t device, char **err);
 void at_uniform_(at_tensor t, double lo, double hi, char **err);
 /** Copies src into dst in place (no autograd); shapes must match. */
 void at_copy_(at_tensor dst, at_tensor src, char **err);
-/** A new handle to the same tensor (shares storage and autograd identity). */
-at_tensor at_shallow_clone(at_tensor t, char **err);
 /** A deep copy. */
 at_tensor at_clone(at_tensor t, char **err);
 /** A tensor that shares storage but is cut from the autograd graph. */

@@ -1,3 +1,4 @@
+import { encodeIdx } from "../src/data/mod.ts";
 /** Shared test helpers: fixtures from tests/fixtures and closeness checks. */
 import { decodeSafetensors, type RawTensor, tensorFromRaw } from "../src/model/safetensors.ts";
 import type { Tensor } from "../src/ffi/mod.ts";
@@ -110,7 +111,6 @@ export async function writeTinyDataset(
   dir: string,
   options: TinyDatasetOptions = {},
 ): Promise<void> {
-  const { encodeIdx } = await import("../src/data/mod.ts");
   const split = (count: number, offset: number) => {
     const images = new Uint8Array(count * 784);
     const labels = new Uint8Array(count);

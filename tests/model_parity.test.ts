@@ -6,7 +6,12 @@
 import assert from "node:assert/strict";
 import * as t from "../src/ffi/mod.ts";
 import { GoogLeNet } from "../src/model/mod.ts";
-import { decodeSafetensors, type RawTensor, toSafetensors } from "../src/model/safetensors.ts";
+import {
+  decodeSafetensors,
+  encodeSafetensors,
+  type RawTensor,
+  toSafetensors,
+} from "../src/model/safetensors.ts";
 import { loadDataset, normalizeImages } from "../src/data/mod.ts";
 import { assertClose, hasPythonTorch, numbers, PYTHON } from "./_helpers.ts";
 
@@ -132,7 +137,6 @@ Deno.test({
         shape: [ADAM_STEPS, N],
         data: new Uint8Array(adamLabels.buffer),
       });
-      const { encodeSafetensors } = await import("../src/model/safetensors.ts");
       Deno.writeFileSync(`${dir}/b.safetensors`, encodeSafetensors(batch));
       python([
         `${REF}parity.py`,

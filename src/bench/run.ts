@@ -11,7 +11,9 @@ import {
   cudaResetPeakMemory,
   item,
   liveTensors,
+  rngState,
   scalar,
+  setRngState,
   synchronize,
   type Tensor,
 } from "../ffi/mod.ts";
@@ -46,15 +48,23 @@ export interface RunHooks {
   savePath?: string | null;
 }
 
+let flopsPerImageCache: number | null = null;
+
 /** Training FLOPs per image of the seed's GoogLeNet on 28x28 inputs (3x the forward pass). */
 export function googlenetFlopsPerImage(): number {
-  // Geometry only: no parameters are needed, but GoogLeNet owns them, so build and free one.
+  if (flopsPerImageCache !== null) return flopsPerImageCache;
+  // The geometry needs a model; building one draws its initial weights, so the generator is put
+  // back afterwards and the probe never shifts a run's initialisation or dropout.
+  const gen = rngState();
   const m = new GoogLeNet();
   try {
-    return trainingFlopsPerImage(m.layerGeometry(28));
+    flopsPerImageCache = trainingFlopsPerImage(m.layerGeometry(28));
   } finally {
     m.dispose();
+    setRngState(gen);
+    gen.dispose();
   }
+  return flopsPerImageCache;
 }
 
 /** Peak resident memory of this process in bytes (VmHWM), or null where /proc is missing. */

@@ -35,7 +35,6 @@ export const symbols = {
   at_scalar: { parameters: ["f64", "i32", "i32", "buffer"], result: "pointer" }, // (double value, int32_t dtype, int32_t device, char **err)
   at_uniform_: { parameters: ["pointer", "f64", "f64", "buffer"], result: "void" }, // (at_tensor t, double lo, double hi, char **err)
   at_copy_: { parameters: ["pointer", "pointer", "buffer"], result: "void" }, // (at_tensor dst, at_tensor src, char **err)
-  at_shallow_clone: { parameters: ["pointer", "buffer"], result: "pointer" }, // (at_tensor t, char **err)
   at_clone: { parameters: ["pointer", "buffer"], result: "pointer" }, // (at_tensor t, char **err)
   at_detach: { parameters: ["pointer", "buffer"], result: "pointer" }, // (at_tensor t, char **err)
   at_to: { parameters: ["pointer", "i32", "i32", "buffer"], result: "pointer" }, // (at_tensor t, int32_t device, int32_t dtype, char **err)
