@@ -7,6 +7,7 @@
 #include <torch/version.h>
 #include <torch/serialize.h>
 #include <ATen/CPUGeneratorImpl.h>
+#include <ATen/autocast_mode.h>
 
 #include <atomic>
 #include <cerrno>
@@ -23,7 +24,6 @@
 #include <vector>
 
 #if defined(TORCH_SHIM_CUDA)
-#include <ATen/cuda/CUDAContext.h>
 #include <ATen/cuda/CUDAGraph.h>
 #include <c10/cuda/CUDACachingAllocator.h>
 #include <c10/cuda/CUDAGuard.h>
@@ -109,6 +109,15 @@ int32_t from_dtype(at::ScalarType t) {
 at::Device to_device(int32_t code) {
   if (code < 0) return at::Device(at::kCPU);
   return at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(code));
+}
+
+at::MemoryFormat to_memory_format(int32_t code) {
+  switch (code) {
+    case 0: return at::MemoryFormat::Contiguous;
+    case 1: return at::MemoryFormat::ChannelsLast;
+    default:
+      throw ShimError("memory format: expected 0 (contiguous) or 1 (channels_last), found " + std::to_string(code));
+  }
 }
 
 std::vector<int64_t> to_dims(const int64_t *dims, int64_t ndim) {
@@ -243,7 +252,8 @@ int64_t atr_cuda_peak_memory(int32_t device, char **err) {
 #if defined(TORCH_SHIM_CUDA)
     if (!torch::cuda::is_available()) return -1;
     auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(device < 0 ? 0 : device);
-    return stats.allocated_bytes[static_cast<size_t>(c10::cuda::CUDACachingAllocator::StatType::AGGREGATE)].peak;
+    // Index 0 is StatType::AGGREGATE, whose namespace moved in 2.x (c10::CachingDeviceAllocator).
+    return stats.allocated_bytes[0].peak;
 #else
     (void)device;
     return -1;
@@ -277,9 +287,38 @@ int32_t atr_pending_signal(void) { return static_cast<int32_t>(g_signal); }
 
 void atr_set_backend_flags(int32_t cudnn_benchmark, int32_t allow_tf32, char **err) {
   GUARD_VOID({
-    at::globalContext().setBenchmarkCuDNN(cudnn_benchmark != 0);
-    at::globalContext().setAllowTF32CuBLAS(allow_tf32 != 0);
-    at::globalContext().setAllowTF32CuDNN(allow_tf32 != 0);
+    auto &ctx = at::globalContext();
+    ctx.setBenchmarkCuDNN(cudnn_benchmark != 0);
+    // On 2.9+ these also set the newer per-backend float32 precisions ("tf32" / "ieee").
+    ctx.setAllowTF32CuBLAS(allow_tf32 != 0);
+    ctx.setAllowTF32CuDNN(allow_tf32 != 0);
+  })
+}
+
+void atr_set_autocast(int32_t device, int32_t enabled, int32_t dtype, char **err) {
+  GUARD_VOID({
+    const at::ScalarType st = to_dtype(dtype);
+    if (st != at::kBFloat16 && st != at::kHalf)
+      throw ShimError("autocast: expected dtype bfloat16 (5) or float16 (6), found " + std::string(c10::toString(st)));
+    if (device < 0 && st != at::kBFloat16)
+      throw ShimError("autocast: the CPU autocasts to bfloat16 only, found " + std::string(c10::toString(st)));
+    // The weight-cast cache would keep stale low-precision copies after each optimizer step and
+    // cannot live inside a CUDA graph; each weight is cast once per forward pass anyway.
+    at::autocast::clear_cache();
+    at::autocast::set_autocast_cache_enabled(enabled == 0);
+#if TORCH_SHIM_VERSION_GE(2, 4)
+    const at::DeviceType dt = device < 0 ? at::kCPU : at::kCUDA;
+    at::autocast::set_autocast_dtype(dt, st);
+    at::autocast::set_autocast_enabled(dt, enabled != 0);
+#else
+    if (device < 0) {
+      at::autocast::set_autocast_cpu_dtype(st);
+      at::autocast::set_cpu_enabled(enabled != 0);
+    } else {
+      at::autocast::set_autocast_gpu_dtype(st);
+      at::autocast::set_enabled(enabled != 0);
+    }
+#endif
   })
 }
 
@@ -464,6 +503,18 @@ at_tensor at_mean(at_tensor x, char **err) { GUARD(nullptr, { return wrap(deref(
 at_tensor at_add(at_tensor a, at_tensor b, char **err) {
   GUARD(nullptr, { return wrap(at::add(deref(a, "add a"), deref(b, "add b"))); })
 }
+void at_add_(at_tensor a, at_tensor b, char **err) {
+  GUARD_VOID({
+    at::NoGradGuard ng;
+    deref(a, "add_ a").add_(deref(b, "add_ b"));
+  })
+}
+void at_zero_(at_tensor t, char **err) {
+  GUARD_VOID({
+    at::NoGradGuard ng;
+    deref(t, "zero_").zero_();
+  })
+}
 at_tensor at_mul(at_tensor a, at_tensor b, char **err) {
   GUARD(nullptr, { return wrap(at::mul(deref(a, "mul a"), deref(b, "mul b"))); })
 }
@@ -478,6 +529,14 @@ at_tensor at_index_select(at_tensor x, int64_t dim, at_tensor index, char **err)
 
 at_tensor at_narrow(at_tensor x, int64_t dim, int64_t start, int64_t length, char **err) {
   GUARD(nullptr, { return wrap(deref(x, "narrow").narrow(dim, start, length)); })
+}
+
+at_tensor at_contiguous(at_tensor t, int32_t memory_format, char **err) {
+  GUARD(nullptr, { return wrap(deref(t, "contiguous").contiguous(to_memory_format(memory_format))); })
+}
+
+int32_t at_is_contiguous(at_tensor t, int32_t memory_format, char **err) {
+  GUARD(-1, { return deref(t, "is_contiguous").is_contiguous(to_memory_format(memory_format)) ? 1 : 0; })
 }
 
 double at_item(at_tensor x, char **err) {
@@ -510,19 +569,22 @@ void at_zero_grad(const at_tensor *list, int64_t n, char **err) {
   })
 }
 
-double at_clip_grad_norm(const at_tensor *list, int64_t n, double max_norm, char **err) {
-  GUARD(std::nan(""), {
+at_tensor at_clip_grad_norm(const at_tensor *list, int64_t n, double max_norm, char **err) {
+  GUARD(nullptr, {
+    if (!(max_norm > 0.0) || !std::isfinite(max_norm))
+      throw ShimError("clip_grad_norm: expected max_norm > 0, found " + std::to_string(max_norm));
     auto params = to_list(list, n, "clip_grad_norm");
     at::NoGradGuard ng;
     std::vector<at::Tensor> norms;
     for (auto &p : params)
       if (p.grad().defined()) norms.push_back(p.grad().norm(2));
-    if (norms.empty()) return 0.0;
+    if (norms.empty()) return wrap(params.empty() ? at::zeros({}) : at::zeros({}, params[0].options()));
+    // Everything stays on the device (no .item()), so the clip can live inside a CUDA graph.
     at::Tensor total = at::stack(norms).norm(2);
     at::Tensor coef = (max_norm / (total + 1e-6)).clamp_max(1.0);
     for (auto &p : params)
       if (p.grad().defined()) p.mutable_grad().mul_(coef);
-    return total.item<double>();
+    return wrap(total);
   })
 }
 
@@ -533,8 +595,11 @@ double at_clip_grad_norm(const at_tensor *list, int64_t n, double max_norm, char
 struct ato_adam_s {
   std::vector<at::Tensor> params, exp_avg, exp_avg_sq;
   double lr, beta1, beta2, eps, weight_decay;
-  int64_t step = 0;
-  at::Tensor step_t;  // device-side step counter for graph-capturable updates on CUDA
+  int32_t impl = 0;   // 0 single-tensor loop, 1 multi-tensor (_foreach_*), 2 fused (_fused_adam_)
+  int64_t step = 0;   // host step counter (CPU)
+  at::Tensor step_t;  // device step counter on CUDA: bias corrections computed on the device, so
+                      // a captured CUDA graph stays correct on every replay (capturable=True)
+  std::vector<at::Tensor> fused_steps;  // one float32 step tensor per parameter, as _fused_adam_ wants
 };
 
 namespace {
@@ -542,19 +607,128 @@ ato_adam_s &adam_ref(ato_adam opt, const char *what) {
   if (opt == nullptr) throw ShimError(std::string(what) + ": expected an optimizer handle, found NULL");
   return *opt;
 }
+
+// The parameters that have a gradient, with their gradients (L2 decay folded in) and moments.
+struct AdamLists {
+  std::vector<at::Tensor> params, grads, exp_avg, exp_avg_sq, steps;
+};
+
+AdamLists adam_lists(ato_adam_s &o, bool fold_decay) {
+  AdamLists l;
+  for (size_t i = 0; i < o.params.size(); i++) {
+    at::Tensor &p = o.params[i];
+    if (!p.grad().defined()) continue;
+    at::Tensor g = p.grad();
+    if (fold_decay && o.weight_decay != 0) g = g.add(p, o.weight_decay);
+    l.params.push_back(p);
+    l.grads.push_back(g);
+    l.exp_avg.push_back(o.exp_avg[i]);
+    l.exp_avg_sq.push_back(o.exp_avg_sq[i]);
+    if (!o.fused_steps.empty()) l.steps.push_back(o.fused_steps[i]);
+  }
+  return l;
+}
+
+// torch.optim.Adam's single-tensor path on the CPU (torch/optim/adam.py, _single_tensor_adam):
+// bias corrections on the host.
+void adam_single_host(ato_adam_s &o) {
+  const double b1 = o.beta1, b2 = o.beta2;
+  const double bc1 = 1 - std::pow(b1, static_cast<double>(o.step));
+  const double bc2 = 1 - std::pow(b2, static_cast<double>(o.step));
+  const double step_size = o.lr / bc1;
+  const double bc2_sqrt = std::sqrt(bc2);
+  AdamLists l = adam_lists(o, true);
+  for (size_t i = 0; i < l.params.size(); i++) {
+    l.exp_avg[i].mul_(b1).add_(l.grads[i], 1 - b1);
+    l.exp_avg_sq[i].mul_(b2).addcmul_(l.grads[i], l.grads[i], 1 - b2);
+    at::Tensor denom = (l.exp_avg_sq[i].sqrt() / bc2_sqrt).add_(o.eps);
+    l.params[i].addcdiv_(l.exp_avg[i], denom, -step_size);
+  }
+}
+
+// The same update over whole lists (_multi_tensor_adam): a few multi-tensor kernels per step
+// instead of several kernels per parameter. Same arithmetic as adam_single_host.
+void adam_foreach_host(ato_adam_s &o) {
+  const double b1 = o.beta1, b2 = o.beta2;
+  const double bc1 = 1 - std::pow(b1, static_cast<double>(o.step));
+  const double bc2 = 1 - std::pow(b2, static_cast<double>(o.step));
+  AdamLists l = adam_lists(o, true);
+  if (l.params.empty()) return;
+  at::_foreach_mul_(l.exp_avg, b1);
+  at::_foreach_add_(l.exp_avg, l.grads, 1 - b1);
+  at::_foreach_mul_(l.exp_avg_sq, b2);
+  at::_foreach_addcmul_(l.exp_avg_sq, l.grads, l.grads, 1 - b2);
+  std::vector<at::Tensor> denom = at::_foreach_sqrt(l.exp_avg_sq);
+  at::_foreach_div_(denom, std::sqrt(bc2));
+  at::_foreach_add_(denom, o.eps);
+  at::_foreach_addcdiv_(l.params, l.exp_avg, denom, -(o.lr / bc1));
+}
+
+// torch.optim.Adam(capturable=True): bias corrections from the device step counter.
+void adam_capturable(ato_adam_s &o) {
+  const double b1 = o.beta1, b2 = o.beta2;
+  o.step_t.add_(1);
+  at::Tensor bc1 = 1 - at::pow(b1, o.step_t);
+  at::Tensor bc2 = 1 - at::pow(b2, o.step_t);
+  at::Tensor step_size_neg = (o.lr / bc1).neg();
+  at::Tensor bc2_sqrt = bc2.sqrt();
+  AdamLists l = adam_lists(o, true);
+  if (o.impl == 0) {
+    for (size_t i = 0; i < l.params.size(); i++) {
+      l.exp_avg[i].lerp_(l.grads[i], 1 - b1);
+      l.exp_avg_sq[i].mul_(b2).addcmul_(l.grads[i], l.grads[i], 1 - b2);
+      at::Tensor denom = (l.exp_avg_sq[i].sqrt() / (bc2_sqrt * step_size_neg)).add_(o.eps / step_size_neg);
+      l.params[i].addcdiv_(l.exp_avg[i], denom);
+    }
+    return;
+  }
+  if (l.params.empty()) return;
+  const size_t n = l.params.size();
+  at::_foreach_mul_(l.exp_avg, b1);
+  at::_foreach_add_(l.exp_avg, l.grads, 1 - b1);
+  at::_foreach_mul_(l.exp_avg_sq, b2);
+  at::_foreach_addcmul_(l.exp_avg_sq, l.grads, l.grads, 1 - b2);
+  std::vector<at::Tensor> denom = at::_foreach_sqrt(l.exp_avg_sq);
+  at::_foreach_div_(denom, std::vector<at::Tensor>(n, bc2_sqrt * step_size_neg));
+  at::_foreach_add_(denom, std::vector<at::Tensor>(n, o.eps / step_size_neg));
+  at::_foreach_addcdiv_(l.params, l.exp_avg, denom);
+}
+
+// torch.optim.Adam(fused=True): one fused multi-tensor kernel, step counts read on the device.
+void adam_fused(ato_adam_s &o) {
+  AdamLists l = adam_lists(o, false);
+  if (l.params.empty()) return;
+  at::_foreach_add_(l.steps, 1);
+  at::_fused_adam_(l.params, l.grads, l.exp_avg, l.exp_avg_sq, {}, l.steps, o.lr, o.beta1, o.beta2,
+                   o.weight_decay, o.eps, /*amsgrad=*/false, /*maximize=*/false);
+}
+
 }  // namespace
 
 extern "C" {
 
 ato_adam ato_adam_new(const at_tensor *params, int64_t n, double lr, double beta1, double beta2,
-                      double eps, double weight_decay, char **err) {
+                      double eps, double weight_decay, int32_t impl, char **err) {
   GUARD(nullptr, {
     if (!(lr > 0.0) || !std::isfinite(lr)) throw ShimError("adam: expected lr > 0, found " + std::to_string(lr));
     if (!(beta1 >= 0.0 && beta1 < 1.0)) throw ShimError("adam: expected 0 <= beta1 < 1, found " + std::to_string(beta1));
     if (!(beta2 >= 0.0 && beta2 < 1.0)) throw ShimError("adam: expected 0 <= beta2 < 1, found " + std::to_string(beta2));
     if (!(eps >= 0.0)) throw ShimError("adam: expected eps >= 0, found " + std::to_string(eps));
-    auto *o = new ato_adam_s();
+    if (impl < 0 || impl > 2)
+      throw ShimError("adam: expected impl 0 (single), 1 (foreach) or 2 (fused), found " + std::to_string(impl));
+    auto o = std::make_unique<ato_adam_s>();
     o->params = to_list(params, n, "adam params");
+    const bool cuda = !o->params.empty() && o->params[0].is_cuda();
+    for (auto &p : o->params)
+      if (p.device() != o->params[0].device())
+        throw ShimError("adam: expected every parameter on " + o->params[0].device().str() + ", found one on " +
+                        p.device().str());
+#if !TORCH_SHIM_VERSION_GE(2, 4)
+    if (impl == 2 && !cuda)
+      throw ShimError(std::string("adam: fused Adam runs on CUDA (or on the CPU from libtorch 2.4), found libtorch ") +
+                      TORCH_VERSION + " with parameters on the CPU");
+#endif
+    o->impl = impl;
     o->lr = lr;
     o->beta1 = beta1;
     o->beta2 = beta2;
@@ -564,55 +738,27 @@ ato_adam ato_adam_new(const at_tensor *params, int64_t n, double lr, double beta
     for (auto &p : o->params) {
       o->exp_avg.push_back(at::zeros_like(p, at::MemoryFormat::Preserve));
       o->exp_avg_sq.push_back(at::zeros_like(p, at::MemoryFormat::Preserve));
+      if (impl == 2) o->fused_steps.push_back(at::zeros({}, p.options().dtype(at::kFloat)));
     }
-    if (!o->params.empty() && o->params[0].is_cuda())
-      o->step_t = at::zeros({}, o->params[0].options().dtype(at::kFloat));
-    return o;
+    if (cuda && impl != 2) o->step_t = at::zeros({}, o->params[0].options().dtype(at::kFloat));
+    return o.release();
   })
 }
 
 void ato_adam_step(ato_adam opt, char **err) {
   GUARD_VOID({
-    adam_ref(opt, "adam_step");
+    ato_adam_s &o = adam_ref(opt, "adam_step");
     at::NoGradGuard ng;
-    opt->step += 1;
-    const double b1 = opt->beta1, b2 = opt->beta2;
-    if (opt->step_t.defined()) {
-      // torch.optim.Adam(capturable=True): bias corrections computed on the device from a device
-      // step counter, so a captured CUDA graph stays correct on every replay.
-      opt->step_t.add_(1);
-      at::Tensor bc1 = 1 - at::pow(b1, opt->step_t);
-      at::Tensor bc2 = 1 - at::pow(b2, opt->step_t);
-      at::Tensor step_size_neg = (opt->lr / bc1).neg();
-      at::Tensor bc2_sqrt = bc2.sqrt();
-      for (size_t i = 0; i < opt->params.size(); i++) {
-        at::Tensor &p = opt->params[i];
-        if (!p.grad().defined()) continue;
-        at::Tensor g = p.grad();
-        if (opt->weight_decay != 0) g = g.add(p, opt->weight_decay);
-        opt->exp_avg[i].lerp_(g, 1 - b1);
-        opt->exp_avg_sq[i].mul_(b2).addcmul_(g, g, 1 - b2);
-        at::Tensor denom = (opt->exp_avg_sq[i].sqrt() / (bc2_sqrt * step_size_neg)).add_(opt->eps / step_size_neg);
-        p.addcdiv_(opt->exp_avg[i], denom);
-      }
-      return;
-    }
-    // torch.optim.Adam's single-tensor path (torch/optim/adam.py, _single_tensor_adam).
-    const double bc1 = 1 - std::pow(b1, static_cast<double>(opt->step));
-    const double bc2 = 1 - std::pow(b2, static_cast<double>(opt->step));
-    const double step_size = opt->lr / bc1;
-    const double bc2_sqrt = std::sqrt(bc2);
-    for (size_t i = 0; i < opt->params.size(); i++) {
-      at::Tensor &p = opt->params[i];
-      if (!p.grad().defined()) continue;
-      at::Tensor g = p.grad();
-      if (opt->weight_decay != 0) g = g.add(p, opt->weight_decay);
-      opt->exp_avg[i].mul_(b1).add_(g, 1 - b1);
-      opt->exp_avg_sq[i].mul_(b2).addcmul_(g, g, 1 - b2);
-      at::Tensor denom = (opt->exp_avg_sq[i].sqrt() / bc2_sqrt).add_(opt->eps);
-      p.addcdiv_(opt->exp_avg[i], denom, -step_size);
-    }
+    o.step += 1;
+    if (o.impl == 2) adam_fused(o);
+    else if (o.step_t.defined()) adam_capturable(o);
+    else if (o.impl == 1) adam_foreach_host(o);
+    else adam_single_host(o);
   })
+}
+
+int32_t ato_adam_impl(ato_adam opt, char **err) {
+  GUARD(-1, { return adam_ref(opt, "adam_impl").impl; })
 }
 
 void ato_adam_zero_grad(ato_adam opt, char **err) {
@@ -624,17 +770,22 @@ void ato_adam_zero_grad(ato_adam opt, char **err) {
 
 int64_t ato_adam_step_count(ato_adam opt, char **err) {
   GUARD(-1, {
-    adam_ref(opt, "adam_step_count");
-    return opt->step;
+    ato_adam_s &o = adam_ref(opt, "adam_step_count");
+    // A replayed CUDA graph advances the device counters without calling ato_adam_step.
+    if (!o.fused_steps.empty()) return static_cast<int64_t>(o.fused_steps[0].item<double>());
+    if (o.step_t.defined()) return static_cast<int64_t>(o.step_t.item<double>());
+    return o.step;
   })
 }
 
 void ato_adam_set_step_count(ato_adam opt, int64_t step, char **err) {
   GUARD_VOID({
-    adam_ref(opt, "adam_set_step_count");
+    ato_adam_s &o = adam_ref(opt, "adam_set_step_count");
     if (step < 0) throw ShimError("adam_set_step_count: expected step >= 0, found " + std::to_string(step));
-    opt->step = step;
-    if (opt->step_t.defined()) opt->step_t.fill_(static_cast<double>(step));
+    at::NoGradGuard ng;
+    o.step = step;
+    if (o.step_t.defined()) o.step_t.fill_(static_cast<double>(step));
+    for (auto &t : o.fused_steps) t.fill_(static_cast<double>(step));
   })
 }
 
@@ -769,11 +920,18 @@ void atr_set_rng_state(at_tensor state, char **err) {
 }  // extern "C"
 
 // ---- CUDA graphs -----------------------------------------------------------------------------
+// The recipe of torch.cuda.graphs (whole-network capture): warm up on a side stream, capture on
+// that side stream into the graph's private memory pool, replay on the current stream. Tensors
+// made during capture may be released afterwards: their memory stays with the graph's pool, which
+// only this graph's replays write to.
 
 struct atg_graph_s {
 #if defined(TORCH_SHIM_CUDA)
   at::cuda::CUDAGraph graph;
+  std::optional<c10::cuda::CUDAStream> side;
   std::optional<c10::cuda::CUDAStreamGuard> guard;
+  bool capturing = false;
+  bool captured = false;
 #endif
 };
 
@@ -798,9 +956,34 @@ atg_graph atg_new(char **err) {
   GUARD(nullptr, {
 #if defined(TORCH_SHIM_CUDA)
     if (!torch::cuda::is_available()) throw ShimError("cuda graph: no CUDA device is available");
-    return new atg_graph_s();
+    auto g = std::make_unique<atg_graph_s>();
+    g->side.emplace(c10::cuda::getStreamFromPool());
+    return g.release();
 #else
     throw ShimError("cuda graph: this shim was built without CUDA");
+#endif
+  })
+}
+
+void atg_stream_enter(atg_graph g, char **err) {
+  GUARD_VOID({
+    [[maybe_unused]] atg_graph_s &gr = graph_ref(g, "stream_enter");
+#if defined(TORCH_SHIM_CUDA)
+    if (gr.guard.has_value()) throw ShimError("stream_enter: the graph's side stream is already current");
+    torch::cuda::synchronize();
+    gr.guard.emplace(*gr.side);
+#endif
+  })
+}
+
+void atg_stream_exit(atg_graph g, char **err) {
+  GUARD_VOID({
+    [[maybe_unused]] atg_graph_s &gr = graph_ref(g, "stream_exit");
+#if defined(TORCH_SHIM_CUDA)
+    if (!gr.guard.has_value() || gr.capturing)
+      throw ShimError("stream_exit: expected the side stream entered by stream_enter, found none");
+    torch::cuda::synchronize();
+    gr.guard.reset();
 #endif
   })
 }
@@ -809,8 +992,17 @@ void atg_capture_begin(atg_graph g, char **err) {
   GUARD_VOID({
     [[maybe_unused]] atg_graph_s &gr = graph_ref(g, "capture_begin");
 #if defined(TORCH_SHIM_CUDA)
-    gr.guard.emplace(at::cuda::getStreamFromPool());
-    gr.graph.capture_begin();
+    if (gr.captured || gr.capturing) throw ShimError("capture_begin: expected a new graph, found one already captured");
+    if (gr.guard.has_value()) throw ShimError("capture_begin: leave the warm-up stream (stream_exit) first");
+    torch::cuda::synchronize();
+    gr.guard.emplace(*gr.side);
+    try {
+      gr.graph.capture_begin();
+    } catch (...) {
+      gr.guard.reset();
+      throw;
+    }
+    gr.capturing = true;
 #endif
   })
 }
@@ -819,8 +1011,16 @@ void atg_capture_end(atg_graph g, char **err) {
   GUARD_VOID({
     [[maybe_unused]] atg_graph_s &gr = graph_ref(g, "capture_end");
 #if defined(TORCH_SHIM_CUDA)
-    gr.graph.capture_end();
+    if (!gr.capturing) throw ShimError("capture_end: expected a capture in progress, found none");
+    gr.capturing = false;
+    try {
+      gr.graph.capture_end();
+    } catch (...) {
+      gr.guard.reset();
+      throw;
+    }
     gr.guard.reset();
+    gr.captured = true;
 #endif
   })
 }
@@ -829,6 +1029,7 @@ void atg_replay(atg_graph g, char **err) {
   GUARD_VOID({
     [[maybe_unused]] atg_graph_s &gr = graph_ref(g, "replay");
 #if defined(TORCH_SHIM_CUDA)
+    if (!gr.captured) throw ShimError("replay: expected a captured graph, found none (capture first)");
     gr.graph.replay();
 #endif
   })

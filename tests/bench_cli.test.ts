@@ -24,6 +24,9 @@ const DEFAULTS: BenchConfig = {
   precision: "fp32",
   tf32: false,
   cudaGraphs: false,
+  channelsLast: false,
+  cudnnBenchmark: false,
+  adam: "auto",
   clipGradNorm: null,
   out: "results",
   json: null,
@@ -90,6 +93,10 @@ Deno.test("parseBenchArgs() reads every flag", () => {
       "bf16",
       "--tf32",
       "--cuda-graphs",
+      "--channels-last",
+      "--cudnn-benchmark",
+      "--adam",
+      "fused",
       "--clip-grad-norm",
       "1.5",
       "--out",
@@ -123,6 +130,9 @@ Deno.test("parseBenchArgs() reads every flag", () => {
       precision: "bf16",
       tf32: true,
       cudaGraphs: true,
+      channelsLast: true,
+      cudnnBenchmark: true,
+      adam: "fused",
       clipGradNorm: 1.5,
       out: "/tmp/r",
       json: "out.json",
@@ -206,6 +216,10 @@ Deno.test("parseBenchArgs() rejects unknown choices, naming the valid ones", () 
   rejects(["--device", "tpu"], '--device: expected one of cpu, cuda, all, found "tpu"');
   rejects(["--precision", "fp16"], '--precision: expected one of fp32, bf16, found "fp16"');
   rejects(["--baseline", "jax"], '--baseline: expected one of pytorch, found "jax"');
+  rejects(
+    ["--adam", "lamb"],
+    '--adam: expected one of auto, single, foreach, fused, found "lamb"',
+  );
 });
 
 Deno.test("parseBenchArgs() rejects unknown flags and positional arguments", () => {
@@ -260,6 +274,9 @@ Deno.test("usage() lists every flag with its default", () => {
       "--precision",
       "--tf32",
       "--cuda-graphs",
+      "--channels-last",
+      "--cudnn-benchmark",
+      "--adam",
       "--save",
       "--load",
       "--resume",
@@ -279,7 +296,7 @@ Deno.test("usage() lists every flag with its default", () => {
     assert.ok(line, `expected a line for ${flag}`);
   }
   assert.ok(text.includes("default: a 50-step timed window"));
-  assert.equal((text.match(/\(default/g) ?? []).length, 24);
+  assert.equal((text.match(/\(default/g) ?? []).length, 27);
 });
 
 Deno.test("formatUsageError() points to --help", () => {

@@ -6,36 +6,12 @@
 import assert from "node:assert/strict";
 import * as t from "../src/ffi/mod.ts";
 import { GoogLeNet } from "../src/model/mod.ts";
-import {
-  decodeSafetensors,
-  encodeSafetensors,
-  type RawTensor,
-  toSafetensors,
-} from "../src/model/safetensors.ts";
-import { loadDataset, normalizeImages } from "../src/data/mod.ts";
-import { assertClose, hasPythonTorch, numbers, PYTHON } from "./_helpers.ts";
+import { decodeSafetensors } from "../src/model/safetensors.ts";
+import { assertClose, hasPythonTorch, numbers } from "./_helpers.ts";
+import { ADAM_STEPS, parityCase, python, relNorm } from "./_parity.ts";
 
 const REF = new URL("./reference/", import.meta.url).pathname;
 const havePython = hasPythonTorch();
-const N = 16; // images per parity batch
-const ADAM_STEPS = 20;
-const PRETRAIN_STEPS = 15; // move the weights off their initialisation so logits depend on the input
-
-function python(args: string[]): void {
-  const out = new Deno.Command(PYTHON, { args, stdout: "piped", stderr: "piped" }).outputSync();
-  if (!out.success) {
-    throw new Error(`python ${args.join(" ")} failed:\n${new TextDecoder().decode(out.stderr)}`);
-  }
-}
-
-function relNorm(a: number[], b: number[]): number {
-  let d = 0, n = 0;
-  for (let i = 0; i < a.length; i++) {
-    d += (a[i] - b[i]) ** 2;
-    n += b[i] ** 2;
-  }
-  return Math.sqrt(d) / Math.max(Math.sqrt(n), 1e-30);
-}
 
 Deno.test("GoogLeNet has the seed's 5,977,530 parameters under its state_dict names", () => {
   t.manualSeed(0);
@@ -88,76 +64,15 @@ Deno.test({
   ignore: !havePython,
   async fn() {
     t.setNumThreads(1);
-    const ds = await loadDataset("mnist");
-    const px = 28 * 28;
-    const batchAt = (i: number) =>
-      normalizeImages(ds.train.images.subarray(i * N * px, (i + 1) * N * px));
-    const labelsAt = (i: number) =>
-      BigInt64Array.from(ds.train.labels.subarray(i * N, (i + 1) * N), BigInt);
-    const dir = Deno.makeTempDirSync();
     const before = t.liveTensors();
-    t.manualSeed(1);
-    const model = new GoogLeNet();
+    const c = await parityCase();
+    const { model, ref } = c;
     try {
-      // Pre-train a few steps (dropout on) so that the compared weights are not the initial ones.
-      const pre = new t.Adam(model.parameters());
-      for (let i = 0; i < PRETRAIN_STEPS; i++) {
-        t.scope(() => {
-          pre.zeroGrad();
-          t.backward(
-            t.crossEntropy(
-              model.forward(t.fromHost(batchAt(100 + i), [N, 1, 28, 28])),
-              t.fromHost(labelsAt(100 + i), [N]),
-            ),
-          );
-          pre.step();
-        });
-      }
-      pre.dispose();
-      t.zeroGrad(model.parameters());
-      Deno.writeFileSync(`${dir}/w.safetensors`, toSafetensors(model.namedParameters()));
-
-      const batch = new Map<string, RawTensor>();
-      const f32 = (a: Float32Array) => new Uint8Array(a.buffer);
-      const adamImages = new Float32Array(ADAM_STEPS * N * px);
-      const adamLabels = new BigInt64Array(ADAM_STEPS * N);
-      for (let s = 0; s < ADAM_STEPS; s++) {
-        adamImages.set(batchAt(1 + s), s * N * px);
-        adamLabels.set(labelsAt(1 + s), s * N);
-      }
-      batch.set("images", { dtype: "float32", shape: [N, 1, 28, 28], data: f32(batchAt(0)) });
-      batch.set("labels", { dtype: "int64", shape: [N], data: new Uint8Array(labelsAt(0).buffer) });
-      batch.set("adam_images", {
-        dtype: "float32",
-        shape: [ADAM_STEPS, N, 1, 28, 28],
-        data: f32(adamImages),
-      });
-      batch.set("adam_labels", {
-        dtype: "int64",
-        shape: [ADAM_STEPS, N],
-        data: new Uint8Array(adamLabels.buffer),
-      });
-      Deno.writeFileSync(`${dir}/b.safetensors`, encodeSafetensors(batch));
-      python([
-        `${REF}parity.py`,
-        "--weights",
-        `${dir}/w.safetensors`,
-        "--batch",
-        `${dir}/b.safetensors`,
-        "--out",
-        `${dir}/o.safetensors`,
-        "--adam-steps",
-        String(ADAM_STEPS),
-        "--threads",
-        "1",
-      ]);
-      const ref = decodeSafetensors(Deno.readFileSync(`${dir}/o.safetensors`)).tensors;
-
       // Forward and backward on the same batch, eval mode (dropout off).
       model.training = false;
       t.scope(() => {
-        const logits = model.forward(t.fromHost(batchAt(0), [N, 1, 28, 28]));
-        const loss = t.crossEntropy(logits, t.fromHost(labelsAt(0), [N]));
+        const logits = model.forward(c.images(0));
+        const loss = t.crossEntropy(logits, c.labels(0));
         const refLogits = numbers(ref.get("logits")!);
         const spread = Math.max(...refLogits) - Math.min(...refLogits);
         assert.ok(spread > 1e-2, `logits depend on the input (spread ${spread})`);
@@ -179,25 +94,13 @@ Deno.test({
       });
 
       // 20 Adam steps from the same weights, dropout off.
-      t.scope(() => {
-        const fresh = decodeSafetensors(Deno.readFileSync(`${dir}/w.safetensors`)).tensors;
-        t.noGrad(() => {
-          for (const [name, p] of model.namedParameters()) {
-            const r = fresh.get(name)!;
-            t.copy_(p, t.fromHost(new Float32Array(r.data.slice().buffer), r.shape));
-          }
-        });
-      });
-      t.zeroGrad(model.parameters());
+      c.resetWeights();
       const opt = new t.Adam(model.parameters(), { lr: 1e-3 });
       const losses: number[] = [];
       for (let s = 0; s < ADAM_STEPS; s++) {
         losses.push(t.scope(() => {
           opt.zeroGrad();
-          const loss = t.crossEntropy(
-            model.forward(t.fromHost(batchAt(1 + s), [N, 1, 28, 28])),
-            t.fromHost(labelsAt(1 + s), [N]),
-          );
+          const loss = t.crossEntropy(model.forward(c.images(1 + s)), c.labels(1 + s));
           t.backward(loss);
           opt.step();
           return t.item(loss);
@@ -206,8 +109,7 @@ Deno.test({
       opt.dispose();
       assertClose(losses, numbers(ref.get("adam_losses")!), 1e-3, "Adam loss sequence");
     } finally {
-      model.dispose();
-      Deno.removeSync(dir, { recursive: true });
+      c.dispose();
       t.setNumThreads(navigator.hardwareConcurrency);
     }
     assert.strictEqual(t.liveTensors(), before, "no tensor leaked");

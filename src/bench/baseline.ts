@@ -18,6 +18,7 @@ interface BaselineJson {
   torchVersion: string;
   deviceName: string;
   threads: number;
+  tf32?: boolean;
   firstStepMs: number | null;
   warmupMs: number[];
   stepMs: number[];
@@ -67,6 +68,9 @@ export async function runPytorchBaseline(
   ];
   if (config.steps !== null) args.push("--steps", String(config.steps));
   if (config.epochs !== null) args.push("--epochs", String(config.epochs));
+  // The baseline is PyTorch eager in fp32 whatever the Deno run's speed options; TF32 follows
+  // --tf32 so that "fp32" means the same arithmetic on both sides.
+  if (config.tf32) args.push("--tf32");
   let child: Deno.ChildProcess;
   try {
     child = new Deno.Command(BASELINE_PYTHON, { args, stdout: "inherit", stderr: "piped" }).spawn();
@@ -119,7 +123,7 @@ export async function runPytorchBaseline(
         deviceName: j.deviceName,
         threads: j.threads,
         precision: "fp32",
-        options: { torch: j.torchVersion },
+        options: { torch: j.torchVersion, tf32: j.tf32 ?? false },
         firstStepMs: j.firstStepMs ?? samples[0],
         warmupMs: j.warmupMs,
         stepMs,

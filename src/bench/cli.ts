@@ -5,7 +5,7 @@
  */
 
 import { parseArgs } from "node:util";
-import type { BenchConfig, DeviceChoice, Precision } from "./schema.ts";
+import type { AdamChoice, BenchConfig, DeviceChoice, Precision } from "./schema.ts";
 
 /**
  * A command-line mistake. The message is one line naming the flag, what was
@@ -62,6 +62,9 @@ const FLAGS = {
   precision: { type: "string" },
   tf32: { type: "boolean" },
   "cuda-graphs": { type: "boolean" },
+  "channels-last": { type: "boolean" },
+  "cudnn-benchmark": { type: "boolean" },
+  adam: { type: "string" },
   "clip-grad-norm": { type: "string" },
   out: { type: "string" },
   json: { type: "string" },
@@ -105,9 +108,15 @@ Flags:
                             data set name or data directory (default: mnist)
   --target-accuracy X       test accuracy for time to target, in (0, 1] (default: 0.97)
   --baseline pytorch        also run the same configuration in PyTorch (default: off)
-  --precision fp32|bf16     training precision (default: fp32)
-  --tf32                    allow TF32 on CUDA (default: off)
-  --cuda-graphs             capture the CUDA step in a CUDA graph (default: off)
+  --precision fp32|bf16     fp32, or forward and loss under bf16 autocast (default: fp32)
+  --tf32                    allow TF32 for CUDA matmuls and convolutions (default: off)
+  --cuda-graphs             capture the whole CUDA training step in a CUDA graph after a few
+                            eager steps and replay it per batch (default: off)
+  --channels-last           NHWC layout for conv weights and batches (default: off)
+  --cudnn-benchmark         let cuDNN time its algorithms and keep the fastest (default: off)
+  --adam auto|single|foreach|fused
+                            Adam's kernels; auto = torch.optim.Adam's default: single on the
+                            CPU, foreach on CUDA (default: auto)
   --clip-grad-norm X        clip gradients to norm X > 0 (default: off)
   --out DIR                 directory for the result file (default: results)
   --json FILE               also write the result JSON to FILE (default: off)
@@ -190,6 +199,14 @@ export function parseBenchArgs(
     precision: oneOf("--precision", values.precision ?? "fp32", ["fp32", "bf16"]) as Precision,
     tf32: values.tf32 ?? false,
     cudaGraphs: values["cuda-graphs"] ?? false,
+    channelsLast: values["channels-last"] ?? false,
+    cudnnBenchmark: values["cudnn-benchmark"] ?? false,
+    adam: oneOf("--adam", values.adam ?? "auto", [
+      "auto",
+      "single",
+      "foreach",
+      "fused",
+    ]) as AdamChoice,
     clipGradNorm: optional(values["clip-grad-norm"], (v) => positive("--clip-grad-norm", v)),
     out: optional(values.out, (v) => nonEmpty("--out", v)) ?? "results",
     json: optional(values.json, (v) => nonEmpty("--json", v)),

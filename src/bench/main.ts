@@ -12,6 +12,7 @@ import {
   buildInfo,
   cudaDeviceCount,
   pendingSignal,
+  setBackendFlags,
   setNumThreads,
   ShimNotFoundError,
   TorchError,
@@ -30,6 +31,7 @@ import { CheckpointError } from "./checkpoint.ts";
 import { GoogLeNet, loadWeights, WeightsError } from "../model/mod.ts";
 import { join } from "node:path";
 import { runPytorchBaseline } from "./baseline.ts";
+import { speedOptionProblem } from "./options.ts";
 import type { BenchConfig, BenchResult, Device, GpuInfo, Run } from "./schema.ts";
 
 /** A one-line failure the user can act on: printed without a stack, exit code 2. */
@@ -111,12 +113,10 @@ export async function main(args: string[]): Promise<number> {
         `--device cuda: no CUDA device is available (shim built with CUDA: ${info.cudaCompiled}, libtorch ${info.libtorch})`,
       );
     }
-    if (config.precision !== "fp32" || config.tf32 || config.cudaGraphs) {
-      throw new FatalInput(
-        "--precision bf16, --tf32 and --cuda-graphs are not implemented yet: expected the default fp32 eager run",
-      );
-    }
+    const optionProblem = speedOptionProblem(config, devices, info.libtorch);
+    if (optionProblem !== null) throw new FatalInput(optionProblem);
     setNumThreads(config.threads);
+    setBackendFlags({ cudnnBenchmark: config.cudnnBenchmark ?? false, allowTF32: config.tf32 });
     let dataset;
     try {
       dataset = await loadDataset(config.data);

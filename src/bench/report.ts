@@ -59,9 +59,18 @@ function implementationName(run: Run): string {
  * @returns E.g. `deno+libtorch cpu fp32, clip-grad-norm 1`.
  */
 export function runName(run: Run): string {
-  const clip = run.options.clipGradNorm;
-  const tag = clip !== undefined && !run.label.includes("clip") ? `, clip-grad-norm ${clip}` : "";
-  return `${run.label}${tag}`;
+  const o = run.options;
+  const tags: string[] = [];
+  if (o.cudaGraphs === true) tags.push("CUDA graphs");
+  if (o.tf32 === true) tags.push("TF32");
+  if (o.channelsLast === true) tags.push("channels-last");
+  if (o.cudnnBenchmark === true) tags.push("cuDNN benchmark");
+  const defaultAdam = run.device === "cuda" ? "foreach" : "single";
+  if (typeof o.adam === "string" && o.adam !== defaultAdam) tags.push(`Adam ${o.adam}`);
+  if (o.clipGradNorm !== undefined && !run.label.includes("clip")) {
+    tags.push(`clip-grad-norm ${o.clipGradNorm}`);
+  }
+  return [run.label, ...tags].join(", ");
 }
 
 function runLabel(run: Run): string {
@@ -111,6 +120,9 @@ function configLine(result: BenchResult): string {
   parts.push(`target ${(c.targetAccuracy * 100).toFixed(1)}%`);
   if (c.tf32) parts.push("TF32");
   if (c.cudaGraphs) parts.push("CUDA graphs");
+  if (c.channelsLast) parts.push("channels-last");
+  if (c.cudnnBenchmark) parts.push("cuDNN benchmark");
+  if (c.adam !== undefined && c.adam !== "auto") parts.push(`Adam ${c.adam}`);
   if (c.clipGradNorm !== null) parts.push(`clip grad norm ${c.clipGradNorm}`);
   return parts.join(", ");
 }

@@ -6,13 +6,11 @@
  * @module
  */
 import {
-  add,
+  type AdamImpl,
   cudaPeakMemory,
   cudaResetPeakMemory,
-  item,
   liveTensors,
   rngState,
-  scalar,
   setRngState,
   synchronize,
   type Tensor,
@@ -116,6 +114,16 @@ export interface StackRun {
   checkpoint: string | null;
 }
 
+/**
+ * The Adam kernels a run uses: `--adam`, or for `auto` what torch.optim.Adam picks by default
+ * (a loop over parameters on the CPU, multi-tensor `foreach` kernels on CUDA).
+ */
+export function resolveAdam(config: BenchConfig, device: Device): AdamImpl {
+  const choice = config.adam ?? "auto";
+  if (choice !== "auto") return choice;
+  return device === "cuda" ? "foreach" : "single";
+}
+
 /** Runs the benchmark of this project's stack on one device. */
 export function runDenoLibtorch(
   config: BenchConfig,
@@ -133,31 +141,41 @@ export function runDenoLibtorch(
   const timedMs: number[] = [];
   let interrupted = false;
 
-  const timeStep = (trainer: Trainer, order: Tensor, range: BatchRange): [number, Tensor] => {
+  const timeStep = (trainer: Trainer, order: Tensor, range: BatchRange): number => {
     synchronize(dev);
     const t0 = performance.now();
-    const loss = trainer.step(order, range);
+    trainer.step(order, range);
     synchronize(dev);
-    return [performance.now() - t0, loss];
+    return performance.now() - t0;
   };
+  const trainerOptions = {
+    lr: config.lr,
+    seed: config.seed,
+    clipGradNorm: config.clipGradNorm,
+    precision: config.precision,
+    channelsLast: config.channelsLast ?? false,
+    adam: resolveAdam(config, device),
+    graphs: config.cudaGraphs,
+    batchSize: config.batchSize,
+  };
+  // On CUDA, once a timed window has given the per-step statistics, epoch steps are not
+  // synchronised one by one: the host queues ahead and the epoch time is the throughput.
+  const syncEpochSteps = device === "cpu" || config.steps === null;
 
   // 1. Timed window: warm-up steps, then `steps` timed steps, on a fresh model.
   if (config.steps !== null) {
-    const trainer = new Trainer(data, {
-      lr: config.lr,
-      seed: config.seed,
-      clipGradNorm: config.clipGradNorm,
-    });
+    const trainer = new Trainer(data, trainerOptions);
     const feed = new StepFeed(trainer, new Rng(config.seed), data.trainCount, config.batchSize);
     const total = config.warmup + config.steps;
     const windowStart = performance.now();
     try {
       for (let i = 0; i < total && !(interrupted = stop()); i++) {
         const [order, range] = feed.next();
-        const [ms, loss] = timeStep(trainer, order, range);
+        const ms = timeStep(trainer, order, range);
         (i < config.warmup ? warmupMs : timedMs).push(ms);
-        const l = (i + 1) % PROGRESS_LOSS_EVERY === 0 ? item(loss) : undefined;
-        loss.dispose();
+        const l = progress !== null && (i + 1) % PROGRESS_LOSS_EVERY === 0
+          ? trainer.lossSum() / (i + 1)
+          : undefined;
         const elapsed = (performance.now() - windowStart) / 1000;
         progress?.update({
           label: i < config.warmup ? "warm-up" : "timed",
@@ -182,11 +200,7 @@ export function runDenoLibtorch(
   let timeToTarget: number | null = null;
   let checkpointWritten: string | null = null;
   if (config.epochs !== null && !interrupted) {
-    const trainer = new Trainer(data, {
-      lr: config.lr,
-      seed: config.seed,
-      clipGradNorm: config.clipGradNorm,
-    });
+    const trainer = new Trainer(data, trainerOptions);
     try {
       if (hooks.loadWeights) loadWeights(trainer.model, hooks.loadWeights);
       const recipe = recipeOf(config);
@@ -226,20 +240,19 @@ export function runDenoLibtorch(
         const epochStart = performance.now() - (resumed?.epochSeconds ?? 0) * 1000;
         const order = trainer.epochOrder(rng);
         let steps = resumed?.stepInEpoch ?? 0;
-        let running: Tensor | null = steps > 0
-          ? scalar(resumed!.runningLoss, { device: dev })
-          : null;
+        // Losses are summed on the device: no host round trip per step.
+        trainer.resetLossSum(steps > 0 ? resumed!.runningLoss : 0);
         for (const range of ranges.slice(steps)) {
           if ((interrupted = stop())) break;
-          const [ms, loss] = timeStep(trainer, order, range);
-          epochStepMs.push(ms);
-          // Sum losses on the device: no host round trip per step.
-          const next: Tensor = running === null ? loss : add(running, loss);
-          if (running !== null) {
-            running.dispose();
-            loss.dispose();
+          let ms: number;
+          if (syncEpochSteps) {
+            ms = timeStep(trainer, order, range);
+            epochStepMs.push(ms);
+          } else {
+            const t0 = performance.now();
+            trainer.step(order, range);
+            ms = performance.now() - t0;
           }
-          running = next;
           steps++;
           if (progress !== null && steps % PROGRESS_LOSS_EVERY === 0) {
             const elapsed = (performance.now() - epochStart) / 1000;
@@ -249,15 +262,14 @@ export function runDenoLibtorch(
               epochs: config.epochs,
               step: steps,
               steps: ranges.length,
-              loss: item(running) / steps,
+              loss: trainer.lossSum() / steps,
               imagesPerSecond: (config.batchSize * 1000) / ms,
               etaSeconds: (elapsed / steps) * (ranges.length - steps),
             });
           }
         }
         order.dispose();
-        const lossSum = running === null ? NaN : item(running);
-        running?.dispose();
+        const lossSum = steps > 0 ? trainer.lossSum() : NaN;
         synchronize(dev);
         const seconds = (performance.now() - epochStart) / 1000;
         progress?.done();
@@ -325,6 +337,9 @@ export function runDenoLibtorch(
     options: {
       cudaGraphs: config.cudaGraphs,
       tf32: config.tf32,
+      channelsLast: config.channelsLast ?? false,
+      cudnnBenchmark: config.cudnnBenchmark ?? false,
+      adam: trainerOptions.adam,
       ...(config.clipGradNorm !== null ? { clipGradNorm: config.clipGradNorm } : {}),
     },
     firstStepMs,

@@ -20,6 +20,9 @@ export type DeviceChoice = Device | "all";
 /** Which stack produced a run. */
 export type Implementation = "deno-libtorch" | "pytorch";
 
+/** `--adam`: which Adam kernels, or `auto` for torch.optim.Adam's default on the device. */
+export type AdamChoice = "auto" | "single" | "foreach" | "fused";
+
 /** Numeric precision of the training step. */
 export type Precision = "fp32" | "bf16";
 
@@ -113,6 +116,12 @@ export interface BenchConfig {
   tf32: boolean;
   /** Capture the CUDA training step in a CUDA graph. */
   cudaGraphs: boolean;
+  /** Conv weights and batches in channels_last (NHWC) layout (absent in older results: false). */
+  channelsLast?: boolean;
+  /** cuDNN autotuning, torch.backends.cudnn.benchmark (absent in older results: false). */
+  cudnnBenchmark?: boolean;
+  /** Adam's kernels; `auto` is torch.optim.Adam's default per device (absent: auto). */
+  adam?: AdamChoice;
   /** Max gradient norm for clipping, or null for no clipping. */
   clipGradNorm: number | null;
   /** Directory the result file is written to. */

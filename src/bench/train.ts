@@ -6,24 +6,34 @@
  */
 import {
   Adam,
+  type AdamImpl,
+  addInPlace,
   argmax,
+  autocast,
   backward,
   clipGradNorm,
+  contiguous,
+  copy_,
   countEqual,
   crossEntropy,
-  detach,
+  CudaGraph,
   type Device,
   fromHost,
   indexSelect,
   item,
   keep,
   manualSeed,
+  type MemoryFormat,
   narrow,
   noGrad,
+  scalar,
   scope,
   type Tensor,
   to,
+  zero_,
+  zeros,
 } from "../ffi/mod.ts";
+import type { Precision } from "./schema.ts";
 import { GoogLeNet } from "../model/mod.ts";
 import {
   type BatchRange,
@@ -84,6 +94,21 @@ export function disposeDeviceData(d: DeviceData): void {
   for (const t of [d.trainImages, d.trainLabels, d.testImages, d.testLabels]) t.dispose();
 }
 
+/** The work a training step can be captured into: a CUDA graph, or a stand-in in tests. */
+export interface StepGraph {
+  /** Runs fn on the graph's side stream (the warm-up before a capture). */
+  onSideStream<T>(fn: () => T): T;
+  /** Records fn's device work without running it. */
+  capture<T>(fn: () => T): T;
+  /** Runs the recorded work once. */
+  replay(): void;
+  /** Frees the graph. */
+  dispose(): void;
+}
+
+/** Eager full-size steps, on the graph's side stream, before the step is captured. */
+export const GRAPH_WARMUP_STEPS = 3;
+
 /** Options of a {@linkcode Trainer}. */
 export interface TrainerOptions {
   /** Adam learning rate (the seed's 1e-3). */
@@ -92,9 +117,23 @@ export interface TrainerOptions {
   seed: number;
   /** Clip the gradients' joint L2 norm to this before each step (off when null). */
   clipGradNorm?: number | null;
+  /** Forward pass and loss under bf16 autocast (default `"fp32"`: no autocast). */
+  precision?: Precision;
+  /** Conv weights and input batches in NHWC (channels_last) layout (default false). */
+  channelsLast?: boolean;
+  /** Adam's kernels (default `"single"`). */
+  adam?: AdamImpl;
+  /**
+   * Capture the whole full-size step (gather, forward, loss, backward, clip, Adam, loss sum) in
+   * a graph after {@linkcode GRAPH_WARMUP_STEPS} eager steps and replay it per batch; a batch of
+   * another size runs eagerly. `true` uses a CUDA graph; tests pass a factory of stand-ins.
+   */
+  graphs?: boolean | (() => StepGraph);
+  /** Images per full-size step: the static batch shape a graph is captured for (default 64). */
+  batchSize?: number;
 }
 
-/** A model, its optimizer and the data it trains on. */
+/** A model, its optimizer and the data it trains on, with the loss summed on the device. */
 export class Trainer {
   /** The model being trained. */
   readonly model: GoogLeNet;
@@ -104,16 +143,35 @@ export class Trainer {
   readonly params: Tensor[];
   readonly #data: DeviceData;
   readonly #clip: number | null;
+  readonly #autocast: boolean;
+  readonly #format: MemoryFormat;
+  readonly #batchSize: number;
+  readonly #makeGraph: (() => StepGraph) | null;
+  /** Sum of the step losses since the last reset, float32 on the device. */
+  readonly #lossSum: Tensor;
+  /** The graph's static input: the batch's indices into the training set. */
+  #index: Tensor | null = null;
+  #graph: StepGraph | null = null;
+  #captured = false;
+  #warmed = 0;
 
   /** Seeds libtorch, builds the model (PyTorch's initialisation for that seed) on the data's device. */
   constructor(data: DeviceData, options: TrainerOptions) {
     this.#data = data;
     this.#clip = options.clipGradNorm ?? null;
+    this.#autocast = (options.precision ?? "fp32") === "bf16";
+    this.#format = options.channelsLast ? "channels_last" : "contiguous";
+    this.#batchSize = options.batchSize ?? 64;
+    const graphs = options.graphs ?? false;
+    this.#makeGraph = graphs === true ? () => new CudaGraph() : graphs === false ? null : graphs;
     manualSeed(options.seed);
     this.model = new GoogLeNet();
-    if (data.device !== "cpu") this.model.to(data.device);
+    if (data.device !== "cpu" || options.channelsLast) {
+      this.model.to(data.device, { memoryFormat: this.#format });
+    }
     this.params = this.model.parameters();
-    this.optimizer = new Adam(this.params, { lr: options.lr });
+    this.optimizer = new Adam(this.params, { lr: options.lr, impl: options.adam ?? "single" });
+    this.#lossSum = keep(zeros([], { device: data.device }));
   }
 
   /** The epoch's order of training images, as an int64 tensor on the device (one upload). */
@@ -124,19 +182,89 @@ export class Trainer {
     return fromHost(idx, [idx.length], { device: this.#data.device });
   }
 
-  /** One training step on the batch `range` of `order`; returns the (detached) loss tensor. */
-  step(order: Tensor, range: BatchRange): Tensor {
-    return scope(() => {
-      const idx = narrow(order, 0, range.start, range.size);
-      const x = indexSelect(this.#data.trainImages, 0, idx);
-      const y = indexSelect(this.#data.trainLabels, 0, idx);
-      this.model.training = true;
-      this.optimizer.zeroGrad();
-      const loss = crossEntropy(this.model.forward(x), y);
-      backward(loss);
-      if (this.#clip !== null) clipGradNorm(this.params, this.#clip);
-      this.optimizer.step();
-      return detach(loss);
+  /**
+   * One training step on the batch `range` of `order`; its loss is added to the device-side sum
+   * ({@linkcode Trainer.lossSum}), so nothing waits for the device.
+   */
+  step(order: Tensor, range: BatchRange): void {
+    if (this.#makeGraph === null || range.size !== this.#batchSize) {
+      scope(() => this.#train(narrow(order, 0, range.start, range.size)));
+      return;
+    }
+    if (this.#graph === null) {
+      this.#graph = this.#makeGraph();
+      this.#index = keep(zeros([this.#batchSize], { dtype: "int64", device: this.#data.device }));
+    }
+    const graph = this.#graph, index = this.#index!;
+    if (this.#warmed < GRAPH_WARMUP_STEPS) {
+      // Lazy initialisation (cuDNN/cuBLAS handles, autotuning, optimizer state) happens here,
+      // outside the capture, as torch.cuda.graphs prescribes.
+      this.#warmed++;
+      graph.onSideStream(() => scope(() => this.#train(narrow(order, 0, range.start, range.size))));
+      return;
+    }
+    scope(() => copy_(index, narrow(order, 0, range.start, range.size)));
+    if (!this.#captured) {
+      this.optimizer.zeroGrad(); // gradients are then allocated inside the graph's memory pool
+      graph.capture(() => scope(() => this.#train(index)));
+      this.#captured = true;
+    }
+    graph.replay();
+  }
+
+  /**
+   * Runs fn with every tensor a step updates in place: the parameters, Adam's moments and the
+   * loss sum (for stand-ins of a CUDA graph, which must undo what running a capture did).
+   */
+  withState<T>(fn: (state: Tensor[]) => T): T {
+    const moments = this.params.flatMap((_, i) => [
+      this.optimizer.state(i, 0),
+      this.optimizer.state(i, 1),
+    ]);
+    try {
+      return fn([...this.params, ...moments, this.#lossSum]);
+    } finally {
+      for (const m of moments) m.dispose();
+    }
+  }
+
+  /** Whether the step has been captured into a graph (after the warm-up steps). */
+  get captured(): boolean {
+    return this.#captured;
+  }
+
+  // zero grads → gather → forward (autocast) → loss → backward → clip → Adam → loss sum: all
+  // device work, nothing read back, so it can be captured as it is.
+  #train(idx: Tensor): void {
+    const d = this.#data;
+    const x = contiguous(indexSelect(d.trainImages, 0, idx), this.#format);
+    const y = indexSelect(d.trainLabels, 0, idx);
+    this.model.training = true;
+    this.optimizer.zeroGrad();
+    const loss = this.#forwardLoss(x, y);
+    backward(loss);
+    if (this.#clip !== null) clipGradNorm(this.params, this.#clip);
+    this.optimizer.step();
+    addInPlace(this.#lossSum, loss);
+  }
+
+  #forwardLoss(x: Tensor, y: Tensor): Tensor {
+    if (!this.#autocast) return crossEntropy(this.model.forward(x), y);
+    return autocast(this.#data.device, () => crossEntropy(this.model.forward(x), y));
+  }
+
+  /** The summed loss of the steps since the last reset (waits for the device). */
+  lossSum(): number {
+    return item(this.#lossSum);
+  }
+
+  /** Sets the device-side loss sum (0 at an epoch start; a checkpoint's value on resume). */
+  resetLossSum(value = 0): void {
+    noGrad(() => {
+      zero_(this.#lossSum);
+      if (value !== 0) {
+        scope(() => addInPlace(this.#lossSum, scalar(value, { device: this.#data.device })));
+      }
     });
   }
 
@@ -150,9 +278,12 @@ export class Trainer {
         const size = Math.min(EVAL_BATCH_SIZE, d.testCount - start);
         correct += noGrad(() =>
           scope(() => {
-            const x = narrow(d.testImages, 0, start, size);
+            const x = contiguous(narrow(d.testImages, 0, start, size), this.#format);
             const y = narrow(d.testLabels, 0, start, size);
-            return item(countEqual(argmax(this.model.forward(x), 1), y));
+            const logits = this.#autocast
+              ? autocast(d.device, () => this.model.forward(x))
+              : this.model.forward(x);
+            return item(countEqual(argmax(logits, 1), y));
           })
         );
       }
@@ -162,8 +293,11 @@ export class Trainer {
     }
   }
 
-  /** Frees the model and optimizer (not the data). */
+  /** Frees the graph, the model and the optimizer (not the data). */
   dispose(): void {
+    this.#graph?.dispose();
+    this.#index?.dispose();
+    this.#lossSum.dispose();
     this.optimizer.dispose();
     this.model.dispose();
   }

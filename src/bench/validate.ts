@@ -162,8 +162,11 @@ function optionalFields(o: Record<string, unknown>, path: string): Partial<Bench
   for (const key of ["save", "load", "resume", "checkpointDir"] as const) {
     if (key in o) out[key] = nullable(o, key, path, str);
   }
-  for (const key of ["force", "verbose"] as const) {
+  for (const key of ["force", "verbose", "channelsLast", "cudnnBenchmark"] as const) {
     if (key in o) out[key] = bool(o, key, path);
+  }
+  if ("adam" in o) {
+    out.adam = oneOf(o, "adam", path, ["auto", "single", "foreach", "fused"] as const);
   }
   return out;
 }

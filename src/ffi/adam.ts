@@ -7,6 +7,16 @@ import { check, errSlot, lib } from "./library.ts";
 import { handleList } from "./ops.ts";
 import { Tensor } from "./tensor.ts";
 
+/**
+ * Which kernels an {@linkcode Adam} step runs, as torch.optim.Adam's `foreach`/`fused` switches:
+ * `"single"` a few kernels per parameter, `"foreach"` multi-tensor kernels over the whole list,
+ * `"fused"` one fused kernel (CUDA, or the CPU from libtorch 2.4). Same arithmetic in all three.
+ */
+export type AdamImpl = "single" | "foreach" | "fused";
+
+/** The implementations, in the shim's code order. */
+export const ADAM_IMPLS: readonly AdamImpl[] = ["single", "foreach", "fused"];
+
 /** Hyper-parameters of {@linkcode Adam}; the defaults are torch.optim.Adam's. */
 export interface AdamOptions {
   /** Learning rate (default 1e-3). */
@@ -17,6 +27,8 @@ export interface AdamOptions {
   eps?: number;
   /** L2 penalty added to the gradient (default 0). */
   weightDecay?: number;
+  /** Kernels to use (default `"single"`). */
+  impl?: AdamImpl;
 }
 
 const adamRegistry = new FinalizationRegistry<Deno.PointerObject>((p) => lib().ato_adam_free(p));
@@ -30,6 +42,12 @@ export class Adam {
   /** Creates the optimizer over `params` (they must outlive it). */
   constructor(params: readonly Tensor[], options: AdamOptions = {}) {
     const [b1, b2] = options.betas ?? [0.9, 0.999];
+    const impl = ADAM_IMPLS.indexOf(options.impl ?? "single");
+    if (impl < 0) {
+      throw new TypeError(
+        `Adam impl: expected one of ${ADAM_IMPLS.join(", ")}, found ${options.impl}`,
+      );
+    }
     const p = lib().ato_adam_new(
       handleList(params),
       BigInt(params.length),
@@ -38,6 +56,7 @@ export class Adam {
       b2,
       options.eps ?? 1e-8,
       options.weightDecay ?? 0,
+      impl,
       errSlot,
     );
     check();
@@ -64,7 +83,14 @@ export class Adam {
     check();
   }
 
-  /** Steps taken so far. */
+  /** The kernels this optimizer runs. */
+  get impl(): AdamImpl {
+    const code = lib().ato_adam_impl(this.#handle(), errSlot);
+    check();
+    return ADAM_IMPLS[code];
+  }
+
+  /** Steps taken so far (read from the device on CUDA, where graph replays advance it). */
   get stepCount(): number {
     const n = Number(lib().ato_adam_step_count(this.#handle(), errSlot));
     check();

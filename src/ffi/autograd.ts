@@ -40,11 +40,15 @@ export function zeroGrad(params: readonly Tensor[]): void {
   check();
 }
 
-/** Scales gradients so that their joint L2 norm is at most maxNorm; returns the norm before. */
-export function clipGradNorm(params: readonly Tensor[], maxNorm: number): number {
-  const n = lib().at_clip_grad_norm(handleList(params), BigInt(params.length), maxNorm, errSlot);
-  check();
-  return n;
+/**
+ * Scales gradients so that their joint L2 norm is at most maxNorm (torch.nn.utils.clip_grad_norm_);
+ * returns the norm before clipping as a 0-dim tensor on the parameters' device, so nothing waits
+ * for the device unless the caller reads it.
+ */
+export function clipGradNorm(params: readonly Tensor[], maxNorm: number): Tensor {
+  return new Tensor(
+    lib().at_clip_grad_norm(handleList(params), BigInt(params.length), maxNorm, errSlot),
+  );
 }
 
 /** Sets autograd recording on this thread; returns the previous mode. */

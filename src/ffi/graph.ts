@@ -11,7 +11,13 @@ export function cudaGraphsSupported(): boolean {
   return lib().atg_supported() === 1;
 }
 
-/** A captured CUDA graph. */
+/**
+ * A CUDA graph with its own side stream, used as torch.cuda.graphs' whole-network recipe:
+ * warm-up steps inside {@linkcode CudaGraph.onSideStream}, one {@linkcode CudaGraph.capture},
+ * then {@linkcode CudaGraph.replay} per batch. The captured work must not read anything on the
+ * host (no item(), no shape changes); tensors made during capture may be disposed afterwards,
+ * their memory stays in the graph's private pool.
+ */
 export class CudaGraph {
   #ptr: Deno.PointerObject | null;
 
@@ -28,7 +34,21 @@ export class CudaGraph {
     return this.#ptr;
   }
 
-  /** Runs fn while capturing the CUDA work it queues; tensors it makes stay valid for replay. */
+  /** Runs fn with the graph's side stream current (a device sync before and after). */
+  onSideStream<T>(fn: () => T): T {
+    lib().atg_stream_enter(this.#handle(), errSlot);
+    check();
+    let result: T;
+    try {
+      result = fn();
+    } finally {
+      lib().atg_stream_exit(this.#handle(), errSlot);
+    }
+    check();
+    return result;
+  }
+
+  /** Runs fn while capturing the CUDA work it queues on the side stream (nothing executes yet). */
   capture<T>(fn: () => T): T {
     lib().atg_capture_begin(this.#handle(), errSlot);
     check();

@@ -134,6 +134,20 @@ export function add(a: Tensor, b: Tensor): Tensor {
   return new Tensor(lib().at_add(a.ptr, b.ptr, errSlot));
 }
 
+/** a += b in place, outside autograd; returns a. */
+export function addInPlace(a: Tensor, b: Tensor): Tensor {
+  lib().at_add_(a.ptr, b.ptr, errSlot);
+  check();
+  return a;
+}
+
+/** Zeroes t in place, outside autograd; returns t. */
+export function zero_(t: Tensor): Tensor {
+  lib().at_zero_(t.ptr, errSlot);
+  check();
+  return t;
+}
+
 /** a * b with broadcasting. */
 export function mul(a: Tensor, b: Tensor): Tensor {
   return new Tensor(lib().at_mul(a.ptr, b.ptr, errSlot));
@@ -152,6 +166,27 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
 /** The slice [start, start + length) along dim, as a view. */
 export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
   return new Tensor(lib().at_narrow(x.ptr, BigInt(dim), BigInt(start), BigInt(length), errSlot));
+}
+
+/** Memory layouts of a 4-D tensor: NCHW (`"contiguous"`) or NHWC (`"channels_last"`). */
+export type MemoryFormat = "contiguous" | "channels_last";
+
+function memoryFormatCode(format: MemoryFormat): number {
+  if (format === "contiguous") return 0;
+  if (format === "channels_last") return 1;
+  throw new TypeError(`memory format: expected "contiguous" or "channels_last", found ${format}`);
+}
+
+/** t laid out in `format` (a new handle; the same storage when it already is). */
+export function contiguous(t: Tensor, format: MemoryFormat = "contiguous"): Tensor {
+  return new Tensor(lib().at_contiguous(t.ptr, memoryFormatCode(format), errSlot));
+}
+
+/** Whether t is laid out contiguously in `format`. */
+export function isContiguous(t: Tensor, format: MemoryFormat = "contiguous"): boolean {
+  const r = lib().at_is_contiguous(t.ptr, memoryFormatCode(format), errSlot);
+  check();
+  return r === 1;
 }
 
 /** The value of a one-element tensor (synchronises with the device). */

@@ -4,7 +4,7 @@
  * @module
  */
 import { check, errSlot, lib, takeString } from "./library.ts";
-import { type Device, deviceCode } from "./tensor.ts";
+import { type Device, deviceCode, dtypeCode } from "./tensor.ts";
 
 /** What the shim's libtorch was built with and what it finds at run time. */
 export interface BuildInfo {
@@ -98,6 +98,30 @@ export interface BackendFlags {
   cudnnBenchmark?: boolean;
   /** TF32 tensor cores for matmul and convolutions. */
   allowTF32?: boolean;
+}
+
+/**
+ * Turns autocast (torch.autocast) on or off for this thread on a device, to `dtype`
+ * (bfloat16 by default; float16 on CUDA only). The weight-cast cache stays off while it is on,
+ * as CUDA graphs need and as in-place optimizer updates require.
+ */
+export function setAutocast(
+  device: Device,
+  enabled: boolean,
+  dtype: "bfloat16" | "float16" = "bfloat16",
+): void {
+  lib().atr_set_autocast(deviceCode(device), enabled ? 1 : 0, dtypeCode(dtype), errSlot);
+  check();
+}
+
+/** Runs fn with autocast on for `device`, turning it off again afterwards. */
+export function autocast<T>(device: Device, fn: () => T, dtype?: "bfloat16" | "float16"): T {
+  setAutocast(device, true, dtype);
+  try {
+    return fn();
+  } finally {
+    setAutocast(device, false, dtype);
+  }
 }
 
 /** Sets cuDNN benchmark mode and TF32. */

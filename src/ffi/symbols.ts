@@ -23,6 +23,7 @@ export const symbols = {
   atr_watch_signals: { parameters: ["buffer"], result: "void" }, // (char **err)
   atr_pending_signal: { parameters: [], result: "i32" }, // (void)
   atr_set_backend_flags: { parameters: ["i32", "i32", "buffer"], result: "void" }, // (int32_t cudnn_benchmark, int32_t allow_tf32, char **err)
+  atr_set_autocast: { parameters: ["i32", "i32", "i32", "buffer"], result: "void" }, // (int32_t device, int32_t enabled, int32_t dtype, char **err)
 
   // ---- tensors
   at_from_host: {
@@ -67,10 +68,14 @@ export const symbols = {
   at_sum: { parameters: ["pointer", "buffer"], result: "pointer" }, // (at_tensor x, char **err)
   at_mean: { parameters: ["pointer", "buffer"], result: "pointer" }, // (at_tensor x, char **err)
   at_add: { parameters: ["pointer", "pointer", "buffer"], result: "pointer" }, // (at_tensor a, at_tensor b, char **err)
+  at_add_: { parameters: ["pointer", "pointer", "buffer"], result: "void" }, // (at_tensor a, at_tensor b, char **err)
+  at_zero_: { parameters: ["pointer", "buffer"], result: "void" }, // (at_tensor t, char **err)
   at_mul: { parameters: ["pointer", "pointer", "buffer"], result: "pointer" }, // (at_tensor a, at_tensor b, char **err)
   at_count_equal: { parameters: ["pointer", "pointer", "buffer"], result: "pointer" }, // (at_tensor a, at_tensor b, char **err)
   at_index_select: { parameters: ["pointer", "i64", "pointer", "buffer"], result: "pointer" }, // (at_tensor x, int64_t dim, at_tensor index, char **err)
   at_narrow: { parameters: ["pointer", "i64", "i64", "i64", "buffer"], result: "pointer" }, // (at_tensor x, int64_t dim, int64_t start, int64_t length, char **err)
+  at_contiguous: { parameters: ["pointer", "i32", "buffer"], result: "pointer" }, // (at_tensor t, int32_t memory_format, char **err)
+  at_is_contiguous: { parameters: ["pointer", "i32", "buffer"], result: "i32" }, // (at_tensor t, int32_t memory_format, char **err)
   at_item: { parameters: ["pointer", "buffer"], result: "f64" }, // (at_tensor x, char **err) -> double
 
   // ---- autograd
@@ -79,14 +84,15 @@ export const symbols = {
   at_backward: { parameters: ["pointer", "buffer"], result: "void" }, // (at_tensor t, char **err)
   at_grad: { parameters: ["pointer", "buffer"], result: "pointer" }, // (at_tensor t, char **err) -> nullable
   at_zero_grad: { parameters: ["buffer", "i64", "buffer"], result: "void" }, // (const at_tensor *list, int64_t n, char **err)
-  at_clip_grad_norm: { parameters: ["buffer", "i64", "f64", "buffer"], result: "f64" }, // (const at_tensor *list, int64_t n, double max_norm, char **err)
+  at_clip_grad_norm: { parameters: ["buffer", "i64", "f64", "buffer"], result: "pointer" }, // (const at_tensor *list, int64_t n, double max_norm, char **err) -> at_tensor
 
   // ---- Adam
   ato_adam_new: {
-    parameters: ["buffer", "i64", "f64", "f64", "f64", "f64", "f64", "buffer"],
+    parameters: ["buffer", "i64", "f64", "f64", "f64", "f64", "f64", "i32", "buffer"],
     result: "pointer",
-  }, // (const at_tensor *params, int64_t n, double lr, double beta1, double beta2, double eps, double weight_decay, char **err)
+  }, // (const at_tensor *params, int64_t n, double lr, double beta1, double beta2, double eps, double weight_decay, int32_t impl, char **err)
   ato_adam_step: { parameters: ["pointer", "buffer"], result: "void" }, // (ato_adam opt, char **err)
+  ato_adam_impl: { parameters: ["pointer", "buffer"], result: "i32" }, // (ato_adam opt, char **err)
   ato_adam_zero_grad: { parameters: ["pointer", "buffer"], result: "void" }, // (ato_adam opt, char **err)
   ato_adam_step_count: { parameters: ["pointer", "buffer"], result: "i64" }, // (ato_adam opt, char **err)
   ato_adam_set_step_count: { parameters: ["pointer", "i64", "buffer"], result: "void" }, // (ato_adam opt, int64_t step, char **err)
@@ -107,6 +113,8 @@ export const symbols = {
   // ---- CUDA graphs
   atg_supported: { parameters: [], result: "i32" }, // (void)
   atg_new: { parameters: ["buffer"], result: "pointer" }, // (char **err)
+  atg_stream_enter: { parameters: ["pointer", "buffer"], result: "void" }, // (atg_graph g, char **err)
+  atg_stream_exit: { parameters: ["pointer", "buffer"], result: "void" }, // (atg_graph g, char **err)
   atg_capture_begin: { parameters: ["pointer", "buffer"], result: "void" }, // (atg_graph g, char **err)
   atg_capture_end: { parameters: ["pointer", "buffer"], result: "void" }, // (atg_graph g, char **err)
   atg_replay: { parameters: ["pointer", "buffer"], result: "void" }, // (atg_graph g, char **err)

@@ -13,6 +13,7 @@ import {
   Linear,
   MaxPool2d,
   type Parameterised,
+  type PlacementOptions,
 } from "./layers.ts";
 import { Inception, type InceptionConfig, inceptionOutChannels } from "./inception.ts";
 
@@ -142,12 +143,15 @@ export class GoogLeNet implements Parameterised {
     return this.parameters().reduce((n, t) => n + t.numel, 0);
   }
 
-  /** Moves every parameter to a device (makes new leaf tensors; build optimizers afterwards). */
-  to(device: Device): this {
-    this.conv1.to(device);
-    this.conv2.to(device);
-    this.conv3.to(device);
-    for (const block of this.inception.values()) block.to(device);
+  /**
+   * Moves every parameter to a device, conv weights to `options.memoryFormat` (channels_last for
+   * NHWC kernels); makes new leaf tensors, so build optimizers afterwards.
+   */
+  to(device: Device, options: PlacementOptions = {}): this {
+    this.conv1.to(device, options);
+    this.conv2.to(device, options);
+    this.conv3.to(device, options);
+    for (const block of this.inception.values()) block.to(device, options);
     this.fc.to(device);
     return this;
   }

@@ -5,7 +5,7 @@
  * @module
  */
 import { cat, type Device, relu_, type Tensor } from "../ffi/mod.ts";
-import { Conv2d, MaxPool2d, type Parameterised } from "./layers.ts";
+import { Conv2d, MaxPool2d, type Parameterised, type PlacementOptions } from "./layers.ts";
 
 /** Channel configuration of one Inception block (torchvision's argument order). */
 export interface InceptionConfig {
@@ -92,8 +92,8 @@ export class Inception implements Parameterised {
     ];
   }
 
-  /** Moves the parameters to a device. */
-  to(device: Device): void {
-    for (const c of this.convs()) c.to(device);
+  /** Moves the parameters to a device (and conv weights to a memory format). */
+  to(device: Device, options: PlacementOptions = {}): void {
+    for (const c of this.convs()) c.to(device, options);
   }
 }

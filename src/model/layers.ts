@@ -7,6 +7,7 @@
  */
 import {
   adaptiveAvgPool2d,
+  contiguous,
   conv2d,
   type Device,
   dropout,
@@ -14,7 +15,9 @@ import {
   keep,
   linear,
   maxPool2d,
+  type MemoryFormat,
   noGrad,
+  scope,
   setRequiresGrad,
   type Tensor,
   to,
@@ -40,8 +43,19 @@ function parameter(shape: number[], bound: number): Tensor {
   return setRequiresGrad(t);
 }
 
-function moveParameter(p: Tensor, device: Device): Tensor {
-  const moved = keep(noGrad(() => to(p, device)));
+/** Where {@linkcode Conv2d.to} puts a layer: a device, and the memory format of 4-D weights. */
+export interface PlacementOptions {
+  /** Layout of conv weights (default `"contiguous"`, NCHW); `"channels_last"` is NHWC. */
+  memoryFormat?: MemoryFormat;
+}
+
+function moveParameter(p: Tensor, device: Device, format: MemoryFormat = "contiguous"): Tensor {
+  const moved = keep(noGrad(() =>
+    scope(() => {
+      const m = to(p, device);
+      return format !== "contiguous" && p.shape.length === 4 ? contiguous(m, format) : m;
+    })
+  ));
   p.dispose();
   return setRequiresGrad(moved);
 }
@@ -104,9 +118,9 @@ export class Conv2d implements Parameterised {
     return [[`${prefix}weight`, this.weight], [`${prefix}bias`, this.bias]];
   }
 
-  /** Moves the parameters to a device. */
-  to(device: Device): void {
-    this.weight = moveParameter(this.weight, device);
+  /** Moves the parameters to a device (and the weight to a memory format). */
+  to(device: Device, options: PlacementOptions = {}): void {
+    this.weight = moveParameter(this.weight, device, options.memoryFormat);
     this.bias = moveParameter(this.bias, device);
   }
 }

@@ -21,7 +21,12 @@ and, when Adam steps are run (S > 0), starting again from W:
                                    torch.optim.Adam(lr=1e-3) (other args default),
                                    each step zero_grad -> forward -> loss ->
                                    backward -> step, dropout off.
-__metadata__: torch_version, threads, n, adam_steps, mode ("eval").
+__metadata__: torch_version, threads, n, adam_steps, mode ("eval"), autocast, adam.
+
+--autocast bf16 runs every forward pass and loss under
+torch.autocast("cpu", dtype=torch.bfloat16, cache_enabled=False) (backward and
+the optimizer outside it, as AMP prescribes); logits are written as F32.
+--adam foreach|single picks torch.optim.Adam(foreach=True|False).
 
 Adam steps: --adam-steps defaults to S from adam_images (0 without it). If
 --adam-steps is given and adam_images is present, it must be <= S and the first
@@ -57,6 +62,8 @@ def main(argv=None):
     ap.add_argument("--adam-steps", type=int, default=None)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--autocast", choices=["off", "bf16"], default="off")
+    ap.add_argument("--adam", choices=["single", "foreach"], default="single")
     args = ap.parse_args(argv)
 
     torch.set_num_threads(max(1, args.threads))
@@ -74,13 +81,20 @@ def main(argv=None):
     criterion = nn.CrossEntropyLoss()
     out = {}
 
+    def forward_loss(model, x, y):
+        if args.autocast == "bf16":
+            with torch.autocast("cpu", dtype=torch.bfloat16, cache_enabled=False):
+                o = model(x)
+                return o, criterion(o, y)
+        o = model(x)
+        return o, criterion(o, y)
+
     # ---- single forward/backward --------------------------------------
     model = build_model(weights)
     model.zero_grad(set_to_none=False)
-    logits = model(images)
-    loss = criterion(logits, labels)
+    logits, loss = forward_loss(model, images, labels)
     loss.backward()
-    out["logits"] = logits.detach().clone()
+    out["logits"] = logits.detach().to(torch.float32).clone()
     out["loss"] = torch.tensor(loss.item(), dtype=torch.float64)
     for name, p in model.named_parameters():
         out["grad." + name] = p.grad.detach().clone()
@@ -102,14 +116,13 @@ def main(argv=None):
 
     if steps > 0:
         model = build_model(weights)
-        optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
+        optimizer = torch.optim.Adam(model.parameters(), lr=args.lr, foreach=args.adam == "foreach")
         losses = []
         for s in range(steps):
             x = adam_x[s] if adam_x is not None else images
             y = adam_y[s] if adam_y is not None else labels
             optimizer.zero_grad()
-            o = model(x)
-            l = criterion(o, y)
+            _, l = forward_loss(model, x, y)
             l.backward()
             optimizer.step()
             losses.append(l.item())
@@ -124,6 +137,8 @@ def main(argv=None):
         "adam_steps": str(steps),
         "adam_lr": repr(args.lr),
         "mode": "eval",
+        "autocast": args.autocast,
+        "adam": args.adam,
     }
     safetensors_io.save(out, args.out, metadata=meta)
     print(

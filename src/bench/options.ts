@@ -1,0 +1,51 @@
+/**
+ * Which speed options make sense together on which devices and libtorch builds: checked before
+ * anything runs, so a wrong combination fails with one line instead of a libtorch error later.
+ *
+ * @module
+ */
+import type { BenchConfig, Device } from "./schema.ts";
+
+/** The flags that only mean something on CUDA. */
+const CUDA_ONLY = [
+  ["tf32", "--tf32"],
+  ["cudaGraphs", "--cuda-graphs"],
+  ["cudnnBenchmark", "--cudnn-benchmark"],
+] as const;
+
+/** Whether a libtorch version string ("1.13.1", "2.11.0+cu130") is at least major.minor. */
+export function versionAtLeast(version: string, major: number, minor: number): boolean {
+  const m = /^(\d+)\.(\d+)/.exec(version);
+  if (m === null) return false;
+  const [a, b] = [Number(m[1]), Number(m[2])];
+  return a > major || (a === major && b >= minor);
+}
+
+/**
+ * Why the speed options of `config` cannot run on `devices` with this libtorch, or null when
+ * they can.
+ *
+ * @param config The parsed command line.
+ * @param devices The devices the run will use.
+ * @param libtorch libtorch's version, e.g. `"1.13.1"`.
+ * @returns A one-line message naming the flag, what it needs and what was found, or null.
+ */
+export function speedOptionProblem(
+  config: Pick<BenchConfig, "tf32" | "cudaGraphs" | "cudnnBenchmark" | "adam">,
+  devices: readonly Device[],
+  libtorch: string,
+): string | null {
+  if (devices.includes("cpu")) {
+    for (const [key, flag] of CUDA_ONLY) {
+      if (config[key]) {
+        return `${flag} applies to CUDA only: expected --device cuda, found a run on the CPU ` +
+          `(--device ${devices.length > 1 ? "all" : "cpu"})`;
+      }
+    }
+    if (config.adam === "fused" && !versionAtLeast(libtorch, 2, 4)) {
+      return `--adam fused runs on CUDA, or on the CPU from libtorch 2.4: found libtorch ` +
+        `${libtorch} and a run on the CPU`;
+    }
+  }
+  return null;
+}

@@ -1,0 +1,321 @@
+/**
+ * The speed options on the CPU, where they can be checked against the plain path and PyTorch:
+ * multi-tensor Adam, bf16 autocast, channels-last, the device-side gradient clip and the
+ * capture/replay composition of the training step (with a stand-in for the CUDA graph).
+ */
+import assert from "node:assert/strict";
+import * as t from "../src/ffi/mod.ts";
+import { GoogLeNet } from "../src/model/mod.ts";
+import { type BatchRange, batchRanges, type Dataset, Rng } from "../src/data/mod.ts";
+import {
+  disposeDeviceData,
+  GRAPH_WARMUP_STEPS,
+  type StepGraph,
+  Trainer,
+  type TrainerOptions,
+  uploadDataset,
+} from "../src/bench/train.ts";
+import { versionAtLeast } from "../src/bench/options.ts";
+import { assertClose, hasPythonTorch, numbers } from "./_helpers.ts";
+import { ADAM_STEPS, parityCase, relNorm } from "./_parity.ts";
+
+const havePython = hasPythonTorch();
+
+function host(x: t.Tensor): number[] {
+  return t.scope(() => Array.from(t.toHost(t.to(x, "cpu", "float32")) as Float32Array));
+}
+
+/** A few Adam steps of a fresh seed-0 GoogLeNet on fixed random batches; the final parameters. */
+function adamRun(impl: t.AdamImpl, steps = 3): number[][] {
+  t.manualSeed(0);
+  const model = new GoogLeNet();
+  const opt = new t.Adam(model.parameters(), { impl, weightDecay: 1e-4 });
+  try {
+    for (let s = 0; s < steps; s++) {
+      t.scope(() => {
+        opt.zeroGrad();
+        const x = t.empty([4, 1, 28, 28]);
+        t.uniform_(x, -1, 1);
+        const y = t.fromHost(new BigInt64Array([0n, 3n, 7n, 9n]), [4]);
+        t.backward(t.crossEntropy(model.forward(x), y));
+        opt.step();
+      });
+    }
+    assert.strictEqual(opt.impl, impl);
+    assert.strictEqual(opt.stepCount, steps);
+    return model.parameters().map(host);
+  } finally {
+    opt.dispose();
+    model.dispose();
+  }
+}
+
+Deno.test('Adam "foreach" takes exactly the steps of the one-parameter-at-a-time Adam', () => {
+  t.setNumThreads(1);
+  try {
+    const single = adamRun("single");
+    const foreach = adamRun("foreach");
+    single.forEach((p, i) => assertClose(foreach[i], p, 0, `parameter ${i}`));
+  } finally {
+    t.setNumThreads(navigator.hardwareConcurrency);
+  }
+});
+
+Deno.test('Adam "fused" runs where libtorch has it and is refused with a message elsewhere', () => {
+  const libtorch = t.buildInfo().libtorch;
+  if (versionAtLeast(libtorch, 2, 4)) {
+    const single = adamRun("single");
+    const fused = adamRun("fused");
+    single.forEach((p, i) => assertClose(fused[i], p, 1e-6, `parameter ${i}`));
+    return;
+  }
+  const p = t.keep(t.zeros([2]));
+  try {
+    assert.throws(
+      () => new t.Adam([p], { impl: "fused" }),
+      (e: Error) =>
+        e instanceof t.TorchError && /fused Adam runs on CUDA/.test(e.message) &&
+        e.message.includes(libtorch),
+    );
+    assert.throws(() => new t.Adam([p], { impl: "bogus" as t.AdamImpl }), /expected one of/);
+  } finally {
+    p.dispose();
+  }
+});
+
+Deno.test("clipGradNorm() returns the norm before clipping as a tensor and scales the gradients", () => {
+  t.scope(() => {
+    const a = t.setRequiresGrad(t.fromHost(new Float32Array([1, 1]), [2]));
+    const b = t.setRequiresGrad(t.fromHost(new Float32Array([1]), [1]));
+    // d/da sum(a * [3, 0]) = [3, 0]; d/db sum(b * [4]) = [4]: joint norm 5.
+    t.backward(
+      t.add(
+        t.sum(t.mul(a, t.fromHost(new Float32Array([3, 0]), [2]))),
+        t.sum(t.mul(b, t.fromHost(new Float32Array([4]), [1]))),
+      ),
+    );
+    const norm = t.clipGradNorm([a, b], 1);
+    assert.deepStrictEqual(norm.shape, []);
+    assertClose([t.item(norm)], [5], 1e-6, "norm");
+    assertClose(host(t.grad(a)!), [0.6, 0], 1e-6, "a.grad");
+    assertClose(host(t.grad(b)!), [0.8], 1e-6, "b.grad");
+    assert.throws(() => t.clipGradNorm([a], 0), /expected max_norm > 0/);
+  });
+});
+
+Deno.test("autocast runs conv2d in bfloat16 and ends cleanly; float16 is refused on the CPU", () => {
+  t.scope(() => {
+    const x = t.zeros([1, 1, 4, 4]);
+    const w = t.zeros([2, 1, 3, 3]);
+    assert.strictEqual(t.autocast("cpu", () => t.conv2d(x, w, null)).dtype, "bfloat16");
+    assert.strictEqual(t.conv2d(x, w, null).dtype, "float32");
+    assert.throws(() => t.setAutocast("cpu", true, "float16"), /bfloat16 only/);
+    assert.strictEqual(t.conv2d(x, w, null).dtype, "float32");
+  });
+});
+
+Deno.test("a channels-last GoogLeNet gives the NCHW model's logits and gradients", () => {
+  t.setNumThreads(1);
+  const before = t.liveTensors();
+  try {
+    const run = (channelsLast: boolean) => {
+      t.manualSeed(5);
+      const m = new GoogLeNet();
+      if (channelsLast) m.to("cpu", { memoryFormat: "channels_last" });
+      try {
+        // conv1 (one input channel) and 1x1 kernels look alike in both layouts; a 3x3 kernel does not.
+        const w = m.namedParameters().find(([n]) => n === "inception3a.branch2.2.weight")![1];
+        assert.strictEqual(t.isContiguous(w, "channels_last"), channelsLast);
+        m.training = false;
+        return t.scope(() => {
+          const x = t.empty([3, 1, 28, 28]);
+          t.manualSeed(9);
+          t.uniform_(x, -1, 1);
+          const input = t.contiguous(x, channelsLast ? "channels_last" : "contiguous");
+          const logits = m.forward(input);
+          t.backward(t.crossEntropy(logits, t.fromHost(new BigInt64Array([1n, 2n, 3n]), [3])));
+          return [host(logits), ...m.parameters().map((p) => host(t.grad(p)!))];
+        });
+      } finally {
+        m.dispose();
+      }
+    };
+    const nchw = run(false);
+    const nhwc = run(true);
+    assertClose(nhwc[0], nchw[0], 1e-5, "logits");
+    for (let i = 1; i < nchw.length; i++) {
+      const r = relNorm(nhwc[i], nchw[i]);
+      assert.ok(r <= 1e-4, `gradient ${i - 1}: within 1e-4 relative, found ${r}`);
+    }
+  } finally {
+    t.setNumThreads(navigator.hardwareConcurrency);
+  }
+  assert.strictEqual(t.liveTensors(), before, "no tensor leaked");
+});
+
+Deno.test({
+  name: "bf16 autocast: logits, loss and 20 foreach-Adam steps follow PyTorch's torch.autocast",
+  ignore: !havePython,
+  async fn() {
+    t.setNumThreads(1);
+    const c = await parityCase(["--autocast", "bf16", "--adam", "foreach"]);
+    const { model, ref } = c;
+    try {
+      model.training = false;
+      t.scope(() => {
+        const logits = t.autocast("cpu", () => model.forward(c.images(0)));
+        assert.strictEqual(logits.dtype, "bfloat16");
+        const r = relNorm(host(logits), numbers(ref.get("logits")!));
+        assert.ok(r <= 1e-2, `logits within 1e-2 of PyTorch's (relative), found ${r}`);
+        const loss = t.autocast(
+          "cpu",
+          () => t.crossEntropy(t.autocast("cpu", () => logits), c.labels(0)),
+        );
+        assertClose([t.item(loss)], numbers(ref.get("loss")!), 2e-2, "loss");
+      });
+      c.resetWeights();
+      const opt = new t.Adam(model.parameters(), { impl: "foreach" });
+      const losses: number[] = [];
+      for (let s = 0; s < ADAM_STEPS; s++) {
+        losses.push(t.scope(() => {
+          opt.zeroGrad();
+          const loss = t.autocast(
+            "cpu",
+            () => t.crossEntropy(model.forward(c.images(1 + s)), c.labels(1 + s)),
+          );
+          t.backward(loss);
+          opt.step();
+          return t.item(loss);
+        }));
+      }
+      opt.dispose();
+      // bf16 rounding differences grow over the steps; the sequence must still track PyTorch's.
+      const expected = numbers(ref.get("adam_losses")!);
+      assertClose(losses.slice(0, 5), expected.slice(0, 5), 2e-2, "first 5 losses");
+      assertClose(losses, expected, 0.15, "20 losses");
+    } finally {
+      c.dispose();
+      t.setNumThreads(navigator.hardwareConcurrency);
+    }
+  },
+});
+
+/** A small learnable set: class k images are bright in row band k. */
+function synthetic(count: number): Dataset["train"] {
+  const images = new Uint8Array(count * 28 * 28);
+  const labels = new Uint8Array(count);
+  for (let i = 0; i < count; i++) {
+    const k = i % 10;
+    labels[i] = k;
+    for (let r = 2 * k; r < 2 * k + 4; r++) {
+      for (let c = 0; c < 28; c++) images[i * 784 + r * 28 + c] = 150 + (i % 100);
+    }
+  }
+  return { images, labels, count, rows: 28, cols: 28 };
+}
+
+/**
+ * A CUDA graph's semantics on the CPU: capture records without running (here: runs, then every
+ * piece of trainer state is put back), replay runs the recorded work again.
+ */
+class ReplayGraph implements StepGraph {
+  #work: (() => unknown) | null = null;
+  #trainer: Trainer;
+  sideStreamCalls = 0;
+  replays = 0;
+  constructor(trainer: Trainer) {
+    this.#trainer = trainer;
+  }
+  onSideStream<T>(fn: () => T): T {
+    this.sideStreamCalls++;
+    return fn();
+  }
+  capture<T>(fn: () => T): T {
+    const trainer = this.#trainer;
+    const saved = trainer.withState((state) =>
+      t.noGrad(() => state.map((x) => t.keep(t.clone(x))))
+    );
+    const steps = trainer.optimizer.stepCount;
+    const rng = t.rngState();
+    try {
+      return fn();
+    } finally {
+      trainer.withState((state) => t.noGrad(() => state.forEach((x, i) => t.copy_(x, saved[i]))));
+      saved.forEach((x) => x.dispose());
+      trainer.optimizer.stepCount = steps;
+      t.setRngState(rng);
+      rng.dispose();
+      this.#work = fn;
+    }
+  }
+  replay(): void {
+    assert.ok(this.#work !== null, "replay after capture");
+    this.replays++;
+    this.#work();
+  }
+  dispose(): void {
+    this.#work = null;
+  }
+}
+
+Deno.test("a captured and replayed training step trains exactly like the eager step", () => {
+  t.setNumThreads(1);
+  const ds: Dataset = { name: "synthetic", dir: "", train: synthetic(150), test: synthetic(40) };
+  const data = uploadDataset(ds, "cpu");
+  const before = t.liveTensors();
+  const BATCH = 16; // 150 = 9 x 16 + 6: every epoch ends with a partial, eager batch
+  const run = (graphs: TrainerOptions["graphs"], grab?: (tr: Trainer) => void) => {
+    const trainer = new Trainer(data, {
+      lr: 1e-3,
+      seed: 2,
+      batchSize: BATCH,
+      clipGradNorm: 5,
+      adam: "foreach",
+      graphs,
+    });
+    grab?.(trainer);
+    const rng = new Rng(4);
+    const ranges: BatchRange[] = batchRanges(data.trainCount, BATCH);
+    const sums: number[] = [];
+    try {
+      for (let epoch = 0; epoch < 2; epoch++) {
+        const order = trainer.epochOrder(rng);
+        trainer.resetLossSum();
+        for (const r of ranges) trainer.step(order, r);
+        sums.push(trainer.lossSum());
+        order.dispose();
+      }
+      return {
+        sums,
+        params: trainer.params.map(host),
+        steps: trainer.optimizer.stepCount,
+        captured: trainer.captured,
+        accuracy: trainer.evaluate(),
+      };
+    } finally {
+      trainer.dispose();
+    }
+  };
+  try {
+    const eager = run(false);
+    let graph: ReplayGraph | null = null;
+    let trainerRef: Trainer | null = null;
+    const graphed = run(() => {
+      const tr = trainerRef!;
+      graph = new ReplayGraph(tr);
+      return graph;
+    }, (tr) => (trainerRef = tr));
+    const g = graph as ReplayGraph | null;
+    assert.ok(g !== null && graphed.captured, "the step was captured");
+    assert.strictEqual(g.sideStreamCalls, GRAPH_WARMUP_STEPS, "warm-up steps on the side stream");
+    assert.strictEqual(g.replays, 2 * 9 - GRAPH_WARMUP_STEPS, "one replay per later full batch");
+    assert.strictEqual(graphed.steps, eager.steps);
+    assert.deepStrictEqual(graphed.sums, eager.sums);
+    eager.params.forEach((p, i) => assertClose(graphed.params[i], p, 0, `parameter ${i}`));
+    assert.strictEqual(graphed.accuracy, eager.accuracy);
+  } finally {
+    disposeDeviceData(data);
+    t.setNumThreads(navigator.hardwareConcurrency);
+  }
+  assert.ok(t.liveTensors() <= before, "no tensor leaked");
+});
