@@ -150,6 +150,16 @@ const rows: Row[] = [
     message: /no CUDA device is available/,
   },
   {
+    what: "--cuda-graphs on a CPU run",
+    args: [...RUN, "--cuda-graphs"],
+    message: /--cuda-graphs applies to CUDA only: expected --device cuda/,
+  },
+  {
+    what: "an unknown --adam kind",
+    args: [...RUN, "--adam", "lamb"],
+    message: /--adam: expected one of auto, single, foreach, fused, found "lamb"/,
+  },
+  {
     what: "a missing shim library",
     args: RUN,
     env: { TORCH_SHIM_PATH: `${tmp}/nope/libtorch_shim.so` },

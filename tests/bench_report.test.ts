@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { renderCharts } from "../src/bench/charts.ts";
-import { renderHeadline, renderMarkdown, resultTitle } from "../src/bench/report.ts";
+import { renderHeadline, renderMarkdown, resultTitle, runName } from "../src/bench/report.ts";
 import { reportMain } from "../src/bench/report_main.ts";
 import type { BenchResult, Run, Summary } from "../src/bench/schema.ts";
 import { parseBenchResult } from "../src/bench/validate.ts";
@@ -465,4 +465,37 @@ Deno.test("reportMain() rejects an unknown flag with status 2", async () => {
   const errors: string[] = [];
   assert.equal(await reportMain(["--nope"], { error: (l) => errors.push(l) }), 2);
   assert.equal(errors[0], "error: Unknown option '--nope'");
+});
+
+Deno.test("runName() names the speed options a run used and leaves the device's defaults out", () => {
+  assert.equal(
+    runName(run({
+      label: "deno+libtorch cuda bf16",
+      device: "cuda",
+      options: {
+        cudaGraphs: true,
+        tf32: false,
+        channelsLast: true,
+        cudnnBenchmark: true,
+        adam: "fused",
+        clipGradNorm: 1,
+      },
+    })),
+    "deno+libtorch cuda bf16, CUDA graphs, channels-last, cuDNN benchmark, Adam fused, clip-grad-norm 1",
+  );
+  assert.equal(
+    runName(
+      run({ label: "deno+libtorch cuda fp32", device: "cuda", options: { adam: "foreach" } }),
+    ),
+    "deno+libtorch cuda fp32",
+  );
+  assert.equal(
+    runName(run({ label: "deno+libtorch cpu fp32", device: "cpu", options: { adam: "foreach" } })),
+    "deno+libtorch cpu fp32, Adam foreach",
+  );
+  // Results written before the options existed carry none of them.
+  assert.equal(
+    runName(run({ label: "pytorch 2.11.0 cuda fp32", device: "cuda" })),
+    "pytorch 2.11.0 cuda fp32",
+  );
 });
