@@ -1,4 +1,4 @@
-import { encodeIdx } from "../src/data/mod.ts";
+import { type Dataset, encodeIdx } from "../src/data/mod.ts";
 /** Shared test helpers: fixtures from tests/fixtures and closeness checks. */
 import { decodeSafetensors, type RawTensor, tensorFromRaw } from "../src/model/safetensors.ts";
 import type { Tensor } from "../src/ffi/mod.ts";
@@ -134,3 +134,27 @@ export async function writeTinyDataset(
 
 /** The benchmark's entry point, for subprocess tests. */
 export const BENCH_MAIN = new URL("../src/bench/main.ts", import.meta.url).pathname;
+
+/** A small learnable data split: class k images are bright in row band k. */
+export function syntheticSplit(count: number): Dataset["train"] {
+  const images = new Uint8Array(count * 28 * 28);
+  const labels = new Uint8Array(count);
+  for (let i = 0; i < count; i++) {
+    const k = i % 10;
+    labels[i] = k;
+    for (let r = 2 * k; r < 2 * k + 4; r++) {
+      for (let c = 0; c < 28; c++) images[i * 784 + r * 28 + c] = 200 + (i % 50);
+    }
+  }
+  return { images, labels, count, rows: 28, cols: 28 };
+}
+
+/** A synthetic data set of {@linkcode syntheticSplit}s (no files; for training tests). */
+export function syntheticDataset(trainCount: number, testCount: number): Dataset {
+  return {
+    name: "synthetic",
+    dir: "",
+    train: syntheticSplit(trainCount),
+    test: syntheticSplit(testCount),
+  };
+}

@@ -4,8 +4,9 @@
  */
 import assert from "node:assert/strict";
 import * as t from "../src/ffi/mod.ts";
-import { batchRanges, type Dataset, Rng } from "../src/data/mod.ts";
+import { batchRanges, Rng } from "../src/data/mod.ts";
 import { disposeDeviceData, Trainer, uploadDataset } from "../src/bench/train.ts";
+import { syntheticDataset } from "./_helpers.ts";
 
 const STEPS = Number(Deno.env.get("SOAK_STEPS") ?? 1000);
 const BATCH = 2;
@@ -15,25 +16,9 @@ function rssBytes(): number {
   return m ? Number(m[1]) * 1024 : NaN;
 }
 
-function synthetic(count: number): Dataset["train"] {
-  const images = new Uint8Array(count * 784);
-  const labels = new Uint8Array(count);
-  for (let i = 0; i < count; i++) {
-    labels[i] = i % 10;
-    images.fill(30 + 20 * (i % 10), i * 784 + 28 * (i % 10), i * 784 + 28 * (i % 10) + 84);
-  }
-  return { images, labels, count, rows: 28, cols: 28 };
-}
-
 Deno.test(`${STEPS} training steps keep the live-tensor count flat (step 10 = step 500 = the last) and RSS within 5% after step 100`, () => {
   const start = t.liveTensors();
-  const dataset: Dataset = {
-    name: "synthetic",
-    dir: "",
-    train: synthetic(256),
-    test: synthetic(20),
-  };
-  const data = uploadDataset(dataset, "cpu");
+  const data = uploadDataset(syntheticDataset(256, 20), "cpu");
   const trainer = new Trainer(data, { lr: 1e-3, seed: 0 });
   const rng = new Rng(0);
   const ranges = batchRanges(data.trainCount, BATCH);

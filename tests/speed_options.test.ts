@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import * as t from "../src/ffi/mod.ts";
 import { GoogLeNet } from "../src/model/mod.ts";
-import { type BatchRange, batchRanges, type Dataset, Rng } from "../src/data/mod.ts";
+import { type BatchRange, batchRanges, Rng } from "../src/data/mod.ts";
 import {
   disposeDeviceData,
   GRAPH_WARMUP_STEPS,
@@ -16,7 +16,7 @@ import {
   uploadDataset,
 } from "../src/bench/train.ts";
 import { versionAtLeast } from "../src/bench/options.ts";
-import { assertClose, hasPythonTorch, numbers } from "./_helpers.ts";
+import { assertClose, hasPythonTorch, numbers, syntheticDataset } from "./_helpers.ts";
 import { ADAM_STEPS, parityCase, relNorm } from "./_parity.ts";
 
 const havePython = hasPythonTorch();
@@ -200,20 +200,6 @@ Deno.test({
   },
 });
 
-/** A small learnable set: class k images are bright in row band k. */
-function synthetic(count: number): Dataset["train"] {
-  const images = new Uint8Array(count * 28 * 28);
-  const labels = new Uint8Array(count);
-  for (let i = 0; i < count; i++) {
-    const k = i % 10;
-    labels[i] = k;
-    for (let r = 2 * k; r < 2 * k + 4; r++) {
-      for (let c = 0; c < 28; c++) images[i * 784 + r * 28 + c] = 150 + (i % 100);
-    }
-  }
-  return { images, labels, count, rows: 28, cols: 28 };
-}
-
 /**
  * A CUDA graph's semantics on the CPU: capture records without running (here: runs, then every
  * piece of trainer state is put back), replay runs the recorded work again.
@@ -260,8 +246,7 @@ class ReplayGraph implements StepGraph {
 
 Deno.test("a captured and replayed training step trains exactly like the eager step", () => {
   t.setNumThreads(1);
-  const ds: Dataset = { name: "synthetic", dir: "", train: synthetic(150), test: synthetic(40) };
-  const data = uploadDataset(ds, "cpu");
+  const data = uploadDataset(syntheticDataset(150, 40), "cpu");
   const before = t.liveTensors();
   const BATCH = 16; // 150 = 9 x 16 + 6: every epoch ends with a partial, eager batch
   const run = (graphs: TrainerOptions["graphs"], grab?: (tr: Trainer) => void) => {

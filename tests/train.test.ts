@@ -1,21 +1,8 @@
 import assert from "node:assert/strict";
 import * as t from "../src/ffi/mod.ts";
-import { type BatchRange, batchRanges, type Dataset, Rng } from "../src/data/mod.ts";
+import { type BatchRange, batchRanges, Rng } from "../src/data/mod.ts";
 import { disposeDeviceData, Trainer, uploadDataset } from "../src/bench/train.ts";
-
-/** A small synthetic data set: class k images are bright in row band k. */
-function synthetic(count: number): Dataset["train"] {
-  const images = new Uint8Array(count * 28 * 28);
-  const labels = new Uint8Array(count);
-  for (let i = 0; i < count; i++) {
-    const k = i % 10;
-    labels[i] = k;
-    for (let r = 2 * k; r < 2 * k + 4; r++) {
-      for (let c = 0; c < 28; c++) images[i * 784 + r * 28 + c] = 200 + (i % 50);
-    }
-  }
-  return { images, labels, count, rows: 28, cols: 28 };
-}
+import { syntheticDataset } from "./_helpers.ts";
 
 /** One step's loss, read from the trainer's device-side sum. */
 function stepLoss(trainer: Trainer, order: t.Tensor, range: BatchRange): number {
@@ -24,12 +11,7 @@ function stepLoss(trainer: Trainer, order: t.Tensor, range: BatchRange): number 
   return trainer.lossSum();
 }
 
-const dataset: Dataset = {
-  name: "synthetic",
-  dir: "",
-  train: synthetic(400),
-  test: synthetic(100),
-};
+const dataset = syntheticDataset(400, 100);
 
 Deno.test("training on a learnable synthetic set lowers the loss and raises test accuracy", () => {
   const data = uploadDataset(dataset, "cpu");

@@ -6,6 +6,9 @@
 import { check, errSlot, lib } from "./library.ts";
 import { TorchError } from "./error.ts";
 
+/** One of the shim's `atg_*(graph, err)` calls. */
+type GraphCall = (g: Deno.PointerValue, err: BufferSource) => void;
+
 /** Whether the loaded shim was built with CUDA graph support. */
 export function cudaGraphsSupported(): boolean {
   return lib().atg_supported() === 1;
@@ -36,27 +39,27 @@ export class CudaGraph {
 
   /** Runs fn with the graph's side stream current (a device sync before and after). */
   onSideStream<T>(fn: () => T): T {
-    lib().atg_stream_enter(this.#handle(), errSlot);
-    check();
-    let result: T;
-    try {
-      result = fn();
-    } finally {
-      lib().atg_stream_exit(this.#handle(), errSlot);
-    }
-    check();
-    return result;
+    return this.#between(lib().atg_stream_enter, lib().atg_stream_exit, fn);
   }
 
   /** Runs fn while capturing the CUDA work it queues on the side stream (nothing executes yet). */
   capture<T>(fn: () => T): T {
-    lib().atg_capture_begin(this.#handle(), errSlot);
+    return this.#between(lib().atg_capture_begin, lib().atg_capture_end, fn);
+  }
+
+  // open(); fn(); close() — close runs even when fn throws, and fn's error wins over close's.
+  #between<T>(
+    open: GraphCall,
+    close: GraphCall,
+    fn: () => T,
+  ): T {
+    open(this.#handle(), errSlot);
     check();
     let result: T;
     try {
       result = fn();
     } finally {
-      lib().atg_capture_end(this.#handle(), errSlot);
+      close(this.#handle(), errSlot);
     }
     check();
     return result;
