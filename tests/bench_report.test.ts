@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { renderCharts } from "../src/bench/charts.ts";
 import { renderHeadline, renderMarkdown, resultTitle, runName } from "../src/bench/report.ts";
 import { reportMain } from "../src/bench/report_main.ts";
+import { isPlainRun, renderGpuSummary } from "../src/bench/gpu_summary.ts";
 import type { BenchResult, Run, Summary } from "../src/bench/schema.ts";
 import { parseBenchResult } from "../src/bench/validate.ts";
 
@@ -498,4 +499,65 @@ Deno.test("runName() names the speed options a run used and leaves the device's 
     runName(run({ label: "pytorch 2.11.0 cuda fp32", device: "cuda" })),
     "pytorch 2.11.0 cuda fp32",
   );
+});
+
+Deno.test("renderGpuSummary() compares the fastest CUDA step with PyTorch, eager and the same machine's CPU", () => {
+  const plain = fixture(); // CPU + CUDA fp32 eager with PyTorch baselines, host gpu-box
+  const tenEpochs = (accuracy: number, seconds: number) =>
+    Array.from({ length: 10 }, (_, i) => ({
+      epoch: i + 1,
+      loss: 0.1,
+      seconds,
+      testAccuracy: accuracy,
+      evalSeconds: 0.1,
+    }));
+  plain.runs[1].epochs = tenEpochs(0.99, 6);
+  plain.runs[1].finalTestAccuracy = 0.99;
+  const fast: BenchResult = {
+    ...fixture(),
+    createdAt: "2025-01-31T11:00:00.000Z",
+    runs: [run({
+      label: "deno+libtorch cuda bf16",
+      device: "cuda",
+      stepMs: summary(1),
+      options: { cudaGraphs: true, adam: "fused", channelsLast: true },
+      epochs: tenEpochs(0.9885, 0.9),
+      finalTestAccuracy: 0.9885,
+    })],
+  };
+  const text = renderGpuSummary([fast, plain]).join("\n");
+  assert.match(text, /^### NVIDIA H100 80GB HBM3 \(host gpu-box\)/);
+  assert.match(
+    text,
+    /Fastest CUDA step of this stack: deno\+libtorch cuda bf16, CUDA graphs, channels-last, Adam fused, median 1\.00 ms/,
+  );
+  assert.match(
+    text,
+    /PyTorch eager on the same GPU .*separate invocations\): 5\.00× faster per step, 0\.20 of PyTorch's step time/,
+  );
+  assert.match(text, /fp32 eager step on the same GPU \(median 4\.00 ms.*\): 4\.00× faster/);
+  assert.match(text, /side by side in one invocation: this stack is 1\.25× faster per step/);
+  assert.match(
+    text,
+    /CPU of the same machine \(AMD EPYC 7763, 16 threads, median 40\.00 ms.*40\.00× faster/,
+  );
+  assert.match(
+    text,
+    /\| deno\+libtorch cuda bf16, CUDA graphs, channels-last, Adam fused \| 9\.0 \| 98\.85% \| -0\.15 \|/,
+  );
+  assert.match(text, /\| deno\+libtorch cuda fp32 \| 60\.0 \| 99\.00% \| 0\.00 \|/);
+  assert.deepEqual(renderGpuSummary([]), []);
+  const cpuOnly = { ...fixture(), runs: [fixture().runs[0]] };
+  assert.deepEqual(renderGpuSummary([cpuOnly]), []);
+});
+
+Deno.test("isPlainRun() is fp32 eager with the device's default Adam and nothing else", () => {
+  assert.ok(isPlainRun(run({ label: "a", device: "cpu" })));
+  assert.ok(
+    isPlainRun(run({ label: "a", device: "cuda", options: { adam: "foreach", tf32: false } })),
+  );
+  assert.ok(!isPlainRun(run({ label: "a", device: "cpu", options: { adam: "foreach" } })));
+  assert.ok(!isPlainRun(run({ label: "a", device: "cuda", options: { cudaGraphs: true } })));
+  assert.ok(!isPlainRun(run({ label: "a", device: "cuda", precision: "bf16" })));
+  assert.ok(!isPlainRun(run({ label: "a", device: "cpu", options: { clipGradNorm: 1 } })));
 });

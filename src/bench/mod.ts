@@ -13,6 +13,8 @@ export * from "./command.ts";
 export * from "./validate.ts";
 export * from "./load.ts";
 export * from "./report.ts";
+export * from "./gpu_summary.ts";
+export * from "./options.ts";
 export * from "./charts.ts";
 export * from "./write.ts";
 export * from "./progress.ts";

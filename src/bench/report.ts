@@ -77,8 +77,13 @@ function runLabel(run: Run): string {
   return run.complete ? runName(run) : `${runName(run)} (incomplete)`;
 }
 
-/** Every run of a result with each baseline right after the run it belongs to. */
-function rowsOf(result: BenchResult): Run[] {
+/**
+ * Every run of a result with each baseline right after the run it belongs to.
+ *
+ * @param result A result.
+ * @returns Its runs and their PyTorch baselines.
+ */
+export function rowsOf(result: BenchResult): Run[] {
   return result.runs.flatMap((run) => run.baseline ? [run, run.baseline] : [run]);
 }
 
@@ -92,8 +97,14 @@ function timeToTarget(run: Run): string {
   return run.epochs.some((e) => e.testAccuracy !== null) ? "not reached" : "not evaluated";
 }
 
-/** `"2.50× faster"` / `"2.00× slower"`: how `subject` compares with `reference`. */
-function speed(subjectMs: number, referenceMs: number): string {
+/**
+ * How `subjectMs` compares with `referenceMs`, as `"2.50× faster"` or `"2.00× slower"`.
+ *
+ * @param subjectMs The time being described.
+ * @param referenceMs The time it is compared with.
+ * @returns The ratio phrase.
+ */
+export function speed(subjectMs: number, referenceMs: number): string {
   const ratio = referenceMs / subjectMs;
   return ratio >= 1 ? `${ratio.toFixed(2)}× faster` : `${(1 / ratio).toFixed(2)}× slower`;
 }

@@ -17,6 +17,7 @@ import { parseArgs } from "node:util";
 import { CHART_FILES, renderCharts } from "./charts.ts";
 import { loadResults } from "./load.ts";
 import { renderHeadline, renderMarkdown } from "./report.ts";
+import { renderGpuSummary } from "./gpu_summary.ts";
 import { writeFileAtomic } from "./write.ts";
 
 const USAGE = `Usage: deno task report [flags]
@@ -107,6 +108,8 @@ export async function reportMain(
   if (results.length > 0) {
     lines.push("## Summary", "", renderHeadline(results));
   }
+  const gpu = renderGpuSummary(results);
+  if (gpu.length > 0) lines.push("## GPU against PyTorch and the CPU", "", ...gpu, "");
   if (charts.length > 0) {
     lines.push("## Charts", "");
     for (const chart of charts) {
