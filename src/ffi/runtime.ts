@@ -114,13 +114,23 @@ export function setAutocast(
   check();
 }
 
-/** Runs fn with autocast on for `device`, turning it off again afterwards. */
+/** Open {@linkcode autocast} regions per device kind, so nested regions keep it on. */
+const autocastDepth = new Map<"cpu" | "cuda", number>();
+
+/**
+ * Runs fn with autocast on for `device` (as `with torch.autocast(...)`); it goes off again when
+ * the outermost such region ends.
+ */
 export function autocast<T>(device: Device, fn: () => T, dtype?: "bfloat16" | "float16"): T {
-  setAutocast(device, true, dtype);
+  const kind = device === "cpu" ? "cpu" : "cuda";
+  const depth = autocastDepth.get(kind) ?? 0;
+  if (depth === 0) setAutocast(device, true, dtype);
+  autocastDepth.set(kind, depth + 1);
   try {
     return fn();
   } finally {
-    setAutocast(device, false, dtype);
+    autocastDepth.set(kind, depth);
+    if (depth === 0) setAutocast(device, false, dtype);
   }
 }
 
