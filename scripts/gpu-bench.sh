@@ -7,7 +7,8 @@
 #   1. builds the shim against that PyTorch's libtorch (CUDA);
 #   2. runs the CUDA tests (tests/cuda.test.ts: CUDA logits vs CPU, Adam kinds, graph vs eager);
 #   3. times fp32 eager against PyTorch eager on the same GPU (a window of steps each);
-#   4. times each speed option and their combinations (a window each) and picks the fastest;
+#   4. times each speed option and their combinations (a window each) and picks the fastest,
+#      then times them again side by side in one process (benches/step_bench.ts);
 #   5. trains 10 epochs with the fastest combination and with CUDA graphs in fp32;
 #   6. runs the CPU benchmark on the same machine, PyTorch beside it;
 #   7. trains 10 epochs in plain fp32 eager beside PyTorch eager (the seed's comparison).
@@ -137,6 +138,10 @@ print(best[1] if best else "graphs")
 EOF
 )
 log "fastest combination: $best (${sweep[$best]})"
+# The same options side by side in one process (deno bench: one step each, 40 timed).
+log "step benchmark: deno bench -A benches/step_bench.ts"
+timeout 120 deno bench -A benches/step_bench.ts > "$out/step-bench.log" 2>&1 || log "step benchmark failed (step-bench.log)"
+sed 's/\x1b\[[0-9;]*m//g' "$out/step-bench.log" | grep -E "^\| train step|x (faster|slower)" | tee -a "$out/summary.log" >&2
 
 # 5. Ten epochs (test accuracy after each): the fastest combination, and CUDA graphs in fp32.
 bench "epochs-fast-$best" 120 "${dev[*]} ${window[*]} ${epochs[*]} ${sweep[$best]}"
