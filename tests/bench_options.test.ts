@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { speedOptionProblem, versionAtLeast } from "../src/bench/options.ts";
+import { defaultAdam, speedOptionProblem, versionAtLeast } from "../src/bench/options.ts";
 
 const PLAIN = { tf32: false, cudaGraphs: false, cudnnBenchmark: false, adam: "auto" } as const;
 
@@ -50,4 +50,9 @@ Deno.test("speedOptionProblem() allows fused Adam on the CPU only from libtorch 
     "--adam fused runs on CUDA, or on the CPU from libtorch 2.4: found libtorch 1.13.0 and a run on the CPU",
   );
   assert.strictEqual(speedOptionProblem(fused, ["cpu"], "2.4.0"), null);
+});
+
+Deno.test("defaultAdam() is torch.optim.Adam's default: the loop on the CPU, foreach on CUDA", () => {
+  assert.strictEqual(defaultAdam("cpu"), "single");
+  assert.strictEqual(defaultAdam("cuda"), "foreach");
 });

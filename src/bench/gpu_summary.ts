@@ -8,6 +8,7 @@
  */
 import { rowsOf, runName, speed } from "./report.ts";
 import type { BenchResult, Run } from "./schema.ts";
+import { defaultAdam } from "./options.ts";
 
 /** A run with the result it came from. */
 interface Located {
@@ -23,7 +24,7 @@ export function isPlainRun(run: Run): boolean {
   const o = run.options;
   return run.precision === "fp32" && o.cudaGraphs !== true && o.tf32 !== true &&
     o.channelsLast !== true && o.cudnnBenchmark !== true && o.clipGradNorm === undefined &&
-    (o.adam === undefined || o.adam === (run.device === "cuda" ? "foreach" : "single"));
+    (o.adam === undefined || o.adam === defaultAdam(run.device));
 }
 
 function newest(list: Located[]): Located | undefined {

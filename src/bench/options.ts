@@ -13,6 +13,17 @@ const CUDA_ONLY = [
   ["cudnnBenchmark", "--cudnn-benchmark"],
 ] as const;
 
+/**
+ * The Adam kernels torch.optim.Adam picks by default on a device: a loop over parameters on the
+ * CPU, multi-tensor `foreach` kernels on CUDA. `--adam auto` means this.
+ *
+ * @param device Where the run trains.
+ * @returns `"single"` or `"foreach"`.
+ */
+export function defaultAdam(device: Device): "single" | "foreach" {
+  return device === "cuda" ? "foreach" : "single";
+}
+
 /** Whether a libtorch version string ("1.13.1", "2.11.0+cu130") is at least major.minor. */
 export function versionAtLeast(version: string, major: number, minor: number): boolean {
   const m = /^(\d+)\.(\d+)/.exec(version);

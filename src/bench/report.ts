@@ -9,6 +9,7 @@
 
 import type { BenchResult, Device, Run } from "./schema.ts";
 import { spreadWarning } from "./stats.ts";
+import { defaultAdam } from "./options.ts";
 
 const DASH = "–";
 const GIB = 1024 ** 3;
@@ -65,8 +66,7 @@ export function runName(run: Run): string {
   if (o.tf32 === true) tags.push("TF32");
   if (o.channelsLast === true) tags.push("channels-last");
   if (o.cudnnBenchmark === true) tags.push("cuDNN benchmark");
-  const defaultAdam = run.device === "cuda" ? "foreach" : "single";
-  if (typeof o.adam === "string" && o.adam !== defaultAdam) tags.push(`Adam ${o.adam}`);
+  if (typeof o.adam === "string" && o.adam !== defaultAdam(run.device)) tags.push(`Adam ${o.adam}`);
   if (o.clipGradNorm !== undefined && !run.label.includes("clip")) {
     tags.push(`clip-grad-norm ${o.clipGradNorm}`);
   }

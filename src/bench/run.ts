@@ -21,6 +21,7 @@ import { GoogLeNet, loadWeights, saveWeights } from "../model/mod.ts";
 import { loadCheckpoint, recipeOf, saveCheckpoint, type TrainingPosition } from "./checkpoint.ts";
 import type { BenchConfig, Device, EpochRecord, Run } from "./schema.ts";
 import { summarize } from "./stats.ts";
+import { defaultAdam } from "./options.ts";
 import { trainingFlopsPerImage } from "./flops.ts";
 import { type DeviceData, Trainer } from "./train.ts";
 import type { Progress } from "./progress.ts";
@@ -120,8 +121,7 @@ export interface StackRun {
  */
 export function resolveAdam(config: BenchConfig, device: Device): AdamImpl {
   const choice = config.adam ?? "auto";
-  if (choice !== "auto") return choice;
-  return device === "cuda" ? "foreach" : "single";
+  return choice === "auto" ? defaultAdam(device) : choice;
 }
 
 /** Runs the benchmark of this project's stack on one device. */
