@@ -25,7 +25,7 @@ import { collectEnv } from "./env.ts";
 import { Progress } from "./progress.ts";
 import { renderMarkdown } from "./report.ts";
 import { resultFileName, uniquePath, writeFileAtomic } from "./write.ts";
-import { disposeDeviceData, uploadDataset } from "./train.ts";
+import { disposeDeviceData, GRAPH_WARMUP_STEPS, uploadDataset } from "./train.ts";
 import { googlenetFlopsPerImage, runDenoLibtorch } from "./run.ts";
 import { CheckpointError } from "./checkpoint.ts";
 import { GoogLeNet, loadWeights, WeightsError } from "../model/mod.ts";
@@ -170,6 +170,13 @@ export async function main(args: string[]): Promise<number> {
 
     const runs: Run[] = [];
     const notes: string[] = [];
+    if (config.cudaGraphs && config.steps !== null && config.warmup <= GRAPH_WARMUP_STEPS) {
+      notes.push(
+        `--cuda-graphs with --warmup ${config.warmup}: the first timed steps include the ` +
+          `${GRAPH_WARMUP_STEPS} eager warm-up steps and the capture; use --warmup ` +
+          `${GRAPH_WARMUP_STEPS + 1} or more to time replays only`,
+      );
+    }
     let complete = true;
     for (const device of devices) {
       if (interrupted() !== null) break;
