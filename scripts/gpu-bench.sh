@@ -6,7 +6,8 @@
 # In this order, each step with its own time limit so that a slow step costs only itself:
 #   1. builds the shim against that PyTorch's libtorch (CUDA);
 #   2. runs the CUDA tests (tests/cuda.test.ts: CUDA logits vs CPU, Adam kinds, graph vs eager);
-#   3. times fp32 eager against PyTorch eager on the same GPU (a window of steps each);
+#   3. times fp32 eager against PyTorch eager on the same GPU (a window of steps each), then
+#      both again with TF32 (PyTorch's default for convolutions);
 #   4. times each speed option and their combinations (a window each) and picks the fastest,
 #      then times them again side by side in one process (benches/step_bench.ts);
 #   5. trains 10 epochs with the fastest combination and with CUDA graphs in fp32;
@@ -111,6 +112,8 @@ tail -12 "$out/cuda-tests.log" | tee -a "$out/summary.log" >&2
 
 # 3. fp32 eager against PyTorch eager, same window.
 bench eager-vs-pytorch 120 "${dev[*]} ${window[*]} --baseline pytorch"
+# The same with TF32 on both sides: PyTorch's own default allows it for convolutions.
+bench eager-tf32-vs-pytorch-tf32 120 "${dev[*]} ${window[*]} --tf32 --baseline pytorch"
 
 # 4. The speed options, one window each; every combination keeps fp32 Adam state.
 declare -A sweep=(

@@ -525,7 +525,28 @@ Deno.test("renderGpuSummary() compares the fastest CUDA step with PyTorch, eager
       finalTestAccuracy: 0.9885,
     })],
   };
-  const text = renderGpuSummary([fast, plain]).join("\n");
+  const tf32: BenchResult = {
+    ...fixture(),
+    createdAt: "2025-01-31T10:40:00.000Z",
+    runs: [run({
+      label: "deno+libtorch cuda fp32",
+      device: "cuda",
+      stepMs: summary(3),
+      options: { tf32: true },
+      baseline: run({
+        label: "pytorch cuda fp32",
+        implementation: "pytorch",
+        device: "cuda",
+        stepMs: summary(4),
+        options: { tf32: true },
+      }),
+    })],
+  };
+  const text = renderGpuSummary([fast, tf32, plain]).join("\n");
+  assert.match(
+    text,
+    /PyTorch eager on the same GPU \(pytorch cuda fp32, TF32, median 4\.00 ms.*\): 4\.00× faster/,
+  );
   assert.match(text, /^### NVIDIA H100 80GB HBM3 \(host gpu-box\)/);
   assert.match(
     text,

@@ -76,7 +76,13 @@ export function renderGpuSummary(results: readonly BenchResult[]): string[] {
     const best = fastest(ours);
     if (best === undefined) continue;
     const eager = fastest(ours.filter((x) => isPlainRun(x.run)));
-    const pytorch = newest(group.filter((x) => x.run.implementation === "pytorch"));
+    // The newest PyTorch run of each kind: plain fp32, and with TF32 (PyTorch's default for convs).
+    const pytorchKinds = new Map<string, Located[]>();
+    for (const x of group.filter((x) => x.run.implementation === "pytorch")) {
+      const name = runName(x.run);
+      pytorchKinds.set(name, [...(pytorchKinds.get(name) ?? []), x]);
+    }
+    const pytorchRuns = [...pytorchKinds.values()].map((list) => newest(list)!);
     const sameHostCpu = all.filter((x) =>
       x.run.device === "cpu" && x.result.env.hostname === host && isPlainRun(x.run)
     );
@@ -87,7 +93,7 @@ export function renderGpuSummary(results: readonly BenchResult[]): string[] {
       `- Fastest CUDA step of this stack: ${runName(best.run)}, median ${ms(b)} ` +
         `(${when(best)}).`,
     );
-    if (pytorch !== undefined) {
+    for (const pytorch of pytorchRuns) {
       const p = pytorch.run.stepMs.median;
       const together = pytorch.result === best.result
         ? "in the same invocation"
@@ -104,10 +110,14 @@ export function renderGpuSummary(results: readonly BenchResult[]): string[] {
           `${ms(eager.run.stepMs.median)}, ${when(eager)}): ${speed(b, eager.run.stepMs.median)}.`,
       );
     }
-    if (eager !== undefined && pytorch !== undefined && eager.result === pytorch.result) {
+    const sideBySide = eager === undefined
+      ? undefined
+      : pytorchRuns.find((x) => x.result === eager.result);
+    if (eager !== undefined && sideBySide !== undefined) {
       lines.push(
-        `- fp32 eager against PyTorch eager, side by side in one invocation: this stack is ` +
-          `${speed(eager.run.stepMs.median, pytorch.run.stepMs.median)} per step.`,
+        `- fp32 eager against PyTorch eager (${runName(sideBySide.run)}), side by side in one ` +
+          `invocation: this stack is ` +
+          `${speed(eager.run.stepMs.median, sideBySide.run.stepMs.median)} per step.`,
       );
     }
     if (cpu !== undefined) {
