@@ -38,6 +38,28 @@ export interface ParityCase {
   dispose(): void;
 }
 
+/**
+ * {@linkcode ADAM_STEPS} steps of `opt` on the case's Adam batches (zero_grad → loss → backward →
+ * step); each step's loss, read before the update. `lossOf` computes the loss of a batch.
+ */
+export function adamLosses(
+  c: ParityCase,
+  opt: t.Adam,
+  lossOf: (x: t.Tensor, y: t.Tensor) => t.Tensor,
+): number[] {
+  const losses: number[] = [];
+  for (let s = 0; s < ADAM_STEPS; s++) {
+    losses.push(t.scope(() => {
+      opt.zeroGrad();
+      const loss = lossOf(c.images(1 + s), c.labels(1 + s));
+      t.backward(loss);
+      opt.step();
+      return t.item(loss);
+    }));
+  }
+  return losses;
+}
+
 /** Runs python with args; throws with its stderr when it fails. */
 export function python(args: string[]): void {
   const out = new Deno.Command(PYTHON, { args, stdout: "piped", stderr: "piped" }).outputSync();

@@ -8,7 +8,7 @@ import * as t from "../src/ffi/mod.ts";
 import { GoogLeNet } from "../src/model/mod.ts";
 import { decodeSafetensors } from "../src/model/safetensors.ts";
 import { assertClose, hasPythonTorch, numbers } from "./_helpers.ts";
-import { ADAM_STEPS, parityCase, python, relNorm } from "./_parity.ts";
+import { adamLosses, parityCase, python, relNorm } from "./_parity.ts";
 
 const REF = new URL("./reference/", import.meta.url).pathname;
 const havePython = hasPythonTorch();
@@ -96,16 +96,7 @@ Deno.test({
       // 20 Adam steps from the same weights, dropout off.
       c.resetWeights();
       const opt = new t.Adam(model.parameters(), { lr: 1e-3 });
-      const losses: number[] = [];
-      for (let s = 0; s < ADAM_STEPS; s++) {
-        losses.push(t.scope(() => {
-          opt.zeroGrad();
-          const loss = t.crossEntropy(model.forward(c.images(1 + s)), c.labels(1 + s));
-          t.backward(loss);
-          opt.step();
-          return t.item(loss);
-        }));
-      }
+      const losses = adamLosses(c, opt, (x, y) => t.crossEntropy(model.forward(x), y));
       opt.dispose();
       assertClose(losses, numbers(ref.get("adam_losses")!), 1e-3, "Adam loss sequence");
     } finally {

@@ -17,7 +17,7 @@ import {
 } from "../src/bench/train.ts";
 import { versionAtLeast } from "../src/bench/options.ts";
 import { assertClose, hasPythonTorch, numbers, syntheticDataset } from "./_helpers.ts";
-import { ADAM_STEPS, parityCase, relNorm } from "./_parity.ts";
+import { adamLosses, parityCase, relNorm } from "./_parity.ts";
 
 const havePython = hasPythonTorch();
 
@@ -180,19 +180,11 @@ Deno.test({
       });
       c.resetWeights();
       const opt = new t.Adam(model.parameters(), { impl: "foreach" });
-      const losses: number[] = [];
-      for (let s = 0; s < ADAM_STEPS; s++) {
-        losses.push(t.scope(() => {
-          opt.zeroGrad();
-          const loss = t.autocast(
-            "cpu",
-            () => t.crossEntropy(model.forward(c.images(1 + s)), c.labels(1 + s)),
-          );
-          t.backward(loss);
-          opt.step();
-          return t.item(loss);
-        }));
-      }
+      const losses = adamLosses(
+        c,
+        opt,
+        (x, y) => t.autocast("cpu", () => t.crossEntropy(model.forward(x), y)),
+      );
       opt.dispose();
       // Autocast casts exactly where PyTorch's does, so with the same libtorch and one thread the
       // bf16 sequence is PyTorch's (a cast missed or added would move it by ~1e-3 at once).
