@@ -940,6 +940,19 @@ namespace {
   if (g == nullptr) throw ShimError(std::string(what) + ": expected a graph handle, found NULL");
   return *g;
 }
+
+#if defined(TORCH_SHIM_CUDA)
+// Runs f; if it throws, the side stream stops being current before the error travels on.
+template <class F>
+void leaving_stream_on_error(atg_graph_s &gr, F f) {
+  try {
+    f();
+  } catch (...) {
+    gr.guard.reset();
+    throw;
+  }
+}
+#endif
 }  // namespace
 
 extern "C" {
@@ -996,12 +1009,7 @@ void atg_capture_begin(atg_graph g, char **err) {
     if (gr.guard.has_value()) throw ShimError("capture_begin: leave the warm-up stream (stream_exit) first");
     torch::cuda::synchronize();
     gr.guard.emplace(*gr.side);
-    try {
-      gr.graph.capture_begin();
-    } catch (...) {
-      gr.guard.reset();
-      throw;
-    }
+    leaving_stream_on_error(gr, [&] { gr.graph.capture_begin(); });
     gr.capturing = true;
 #endif
   })
@@ -1013,12 +1021,7 @@ void atg_capture_end(atg_graph g, char **err) {
 #if defined(TORCH_SHIM_CUDA)
     if (!gr.capturing) throw ShimError("capture_end: expected a capture in progress, found none");
     gr.capturing = false;
-    try {
-      gr.graph.capture_end();
-    } catch (...) {
-      gr.guard.reset();
-      throw;
-    }
+    leaving_stream_on_error(gr, [&] { gr.graph.capture_end(); });
     gr.guard.reset();
     gr.captured = true;
 #endif

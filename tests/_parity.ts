@@ -68,6 +68,11 @@ export function python(args: string[]): void {
   }
 }
 
+/** A tensor's values on the host as float32 numbers, from any device or dtype. */
+export function host(x: t.Tensor): number[] {
+  return t.scope(() => Array.from(t.toHost(t.to(x, "cpu", "float32")) as Float32Array));
+}
+
 /** L2 norm of a - b relative to the norm of b. */
 export function relNorm(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let d = 0, n = 0;

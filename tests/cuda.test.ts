@@ -7,7 +7,7 @@ import * as t from "../src/ffi/mod.ts";
 import { Dropout, GoogLeNet } from "../src/model/mod.ts";
 import { batchRanges, loadDataset, normalizeImages, Rng } from "../src/data/mod.ts";
 import { disposeDeviceData, Trainer, uploadDataset } from "../src/bench/train.ts";
-import { relNorm } from "./_parity.ts";
+import { host, relNorm } from "./_parity.ts";
 
 const info = t.buildInfo();
 const cudaCount = info.cudaDeviceCount;
@@ -27,10 +27,6 @@ function cudaTest(name: string, fn: () => void | Promise<void>): void {
 }
 
 const DEV = "cuda:0";
-
-function host(x: t.Tensor): number[] {
-  return t.scope(() => Array.from(t.toHost(t.to(x, "cpu", "float32")) as Float32Array));
-}
 
 function noDropout(m: GoogLeNet): void {
   (m as unknown as { dropout: Dropout }).dropout = new Dropout(0);

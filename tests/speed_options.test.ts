@@ -17,13 +17,9 @@ import {
 } from "../src/bench/train.ts";
 import { versionAtLeast } from "../src/bench/options.ts";
 import { assertClose, hasPythonTorch, numbers, syntheticDataset } from "./_helpers.ts";
-import { adamLosses, parityCase, relNorm } from "./_parity.ts";
+import { adamLosses, host, parityCase, relNorm } from "./_parity.ts";
 
 const havePython = hasPythonTorch();
-
-function host(x: t.Tensor): number[] {
-  return t.scope(() => Array.from(t.toHost(t.to(x, "cpu", "float32")) as Float32Array));
-}
 
 /** A few Adam steps of a fresh seed-0 GoogLeNet on fixed random batches; the final parameters. */
 function adamRun(impl: t.AdamImpl, steps = 3): number[][] {

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { rowsOf, runName, speed } from "./report.ts";
+import { ms as twoDecimals, percent, rowsOf, runName, speed } from "./report.ts";
 import type { BenchResult, Run } from "./schema.ts";
 import { defaultAdam } from "./options.ts";
 
@@ -27,6 +27,10 @@ export function isPlainRun(run: Run): boolean {
     (o.adam === undefined || o.adam === defaultAdam(run.device));
 }
 
+function ms(x: number): string {
+  return `${twoDecimals(x)} ms`;
+}
+
 function newest(list: Located[]): Located | undefined {
   return [...list].sort((a, b) => b.result.createdAt.localeCompare(a.result.createdAt))[0];
 }
@@ -35,20 +39,12 @@ function fastest(list: Located[]): Located | undefined {
   return [...list].sort((a, b) => a.run.stepMs.median - b.run.stepMs.median)[0];
 }
 
-function ms(x: number): string {
-  return `${x.toFixed(2)} ms`;
-}
-
 function when(x: Located): string {
   return x.result.createdAt.slice(0, 16).replace("T", " ");
 }
 
 function trainingSeconds(run: Run): number {
   return run.epochs.reduce((sum, e) => sum + e.seconds, 0);
-}
-
-function accuracy(run: Run): string {
-  return run.finalTestAccuracy === null ? "–" : `${(run.finalTestAccuracy * 100).toFixed(2)}%`;
 }
 
 /**
@@ -146,7 +142,9 @@ export function renderGpuSummary(results: readonly BenchResult[]): string[] {
               reference.run.finalTestAccuracy === null
             ? "–"
             : ((r.finalTestAccuracy - reference.run.finalTestAccuracy) * 100).toFixed(2);
-          return `| ${runName(r)} | ${trainingSeconds(r).toFixed(1)} | ${accuracy(r)} | ${delta} |`;
+          return `| ${runName(r)} | ${trainingSeconds(r).toFixed(1)} | ${
+            percent(r.finalTestAccuracy)
+          } | ${delta} |`;
         }),
       );
     }

@@ -29,11 +29,13 @@ function alignment(columns: number, textColumns = 1): string {
   return `|${":---|".repeat(textColumns)}${"---:|".repeat(columns - textColumns)}`;
 }
 
-function ms(x: number): string {
+/** Milliseconds as shown in every table: two decimals, no unit. */
+export function ms(x: number): string {
   return x.toFixed(2);
 }
 
-function percent(fraction: number | null): string {
+/** A fraction as a percentage with two decimals, or a dash for null. */
+export function percent(fraction: number | null): string {
   return fraction === null ? DASH : `${(fraction * 100).toFixed(2)}%`;
 }
 

@@ -244,17 +244,11 @@ export function runDenoLibtorch(
         trainer.resetLossSum(steps > 0 ? resumed!.runningLoss : 0);
         for (const range of ranges.slice(steps)) {
           if ((interrupted = stop())) break;
-          let ms: number;
-          if (syncEpochSteps) {
-            ms = timeStep(trainer, order, range);
-            epochStepMs.push(ms);
-          } else {
-            const t0 = performance.now();
-            trainer.step(order, range);
-            ms = performance.now() - t0;
-          }
+          if (syncEpochSteps) epochStepMs.push(timeStep(trainer, order, range));
+          else trainer.step(order, range);
           steps++;
           if (progress !== null && steps % PROGRESS_LOSS_EVERY === 0) {
+            const loss = trainer.lossSum() / steps; // waits for the device, so the clock is true
             const elapsed = (performance.now() - epochStart) / 1000;
             progress.update({
               label: "train",
@@ -262,8 +256,8 @@ export function runDenoLibtorch(
               epochs: config.epochs,
               step: steps,
               steps: ranges.length,
-              loss: trainer.lossSum() / steps,
-              imagesPerSecond: (config.batchSize * 1000) / ms,
+              loss,
+              imagesPerSecond: (steps * config.batchSize) / elapsed,
               etaSeconds: (elapsed / steps) * (ranges.length - steps),
             });
           }

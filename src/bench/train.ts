@@ -237,7 +237,7 @@ export class Trainer {
   // device work, nothing read back, so it can be captured as it is.
   #train(idx: Tensor): void {
     const d = this.#data;
-    const x = contiguous(indexSelect(d.trainImages, 0, idx), this.#format);
+    const x = this.#layout(indexSelect(d.trainImages, 0, idx));
     const y = indexSelect(d.trainLabels, 0, idx);
     this.model.training = true;
     this.optimizer.zeroGrad();
@@ -246,6 +246,11 @@ export class Trainer {
     if (this.#clip !== null) clipGradNorm(this.params, this.#clip);
     this.optimizer.step();
     addInPlace(this.#lossSum, loss);
+  }
+
+  // A batch in the model's layout; NCHW batches already are, so no call (or handle) is spent.
+  #layout(x: Tensor): Tensor {
+    return this.#format === "contiguous" ? x : contiguous(x, this.#format);
   }
 
   #forwardLoss(x: Tensor, y: Tensor): Tensor {
@@ -278,7 +283,7 @@ export class Trainer {
         const size = Math.min(EVAL_BATCH_SIZE, d.testCount - start);
         correct += noGrad(() =>
           scope(() => {
-            const x = contiguous(narrow(d.testImages, 0, start, size), this.#format);
+            const x = this.#layout(narrow(d.testImages, 0, start, size));
             const y = narrow(d.testLabels, 0, start, size);
             const logits = this.#autocast
               ? autocast(d.device, () => this.model.forward(x))
