@@ -1,8 +1,12 @@
 /**
  * Set-up for `deno task bench|test`: checks the system packages (installs them when run as root),
  * then builds the torch shim with CMake, again only when native/ or the libtorch prefix changed.
+ * When CMake is missing or Torch's CMake config fails (a PyTorch wheel's CUDA config is picky
+ * about the toolkit's layout), the shim is built by the compiler alone (scripts/direct_build.ts).
  *
- *   deno run -A scripts/setup.ts [--quiet] [--force]
+ *   deno run -A scripts/setup.ts [--quiet] [--force] [--direct]
+ *
+ * --direct skips CMake and builds with the compiler alone.
  *
  * Environment: TORCH_CMAKE_PREFIX — build against another libtorch (e.g. a PyTorch wheel's:
  * `python3 -c 'import torch; print(torch.utils.cmake_prefix_path)'`); the apt check of
@@ -11,6 +15,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { directBuildArgs, discoverTorch } from "./direct_build.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const NATIVE = `${ROOT}native`;
@@ -22,6 +27,7 @@ const { values } = parseArgs({
   options: {
     quiet: { type: "boolean", default: false },
     force: { type: "boolean", default: false },
+    direct: { type: "boolean", default: false },
   },
 });
 const log = (s: string) => {
@@ -71,7 +77,9 @@ const prefix = Deno.env.get("TORCH_CMAKE_PREFIX") ?? "";
 
 // 1. System packages.
 const wanted = prefix ? [] : ["libtorch-dev", "python3-torch"];
-const tools: [string, string][] = [["cmake", "cmake"], ["g++", "g++"]];
+const tools: [string, string][] = values.direct
+  ? [["g++", "g++"]]
+  : [["cmake", "cmake"], ["g++", "g++"]];
 const missing = [
   ...wanted.filter((p) => !installed(p)),
   ...tools.filter(([c]) => !hasCommand(c)).map(([, p]) => p),
@@ -124,10 +132,14 @@ if (values.force || current !== hash || !libExists) {
   const configure = ["-S", NATIVE, "-B", BUILD, "-DCMAKE_BUILD_TYPE=Release"];
   if (prefix) configure.push(`-DCMAKE_PREFIX_PATH=${prefix}`);
   const jobs = String(Math.max(1, navigator.hardwareConcurrency));
-  if (
-    !run("cmake", configure, { quietOutput: true }) ||
-    !run("cmake", ["--build", BUILD, "-j", jobs], { quietOutput: true })
-  ) {
+  // A failed configure (Torch's config) falls back to the compiler alone; a failed compile does
+  // not: the same source would fail the same way.
+  const configured = !values.direct && hasCommand("cmake") &&
+    run("cmake", configure, { quietOutput: true });
+  const built = configured
+    ? run("cmake", ["--build", BUILD, "-j", jobs], { quietOutput: true })
+    : directBuild();
+  if (!built) {
     console.error("setup: the shim failed to build (see the output above)");
     Deno.exit(1);
   }
@@ -135,4 +147,31 @@ if (values.force || current !== hash || !libExists) {
   log("setup: shim built");
 } else {
   log("setup: shim up to date");
+}
+
+/** The shim by the compiler alone (scripts/direct_build.ts); false when it cannot be built. */
+function directBuild(): boolean {
+  if (!values.direct) {
+    console.error("setup: CMake could not configure the shim; building with the compiler alone");
+  }
+  let args: string[];
+  try {
+    const nvcc = hasCommand("nvcc") ? which("nvcc") : undefined;
+    args = directBuildArgs(discoverTorch(prefix, nvcc), {
+      sourceDir: NATIVE,
+      output: `${BUILD}/libtorch_shim.so`,
+    });
+  } catch (e) {
+    console.error(`setup: ${(e as Error).message}`);
+    return false;
+  }
+  Deno.mkdirSync(BUILD, { recursive: true });
+  log(`setup: g++ ${args.join(" ")}`);
+  return run("g++", args, { quietOutput: true });
+}
+
+function which(cmd: string): string {
+  const out = new Deno.Command("sh", { args: ["-c", `command -v ${cmd}`], stdout: "piped" })
+    .outputSync();
+  return new TextDecoder().decode(out.stdout).trim();
 }

@@ -1,0 +1,141 @@
+/**
+ * The shim built by the C++ compiler alone, without CMake: the fallback of scripts/setup.ts when
+ * Torch's CMake config cannot be used (a PyTorch wheel whose config wants a CUDA toolkit layout
+ * the machine lacks, FindCUDA gone from a new CMake, no cmake at all). One `g++` command compiles
+ * and links native/torch_api.cpp with the flags CMake would have used.
+ *
+ *   deno run -A scripts/setup.ts --direct        # force it
+ *
+ * {@linkcode directBuildArgs} is pure (tested in tests/direct_build.test.ts);
+ * {@linkcode discoverTorch} reads the file system.
+ *
+ * @module
+ */
+
+/** Where one libtorch lives, as the compiler needs it. */
+export interface TorchLayout {
+  /** Header folders, in order (the C++ API folder included). */
+  includeDirs: string[];
+  /** The folder holding libtorch.so, libtorch_cpu.so and libc10.so. */
+  libDir: string;
+  /** TORCH_CXX_FLAGS from TorchConfig.cmake (the libstdc++ ABI setting above all). */
+  cxxFlags: string[];
+  /** Present when the libtorch has CUDA (libtorch_cuda.so beside libtorch.so). */
+  cuda?: { includeDir: string; libDir: string };
+}
+
+/** Options of {@linkcode directBuildArgs}. */
+export interface DirectBuildOptions {
+  /** The shim's source folder (native/). */
+  sourceDir: string;
+  /** The library to write. */
+  output: string;
+}
+
+const SYSTEM_INCLUDE_DIRS = ["/usr/include", "/usr/local/include"];
+
+/** The compiler's arguments (after the compiler's name) that build the shim against `torch`. */
+export function directBuildArgs(torch: TorchLayout, options: DirectBuildOptions): string[] {
+  const { sourceDir, output } = options;
+  const args = [
+    "-std=c++17",
+    "-O3",
+    "-DNDEBUG",
+    "-fPIC",
+    "-shared",
+    "-Wall",
+    "-Wno-unused-parameter",
+  ];
+  args.push(...torch.cxxFlags, `-I${sourceDir}`);
+  // The compiler's own folders stay out: -isystem /usr/include breaks libstdc++'s #include_next.
+  for (const dir of torch.includeDirs) {
+    if (!SYSTEM_INCLUDE_DIRS.includes(dir.replace(/\/+$/, ""))) args.push("-isystem", dir);
+  }
+  const rpath = [torch.libDir];
+  if (torch.cuda) {
+    args.push("-DTORCH_SHIM_CUDA=1", "-isystem", torch.cuda.includeDir);
+    rpath.push(torch.cuda.libDir);
+  }
+  args.push(`${sourceDir}/torch_api.cpp`, "-o", output, `-Wl,-soname,${output.split("/").pop()}`);
+  args.push(`-L${torch.libDir}`);
+  // --no-as-needed: the shim calls nothing of libtorch_cpu/libtorch_cuda by name in some builds,
+  // yet they must load (they register the CPU and CUDA kernels).
+  args.push("-Wl,--no-as-needed", "-ltorch", "-ltorch_cpu", "-lc10");
+  if (torch.cuda) {
+    args.push("-ltorch_cuda", "-lc10_cuda", `-L${torch.cuda.libDir}`, "-lcudart");
+  }
+  args.push("-Wl,--as-needed", `-Wl,-rpath,${rpath.join(":")}`);
+  return args;
+}
+
+/** TORCH_CXX_FLAGS as TorchConfig.cmake sets them (empty when the file sets none). */
+export function torchCxxFlags(torchConfig: string): string[] {
+  const m = torchConfig.match(/set\(TORCH_CXX_FLAGS\s+"([^"]*)"\)/);
+  return m ? m[1].split(/\s+/).filter((f) => f.length > 0) : [];
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function readOrEmpty(path: string): string {
+  try {
+    return Deno.readTextFileSync(path);
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * Finds the libtorch that `cmakePrefix` names (a PyTorch wheel's `torch.utils.cmake_prefix_path`,
+ * i.e. .../torch/share/cmake), or the system's (Debian's libtorch-dev) when it is empty.
+ * The CUDA toolkit comes from CUDA_HOME, CUDA_PATH, the folder above `nvcc`, or /usr/local/cuda.
+ */
+export function discoverTorch(cmakePrefix: string, nvcc?: string): TorchLayout {
+  let root: string, libDir: string, config: string;
+  if (cmakePrefix) {
+    const prefix = cmakePrefix.replace(/\/+$/, "");
+    root = prefix.replace(/\/share\/cmake$/, "");
+    if (root === prefix) root = `${prefix}/../..`;
+    libDir = `${root}/lib`;
+    config = `${prefix}/Torch/TorchConfig.cmake`;
+  } else {
+    root = "/usr";
+    libDir = `/usr/lib/${Deno.build.arch}-linux-gnu`;
+    config = `${libDir}/cmake/Torch/TorchConfig.cmake`;
+  }
+  const includeDirs = [`${root}/include`, `${root}/include/torch/csrc/api/include`];
+  if (!exists(`${includeDirs[1]}/torch/torch.h`)) {
+    throw new Error(
+      `expected libtorch's C++ headers in ${includeDirs[1]}, found no torch/torch.h there`,
+    );
+  }
+  const libs = ["libtorch.so", "libtorch_cpu.so", "libc10.so"];
+  const missing = libs.filter((l) => !exists(`${libDir}/${l}`));
+  if (missing.length > 0) {
+    throw new Error(`expected ${libs.join(", ")} in ${libDir}, missing ${missing.join(", ")}`);
+  }
+  const layout: TorchLayout = { includeDirs, libDir, cxxFlags: torchCxxFlags(readOrEmpty(config)) };
+  if (exists(`${libDir}/libtorch_cuda.so`)) {
+    const env = Deno.env.get("CUDA_HOME") ?? Deno.env.get("CUDA_PATH");
+    const fromNvcc = nvcc ? nvcc.replace(/\/bin\/nvcc$/, "") : undefined;
+    const home = [env, fromNvcc, "/usr/local/cuda"].find((d) =>
+      d && exists(`${d}/include/cuda_runtime_api.h`)
+    );
+    if (!home) {
+      throw new Error(
+        "expected a CUDA toolkit (cuda_runtime_api.h) for this CUDA libtorch in CUDA_HOME, " +
+          "beside nvcc or in /usr/local/cuda; found none",
+      );
+    }
+    const lib = [`${home}/lib64`, `${home}/lib`].find((d) => exists(`${d}/libcudart.so`)) ??
+      `${home}/lib64`;
+    layout.cuda = { includeDir: `${home}/include`, libDir: lib };
+  }
+  return layout;
+}
