@@ -8,6 +8,9 @@
 #include <torch/serialize.h>
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/autocast_mode.h>
+#include <caffe2/serialize/inline_container.h>
+#include <torch/csrc/jit/serialization/export.h>
+#include <torch/csrc/jit/serialization/pickler.h>
 
 #include <atomic>
 #include <cerrno>
@@ -629,6 +632,26 @@ AdamLists adam_lists(ato_adam_s &o, bool fold_decay) {
   return l;
 }
 
+// The first moment's update as torch.optim.Adam of the same release writes it: 2.0 moved from
+// exp_avg.mul_(beta1).add_(grad, 1 - beta1) to exp_avg.lerp_(grad, 1 - beta1) (equal in exact
+// arithmetic, not in float32).
+void adam_moment1(at::Tensor &exp_avg, const at::Tensor &grad, double beta1) {
+#if TORCH_SHIM_VERSION_GE(2, 0)
+  exp_avg.lerp_(grad, 1 - beta1);
+#else
+  exp_avg.mul_(beta1).add_(grad, 1 - beta1);
+#endif
+}
+
+void adam_moment1(std::vector<at::Tensor> &exp_avg, const std::vector<at::Tensor> &grads, double beta1) {
+#if TORCH_SHIM_VERSION_GE(2, 0)
+  at::_foreach_lerp_(exp_avg, grads, 1 - beta1);
+#else
+  at::_foreach_mul_(exp_avg, beta1);
+  at::_foreach_add_(exp_avg, grads, 1 - beta1);
+#endif
+}
+
 // torch.optim.Adam's single-tensor path on the CPU (torch/optim/adam.py, _single_tensor_adam):
 // bias corrections on the host.
 void adam_single_host(ato_adam_s &o) {
@@ -639,7 +662,7 @@ void adam_single_host(ato_adam_s &o) {
   const double bc2_sqrt = std::sqrt(bc2);
   AdamLists l = adam_lists(o, true);
   for (size_t i = 0; i < l.params.size(); i++) {
-    l.exp_avg[i].mul_(b1).add_(l.grads[i], 1 - b1);
+    adam_moment1(l.exp_avg[i], l.grads[i], b1);
     l.exp_avg_sq[i].mul_(b2).addcmul_(l.grads[i], l.grads[i], 1 - b2);
     at::Tensor denom = (l.exp_avg_sq[i].sqrt() / bc2_sqrt).add_(o.eps);
     l.params[i].addcdiv_(l.exp_avg[i], denom, -step_size);
@@ -654,8 +677,7 @@ void adam_foreach_host(ato_adam_s &o) {
   const double bc2 = 1 - std::pow(b2, static_cast<double>(o.step));
   AdamLists l = adam_lists(o, true);
   if (l.params.empty()) return;
-  at::_foreach_mul_(l.exp_avg, b1);
-  at::_foreach_add_(l.exp_avg, l.grads, 1 - b1);
+  adam_moment1(l.exp_avg, l.grads, b1);
   at::_foreach_mul_(l.exp_avg_sq, b2);
   at::_foreach_addcmul_(l.exp_avg_sq, l.grads, l.grads, 1 - b2);
   std::vector<at::Tensor> denom = at::_foreach_sqrt(l.exp_avg_sq);
@@ -664,7 +686,8 @@ void adam_foreach_host(ato_adam_s &o) {
   at::_foreach_addcdiv_(l.params, l.exp_avg, denom, -(o.lr / bc1));
 }
 
-// torch.optim.Adam(capturable=True): bias corrections from the device step counter.
+// torch.optim.Adam(capturable=True): bias corrections from the device step counter, in the
+// order of PyTorch 2.x's _single_tensor_adam / _multi_tensor_adam.
 void adam_capturable(ato_adam_s &o) {
   const double b1 = o.beta1, b2 = o.beta2;
   o.step_t.add_(1);
@@ -675,7 +698,7 @@ void adam_capturable(ato_adam_s &o) {
   AdamLists l = adam_lists(o, true);
   if (o.impl == 0) {
     for (size_t i = 0; i < l.params.size(); i++) {
-      l.exp_avg[i].lerp_(l.grads[i], 1 - b1);
+      adam_moment1(l.exp_avg[i], l.grads[i], b1);
       l.exp_avg_sq[i].mul_(b2).addcmul_(l.grads[i], l.grads[i], 1 - b2);
       at::Tensor denom = (l.exp_avg_sq[i].sqrt() / (bc2_sqrt * step_size_neg)).add_(o.eps / step_size_neg);
       l.params[i].addcdiv_(l.exp_avg[i], denom);
@@ -684,13 +707,14 @@ void adam_capturable(ato_adam_s &o) {
   }
   if (l.params.empty()) return;
   const size_t n = l.params.size();
-  at::_foreach_mul_(l.exp_avg, b1);
-  at::_foreach_add_(l.exp_avg, l.grads, 1 - b1);
+  adam_moment1(l.exp_avg, l.grads, b1);
   at::_foreach_mul_(l.exp_avg_sq, b2);
   at::_foreach_addcmul_(l.exp_avg_sq, l.grads, l.grads, 1 - b2);
+  // denom = (sqrt(v) / sqrt(bc2) + eps) / (-lr / bc1), so that params += exp_avg / denom.
   std::vector<at::Tensor> denom = at::_foreach_sqrt(l.exp_avg_sq);
-  at::_foreach_div_(denom, std::vector<at::Tensor>(n, bc2_sqrt * step_size_neg));
-  at::_foreach_add_(denom, std::vector<at::Tensor>(n, o.eps / step_size_neg));
+  at::_foreach_div_(denom, std::vector<at::Tensor>(n, bc2_sqrt));
+  at::_foreach_add_(denom, o.eps);
+  at::_foreach_div_(denom, std::vector<at::Tensor>(n, step_size_neg));
   at::_foreach_addcdiv_(l.params, l.exp_avg, denom);
 }
 
@@ -819,6 +843,31 @@ struct ats_dict_s {
   std::vector<at::Tensor> tensors;
 };
 
+namespace {
+// torch.save's zip container with an untagged pickle. torch::pickle_save tags typed containers
+// with torch.jit._pickle.restore_type_tag, a global that torch.load's weights_only mode (the
+// default from PyTorch 2.6) refuses; without the tag the dict loads as a plain dict, as
+// torch.load(path) with its defaults reads it.
+std::vector<char> pickle_untagged(const c10::IValue &value) {
+  std::vector<char> pickle;
+  torch::jit::Pickler pickler([&](const char *buf, size_t size) { pickle.insert(pickle.end(), buf, buf + size); },
+                              /*tensor_table=*/nullptr, /*type_renamer=*/nullptr, /*memoized_class_types=*/nullptr,
+                              /*get_tensor_id=*/nullptr, /*tag_aggregates=*/false);
+  pickler.protocol();
+  pickler.pushIValue(value);
+  pickler.stop();
+  std::vector<char> bytes;
+  caffe2::serialize::PyTorchStreamWriter writer([&](const void *data, size_t size) -> size_t {
+    const char *p = static_cast<const char *>(data);
+    bytes.insert(bytes.end(), p, p + size);
+    return size;
+  });
+  torch::jit::writeArchiveAndTensors("data", pickle.data(), pickle.size(), pickler.tensorData(), writer);
+  writer.writeEndOfFile();
+  return bytes;
+}
+}  // namespace
+
 extern "C" {
 
 void ats_save_pt(const char *path, const char *const *names, const at_tensor *tensors, int64_t n,
@@ -832,7 +881,7 @@ void ats_save_pt(const char *path, const char *const *names, const at_tensor *te
       if (names[i] == nullptr) throw ShimError("save_pt: expected a name, found NULL at " + std::to_string(i));
       dict.insert(names[i], list[i].detach().to(at::kCPU).contiguous());
     }
-    std::vector<char> bytes = torch::pickle_save(c10::IValue(dict));
+    std::vector<char> bytes = pickle_untagged(c10::IValue(dict));
     std::FILE *f = std::fopen(path, "wb");
     if (f == nullptr) throw ShimError(std::string("save_pt: cannot open ") + path + " for writing: " + std::strerror(errno));
     size_t wrote = std::fwrite(bytes.data(), 1, bytes.size(), f);

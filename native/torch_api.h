@@ -204,7 +204,8 @@ void ato_adam_free(ato_adam opt);
 typedef struct ats_dict_s *ats_dict;
 
 /** Writes n named tensors (moved to the CPU, detached) as a dict in torch.save's format
- *  (torch::pickle_save), which Python's torch.load reads. */
+ *  (an untagged pickle in its zip container), which torch.load reads with its defaults, weights_only
+ *  included. */
 void ats_save_pt(const char *path, const char *const *names, const at_tensor *tensors, int64_t n,
                  char **err);
 /** Reads a dict[str, Tensor] written by torch.save in Python or by ats_save_pt. */

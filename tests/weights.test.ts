@@ -19,7 +19,7 @@ function batch(n: number): Float32Array {
 
 Deno.test({
   name:
-    "a .pt file from --save loads into PyTorch's GoogLeNet with strict=True and gives our logits",
+    "a .pt file from --save loads with torch.load(weights_only=True) into PyTorch's GoogLeNet with strict=True and gives our logits",
   ignore: !hasPythonTorch(),
   fn() {
     const dir = Deno.makeTempDirSync();
@@ -46,7 +46,7 @@ Deno.test({
           `from googlenet import GoogLeNet; m = GoogLeNet(); ` +
           `r = m.load_state_dict(torch.load(${
             JSON.stringify(`${dir}/w.pt`)
-          }), strict=True); m.eval(); ` +
+          }, weights_only=True), strict=True); m.eval(); ` +
           `x = safetensors_io.load(${JSON.stringify(`${dir}/x.safetensors`)})["x"]; ` +
           `safetensors_io.save({"logits": m(x).detach()}, ${
             JSON.stringify(`${dir}/y.safetensors`)
