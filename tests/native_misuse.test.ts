@@ -25,6 +25,22 @@ Deno.test("every native function survives NULL handles and zero arguments", () =
   const shim = lib() as unknown as Record<string, (...a: unknown[]) => unknown>;
   const before = t.liveTensors();
   const handled: string[] = [];
+  // Zero arguments also switch autograd off (atr_set_grad_enabled(0)) and change the thread count;
+  // that state is per thread, and Deno may run a later test file on this thread, so put it back.
+  const grad = t.setGradEnabled(true);
+  t.setGradEnabled(grad);
+  const threads = t.getNumThreads();
+  try {
+    callEach(shim, handled);
+  } finally {
+    t.setGradEnabled(grad);
+    t.setNumThreads(threads);
+  }
+  assert.strictEqual(handled.length, Object.keys(symbols).length);
+  assert.strictEqual(t.liveTensors(), before, "no handle leaked");
+});
+
+function callEach(shim: Record<string, (...a: unknown[]) => unknown>, handled: string[]): void {
   for (const [name, s] of Object.entries(symbols as Record<string, Sym>)) {
     const params = s.parameters;
     // Every function that can fail takes `char **err` last; all other buffers and handles are NULL.
@@ -54,9 +70,7 @@ Deno.test("every native function survives NULL handles and zero arguments", () =
     }
     handled.push(name);
   }
-  assert.strictEqual(handled.length, Object.keys(symbols).length);
-  assert.strictEqual(t.liveTensors(), before, "no handle leaked");
-});
+}
 
 Deno.test("native functions reject wrong shapes and values with libtorch's message", () => {
   const cases: [string, () => unknown, RegExp][] = [

@@ -32,7 +32,10 @@ Deno.test("training on a learnable synthetic set lowers the loss and raises test
     const first = losses.slice(0, 5).reduce((a, b) => a + b) / 5;
     const last = losses.slice(-5).reduce((a, b) => a + b) / 5;
     assert.ok(last < first, `loss fell: first ${first}, last ${last}`);
-    assert.ok(acc > acc0 && acc >= 0.5, `accuracy rose from ${acc0} to ${acc}`);
+    // Chance is 0.1. After these 100 steps the accuracy lies anywhere from about 0.45 to 0.6 with
+    // the seed and the libtorch release (seen on 1.13 and 2.6), and passes 0.85 a few epochs
+    // later; 0.3 tells learning from noise without betting on one trajectory.
+    assert.ok(acc > acc0 && acc >= 0.3, `accuracy rose from ${acc0} to ${acc} (chance 0.1)`);
   } finally {
     trainer.dispose();
     disposeDeviceData(data);
