@@ -1,0 +1,59 @@
+// The PyTorch baseline end to end: scripts/pytorch_baseline.py run by runPytorchBaseline on a
+// tiny IDX data set, read back into the harness's Run. The GPU machine runs it under PyTorch 2.x,
+// this machine under 1.13; scripts/torch2-check.sh runs this file under 2.6.
+import assert from "node:assert/strict";
+import { parseBenchArgs } from "../src/bench/cli.ts";
+import { runPytorchBaseline } from "../src/bench/baseline.ts";
+import { encodeIdx } from "../src/data/idx.ts";
+import { hasPythonTorch, syntheticSplit } from "./_helpers.ts";
+
+/** The four MNIST-named IDX files of a synthetic set in a new temporary folder. */
+function writeIdxSet(trainCount: number, testCount: number): string {
+  const dir = Deno.makeTempDirSync({ prefix: "baseline-idx-" });
+  for (const [prefix, count] of [["train", trainCount], ["t10k", testCount]] as const) {
+    const split = syntheticSplit(count);
+    Deno.writeFileSync(
+      `${dir}/${prefix}-images-idx3-ubyte`,
+      encodeIdx([count, 28, 28], split.images),
+    );
+    Deno.writeFileSync(`${dir}/${prefix}-labels-idx1-ubyte`, encodeIdx([count], split.labels));
+  }
+  return dir;
+}
+
+Deno.test({
+  name: "the PyTorch baseline trains a timed window and an epoch and reports them as a Run",
+  ignore: !hasPythonTorch(),
+  async fn() {
+    const dir = writeIdxSet(96, 40);
+    try {
+      const config = parseBenchArgs([
+        ...["--device", "cpu", "--steps", "2", "--warmup", "1", "--epochs", "1"],
+        ...["--batch-size", "32", "--threads", "1", "--data", dir],
+      ]);
+      const lines: string[] = [];
+      const outcome = await runPytorchBaseline(config, "cpu", {
+        dataDir: dir,
+        flopsPerImage: 1e9,
+        log: (line) => lines.push(line),
+      });
+      assert.ok("run" in outcome, "skipped" in outcome ? outcome.skipped : "");
+      const run = outcome.run;
+      assert.equal(run.implementation, "pytorch");
+      assert.equal(run.device, "cpu");
+      assert.equal(run.threads, 1);
+      assert.match(String(run.options.torch), /^\d+\.\d+/);
+      assert.equal(run.stepMs.count, 2, "the timed window's steps");
+      assert.equal(run.warmupMs.length, 1);
+      assert.ok(run.stepMs.median > 0);
+      assert.equal(run.epochs.length, 1);
+      const epoch = run.epochs[0];
+      assert.ok(Number.isFinite(epoch.loss) && epoch.loss > 0, `loss ${epoch.loss}`);
+      assert.ok(epoch.testAccuracy !== null && epoch.testAccuracy >= 0 && epoch.testAccuracy <= 1);
+      assert.equal(run.finalTestAccuracy, epoch.testAccuracy);
+      assert.ok(lines.some((l) => /Epoch \[1\/1\], Loss: \d/.test(l)), lines.join("\n"));
+    } finally {
+      Deno.removeSync(dir, { recursive: true });
+    }
+  },
+});
