@@ -150,11 +150,11 @@ Deno.test("renderMarkdown() lays the run table out like hyperfine", () => {
   assert.notEqual(at, -1, "expected the run table header");
   assert.deepEqual(out.slice(at + 1, at + 6), [
     "|:---|---:|---:|---:|---:|---:|---:|---:|---:|",
-    "| deno+libtorch cpu fp32 | 40.00 | 40.10 ± 0.40 | 39.20 … 40.80 | 1600 | 37.0 | 98.11% | 74.2 " +
+    "| deno+libtorch 2.5.1 cpu fp32 | 40.00 | 40.10 ± 0.40 | 39.20 … 40.80 | 1600 | 37.0 | 98.11% | 74.2 " +
     "| 10.00 |",
     "| pytorch cpu fp32 | 50.00 | 50.10 ± 0.50 | 49.00 … 51.00 | 1280 | 46.5 | 95.00% " +
     "| not reached | 12.50 |",
-    "| deno+libtorch cuda fp32 | 4.00 | 4.10 ± 0.04 | 3.92 … 4.08 | 16000 | – | – | not evaluated " +
+    "| deno+libtorch 2.5.1 cuda fp32 | 4.00 | 4.10 ± 0.04 | 3.92 … 4.08 | 16000 | – | – | not evaluated " +
     "| 1.00 |",
     "| pytorch cuda fp32 | 5.00 | 5.10 ± 0.05 | 4.90 … 5.10 | 12800 | – | – | not evaluated | 1.25 |",
   ]);
@@ -165,7 +165,8 @@ Deno.test("renderMarkdown() gives the fastest median a Relative of 1.00", () => 
   result.runs = [result.runs[0]]; // CPU only: deno 40 ms, PyTorch 50 ms
   const out = lines(renderMarkdown([result]));
   const rows = out.filter((l) =>
-    l.startsWith("| deno+libtorch cpu fp32 | 40.00") || l.startsWith("| pytorch cpu fp32 | 50.00")
+    l.startsWith("| deno+libtorch 2.5.1 cpu fp32 | 40.00") ||
+    l.startsWith("| pytorch cpu fp32 | 50.00")
   );
   assert.deepEqual(rows.map((r) => r.split(" | ").at(-1)), ["1.00 |", "1.25 |"]);
 });
@@ -175,7 +176,7 @@ Deno.test("renderMarkdown() says 'not reached' when evaluated epochs missed the 
   const cpu = result.runs[0];
   cpu.timeToTargetSeconds = null;
   const row = lines(renderMarkdown([result])).find((l) =>
-    l.startsWith("| deno+libtorch cpu fp32 | 40")
+    l.startsWith("| deno+libtorch 2.5.1 cpu fp32 | 40")
   );
   assert.equal(row?.split(" | ")[7], "not reached");
 });
@@ -240,8 +241,8 @@ Deno.test("renderMarkdown() tables loss, time and accuracy per epoch", () => {
     "",
     "| Run | Epoch | Loss | Train [s] | Test acc. | Eval [s] |",
     "|:---|---:|---:|---:|---:|---:|",
-    "| deno+libtorch cpu fp32 | 1 | 451.3 | 37.5 | 95.12% | 2.3 |",
-    "| deno+libtorch cpu fp32 | 2 | 0.08123 | 36.5 | 98.11% | 2.5 |",
+    "| deno+libtorch 2.5.1 cpu fp32 | 1 | 451.3 | 37.5 | 95.12% | 2.3 |",
+    "| deno+libtorch 2.5.1 cpu fp32 | 2 | 0.08123 | 36.5 | 98.11% | 2.5 |",
     "| pytorch cpu fp32 | 1 | 2.500 | 47.0 | 90.00% | 3.0 |",
     "| pytorch cpu fp32 | 2 | 0.5000 | 46.0 | 95.00% | 3.0 |",
   ]);
@@ -258,7 +259,7 @@ Deno.test("renderMarkdown() marks incomplete results and runs", () => {
         "shown.",
     ),
   );
-  assert.ok(markdown.includes("| deno+libtorch cuda fp32 (incomplete) | 4.00 |"));
+  assert.ok(markdown.includes("| deno+libtorch 2.5.1 cuda fp32 (incomplete) | 4.00 |"));
 });
 
 Deno.test("renderMarkdown() lists notes and warns about noisy step times", () => {
@@ -270,7 +271,7 @@ Deno.test("renderMarkdown() lists notes and warns about noisy step times", () =>
     "Notes:",
     "",
     "- CPU frequency scaling was on",
-    "- deno+libtorch cuda fp32: noisy timings: the interquartile range (2.000 ms) is 50.0% of " +
+    "- deno+libtorch 2.5.1 cuda fp32: noisy timings: the interquartile range (2.000 ms) is 50.0% of " +
     "the median (4.000 ms), expected at most 10%",
   ]);
 });
@@ -305,14 +306,14 @@ Deno.test("renderHeadline() prefers the full protocol to a newer short window, a
   const lines = renderHeadline([window, fixture(), clipped]).split("\n");
   assert.ok(
     lines.some((l) =>
-      l.startsWith("| deno+libtorch cpu fp32 | AMD EPYC 7763, 16 threads | 40.00 |")
+      l.startsWith("| deno+libtorch 2.5.1 cpu fp32 | AMD EPYC 7763, 16 threads | 40.00 |")
     ),
     lines.join("\n"),
   );
   assert.ok(
     lines.some((l) =>
       l.startsWith(
-        "| deno+libtorch cpu fp32, clip-grad-norm 1 | AMD EPYC 7763, 16 threads | 45.00 |",
+        "| deno+libtorch 2.5.1 cpu fp32, clip-grad-norm 1 | AMD EPYC 7763, 16 threads | 45.00 |",
       )
     ),
     lines.join("\n"),
@@ -332,13 +333,34 @@ Deno.test("renderHeadline() keeps the newest row per run and hardware", () => {
     [
       "| Run | Hardware | Step median [ms] | Images/s | Epochs | Final test acc. | Time to target [s] |",
       "|:---|:---|---:|---:|---:|---:|---:|",
-      "| deno+libtorch cpu fp32 | AMD EPYC 7763, 16 threads | 40.00 | 1600 | 2 | 98.11% | 74.2 |",
+      "| deno+libtorch 2.5.1 cpu fp32 | AMD EPYC 7763, 16 threads | 40.00 | 1600 | 2 | 98.11% | 74.2 |",
       "| pytorch cpu fp32 | AMD EPYC 7763, 16 threads | 50.00 | 1280 | 2 | 95.00% | not reached |",
-      "| deno+libtorch cuda fp32 | NVIDIA H100 80GB HBM3 | 4.00 | 16000 | – | – | not evaluated |",
+      "| deno+libtorch 2.5.1 cuda fp32 | NVIDIA H100 80GB HBM3 | 4.00 | 16000 | – | – | not evaluated |",
       "| pytorch cuda fp32 | NVIDIA H100 80GB HBM3 | 5.00 | 12800 | – | – | not evaluated |",
       "",
     ].join("\n"),
   );
+});
+
+Deno.test("renderHeadline() keeps runs on different libtorch releases apart, each named by its release", () => {
+  const old = fixture();
+  old.env.torch = { version: "1.13.1", libtorch: "1.13.1" };
+  old.createdAt = "2024-12-01T00:00:00.000Z";
+  old.runs[0].stepMs = summary(60);
+  const names = renderHeadline([old, fixture()]).split("\n").filter((l) => l.includes("cpu fp32"))
+    .map((l) => l.split(" | ")[0]);
+  assert.deepEqual(names, [
+    "| deno+libtorch 2.5.1 cpu fp32",
+    "| pytorch cpu fp32",
+    "| deno+libtorch 1.13.1 cpu fp32",
+  ]);
+  // A label that already names its release, or a result without one, stays as it is.
+  const named = fixture();
+  named.runs[0].label = "deno+libtorch 2.5.1 cpu fp32";
+  assert.ok(renderMarkdown([named]).includes("| deno+libtorch 2.5.1 cpu fp32 | 40.00 |"));
+  const unknown = fixture();
+  unknown.env.torch = {};
+  assert.ok(renderMarkdown([unknown]).includes("| deno+libtorch cpu fp32 | 40.00 |"));
 });
 
 Deno.test("parseBenchResult() accepts the fixture after a JSON round trip", () => {
@@ -368,16 +390,16 @@ Deno.test("parseBenchResult() reads a diverged (null) loss back as NaN", () => {
   result.runs[0].epochs[0].loss = NaN;
   const back = parseBenchResult(JSON.parse(JSON.stringify(result)));
   assert.ok(Number.isNaN(back.runs[0].epochs[0].loss));
-  assert.ok(renderMarkdown([back]).includes("| deno+libtorch cpu fp32 | 1 | NaN |"));
+  assert.ok(renderMarkdown([back]).includes("| deno+libtorch 2.5.1 cpu fp32 | 1 | NaN |"));
 });
 
 Deno.test("renderCharts() returns SVG charts naming every run in full", async () => {
   const charts = await renderCharts([fixture()]);
   assert.deepEqual(charts.map((c) => c.file), ["loss.svg", "epoch-time.svg", "step-time.svg"]);
   const labels = [
-    "deno+libtorch cpu fp32",
+    "deno+libtorch 2.5.1 cpu fp32",
     "pytorch cpu fp32",
-    "deno+libtorch cuda fp32",
+    "deno+libtorch 2.5.1 cuda fp32",
     "pytorch cuda fp32",
   ];
   for (const chart of charts) assert.ok(chart.svg.startsWith("<svg"), `${chart.file} is SVG`);
@@ -386,9 +408,9 @@ Deno.test("renderCharts() returns SVG charts naming every run in full", async ()
     assert.ok(charts[2].svg.includes(`>${label}</text>`), `expected ${label} in step-time.svg`);
   }
   // Only the CPU runs have epochs, so only they appear in the loss legend.
-  assert.ok(charts[0].svg.includes(">deno+libtorch cpu fp32</text>"));
+  assert.ok(charts[0].svg.includes(">deno+libtorch 2.5.1 cpu fp32</text>"));
   assert.ok(charts[0].svg.includes(">pytorch cpu fp32</text>"));
-  assert.ok(!charts[0].svg.includes(">deno+libtorch cuda fp32</text>"));
+  assert.ok(!charts[0].svg.includes(">deno+libtorch 2.5.1 cuda fp32</text>"));
 });
 
 Deno.test("renderCharts() leaves out charts without data", async () => {
@@ -550,7 +572,7 @@ Deno.test("renderGpuSummary() compares the fastest CUDA step with PyTorch, eager
   assert.match(text, /^### NVIDIA H100 80GB HBM3 \(host gpu-box\)/);
   assert.match(
     text,
-    /Fastest CUDA step of this stack: deno\+libtorch cuda bf16, CUDA graphs, channels-last, Adam fused, median 1\.00 ms/,
+    /Fastest CUDA step of this stack: deno\+libtorch 2\.5\.1 cuda bf16, CUDA graphs, channels-last, Adam fused, median 1\.00 ms/,
   );
   assert.match(
     text,
@@ -564,9 +586,9 @@ Deno.test("renderGpuSummary() compares the fastest CUDA step with PyTorch, eager
   );
   assert.match(
     text,
-    /\| deno\+libtorch cuda bf16, CUDA graphs, channels-last, Adam fused \| 9\.0 \| 98\.85% \| -0\.15 \|/,
+    /\| deno\+libtorch 2\.5\.1 cuda bf16, CUDA graphs, channels-last, Adam fused \| 9\.0 \| 98\.85% \| -0\.15 \|/,
   );
-  assert.match(text, /\| deno\+libtorch cuda fp32 \| 60\.0 \| 99\.00% \| 0\.00 \|/);
+  assert.match(text, /\| deno\+libtorch 2\.5\.1 cuda fp32 \| 60\.0 \| 99\.00% \| 0\.00 \|/);
   assert.deepEqual(renderGpuSummary([]), []);
   const cpuOnly = { ...fixture(), runs: [fixture().runs[0]] };
   assert.deepEqual(renderGpuSummary([cpuOnly]), []);

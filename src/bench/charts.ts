@@ -10,7 +10,7 @@
 import * as vega from "vega";
 import * as vl from "vega-lite";
 import type { BenchResult, Run } from "./schema.ts";
-import { runName } from "./report.ts";
+import { rowsOf, runName } from "./report.ts";
 
 /** One rendered chart. */
 export interface Chart {
@@ -37,9 +37,7 @@ function seriesOf(results: readonly BenchResult[]): Series[] {
     const suffix = many
       ? ` (${result.env.hostname}, ${result.createdAt.slice(0, 16).replace("T", " ")})`
       : "";
-    return result.runs
-      .flatMap((run) => run.baseline ? [run, run.baseline] : [run])
-      .map((run) => ({ name: `${runName(run)}${suffix}`, run }));
+    return rowsOf(result).map((run) => ({ name: `${runName(run)}${suffix}`, run }));
   });
 }
 

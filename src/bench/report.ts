@@ -80,13 +80,32 @@ function runLabel(run: Run): string {
 }
 
 /**
- * Every run of a result with each baseline right after the run it belongs to.
+ * Every run of a result with each baseline right after the run it belongs to. This stack's runs
+ * are named with the libtorch release they ran on (`deno+libtorch 2.6.0 cpu fp32`), as PyTorch's
+ * runs are with theirs, so that runs on different releases never share a name.
  *
  * @param result A result.
  * @returns Its runs and their PyTorch baselines.
  */
 export function rowsOf(result: BenchResult): Run[] {
-  return result.runs.flatMap((run) => run.baseline ? [run, run.baseline] : [run]);
+  const version = libtorchVersion(result);
+  return result.runs.flatMap((run) => {
+    const named = withLibtorchVersion(run, version);
+    return run.baseline ? [named, run.baseline] : [named];
+  });
+}
+
+/** The libtorch release of a result's environment, or null when it was not recorded. */
+function libtorchVersion(result: BenchResult): string | null {
+  const v = result.env.torch.libtorch ?? result.env.torch.version;
+  return typeof v === "string" && v.length > 0 ? v : null;
+}
+
+function withLibtorchVersion(run: Run, version: string | null): Run {
+  const prefix = "deno+libtorch ";
+  if (version === null || run.implementation !== "deno-libtorch") return run;
+  if (!run.label.startsWith(prefix) || /^\d/.test(run.label.slice(prefix.length))) return run;
+  return { ...run, label: `${prefix}${version} ${run.label.slice(prefix.length)}` };
 }
 
 function devicesOf(result: BenchResult): string[] {
