@@ -21,7 +21,12 @@ export interface TorchLayout {
   /** TORCH_CXX_FLAGS from TorchConfig.cmake (the libstdc++ ABI setting above all). */
   cxxFlags: string[];
   /** Present when the libtorch has CUDA (libtorch_cuda.so beside libtorch.so). */
-  cuda?: { includeDir: string; libDir: string };
+  cuda?: {
+    includeDir: string;
+    libDir: string;
+    /** More header folders after the toolkit's: a wheel's site-packages/nvidia/<lib>/include. */
+    extraIncludeDirs?: string[];
+  };
 }
 
 /** Options of {@linkcode directBuildArgs}. */
@@ -54,6 +59,7 @@ export function directBuildArgs(torch: TorchLayout, options: DirectBuildOptions)
   const rpath = [torch.libDir];
   if (torch.cuda) {
     args.push("-DTORCH_SHIM_CUDA=1", "-isystem", torch.cuda.includeDir);
+    for (const dir of torch.cuda.extraIncludeDirs ?? []) args.push("-isystem", dir);
     rpath.push(torch.cuda.libDir);
   }
   args.push(`${sourceDir}/torch_api.cpp`, "-o", output, `-Wl,-soname,${output.split("/").pop()}`);
@@ -136,6 +142,16 @@ export function discoverTorch(cmakePrefix: string, nvcc?: string): TorchLayout {
     const lib = [`${home}/lib64`, `${home}/lib`].find((d) => exists(`${d}/libcudart.so`)) ??
       `${home}/lib64`;
     layout.cuda = { includeDir: `${home}/include`, libDir: lib };
+    // A wheel's CUDA libraries (cuBLAS, cuDNN, …) bring their headers, which a bare toolkit
+    // (nvcc and the runtime only) lacks; ATen's CUDA headers include some of them.
+    const nvidia = root.endsWith("/..")
+      ? `${root}/../nvidia`
+      : `${root.replace(/\/[^/]+$/, "")}/nvidia`;
+    if (cmakePrefix && exists(nvidia)) {
+      const extra = [...Deno.readDirSync(nvidia)].filter((e) => e.isDirectory)
+        .map((e) => `${nvidia}/${e.name}/include`).filter(exists).sort();
+      if (extra.length > 0) layout.cuda.extraIncludeDirs = extra;
+    }
   }
   return layout;
 }

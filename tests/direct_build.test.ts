@@ -96,18 +96,31 @@ Deno.test("discoverTorch() finds a wheel's headers, libraries and flags from its
   }
 });
 
-Deno.test("discoverTorch() takes the CUDA toolkit from CUDA_HOME for a CUDA libtorch", () => {
+Deno.test("discoverTorch() takes the CUDA toolkit from CUDA_HOME and a wheel's CUDA headers for a CUDA libtorch", () => {
   const root = fakeWheel({ cuda: true });
   const cuda = `${root}/cuda`;
   Deno.mkdirSync(`${cuda}/include`, { recursive: true });
   Deno.writeTextFileSync(`${cuda}/include/cuda_runtime_api.h`, "");
   Deno.mkdirSync(`${cuda}/lib64`);
   Deno.writeTextFileSync(`${cuda}/lib64/libcudart.so`, "");
+  // The wheel's own CUDA libraries beside torch/: their headers are added, in name order.
+  Deno.mkdirSync(`${root}/nvidia/cublas/include`, { recursive: true });
+  Deno.mkdirSync(`${root}/nvidia/cu13/include`, { recursive: true });
+  Deno.mkdirSync(`${root}/nvidia/nccl/lib`, { recursive: true });
   const saved = Deno.env.get("CUDA_HOME");
   Deno.env.set("CUDA_HOME", cuda);
   try {
     const torch = discoverTorch(`${root}/torch/share/cmake/`);
-    assert.deepEqual(torch.cuda, { includeDir: `${cuda}/include`, libDir: `${cuda}/lib64` });
+    assert.deepEqual(torch.cuda, {
+      includeDir: `${cuda}/include`,
+      libDir: `${cuda}/lib64`,
+      extraIncludeDirs: [`${root}/nvidia/cu13/include`, `${root}/nvidia/cublas/include`],
+    });
+    const args = directBuildArgs(torch, opts);
+    assert.ok(
+      args.indexOf(`${cuda}/include`) < args.indexOf(`${root}/nvidia/cu13/include`),
+      "the toolkit's headers come first",
+    );
   } finally {
     if (saved === undefined) Deno.env.delete("CUDA_HOME");
     else Deno.env.set("CUDA_HOME", saved);
