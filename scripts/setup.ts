@@ -60,17 +60,22 @@ function installed(pkg: string): boolean {
   }
 }
 
-function hasCommand(cmd: string): boolean {
+/** Where `cmd` is on PATH, or null when it is not there. */
+function commandPath(cmd: string): string | null {
   try {
-    return new Deno.Command("sh", {
+    const out = new Deno.Command("sh", {
       args: ["-c", `command -v ${cmd}`],
-      stdout: "null",
+      stdout: "piped",
       stderr: "null",
-    }).outputSync()
-      .success;
+    }).outputSync();
+    return out.success ? new TextDecoder().decode(out.stdout).trim() : null;
   } catch {
-    return false;
+    return null;
   }
+}
+
+function hasCommand(cmd: string): boolean {
+  return commandPath(cmd) !== null;
 }
 
 const prefix = Deno.env.get("TORCH_CMAKE_PREFIX") ?? "";
@@ -156,7 +161,7 @@ function directBuild(): boolean {
   }
   let args: string[];
   try {
-    const nvcc = hasCommand("nvcc") ? which("nvcc") : undefined;
+    const nvcc = commandPath("nvcc") ?? undefined;
     args = directBuildArgs(discoverTorch(prefix, nvcc), {
       sourceDir: NATIVE,
       output: `${BUILD}/libtorch_shim.so`,
@@ -168,10 +173,4 @@ function directBuild(): boolean {
   Deno.mkdirSync(BUILD, { recursive: true });
   log(`setup: g++ ${args.join(" ")}`);
   return run("g++", args, { quietOutput: true });
-}
-
-function which(cmd: string): string {
-  const out = new Deno.Command("sh", { args: ["-c", `command -v ${cmd}`], stdout: "piped" })
-    .outputSync();
-  return new TextDecoder().decode(out.stdout).trim();
 }

@@ -5,11 +5,23 @@
 import assert from "node:assert/strict";
 import * as t from "../src/ffi/mod.ts";
 import { GoogLeNet, loadWeights, saveWeights } from "../src/model/mod.ts";
-import { encodeSafetensors } from "../src/model/safetensors.ts";
+import { decodeSafetensors, encodeSafetensors } from "../src/model/safetensors.ts";
 import { assertClose, hasPythonTorch, numbers, PYTHON } from "./_helpers.ts";
-import { decodeSafetensors } from "../src/model/safetensors.ts";
 
 const REF = new URL("./reference/", import.meta.url).pathname;
+
+/** Runs fn with a GoogLeNet initialised from `seed` and a new temporary folder; frees both. */
+function withModel(seed: number, fn: (model: GoogLeNet, dir: string) => void): void {
+  const dir = Deno.makeTempDirSync();
+  t.manualSeed(seed);
+  const model = new GoogLeNet();
+  try {
+    fn(model, dir);
+  } finally {
+    model.dispose();
+    Deno.removeSync(dir, { recursive: true });
+  }
+}
 
 function batch(n: number): Float32Array {
   const x = new Float32Array(n * 784);
@@ -22,11 +34,8 @@ Deno.test({
     "a .pt file from --save loads with torch.load(weights_only=True) into PyTorch's GoogLeNet with strict=True and gives our logits",
   ignore: !hasPythonTorch(),
   fn() {
-    const dir = Deno.makeTempDirSync();
-    t.manualSeed(3);
-    const model = new GoogLeNet();
-    model.training = false;
-    try {
+    withModel(3, (model, dir) => {
+      model.training = false;
       saveWeights(model, `${dir}/w.pt`);
       const x = batch(4);
       Deno.writeFileSync(
@@ -62,18 +71,12 @@ Deno.test({
         Array.from(t.toHost(model.forward(t.fromHost(x, [4, 1, 28, 28]))) as Float32Array)
       );
       assertClose(ours, numbers(ref), 1e-5, "logits");
-    } finally {
-      model.dispose();
-      Deno.removeSync(dir, { recursive: true });
-    }
+    });
   },
 });
 
 Deno.test("a .safetensors file from --save has the format's header and each parameter's raw bytes", () => {
-  const dir = Deno.makeTempDirSync();
-  t.manualSeed(4);
-  const model = new GoogLeNet();
-  try {
+  withModel(4, (model, dir) => {
     saveWeights(model, `${dir}/w.safetensors`);
     // An independent reading of the format: u64 little-endian header size, JSON, then bytes.
     const bytes = Deno.readFileSync(`${dir}/w.safetensors`);
@@ -105,17 +108,11 @@ Deno.test("a .safetensors file from --save has the format's header and each para
     } finally {
       other.dispose();
     }
-  } finally {
-    model.dispose();
-    Deno.removeSync(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("loadWeights() rejects a file of another model, naming what is missing, and changes nothing", () => {
-  const dir = Deno.makeTempDirSync();
-  t.manualSeed(6);
-  const model = new GoogLeNet();
-  try {
+  withModel(6, (model, dir) => {
     const before = t.toHost(model.fc.bias);
     Deno.writeFileSync(
       `${dir}/other.safetensors`,
@@ -128,8 +125,5 @@ Deno.test("loadWeights() rejects a file of another model, naming what is missing
       /expected the model's 116 parameters, found 115 missing \(conv1\.weight/,
     );
     assert.deepStrictEqual(t.toHost(model.fc.bias), before);
-  } finally {
-    model.dispose();
-    Deno.removeSync(dir, { recursive: true });
-  }
+  });
 });
