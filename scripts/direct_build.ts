@@ -20,6 +20,8 @@ export interface TorchLayout {
   libDir: string;
   /** TORCH_CXX_FLAGS from TorchConfig.cmake (the libstdc++ ABI setting above all). */
   cxxFlags: string[];
+  /** The C++ standard the headers demand (see {@linkcode torchCxxStandard}); 17 when absent. */
+  cxxStandard?: number;
   /** Present when the libtorch has CUDA (libtorch_cuda.so beside libtorch.so). */
   cuda?: {
     includeDir: string;
@@ -38,12 +40,14 @@ export interface DirectBuildOptions {
 }
 
 const SYSTEM_INCLUDE_DIRS = ["/usr/include", "/usr/local/include"];
+/** The shim's own C++ standard. */
+const MIN_CXX_STANDARD = 17;
 
 /** The compiler's arguments (after the compiler's name) that build the shim against `torch`. */
 export function directBuildArgs(torch: TorchLayout, options: DirectBuildOptions): string[] {
   const { sourceDir, output } = options;
   const args = [
-    "-std=c++17",
+    `-std=c++${Math.max(MIN_CXX_STANDARD, torch.cxxStandard ?? MIN_CXX_STANDARD)}`,
     "-O3",
     "-DNDEBUG",
     "-fPIC",
@@ -78,6 +82,16 @@ export function directBuildArgs(torch: TorchLayout, options: DirectBuildOptions)
 export function torchCxxFlags(torchConfig: string): string[] {
   const m = torchConfig.match(/set\(TORCH_CXX_FLAGS\s+"([^"]*)"\)/);
   return m ? m[1].split(/\s+/).filter((f) => f.length > 0) : [];
+}
+
+/**
+ * The C++ standard libtorch's headers demand, from ATen/ATen.h's guard ("#error C++NN or later
+ * compatible compiler is required to use ATen.": 14 in 1.13, 17 in 2.6, 20 in 2.14);
+ * undefined when the header has no such line.
+ */
+export function torchCxxStandard(atenHeader: string): number | undefined {
+  const m = atenHeader.match(/C\+\+(\d+) or later/);
+  return m ? Number(m[1]) : undefined;
 }
 
 function exists(path: string): boolean {
@@ -126,7 +140,12 @@ export function discoverTorch(cmakePrefix: string, nvcc?: string): TorchLayout {
   if (missing.length > 0) {
     throw new Error(`expected ${libs.join(", ")} in ${libDir}, missing ${missing.join(", ")}`);
   }
-  const layout: TorchLayout = { includeDirs, libDir, cxxFlags: torchCxxFlags(readOrEmpty(config)) };
+  const layout: TorchLayout = {
+    includeDirs,
+    libDir,
+    cxxFlags: torchCxxFlags(readOrEmpty(config)),
+    cxxStandard: torchCxxStandard(readOrEmpty(`${includeDirs[0]}/ATen/ATen.h`)),
+  };
   if (exists(`${libDir}/libtorch_cuda.so`)) {
     const env = Deno.env.get("CUDA_HOME") ?? Deno.env.get("CUDA_PATH");
     const fromNvcc = nvcc ? nvcc.replace(/\/bin\/nvcc$/, "") : undefined;

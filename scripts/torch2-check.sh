@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
 # Checks the shim against PyTorch 2.x on a machine that has only Debian 12's libtorch 1.13 and no
 # GPU, so that a GPU machine's minutes do not go to compile errors:
-#   1. a Debian 13 (trixie) root in WORKDIR/root (debootstrap; libtorch-dev 2.6, python3-torch 2.6,
+#   1. a Debian root in WORKDIR/root (debootstrap; trixie: libtorch-dev 2.6, python3-torch 2.6,
 #      cmake, g++), where the shim is built with CMake against libtorch 2.6 and the whole test suite
-#      runs (PyTorch 2.6 as the parity reference);
-#   2. the CUDA build of the shim (-DTORCH_SHIM_CUDA) compiled against trixie's libtorch-cuda-dev 2.6
+#      runs (that PyTorch as the parity reference);
+#   2. the CUDA build of the shim (-DTORCH_SHIM_CUDA) compiled against the suite's libtorch-cuda-dev
 #      headers and linked with --no-undefined against its libtorch_cuda/libc10_cuda and the CUDA
 #      runtime, which proves every symbol the CUDA paths use exists in that release. Needs a CUDA
 #      toolkit's headers (CUDA_HOME, default /usr/local/cuda); the cuBLAS/cuSPARSE/cuSOLVER headers
-#      that ATen includes only for their handle types are stubbed when the toolkit lacks them.
+#      that ATen includes only for their handle types are stubbed when the toolkit lacks them;
+#   3. when the suite's libtorch-dev is newer than its libtorch-cuda-dev (sid: 2.14 against 2.6), the
+#      CUDA build compiled (not linked) against those newer headers too, inside the root.
+# TORCH2_SUITE picks the Debian release (trixie: PyTorch 2.6; sid: 2.14, newer than the GPU
+# machine's 2.11, so an API both sides of it have is very likely in 2.11 as well).
 #
 #   sudo scripts/torch2-check.sh [WORKDIR]       # default /tmp/torch2-check; about 2.5 GB there
+#   sudo TORCH2_SUITE=sid scripts/torch2-check.sh /tmp/torch2-sid   # Debian unstable's (newer) PyTorch
 #
 # Needs root (debootstrap, chroot, mount), Deno on PATH and Debian's mirror (deb.debian.org).
 set -euo pipefail
@@ -18,17 +23,24 @@ work=${1:-/tmp/torch2-check}
 repo=$(cd "$(dirname "$0")/.." && pwd)
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 cuda=${CUDA_HOME:-/usr/local/cuda}
+suite=${TORCH2_SUITE:-trixie}
 mkdir -p "$work"
 work=$(cd "$work" && pwd)
 root=$work/root
 log() { echo "torch2-check: $*" >&2; }
+# torch_version INCLUDEDIR: libtorch's release from its headers (torch/headeronly/version.h in
+# newer releases such as 2.14, torch/csrc/api/include/torch/version.h in older ones).
+torch_version() {
+  { cat "$1/torch/headeronly/version.h" "$1/torch/csrc/api/include/torch/version.h" 2>/dev/null || true; } |
+    awk '/define TORCH_VERSION_(MAJOR|MINOR|PATCH)/ { v = v (v ? "." : "") $3 } END { print v }'
+}
 
 # 1. The trixie root (kept between runs).
 if [ ! -x "$root/usr/bin/python3" ] || ! chroot "$root" test -f /usr/include/torch/csrc/api/include/torch/torch.h; then
   command -v debootstrap >/dev/null || apt-get install -y -q debootstrap >/dev/null
-  log "debootstrap trixie into $root (a few minutes)"
+  log "debootstrap $suite into $root (a few minutes)"
   debootstrap --variant=minbase --include=libtorch-dev,python3-torch,cmake,g++,make,ca-certificates \
-    trixie "$root" "$mirror" > "$work/debootstrap.log"
+    "$suite" "$root" "$mirror" > "$work/debootstrap.log"
 fi
 mountpoint -q "$root/proc" || mount -t proc proc "$root/proc"
 mountpoint -q "$root/dev" || mount --bind /dev "$root/dev"
@@ -43,7 +55,7 @@ deno_dir=$(deno info --json | sed -n 's/.*"denoDir": *"\([^"]*\)".*/\1/p')
 if [ -n "$deno_dir" ] && [ -d "$deno_dir" ]; then
   mkdir -p "$root/root/.cache" && rm -rf "$root/root/.cache/deno" && cp -r "$deno_dir" "$root/root/.cache/deno"
 fi
-log "build against trixie's libtorch, then deno test -A tests/"
+log "build against $suite's libtorch, then deno test -A tests/"
 if ! chroot "$root" env HOME=/root DENO_DIR=/root/.cache/deno DENO_NO_UPDATE_CHECK=1 bash -c '
   set -e; cd /src
   export TORCH_CMAKE_PREFIX=$(python3 -c "import torch; print(torch.utils.cmake_prefix_path)" 2>/dev/null)
@@ -59,9 +71,9 @@ grep -E '"libtorch"|passed' "$work/test.log"
 # 2. The CUDA build against libtorch-cuda 2.x (compile and link only: no GPU here).
 cudaroot=$work/cuda-pkgs
 if [ ! -f "$cudaroot/usr/include/ATen/cuda/CUDAGraph.h" ]; then
-  log "fetching trixie's libtorch-cuda-dev and libtorch-cuda (about 480 MB)"
+  log "fetching $suite's libtorch-cuda-dev and libtorch-cuda (about 480 MB)"
   mkdir -p "$work/apt/lists/partial" "$work/apt/cache/archives/partial" "$cudaroot"
-  echo "deb [trusted=yes] $mirror trixie main contrib" > "$work/apt/sources.list"
+  echo "deb [trusted=yes] $mirror $suite main contrib" > "$work/apt/sources.list"
   aptopts=(-o Dir::Etc::SourceList="$work/apt/sources.list" -o Dir::Etc::SourceParts=/dev/null
     -o Dir::State::Lists="$work/apt/lists" -o Dir::Cache="$work/apt/cache" -o APT::Sandbox::User=root)
   apt-get "${aptopts[@]}" update -q > /dev/null
@@ -81,8 +93,7 @@ stub cusolver_common.h 'typedef int cusolverStatus_t;'
   printf '#pragma once\n' > "$stubs/c10/cuda/impl/cuda_cmake_macros.h"
 inc=$cudaroot/usr/include
 lib=$cudaroot/usr/lib/x86_64-linux-gnu
-version=$(awk '/define TORCH_VERSION_(MAJOR|MINOR|PATCH)/ { v = v (v ? "." : "") $3 } END { print v }' \
-  "$inc/torch/csrc/api/include/torch/version.h")
+version=$(torch_version "$inc")
 log "compile -DTORCH_SHIM_CUDA against libtorch-cuda $version and link with --no-undefined"
 g++ -std=c++17 -O2 -fPIC -Wall -Wno-unused-parameter -D_GLIBCXX_USE_CXX11_ABI=1 -DTORCH_SHIM_CUDA=1 \
   -I"$repo/native" -isystem "$stubs" -isystem "$inc" -isystem "$inc/torch/csrc/api/include" \
@@ -93,3 +104,30 @@ g++ -shared -o "$work/libtorch_shim_cuda.so" "$work/torch_api_cuda.o" -Wl,--no-u
   grep -v "try using -rpath or -rpath-link" || true
 [ -f "$work/libtorch_shim_cuda.so" ] || { log "the CUDA shim did not link"; exit 1; }
 log "ok: $(nm -D --defined-only "$work/libtorch_shim_cuda.so" | grep -c -E ' T at[a-z]?_') C functions exported by the CUDA build"
+
+# 3. The CUDA build compiled (no link: the suite has no CUDA libtorch of that release) against the
+#    root's own libtorch headers, when they are newer than its libtorch-cuda (sid: 2.14 vs 2.6).
+rootversion=$(torch_version "$root/usr/include")
+if [ "$rootversion" != "$version" ] && [ -f "$root/usr/include/ATen/cuda/CUDAGraph.h" ]; then
+  std=$(sed -n 's/.*C++\([0-9]*\) or later.*/\1/p' "$root/usr/include/ATen/ATen.h" | head -1)
+  [ "${std:-17}" -ge 17 ] || std=17
+  log "compile -DTORCH_SHIM_CUDA (C++$std) against $suite's libtorch $rootversion headers (no link)"
+  rm -rf "$root/tmp/cuda-stubs" && cp -r "$stubs" "$root/tmp/cuda-stubs"
+  [ -f "$root/usr/include/c10/cuda/impl/cuda_cmake_macros.h" ] || {
+    mkdir -p "$root/tmp/cuda-stubs/c10/cuda/impl"
+    printf '#pragma once\n' > "$root/tmp/cuda-stubs/c10/cuda/impl/cuda_cmake_macros.h"
+  }
+  mkdir -p "$root/usr/local/cuda"
+  mountpoint -q "$root/usr/local/cuda" || mount --bind -o ro "$cuda" "$root/usr/local/cuda"
+  trap 'umount "$root/proc" "$root/dev" "$root/usr/local/cuda" 2>/dev/null || true' EXIT
+  if ! chroot "$root" g++ -std=c++"$std" -O1 -fPIC -Wall -Wno-unused-parameter -D_GLIBCXX_USE_CXX11_ABI=1 \
+    -DTORCH_SHIM_CUDA=1 -I/src/native -isystem /tmp/cuda-stubs -isystem /usr/include/torch/csrc/api/include \
+    -isystem /usr/local/cuda/include -c /src/native/torch_api.cpp -o /tmp/torch_api_cuda.o \
+    > "$work/cuda-compile.log" 2>&1; then
+    grep -E "error" "$work/cuda-compile.log" | head -20
+    log "the CUDA build does not compile against libtorch $rootversion (see $work/cuda-compile.log)"
+    exit 1
+  fi
+  log "ok: the CUDA build compiles against libtorch $rootversion ($(nm -C "$root/tmp/torch_api_cuda.o" |
+    grep -c 'U at::cuda::CUDAGraph::') CUDAGraph members used)"
+fi

@@ -5,6 +5,7 @@ import {
   directBuildArgs,
   discoverTorch,
   torchCxxFlags,
+  torchCxxStandard,
   type TorchLayout,
 } from "../scripts/direct_build.ts";
 
@@ -61,13 +62,36 @@ Deno.test("torchCxxFlags() reads TORCH_CXX_FLAGS from TorchConfig.cmake, or none
   assert.deepEqual(torchCxxFlags(""), []);
 });
 
+Deno.test("torchCxxStandard() reads the standard ATen.h demands, as each release words it", () => {
+  const guard = (n: number) =>
+    `#pragma once\n#if !defined(_MSC_VER) && __cplusplus < ${n === 20 ? 202002 : 201703}L\n` +
+    `#error C++${n} or later compatible compiler is required to use ATen.\n#endif\n`;
+  assert.equal(torchCxxStandard(guard(14)), 14); // 1.13
+  assert.equal(torchCxxStandard(guard(17)), 17); // 2.6
+  assert.equal(torchCxxStandard(guard(20)), 20); // 2.14
+  assert.equal(torchCxxStandard("#pragma once\n"), undefined);
+});
+
+Deno.test("directBuildArgs() compiles with the headers' C++ standard, never below the shim's 17", () => {
+  const std = (cxxStandard?: number) =>
+    directBuildArgs({ ...cpu, cxxStandard }, opts).filter((a) => a.startsWith("-std="));
+  assert.deepEqual(std(20), ["-std=c++20"]);
+  assert.deepEqual(std(17), ["-std=c++17"]);
+  assert.deepEqual(std(14), ["-std=c++17"]);
+  assert.deepEqual(std(undefined), ["-std=c++17"]);
+});
+
 /** A fake wheel: torch/{include,lib,share/cmake/Torch} under a temporary folder. */
-function fakeWheel(options: { cuda?: boolean; headers?: boolean } = {}): string {
+function fakeWheel(options: { cuda?: boolean; headers?: boolean; aten?: string } = {}): string {
   const root = Deno.makeTempDirSync({ prefix: "fake-torch-" });
   const torch = `${root}/torch`;
   const api = `${torch}/include/torch/csrc/api/include/torch`;
   Deno.mkdirSync(api, { recursive: true });
   if (options.headers !== false) Deno.writeTextFileSync(`${api}/torch.h`, "");
+  if (options.aten !== undefined) {
+    Deno.mkdirSync(`${torch}/include/ATen`);
+    Deno.writeTextFileSync(`${torch}/include/ATen/ATen.h`, options.aten);
+  }
   Deno.mkdirSync(`${torch}/lib`);
   const libs = ["libtorch.so", "libtorch_cpu.so", "libc10.so"];
   if (options.cuda) libs.push("libtorch_cuda.so", "libc10_cuda.so");
@@ -81,9 +105,12 @@ function fakeWheel(options: { cuda?: boolean; headers?: boolean } = {}): string 
 }
 
 Deno.test("discoverTorch() finds a wheel's headers, libraries and flags from its CMake prefix", () => {
-  const root = fakeWheel();
+  const root = fakeWheel({
+    aten: "#error C++20 or later compatible compiler is required to use ATen.\n",
+  });
   try {
     const torch = discoverTorch(`${root}/torch/share/cmake`);
+    assert.equal(torch.cxxStandard, 20);
     assert.deepEqual(torch.includeDirs, [
       `${root}/torch/include`,
       `${root}/torch/include/torch/csrc/api/include`,
