@@ -179,6 +179,8 @@ char *atr_build_info(char **err) {
     o << ",\"mkldnn\":" << (at::hasMKLDNN() ? "true" : "false");
     o << ",\"mkl\":" << (at::hasMKL() ? "true" : "false");
     o << ",\"openmp\":" << (at::hasOpenMP() ? "true" : "false");
+    // The C++ standard the shim was compiled as (201703L -> 17, 202002L -> 20).
+    o << ",\"cxxStandard\":" << (__cplusplus / 100) % 100;
 #if defined(TORCH_SHIM_CUDA)
     o << ",\"cudaCompiled\":true";
     bool avail = torch::cuda::is_available();

@@ -236,9 +236,14 @@ Deno.test("noGrad() turns autograd off and restores it", () => {
   });
 });
 
-Deno.test("buildInfo() reports libtorch's version and CUDA facts", () => {
+Deno.test("buildInfo() reports libtorch's version, the C++ standard and CUDA facts", () => {
   const info = t.buildInfo();
   assert(/^\d+\.\d+\.\d+$/.test(info.libtorch), info.libtorch);
+  // At least the shim's own C++17; libtorch releases that demand C++20 get 20.
+  assert(
+    info.cxxStandard === 17 || info.cxxStandard === 20 || info.cxxStandard === 23,
+    `${info.cxxStandard}`,
+  );
   assert.strictEqual(typeof info.cudaAvailable, "boolean");
   assert.strictEqual(info.cudaDevices.length, info.cudaDeviceCount);
 });

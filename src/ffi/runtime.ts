@@ -16,6 +16,8 @@ export interface BuildInfo {
   mkl: boolean;
   /** OpenMP compiled in. */
   openmp: boolean;
+  /** The C++ standard the shim was compiled as (17, 20): what libtorch's headers demand, at least 17. */
+  cxxStandard: number;
   /** CUDA compiled into the shim and libtorch. */
   cudaCompiled: boolean;
   /** A CUDA device is usable now. */
