@@ -12,6 +12,8 @@
  * @module
  */
 
+import { existsSync } from "node:fs";
+
 /** Where one libtorch lives, as the compiler needs it. */
 export interface TorchLayout {
   /** Header folders, in order (the C++ API folder included). */
@@ -94,15 +96,6 @@ export function torchCxxStandard(atenHeader: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function readOrEmpty(path: string): string {
   try {
     return Deno.readTextFileSync(path);
@@ -130,13 +123,13 @@ export function discoverTorch(cmakePrefix: string, nvcc?: string): TorchLayout {
     config = `${libDir}/cmake/Torch/TorchConfig.cmake`;
   }
   const includeDirs = [`${root}/include`, `${root}/include/torch/csrc/api/include`];
-  if (!exists(`${includeDirs[1]}/torch/torch.h`)) {
+  if (!existsSync(`${includeDirs[1]}/torch/torch.h`)) {
     throw new Error(
       `expected libtorch's C++ headers in ${includeDirs[1]}, found no torch/torch.h there`,
     );
   }
   const libs = ["libtorch.so", "libtorch_cpu.so", "libc10.so"];
-  const missing = libs.filter((l) => !exists(`${libDir}/${l}`));
+  const missing = libs.filter((l) => !existsSync(`${libDir}/${l}`));
   if (missing.length > 0) {
     throw new Error(`expected ${libs.join(", ")} in ${libDir}, missing ${missing.join(", ")}`);
   }
@@ -146,11 +139,11 @@ export function discoverTorch(cmakePrefix: string, nvcc?: string): TorchLayout {
     cxxFlags: torchCxxFlags(readOrEmpty(config)),
     cxxStandard: torchCxxStandard(readOrEmpty(`${includeDirs[0]}/ATen/ATen.h`)),
   };
-  if (exists(`${libDir}/libtorch_cuda.so`)) {
+  if (existsSync(`${libDir}/libtorch_cuda.so`)) {
     const env = Deno.env.get("CUDA_HOME") ?? Deno.env.get("CUDA_PATH");
     const fromNvcc = nvcc ? nvcc.replace(/\/bin\/nvcc$/, "") : undefined;
     const home = [env, fromNvcc, "/usr/local/cuda"].find((d) =>
-      d && exists(`${d}/include/cuda_runtime_api.h`)
+      d && existsSync(`${d}/include/cuda_runtime_api.h`)
     );
     if (!home) {
       throw new Error(
@@ -158,7 +151,7 @@ export function discoverTorch(cmakePrefix: string, nvcc?: string): TorchLayout {
           "beside nvcc or in /usr/local/cuda; found none",
       );
     }
-    const lib = [`${home}/lib64`, `${home}/lib`].find((d) => exists(`${d}/libcudart.so`)) ??
+    const lib = [`${home}/lib64`, `${home}/lib`].find((d) => existsSync(`${d}/libcudart.so`)) ??
       `${home}/lib64`;
     layout.cuda = { includeDir: `${home}/include`, libDir: lib };
     // A wheel's CUDA libraries (cuBLAS, cuDNN, …) bring their headers, which a bare toolkit
@@ -166,9 +159,9 @@ export function discoverTorch(cmakePrefix: string, nvcc?: string): TorchLayout {
     const nvidia = root.endsWith("/..")
       ? `${root}/../nvidia`
       : `${root.replace(/\/[^/]+$/, "")}/nvidia`;
-    if (cmakePrefix && exists(nvidia)) {
+    if (cmakePrefix && existsSync(nvidia)) {
       const extra = [...Deno.readDirSync(nvidia)].filter((e) => e.isDirectory)
-        .map((e) => `${nvidia}/${e.name}/include`).filter(exists).sort();
+        .map((e) => `${nvidia}/${e.name}/include`).filter((d) => existsSync(d)).sort();
       if (extra.length > 0) layout.cuda.extraIncludeDirs = extra;
     }
   }

