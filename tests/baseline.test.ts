@@ -57,3 +57,36 @@ Deno.test({
     }
   },
 });
+
+/** An executable stand-in for Python that prints `message` on stderr and exits with `code`. */
+function fakePython(code: number, message: string): string {
+  const path = Deno.makeTempFileSync({ prefix: "fake-python-" });
+  Deno.writeTextFileSync(path, `#!/bin/sh\necho '${message}' >&2\nexit ${code}\n`);
+  Deno.chmodSync(path, 0o755);
+  return path;
+}
+
+Deno.test("the PyTorch baseline is skipped with the reason when Python cannot import torch, fails or is missing", async () => {
+  const config = parseBenchArgs(["--device", "cpu", "--steps", "2"]);
+  const options = { dataDir: "/nonexistent", flopsPerImage: 1e9, log: () => {} };
+  const noTorch = fakePython(3, "torch is not importable from /fake/python");
+  const broken = fakePython(1, "Traceback: something broke");
+  try {
+    const a = await runPytorchBaseline(config, "cpu", { ...options, python: noTorch });
+    assert.ok("skipped" in a);
+    assert.equal(
+      a.skipped,
+      `PyTorch baseline skipped: ${noTorch} cannot import torch ` +
+        "(install python3-torch, or set TORCH_PYTHON to a Python that has it)",
+    );
+    const b = await runPytorchBaseline(config, "cpu", { ...options, python: broken });
+    assert.ok("skipped" in b);
+    assert.equal(b.skipped, "PyTorch baseline failed (exit 1): Traceback: something broke");
+    const c = await runPytorchBaseline(config, "cpu", { ...options, python: "/no/such/python3" });
+    assert.ok("skipped" in c);
+    assert.match(c.skipped, /^PyTorch baseline skipped: \/no\/such\/python3 could not start \(/);
+  } finally {
+    Deno.removeSync(noTorch);
+    Deno.removeSync(broken);
+  }
+});

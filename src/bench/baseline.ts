@@ -36,6 +36,8 @@ export interface BaselineOptions {
   flopsPerImage: number;
   /** Receives the child's stderr lines (its progress and epoch lines). */
   log?: (line: string) => void;
+  /** The Python interpreter to run (default {@linkcode BASELINE_PYTHON}). */
+  python?: string;
 }
 
 /** Runs the PyTorch baseline with the same configuration on one device. */
@@ -44,6 +46,7 @@ export async function runPytorchBaseline(
   device: Device,
   options: BaselineOptions,
 ): Promise<BaselineOutcome> {
+  const python = options.python ?? BASELINE_PYTHON;
   const out = await Deno.makeTempFile({ prefix: "baseline-", suffix: ".json" });
   const args = [
     SCRIPT,
@@ -73,13 +76,11 @@ export async function runPytorchBaseline(
   if (config.tf32) args.push("--tf32");
   let child: Deno.ChildProcess;
   try {
-    child = new Deno.Command(BASELINE_PYTHON, { args, stdout: "inherit", stderr: "piped" }).spawn();
+    child = new Deno.Command(python, { args, stdout: "inherit", stderr: "piped" }).spawn();
   } catch (e) {
     await Deno.remove(out).catch(() => {});
     return {
-      skipped: `PyTorch baseline skipped: ${BASELINE_PYTHON} could not start (${
-        (e as Error).message
-      })`,
+      skipped: `PyTorch baseline skipped: ${python} could not start (${(e as Error).message})`,
     };
   }
   const log = options.log ?? ((s: string) => console.error(s));
@@ -103,7 +104,10 @@ export async function runPytorchBaseline(
   await reading;
   try {
     if (status.code === 3) {
-      return { skipped: "PyTorch baseline skipped: python3-torch is not installed" };
+      return {
+        skipped: `PyTorch baseline skipped: ${python} cannot import torch ` +
+          "(install python3-torch, or set TORCH_PYTHON to a Python that has it)",
+      };
     }
     if (!status.success) {
       return {

@@ -1,7 +1,7 @@
 /**
  * The benchmark harness's pure-TypeScript parts: result schema, statistics,
  * command-line parsing, reports, charts, file writing, progress display,
- * environment facts and FLOP counting. Nothing here needs libtorch.
+ * environment facts, FLOP counting and time budgets. Nothing here needs libtorch.
  *
  * @module
  */
@@ -20,3 +20,4 @@ export * from "./write.ts";
 export * from "./progress.ts";
 export * from "./env.ts";
 export * from "./flops.ts";
+export * from "./budget.ts";
