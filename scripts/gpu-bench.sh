@@ -3,16 +3,20 @@
 #
 #   scripts/gpu-bench.sh OUTDIR
 #
-# In this order, each step with its own time limit so that a slow step costs only itself:
+# In this order, what the GPU issue asks for first, each step with its own time limit so that a slow
+# step costs only itself:
 #   1. builds the shim against that PyTorch's libtorch (CUDA);
 #   2. runs the CUDA tests (tests/cuda.test.ts: CUDA logits vs CPU, Adam kinds, graph vs eager);
-#   3. times fp32 eager against PyTorch eager on the same GPU (a window of steps each), then
-#      both again with TF32 (PyTorch's default for convolutions);
-#   4. times each speed option and their combinations (a window each) and picks the fastest,
-#      then times them again side by side in one process (benches/step_bench.ts);
-#   5. trains 10 epochs with the fastest combination and with CUDA graphs in fp32;
+#   3. times fp32 eager against PyTorch eager on the same GPU (a window of steps each);
+#   4. times each speed option and their combinations (a window each) and picks the fastest;
+#   5. trains 10 epochs with the fastest combination;
 #   6. runs the CPU benchmark on the same machine, PyTorch beside it;
-#   7. trains 10 epochs in plain fp32 eager beside PyTorch eager (the seed's comparison).
+#   7. trains 10 epochs in plain fp32 eager beside PyTorch eager (the seed's comparison, and the
+#      accuracy the fast run must stay within 0.2 points of); when PyTorch's 10 epochs do not fit
+#      too, this stack's alone (the window of step 3 has the ratio);
+#   8. with the time left: fp32 eager against PyTorch eager again with TF32 on both (PyTorch's
+#      default for convolutions), the options side by side in one process
+#      (benches/step_bench.ts), and 10 epochs with CUDA graphs in fp32.
 # The whole script keeps to a budget (GPU_BENCH_BUDGET_S, default 460 s: the 8 minutes it is allowed,
 # less room to write the last files): no step runs past the time left, and each 10-epoch run
 # trains only the epochs that fit, estimated from its window run's median steps
@@ -141,8 +145,6 @@ tail -12 "$out/cuda-tests.log" | tee -a "$out/summary.log" >&2
 
 # 3. fp32 eager against PyTorch eager, same window.
 bench eager-vs-pytorch 120 "${dev[*]} ${window[*]} --baseline pytorch"
-# The same with TF32 on both sides: PyTorch's own default allows it for convolutions.
-bench eager-tf32-vs-pytorch-tf32 120 "${dev[*]} ${window[*]} --tf32 --baseline pytorch"
 
 # 4. The speed options, one window each; every combination keeps fp32 Adam state.
 declare -A sweep=(
@@ -170,10 +172,6 @@ print(best[1] if best else "graphs")
 EOF
 )
 log "fastest combination: $best (${sweep[$best]})"
-# The same options side by side in one process (deno bench: one step each, 40 timed).
-log "step benchmark: deno bench -A benches/step_bench.ts"
-timeout 120 deno bench -A benches/step_bench.ts > "$out/step-bench.log" 2>&1 || log "step benchmark failed (step-bench.log)"
-sed 's/\x1b\[[0-9;]*m//g' "$out/step-bench.log" | grep -E "^\| train step|x (faster|slower)" | tee -a "$out/summary.log" >&2
 
 # epochs_for WINDOW [--no-baseline]: the epochs, up to $want_epochs, that fit the time left by the
 # estimate from WINDOW.json's median steps (0 when none fits or WINDOW.json is missing).
@@ -183,28 +181,55 @@ epochs_for() {
   deno run -A scripts/epochs_that_fit.ts "$out/$window.json" --epochs "$want_epochs" \
     --remaining "$(left)" "$@" 2> >(tee -a "$out/summary.log" >&2) || echo 0
 }
-# long NAME WINDOW LIMIT_S FLAGS...: bench NAME with the epochs that fit (see epochs_for).
+# long NAME WINDOW LIMIT_S FLAGS...: bench NAME with the epochs that fit (see epochs_for). With
+# --baseline pytorch, when fewer than $want_epochs fit for both, PyTorch is left out if that lets
+# this stack train more of them.
 long() {
-  local name=$1 window=$2 limit=$3 n
+  local name=$1 window=$2 limit=$3 flags n alone
   shift 3
-  if [[ " $* " == *" --baseline pytorch "* ]]; then n=$(epochs_for "$window"); else n=$(epochs_for "$window" --no-baseline); fi
+  flags="$*"
+  if [[ " $flags " == *" --baseline pytorch "* ]]; then
+    n=$(epochs_for "$window")
+    if [ "$n" != "$want_epochs" ]; then
+      alone=$(epochs_for "$window" --no-baseline)
+      if [ "$alone" -gt "$n" ]; then
+        log "$name: PyTorch's epochs do not fit the time left too; this stack alone"
+        flags=${flags/--baseline pytorch/}
+        n=$alone
+      fi
+    fi
+  else
+    n=$(epochs_for "$window" --no-baseline)
+  fi
   if [ "$n" = 0 ]; then
     log "$name: skipped, not one epoch fits the $(left) s left (estimate from $window.json)"
     return 1
   fi
   [ "$n" != "$want_epochs" ] && log "$name: $n epochs instead of $want_epochs, as many as fit the time left"
-  bench "$name" "$limit" "$* --epochs $n"
+  bench "$name" "$limit" "$flags --epochs $n"
 }
 
-# 5. Ten epochs (test accuracy after each): the fastest combination, and CUDA graphs in fp32.
+# 5. Ten epochs (test accuracy after each) with the fastest combination.
 long "epochs-fast-$best" "sweep-$best" 120 "${dev[*]} ${window[*]} ${sweep[$best]}"
-if [ "$best" != graphs ]; then
-  long epochs-graphs-fp32 sweep-graphs 120 "${dev[*]} ${window[*]} ${sweep[graphs]}"
-fi
 
 # 6. The CPU of the same machine, PyTorch beside it.
 bench cpu-vs-pytorch 150 "--device cpu ${cpu_window[*]} --baseline pytorch"
 
-# 7. Last, as the longest: the seed's comparison, 10 epochs of fp32 eager in Deno and in PyTorch.
+# 7. The seed's comparison: 10 epochs of fp32 eager in Deno and in PyTorch.
 long epochs-eager-vs-pytorch eager-vs-pytorch 330 "${dev[*]} ${window[*]} --baseline pytorch"
+
+# 8. With the time left. TF32 on both sides: PyTorch's own default allows it for convolutions.
+bench eager-tf32-vs-pytorch-tf32 120 "${dev[*]} ${window[*]} --tf32 --baseline pytorch"
+# The same options side by side in one process (deno bench: one step each, 40 timed).
+if [ "$(left)" -ge 30 ]; then
+  log "step benchmark: deno bench -A benches/step_bench.ts"
+  timeout "$(( $(left) < 120 ? $(left) : 120 ))" deno bench -A benches/step_bench.ts > "$out/step-bench.log" 2>&1 ||
+    log "step benchmark failed (step-bench.log)"
+  sed 's/\x1b\[[0-9;]*m//g' "$out/step-bench.log" | grep -E "^\| train step|x (faster|slower)" | tee -a "$out/summary.log" >&2
+else
+  log "step benchmark: skipped, $(left) s left of the ${budget} s budget"
+fi
+if [ "$best" != graphs ]; then
+  long epochs-graphs-fp32 sweep-graphs 120 "${dev[*]} ${window[*]} ${sweep[graphs]}"
+fi
 log "done in $(($(date +%s) - start)) s of the ${budget} s budget; results in $out"
