@@ -44,7 +44,8 @@ budget=${GPU_BENCH_BUDGET_S:-$([ "$smoke" = 1 ] && echo 1200 || echo 460)}
 # Seconds left of the budget.
 left() { echo $((budget - ($(date +%s) - start))); }
 
-if ! command -v deno >/dev/null 2>&1; then
+# A deno that runs, else the one carried in .carry/ (a deno on PATH may be a broken link).
+if ! deno --version >/dev/null 2>&1; then
   [ -f .carry/deno.xz ] || { echo "gpu-bench: no deno and no .carry/deno.xz (see the header)" >&2; exit 2; }
   mkdir -p .carry/bin
   xz -dc .carry/deno.xz > .carry/bin/deno
