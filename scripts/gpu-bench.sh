@@ -177,10 +177,13 @@ log "fastest combination: $best (${sweep[$best]})"
 # epochs_for WINDOW [--no-baseline]: the epochs, up to $want_epochs, that fit the time left by the
 # estimate from WINDOW.json's median steps (0 when none fits or WINDOW.json is missing).
 epochs_for() {
-  local window=$1
+  local window=$1 n
   shift
-  deno run -A scripts/epochs_that_fit.ts "$out/$window.json" --epochs "$want_epochs" \
-    --remaining "$(left)" "$@" 2> >(tee -a "$out/summary.log" >&2) || echo 0
+  n=$(deno run -A scripts/epochs_that_fit.ts "$out/$window.json" --epochs "$want_epochs" \
+    --remaining "$(left)" "$@" 2> "$out/epochs_that_fit.err") || n=0
+  tee -a "$out/summary.log" < "$out/epochs_that_fit.err" >&2
+  rm -f "$out/epochs_that_fit.err"
+  echo "${n:-0}"
 }
 # long NAME WINDOW LIMIT_S FLAGS...: bench NAME with the epochs that fit (see epochs_for). With
 # --baseline pytorch, when fewer than $want_epochs fit for both, PyTorch is left out if that lets
