@@ -34,8 +34,11 @@ interface Rehearsal {
   code: number;
 }
 
-/** Runs the script in rehearsal mode with the stand-in and the given budget in seconds. */
-async function rehearse(budget: number): Promise<Rehearsal> {
+/**
+ * Runs the script with the stand-in and the given budget in seconds, in rehearsal mode unless
+ * `gpu` (then the GPU run's flags and 10 epochs, with a made-up CMake prefix that nothing reads).
+ */
+async function rehearse(budget: number, options: { gpu?: boolean } = {}): Promise<Rehearsal> {
   const dir = await Deno.makeTempDir({ prefix: "gpu-bench-test-" });
   try {
     const result = parseBenchResult(
@@ -58,7 +61,7 @@ async function rehearse(budget: number): Promise<Rehearsal> {
         FAKE_LOG: join(dir, "calls.log"),
         FAKE_WITH_BASELINE: join(dir, "with-baseline.json"),
         FAKE_ALONE: join(dir, "alone.json"),
-        GPU_BENCH_SMOKE: "1",
+        ...(options.gpu ? { TORCH_CMAKE_PREFIX: "/nonexistent" } : { GPU_BENCH_SMOKE: "1" }),
         GPU_BENCH_BUDGET_S: String(budget),
         // Any interpreter will do: the script only reads JSON with it here.
         TORCH_PYTHON: "python3",
@@ -141,4 +144,30 @@ Deno.test("gpu-bench.sh skips the epoch runs that do not fit and caps every limi
   assert.match(r.summary, /epochs-fast-\S+: skipped, not one epoch fits the \d+ s left/);
   assert.match(r.summary, /epochs-eager-vs-pytorch: skipped, not one epoch fits/);
   assert.match(r.summary, /done in \d+ s of the 25 s budget/);
+});
+
+Deno.test("gpu-bench.sh on a GPU shortens the 10-epoch runs to the epochs that fit, with the CUDA flags", async () => {
+  // 100 s: 10 epochs of this stack alone take 20 + 10 × 12.2 s, so about 6 fit; with PyTorch
+  // beside it about 2, so the seed's comparison trains this stack alone.
+  const r = await rehearse(100, { gpu: true });
+  assert.equal(r.code, 0, r.summary);
+  const byName = new Map(benchCalls(r.calls).map((c) => [c.name, c.flags]));
+  assert.match(
+    byName.get("eager-vs-pytorch")!,
+    /^--device cuda --steps 300 --warmup 10 --baseline pytorch$/,
+  );
+  assert.match(
+    byName.get("sweep-graphs-bf16-cl-bench")!,
+    /--cuda-graphs --adam fused --precision bf16 --channels-last --cudnn-benchmark$/,
+  );
+  assert.match(byName.get("cpu-vs-pytorch")!, /^--device cpu --steps 100 --baseline pytorch$/);
+  const fast = byName.get("epochs-fast-fused")!.match(
+    /^--device cuda .*--adam fused --epochs (\d+)$/,
+  );
+  assert.ok(fast, byName.get("epochs-fast-fused"));
+  assert.ok(Number(fast[1]) >= 1 && Number(fast[1]) < 10, `epochs ${fast[1]}`);
+  assert.match(r.summary, new RegExp(`epochs-fast-fused: ${fast[1]} epochs instead of 10`));
+  const eager = byName.get("epochs-eager-vs-pytorch")!;
+  assert.doesNotMatch(eager, /--baseline/);
+  assert.match(eager, /--epochs [1-9]$/);
 });
