@@ -108,7 +108,11 @@ export class Adam {
     return new Tensor(lib().ato_adam_state(this.#handle(), BigInt(i), which, errSlot));
   }
 
-  /** Changes the learning rate. */
+  /**
+   * Changes the learning rate for the steps that follow. A step already captured in a CUDA graph
+   * keeps the rate it was captured with (the kernels take it as a scalar argument): capture anew
+   * after changing it. The benchmark never changes it (the seed's recipe has a fixed rate).
+   */
   setLr(lr: number): void {
     lib().ato_adam_set_lr(this.#handle(), lr, errSlot);
     check();
