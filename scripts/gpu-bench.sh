@@ -192,6 +192,10 @@ long() {
   local name=$1 window=$2 limit=$3 flags n alone
   shift 3
   flags="$*"
+  if [ ! -f "$out/$window.json" ]; then
+    log "$name: skipped, no $window.json to size it from (that window run failed)"
+    return 1
+  fi
   if [[ " $flags " == *" --baseline pytorch "* ]]; then
     n=$(epochs_for "$window")
     if [ "$n" != "$want_epochs" ]; then

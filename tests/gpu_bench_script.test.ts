@@ -19,6 +19,7 @@ case " $* " in
   *" src/bench/main.ts "*)
     json=""; prev=""
     for a in "$@"; do [ "$prev" = --json ] && json=$a; prev=$a; done
+    if [ -n "$FAKE_FAIL" ] && [[ "$json" == */"$FAKE_FAIL".json ]]; then echo "error: stand-in failure" >&2; exit 1; fi
     if [[ " $* " == *" --baseline pytorch "* ]]; then cp "$FAKE_WITH_BASELINE" "$json"; else cp "$FAKE_ALONE" "$json"; fi
     echo "| deno+libtorch stand-in |" ;;
 esac
@@ -36,9 +37,13 @@ interface Rehearsal {
 
 /**
  * Runs the script with the stand-in and the given budget in seconds, in rehearsal mode unless
- * `gpu` (then the GPU run's flags and 10 epochs, with a made-up CMake prefix that nothing reads).
+ * `gpu` (then the GPU run's flags and 10 epochs, with a made-up CMake prefix that nothing reads);
+ * the benchmark named `fail` exits 1 without a result.
  */
-async function rehearse(budget: number, options: { gpu?: boolean } = {}): Promise<Rehearsal> {
+async function rehearse(
+  budget: number,
+  options: { gpu?: boolean; fail?: string } = {},
+): Promise<Rehearsal> {
   const dir = await Deno.makeTempDir({ prefix: "gpu-bench-test-" });
   try {
     const result = parseBenchResult(
@@ -63,6 +68,7 @@ async function rehearse(budget: number, options: { gpu?: boolean } = {}): Promis
         FAKE_ALONE: join(dir, "alone.json"),
         ...(options.gpu ? { TORCH_CMAKE_PREFIX: "/nonexistent" } : { GPU_BENCH_SMOKE: "1" }),
         GPU_BENCH_BUDGET_S: String(budget),
+        FAKE_FAIL: options.fail ?? "",
         // Any interpreter will do: the script only reads JSON with it here.
         TORCH_PYTHON: "python3",
       },
@@ -170,4 +176,24 @@ Deno.test("gpu-bench.sh on a GPU shortens the 10-epoch runs to the epochs that f
   const eager = byName.get("epochs-eager-vs-pytorch")!;
   assert.doesNotMatch(eager, /--baseline/);
   assert.match(eager, /--epochs [1-9]$/);
+});
+
+Deno.test("gpu-bench.sh goes on past a failed run and skips the epoch run that needed its window", async () => {
+  const r = await rehearse(1200, { fail: "eager-vs-pytorch" });
+  assert.equal(r.code, 0, r.summary);
+  assert.match(
+    r.summary,
+    /eager-vs-pytorch: failed or ran past 120 s \(see eager-vs-pytorch\.log\)/,
+  );
+  assert.match(
+    r.summary,
+    /epochs-eager-vs-pytorch: skipped, no eager-vs-pytorch\.json to size it from/,
+  );
+  const names = benchCalls(r.calls).map((c) => c.name);
+  assert.ok(!names.includes("epochs-eager-vs-pytorch"), names.join(" "));
+  for (
+    const later of ["sweep-fused", "epochs-fast-fused", "cpu-vs-pytorch", "epochs-graphs-fp32"]
+  ) {
+    assert.ok(names.includes(later), `${later} ran: ${names.join(" ")}`);
+  }
 });
