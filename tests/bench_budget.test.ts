@@ -4,6 +4,9 @@ import { epochsThatFit, measuredStepMs } from "../src/bench/budget.ts";
 import { parseBenchResult } from "../src/bench/validate.ts";
 import type { BenchResult } from "../src/bench/schema.ts";
 
+/** A real window result with a PyTorch baseline (a copy of results/2026-11-28-vm-cpu-3.json). */
+const WINDOW_RESULT = new URL("./fixtures/window-result.json", import.meta.url).pathname;
+
 Deno.test("epochsThatFit() gives every wanted epoch when the estimate fits", () => {
   // 2 ms × 938 steps × 1.3 = 2.44 s an epoch; 20 s overhead + 10 epochs = 44.4 s.
   const plan = epochsThatFit({
@@ -73,10 +76,10 @@ Deno.test("epochsThatFit() rejects step times, sizes and margins that make no es
   }
 });
 
-/** A committed window result with a PyTorch baseline, its medians set to known values. */
+/** The fixture window result with a PyTorch baseline, its medians set to known values. */
 async function windowResult(): Promise<BenchResult> {
   const result = parseBenchResult(
-    JSON.parse(await Deno.readTextFile("results/2026-11-28-vm-cpu-3.json")),
+    JSON.parse(await Deno.readTextFile(WINDOW_RESULT)),
   );
   const run = result.runs[0];
   assert.ok(run.baseline, "the fixture result has a PyTorch baseline");
@@ -129,7 +132,7 @@ Deno.test("scripts/epochs_that_fit.ts exits 2 with a reason for a missing file o
   assert.match(missing.stderr, /no\/such\/window\.json/);
   assert.equal(missing.stdout, "");
   const bad = await cli([
-    "results/2026-11-28-vm-cpu-3.json",
+    WINDOW_RESULT,
     "--epochs",
     "ten",
     "--remaining",

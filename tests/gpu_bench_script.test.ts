@@ -8,6 +8,9 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { parseBenchResult } from "../src/bench/validate.ts";
 
+/** A real window result with a PyTorch baseline (a copy of results/2026-11-28-vm-cpu-3.json). */
+const WINDOW_RESULT = new URL("./fixtures/window-result.json", import.meta.url).pathname;
+
 const SCRIPT = new URL("../scripts/gpu-bench.sh", import.meta.url).pathname;
 
 /** The stand-in: `deno run … src/bench/main.ts` copies a result, epochs_that_fit runs for real. */
@@ -47,7 +50,7 @@ async function rehearse(
   const dir = await Deno.makeTempDir({ prefix: "gpu-bench-test-" });
   try {
     const result = parseBenchResult(
-      JSON.parse(await Deno.readTextFile("results/2026-11-28-vm-cpu-3.json")),
+      JSON.parse(await Deno.readTextFile(WINDOW_RESULT)),
     );
     const run = result.runs[0];
     assert.ok(run.baseline, "the fixture result has a PyTorch baseline");
