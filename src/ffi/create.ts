@@ -9,6 +9,12 @@ import { type Device, deviceCode, type DType, dtypeCode, Tensor } from "./tensor
 /** Host arrays that map onto a dtype. */
 export type HostArray = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array;
 
+/**
+ * A shape as the shim takes it: one int64 per dimension (-1 lets a reshape infer one size).
+ *
+ * @param shape Integer sizes, each at least -1.
+ * @returns The sizes as a BigInt64Array, to pass as (pointer, length).
+ */
 function dims(shape: readonly number[]): BigInt64Array<ArrayBuffer> {
   const out = new BigInt64Array(shape.length);
   for (let i = 0; i < shape.length; i++) {

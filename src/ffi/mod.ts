@@ -9,7 +9,8 @@
  * @module
  */
 export * from "./error.ts";
-export { BUILD_COMMAND, lib, shimCandidates } from "./library.ts";
+export { BUILD_COMMAND, lib, type Shim, shimCandidates } from "./library.ts";
+export { symbols } from "./symbols.ts";
 export * from "./tensor.ts";
 export * from "./create.ts";
 export * from "./ops.ts";
