@@ -109,11 +109,11 @@ nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=c
 
 # Run flags: the device, the window and the epochs (a few CPU steps when rehearsing).
 dev=(--device cuda); window=(--steps 300 --warmup 10); want_epochs=10; cpu_window=(--steps 100)
+strip_cuda() { cat; }
 if [ "$smoke" = 1 ]; then
   dev=(--device cpu); window=(--steps 3 --warmup 1); want_epochs=1; cpu_window=(--steps 3 --warmup 1)
+  strip_cuda() { sed -E 's/--(cuda-graphs|tf32|cudnn-benchmark)//g; s/--adam fused/--adam foreach/'; }
 fi
-if [ "$smoke" = 1 ]; then strip_cuda() { sed -E 's/--(cuda-graphs|tf32|cudnn-benchmark)//g; s/--adam fused/--adam foreach/'; }
-else strip_cuda() { cat; }; fi
 
 # bench NAME LIMIT_S FLAGS...: one run into $out/results/; its JSON also as $out/NAME.json. The
 # limit shrinks to the time left in the budget; under 15 s left, the run is skipped.

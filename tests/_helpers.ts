@@ -2,6 +2,8 @@ import { type Dataset, encodeIdx } from "../src/data/mod.ts";
 /** Shared test helpers: fixtures from tests/fixtures and closeness checks. */
 import { decodeSafetensors, type RawTensor, tensorFromRaw } from "../src/model/safetensors.ts";
 import type { Tensor } from "../src/ffi/mod.ts";
+import type { BenchResult } from "../src/bench/schema.ts";
+import { parseBenchResult } from "../src/bench/validate.ts";
 
 /** Element-wise absolute closeness; the message names the first offending index. */
 export function assertClose(
@@ -157,4 +159,18 @@ export function syntheticDataset(trainCount: number, testCount: number): Dataset
     train: syntheticSplit(trainCount),
     test: syntheticSplit(testCount),
   };
+}
+
+/**
+ * A real window result with a PyTorch baseline (a copy of results/2026-11-28-vm-cpu-3.json), its
+ * two median steps set to `denoMs` and `pytorchMs`.
+ */
+export async function windowResult(denoMs: number, pytorchMs: number): Promise<BenchResult> {
+  const path = new URL("./fixtures/window-result.json", import.meta.url).pathname;
+  const result = parseBenchResult(JSON.parse(await Deno.readTextFile(path)));
+  const run = result.runs[0];
+  if (!run.baseline) throw new Error(`expected a PyTorch baseline in ${path}, found none`);
+  run.stepMs = { ...run.stepMs, median: denoMs };
+  run.baseline.stepMs = { ...run.baseline.stepMs, median: pytorchMs };
+  return result;
 }

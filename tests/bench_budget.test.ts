@@ -1,11 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { epochsThatFit, measuredStepMs } from "../src/bench/budget.ts";
-import { parseBenchResult } from "../src/bench/validate.ts";
-import type { BenchResult } from "../src/bench/schema.ts";
-
-/** A real window result with a PyTorch baseline (a copy of results/2026-11-28-vm-cpu-3.json). */
-const WINDOW_RESULT = new URL("./fixtures/window-result.json", import.meta.url).pathname;
+import { windowResult } from "./_helpers.ts";
 
 Deno.test("epochsThatFit() gives every wanted epoch when the estimate fits", () => {
   // 2 ms × 938 steps × 1.3 = 2.44 s an epoch; 20 s overhead + 10 epochs = 44.4 s.
@@ -76,20 +72,8 @@ Deno.test("epochsThatFit() rejects step times, sizes and margins that make no es
   }
 });
 
-/** The fixture window result with a PyTorch baseline, its medians set to known values. */
-async function windowResult(): Promise<BenchResult> {
-  const result = parseBenchResult(
-    JSON.parse(await Deno.readTextFile(WINDOW_RESULT)),
-  );
-  const run = result.runs[0];
-  assert.ok(run.baseline, "the fixture result has a PyTorch baseline");
-  run.stepMs = { ...run.stepMs, median: 10 };
-  run.baseline.stepMs = { ...run.baseline.stepMs, median: 8 };
-  return result;
-}
-
 Deno.test("measuredStepMs() lists each complete run, then its baseline unless left out", async () => {
-  const result = await windowResult();
+  const result = await windowResult(10, 8);
   assert.deepEqual(measuredStepMs(result), [10, 8]);
   assert.deepEqual(measuredStepMs(result, { withBaseline: false }), [10]);
   result.runs[0].baseline!.complete = false;
@@ -112,7 +96,7 @@ Deno.test("scripts/epochs_that_fit.ts prints the epochs that fit a window result
   const dir = await Deno.makeTempDir();
   try {
     const path = join(dir, "window.json");
-    await Deno.writeTextFile(path, JSON.stringify(await windowResult()));
+    await Deno.writeTextFile(path, JSON.stringify(await windowResult(10, 8)));
     const both = await cli([path, "--epochs", "10", "--remaining", "150"]);
     assert.equal(both.code, 0, both.stderr);
     assert.equal(both.stdout.trim(), "5");
@@ -132,7 +116,7 @@ Deno.test("scripts/epochs_that_fit.ts exits 2 with a reason for a missing file o
   assert.match(missing.stderr, /no\/such\/window\.json/);
   assert.equal(missing.stdout, "");
   const bad = await cli([
-    WINDOW_RESULT,
+    "tests/fixtures/window-result.json",
     "--epochs",
     "ten",
     "--remaining",

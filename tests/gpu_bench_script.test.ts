@@ -6,10 +6,7 @@
 // PyTorch beside it. No libtorch and no GPU is needed; the real rehearsal takes minutes.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { parseBenchResult } from "../src/bench/validate.ts";
-
-/** A real window result with a PyTorch baseline (a copy of results/2026-11-28-vm-cpu-3.json). */
-const WINDOW_RESULT = new URL("./fixtures/window-result.json", import.meta.url).pathname;
+import { windowResult } from "./_helpers.ts";
 
 const SCRIPT = new URL("../scripts/gpu-bench.sh", import.meta.url).pathname;
 
@@ -49,15 +46,9 @@ async function rehearse(
 ): Promise<Rehearsal> {
   const dir = await Deno.makeTempDir({ prefix: "gpu-bench-test-" });
   try {
-    const result = parseBenchResult(
-      JSON.parse(await Deno.readTextFile(WINDOW_RESULT)),
-    );
-    const run = result.runs[0];
-    assert.ok(run.baseline, "the fixture result has a PyTorch baseline");
-    run.stepMs = { ...run.stepMs, median: 10 };
-    run.baseline.stepMs = { ...run.baseline.stepMs, median: 10 };
+    const result = await windowResult(10, 10);
     await Deno.writeTextFile(join(dir, "with-baseline.json"), JSON.stringify(result));
-    run.baseline = null;
+    result.runs[0].baseline = null;
     await Deno.writeTextFile(join(dir, "alone.json"), JSON.stringify(result));
     await Deno.mkdir(join(dir, "bin"));
     await Deno.writeTextFile(join(dir, "bin", "deno"), FAKE_DENO, { mode: 0o755 });
