@@ -8,7 +8,8 @@
 #   1. builds the shim against that PyTorch's libtorch (CUDA);
 #   2. runs the CUDA tests (tests/cuda.test.ts: CUDA logits vs CPU, Adam kinds, graph vs eager);
 #   3. times fp32 eager against PyTorch eager on the same GPU (a window of steps each);
-#   4. times each speed option and their combinations (a window each) and picks the fastest;
+#   4. times each speed option and their combinations (a window each) and picks the fastest
+#      (scripts/fastest_run.ts: the lowest median step);
 #   5. trains 10 epochs with the fastest combination;
 #   6. runs the CPU benchmark on the same machine, PyTorch beside it;
 #   7. trains 10 epochs in plain fp32 eager beside PyTorch eager (the seed's comparison, and the
@@ -159,21 +160,17 @@ declare -A sweep=(
   [graphs-bf16-cl-bench]="--cuda-graphs --adam fused --precision bf16 --channels-last --cudnn-benchmark"
   [graphs-tf32-cl-bench]="--cuda-graphs --adam fused --tf32 --channels-last --cudnn-benchmark"
 )
-for name in fused graphs graphs-tf32 graphs-bf16 graphs-bf16-cl graphs-bf16-cl-bench graphs-tf32-cl-bench; do
+sweep_order=(fused graphs graphs-tf32 graphs-bf16 graphs-bf16-cl graphs-bf16-cl-bench graphs-tf32-cl-bench)
+for name in "${sweep_order[@]}"; do
   bench "sweep-$name" 60 "${dev[*]} ${window[*]} ${sweep[$name]}"
 done
-best=$("$python" - "$out" <<'EOF'
-import json, os, sys
-out = sys.argv[1]
-best = None
-for f in sorted(os.listdir(out)):
-    if f.startswith("sweep-") and f.endswith(".json"):
-        median = json.load(open(os.path.join(out, f)))["runs"][0]["stepMs"]["median"]
-        if best is None or median < best[0]:
-            best = (median, f[len("sweep-"):-len(".json")])
-print(best[1] if best else "graphs")
-EOF
-)
+# The fastest by median step (scripts/fastest_run.ts; the first listed wins a tie), else graphs.
+sweep_files=()
+for name in "${sweep_order[@]}"; do sweep_files+=("$out/sweep-$name.json"); done
+best=$(deno run -A scripts/fastest_run.ts "${sweep_files[@]}" 2> "$out/fastest_run.err") || best=sweep-graphs
+tee -a "$out/summary.log" < "$out/fastest_run.err" >&2
+rm -f "$out/fastest_run.err"
+best=${best#sweep-}
 log "fastest combination: $best (${sweep[$best]})"
 
 # epochs_for WINDOW [--no-baseline]: the epochs, up to $want_epochs, that fit the time left by the

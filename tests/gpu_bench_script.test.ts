@@ -15,12 +15,14 @@ const FAKE_DENO = `#!/usr/bin/env bash
 echo "$*" >> "$FAKE_LOG"
 case " $* " in
   *" --version "*) echo "deno (stand-in)"; exit 0 ;;
-  *" scripts/epochs_that_fit.ts "*) exec "$REAL_DENO" "$@" ;;
+  *" scripts/epochs_that_fit.ts "* | *" scripts/fastest_run.ts "*) exec "$REAL_DENO" "$@" ;;
   *" src/bench/main.ts "*)
     json=""; prev=""
     for a in "$@"; do [ "$prev" = --json ] && json=$a; prev=$a; done
     if [ -n "$FAKE_FAIL" ] && [[ "$json" == */"$FAKE_FAIL".json ]]; then echo "error: stand-in failure" >&2; exit 1; fi
-    if [[ " $* " == *" --baseline pytorch "* ]]; then cp "$FAKE_WITH_BASELINE" "$json"; else cp "$FAKE_ALONE" "$json"; fi
+    if [[ " $* " == *" --baseline pytorch "* ]]; then cp "$FAKE_WITH_BASELINE" "$json"
+    elif [ -n "$FAKE_FAST" ] && [[ "$json" == */"$FAKE_FAST".json ]]; then cp "$FAKE_FASTER" "$json"
+    else cp "$FAKE_ALONE" "$json"; fi
     echo "| deno+libtorch stand-in |" ;;
 esac
 exit 0
@@ -38,11 +40,12 @@ interface Rehearsal {
 /**
  * Runs the script with the stand-in and the given budget in seconds, in rehearsal mode unless
  * `gpu` (then the GPU run's flags and 10 epochs, with a made-up CMake prefix that nothing reads);
- * the benchmark named `fail` exits 1 without a result.
+ * the benchmark named `fail` exits 1 without a result; the one named `fast` answers with a 5 ms
+ * median step instead of 10 ms.
  */
 async function rehearse(
   budget: number,
-  options: { gpu?: boolean; fail?: string } = {},
+  options: { gpu?: boolean; fail?: string; fast?: string } = {},
 ): Promise<Rehearsal> {
   const dir = await Deno.makeTempDir({ prefix: "gpu-bench-test-" });
   try {
@@ -50,6 +53,8 @@ async function rehearse(
     await Deno.writeTextFile(join(dir, "with-baseline.json"), JSON.stringify(result));
     result.runs[0].baseline = null;
     await Deno.writeTextFile(join(dir, "alone.json"), JSON.stringify(result));
+    result.runs[0].stepMs = { ...result.runs[0].stepMs, median: 5 };
+    await Deno.writeTextFile(join(dir, "faster.json"), JSON.stringify(result));
     await Deno.mkdir(join(dir, "bin"));
     await Deno.writeTextFile(join(dir, "bin", "deno"), FAKE_DENO, { mode: 0o755 });
     const out = await new Deno.Command("bash", {
@@ -63,7 +68,9 @@ async function rehearse(
         ...(options.gpu ? { TORCH_CMAKE_PREFIX: "/nonexistent" } : { GPU_BENCH_SMOKE: "1" }),
         GPU_BENCH_BUDGET_S: String(budget),
         FAKE_FAIL: options.fail ?? "",
-        // Any interpreter will do: the script only reads JSON with it here.
+        FAKE_FAST: options.fast ?? "",
+        FAKE_FASTER: join(dir, "faster.json"),
+        // Not used when rehearsing; set so that the script does not import torch to find one.
         TORCH_PYTHON: "python3",
       },
       stdout: "null",
@@ -190,4 +197,16 @@ Deno.test("gpu-bench.sh goes on past a failed run and skips the epoch run that n
   ) {
     assert.ok(names.includes(later), `${later} ran: ${names.join(" ")}`);
   }
+});
+
+Deno.test("gpu-bench.sh trains its 10-epoch fast run with the combination of the lowest median step", async () => {
+  // sweep-graphs-bf16-cl answers 5 ms, every other 10 ms; sweep-graphs fails and is left out.
+  const r = await rehearse(1200, { fast: "sweep-graphs-bf16-cl", fail: "sweep-graphs" });
+  assert.equal(r.code, 0, r.summary);
+  assert.match(r.summary, /fastest_run: sweep-graphs-bf16-cl: median step 5\.000 ms/);
+  assert.match(r.summary, /fastest_run: sweep-graphs: left out \(.*sweep-graphs\.json/);
+  assert.match(r.summary, /fastest combination: graphs-bf16-cl \(/);
+  const names = benchCalls(r.calls).map((c) => c.name);
+  assert.ok(names.includes("epochs-fast-graphs-bf16-cl"), names.join(" "));
+  assert.ok(!names.includes("epochs-fast-fused"), names.join(" "));
 });

@@ -1,7 +1,8 @@
 /**
  * The benchmark harness's pure-TypeScript parts: result schema, statistics,
  * command-line parsing, reports, charts, file writing, progress display,
- * environment facts, FLOP counting and time budgets. Nothing here needs libtorch.
+ * environment facts, FLOP counting, time budgets and the choice of the
+ * fastest run. Nothing here needs libtorch.
  *
  * @module
  */
@@ -21,3 +22,4 @@ export * from "./progress.ts";
 export * from "./env.ts";
 export * from "./flops.ts";
 export * from "./budget.ts";
+export * from "./fastest.ts";
