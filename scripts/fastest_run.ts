@@ -12,6 +12,7 @@
  * @module
  */
 import { basename } from "node:path";
+import { measuredStepMs } from "../src/bench/budget.ts";
 import { type Candidate, fastestResult } from "../src/bench/fastest.ts";
 import { parseBenchResult } from "../src/bench/validate.ts";
 
@@ -36,10 +37,12 @@ export async function main(args: readonly string[]): Promise<number> {
     const name = basename(path).replace(/\.json$/, "");
     try {
       const result = parseBenchResult(JSON.parse(await Deno.readTextFile(path)));
-      const run = result.runs.find((r) => r.complete);
+      const [medianMs] = measuredStepMs(result, { withBaseline: false });
       console.error(
         `fastest_run: ${name}: ` +
-          (run ? `median step ${run.stepMs.median.toFixed(3)} ms` : "no complete run, left out"),
+          (medianMs === undefined
+            ? "no complete run, left out"
+            : `median step ${medianMs.toFixed(3)} ms`),
       );
       candidates.push({ name, result });
     } catch (e) {

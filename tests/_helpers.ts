@@ -174,3 +174,22 @@ export async function windowResult(denoMs: number, pytorchMs: number): Promise<B
   run.baseline.stepMs = { ...run.baseline.stepMs, median: pytorchMs };
   return result;
 }
+
+/** What {@linkcode runScript} saw of a script's run. */
+export interface ScriptRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `deno run -A SCRIPT ...args` from the project root (e.g. `scripts/fastest_run.ts`). */
+export async function runScript(script: string, args: readonly string[]): Promise<ScriptRun> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", script, ...args],
+    cwd: new URL("..", import.meta.url).pathname,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder();
+  return { code: out.code, stdout: text.decode(out.stdout), stderr: text.decode(out.stderr) };
+}

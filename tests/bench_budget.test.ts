@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { epochsThatFit, measuredStepMs } from "../src/bench/budget.ts";
-import { windowResult } from "./_helpers.ts";
+import { runScript, type ScriptRun, windowResult } from "./_helpers.ts";
 
 Deno.test("epochsThatFit() gives every wanted epoch when the estimate fits", () => {
   // 2 ms × 938 steps × 1.3 = 2.44 s an epoch; 20 s overhead + 10 epochs = 44.4 s.
@@ -82,14 +82,8 @@ Deno.test("measuredStepMs() lists each complete run, then its baseline unless le
   assert.deepEqual(measuredStepMs(result), []);
 });
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "scripts/epochs_that_fit.ts", ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder();
-  return { code: out.code, stdout: text.decode(out.stdout), stderr: text.decode(out.stderr) };
+function cli(args: string[]): Promise<ScriptRun> {
+  return runScript("scripts/epochs_that_fit.ts", args);
 }
 
 Deno.test("scripts/epochs_that_fit.ts prints the epochs that fit a window result's step times", async () => {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fastestResult } from "../src/bench/fastest.ts";
-import { windowResult } from "./_helpers.ts";
+import { runScript, type ScriptRun, windowResult } from "./_helpers.ts";
 
 Deno.test("fastestResult() picks the candidate with the lowest median step", async () => {
   const best = fastestResult([
@@ -26,14 +26,8 @@ Deno.test("fastestResult() gives a tie to the first listed and skips runs that d
   assert.equal(fastestResult([]), null);
 });
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "scripts/fastest_run.ts", ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder();
-  return { code: out.code, stdout: text.decode(out.stdout), stderr: text.decode(out.stderr) };
+function cli(args: string[]): Promise<ScriptRun> {
+  return runScript("scripts/fastest_run.ts", args);
 }
 
 Deno.test("scripts/fastest_run.ts prints the fastest file's name and leaves out the unreadable", async () => {

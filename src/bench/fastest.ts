@@ -5,6 +5,7 @@
  * @module
  */
 
+import { measuredStepMs } from "./budget.ts";
 import type { BenchResult } from "./schema.ts";
 
 /** A named result among those {@linkcode fastestResult} compares. */
@@ -39,10 +40,8 @@ export interface Fastest {
 export function fastestResult(candidates: readonly Candidate[]): Fastest | null {
   let best: Fastest | null = null;
   for (const { name, result } of candidates) {
-    const run = result.runs.find((r) => r.complete);
-    if (run === undefined) continue;
-    const medianMs = run.stepMs.median;
-    if (!Number.isFinite(medianMs)) continue;
+    const [medianMs] = measuredStepMs(result, { withBaseline: false });
+    if (medianMs === undefined) continue;
     if (best === null || medianMs < best.medianMs) best = { name, medianMs };
   }
   return best;
