@@ -4,8 +4,9 @@
   /usr/bin/python3 tests/reference/make_fixtures.py [--out-dir tests/fixtures]
 
 Small op-level reference cases computed with PyTorch (float32, CPU, one
-thread), inputs drawn after torch.manual_seed(0) in a fixed order, so the
-output is reproducible for a given torch version.
+thread). Each case draws its inputs after torch.manual_seed(crc32(case name)),
+so the output is reproducible for a given torch version, and adding, removing
+or reordering a case leaves every other case's inputs as they were.
 
 Every case in ops.json:
   name        case name; its tensors are "<name>.<role>"
@@ -25,6 +26,7 @@ import argparse
 import json
 import os
 import sys
+import zlib
 
 import torch
 import torch.nn.functional as F
@@ -111,45 +113,75 @@ def conv_case(b, name, x, w, bias, stride, padding):
     )
 
 
-def build():
-    torch.manual_seed(0)
-    b = Builder()
+def seeded(name):
+    """Seeds the default generator from the case's name alone (CRC-32), so that adding, removing or
+    reordering a case never changes the inputs of another."""
+    torch.manual_seed(zlib.crc32(name.encode()))
 
-    # ---- conv2d -------------------------------------------------------------
+
+def conv3x3_inputs():
+    seeded("conv2d_3x3")
     x = torch.randn(2, 3, 6, 6)
     w = torch.randn(4, 3, 3, 3) / 27 ** 0.5  # ~ 1/sqrt(fan_in), keeps outputs O(1)
-    bias = torch.randn(4)
-    conv_case(b, "conv2d_3x3", x, w, bias, 1, 1)
-    conv3x3 = (x, w, bias)
+    return x, w, torch.randn(4)
 
+
+def pool_k3s2_input():
+    seeded("max_pool2d_k3s2p1")
+    return torch.randn(2, 3, 7, 7)
+
+
+def case_conv2d_3x3(b):
+    conv_case(b, "conv2d_3x3", *conv3x3_inputs(), 1, 1)
+
+
+def case_conv2d_7x7_s2(b):
+    seeded("conv2d_7x7_s2")
     conv_case(b, "conv2d_7x7_s2", torch.randn(2, 1, 12, 12), torch.randn(5, 1, 7, 7) / 7.0, torch.randn(5), 2, 3)
+
+
+def case_conv2d_1x1_nobias(b):
+    seeded("conv2d_1x1_nobias")
     conv_case(b, "conv2d_1x1_nobias", torch.randn(2, 4, 5, 5), torch.randn(3, 4, 1, 1) / 2.0, None, 1, 0)
 
-    # ---- relu ---------------------------------------------------------------
+
+def case_relu(b):
+    seeded("relu")
     x = torch.randn(2, 3, 4, 4)
     x[0, 0, 0, :2] = 0.0  # exact zeros stay zero
     b.add("relu", "relu", {}, {"x": x}, {"out": F.relu(x)}, TOL_F32, f64={"out": F.relu(d(x))})
 
-    # ---- max_pool2d ---------------------------------------------------------
-    def pool_case(name, x, k, s, p, ceil):
-        out = F.max_pool2d(x, k, s, p, ceil_mode=ceil)
-        b.add(
-            name,
-            "max_pool2d",
-            {"kernel": [k, k], "stride": [s, s], "padding": [p, p], "dilation": [1, 1], "ceil_mode": ceil},
-            {"x": x},
-            {"out": out},
-            TOL_F32,
-            note="padding acts as -inf",
-            f64={"out": F.max_pool2d(d(x), k, s, p, ceil_mode=ceil)},
-        )
 
-    pool_k3s2 = torch.randn(2, 3, 7, 7)
-    pool_case("max_pool2d_k3s2p1", pool_k3s2, 3, 2, 1, False)
-    pool_case("max_pool2d_k3s1p1", torch.randn(2, 3, 5, 5), 3, 1, 1, False)
-    pool_case("max_pool2d_k2s2_ceil", torch.randn(1, 2, 5, 5), 2, 2, 0, True)
+def pool_case(b, name, x, k, s, p, ceil):
+    out = F.max_pool2d(x, k, s, p, ceil_mode=ceil)
+    b.add(
+        name,
+        "max_pool2d",
+        {"kernel": [k, k], "stride": [s, s], "padding": [p, p], "dilation": [1, 1], "ceil_mode": ceil},
+        {"x": x},
+        {"out": out},
+        TOL_F32,
+        note="padding acts as -inf",
+        f64={"out": F.max_pool2d(d(x), k, s, p, ceil_mode=ceil)},
+    )
 
-    # ---- adaptive_avg_pool2d --------------------------------------------------
+
+def case_max_pool2d_k3s2p1(b):
+    pool_case(b, "max_pool2d_k3s2p1", pool_k3s2_input(), 3, 2, 1, False)
+
+
+def case_max_pool2d_k3s1p1(b):
+    seeded("max_pool2d_k3s1p1")
+    pool_case(b, "max_pool2d_k3s1p1", torch.randn(2, 3, 5, 5), 3, 1, 1, False)
+
+
+def case_max_pool2d_k2s2_ceil(b):
+    seeded("max_pool2d_k2s2_ceil")
+    pool_case(b, "max_pool2d_k2s2_ceil", torch.randn(1, 2, 5, 5), 2, 2, 0, True)
+
+
+def case_adaptive_avg_pool2d(b):
+    seeded("adaptive_avg_pool2d")
     x = torch.randn(2, 4, 3, 3)
     b.add(
         "adaptive_avg_pool2d",
@@ -161,7 +193,9 @@ def build():
         f64={"out": F.adaptive_avg_pool2d(d(x), (1, 1))},
     )
 
-    # ---- cat -------------------------------------------------------------------
+
+def case_cat(b):
+    seeded("cat")
     a0, a1, a2 = torch.randn(2, 1, 3, 3), torch.randn(2, 2, 3, 3), torch.randn(2, 3, 3, 3)
     b.add(
         "cat",
@@ -174,8 +208,14 @@ def build():
         f64={"out": torch.cat([d(a0), d(a1), d(a2)], 1)},
     )
 
-    # ---- linear ----------------------------------------------------------------
-    x, w, bias = torch.randn(3, 8), torch.randn(5, 8) / 8 ** 0.5, torch.randn(5)
+
+def linear_inputs():
+    return torch.randn(3, 8), torch.randn(5, 8) / 8 ** 0.5, torch.randn(5)
+
+
+def case_linear(b):
+    seeded("linear")
+    x, w, bias = linear_inputs()
     b.add(
         "linear",
         "linear",
@@ -187,7 +227,9 @@ def build():
         f64={"out": F.linear(d(x), d(w), d(bias))},
     )
 
-    # ---- cross_entropy (+ grad wrt logits) --------------------------------------
+
+def case_cross_entropy(b):
+    seeded("cross_entropy")
     logits = torch.randn(4, 10, requires_grad=True)
     labels = torch.randint(0, 10, (4,), dtype=torch.int64)
     loss = F.cross_entropy(logits, labels, reduction="mean")
@@ -206,20 +248,30 @@ def build():
         f64={"loss": loss64, "grad_logits": grad64},
     )
 
-    # ---- argmax -------------------------------------------------------------------
-    x = torch.randn(4, 10)
-    b.add("argmax", "argmax", {"dim": 1}, {"x": x}, {"out": x.argmax(1)}, 0,
-          note="I64 output, exact")
 
-    # ---- sum / mean ---------------------------------------------------------------
+def case_argmax(b):
+    seeded("argmax")
+    x = torch.randn(4, 10)
+    b.add("argmax", "argmax", {"dim": 1}, {"x": x}, {"out": x.argmax(1)}, 0, note="I64 output, exact")
+
+
+def case_sum(b):
+    seeded("sum")
     x = torch.randn(3, 4, 5)
     b.add("sum", "sum", {"dim": None}, {"x": x}, {"out": x.sum()}, TOL_F32,
           note="sum of all elements, 0-d F32", f64={"out": d(x).sum()})
+
+
+def case_mean(b):
+    seeded("mean")
     x = torch.randn(3, 4, 5)
     b.add("mean", "mean", {"dim": None}, {"x": x}, {"out": x.mean()}, TOL_F32,
           note="mean of all elements, 0-d F32", f64={"out": d(x).mean()})
 
-    # ---- conv2d backward (3x3 case) -----------------------------------------------
+
+def case_conv2d_3x3_backward(b):
+    conv3x3 = conv3x3_inputs()
+    seeded("conv2d_3x3_backward")
     x, w, bias = (t.clone().requires_grad_(True) for t in conv3x3)
     g = torch.randn(2, 4, 6, 6) / 8.0  # grad_w sums 72 products of x*g
     out = F.conv2d(x, w, bias, stride=1, padding=1)
@@ -238,7 +290,10 @@ def build():
         f64={"grad_x": gx64, "grad_w": gw64, "grad_b": gb64},
     )
 
-    # ---- extras: max_pool2d backward, linear backward -------------------------------
+
+def case_max_pool2d_k3s2p1_backward(b):
+    pool_k3s2 = pool_k3s2_input()
+    seeded("max_pool2d_k3s2p1_backward")
     x = pool_k3s2.clone().requires_grad_(True)
     out = F.max_pool2d(x, 3, 2, 1)
     g = torch.randn_like(out)
@@ -256,7 +311,10 @@ def build():
         f64={"grad_x": gx64},
     )
 
-    x, w, bias = torch.randn(3, 8), torch.randn(5, 8) / 8 ** 0.5, torch.randn(5)
+
+def case_linear_backward(b):
+    seeded("linear_backward")
+    x, w, bias = linear_inputs()
     g = torch.randn(3, 5)
     xr, wr, br = (t.clone().requires_grad_(True) for t in (x, w, bias))
     gx, gw, gb = torch.autograd.grad((F.linear(xr, wr, br) * g).sum(), (xr, wr, br))
@@ -273,42 +331,64 @@ def build():
         f64={"grad_x": gx64, "grad_w": gw64, "grad_b": gb64},
     )
 
-    # ---- Adam ---------------------------------------------------------------------
-    def adam_case(name, lr, betas, eps):
-        p0 = torch.randn(3, 4) * 0.5  # |p| < ~1.5 so float32 ulp stays well below the tolerance
-        grads = torch.randn(5, 3, 4)
-        p = p0.clone().requires_grad_(True)
-        opt = torch.optim.Adam([p], lr=lr, betas=betas, eps=eps)
-        traj = []
-        for t in range(grads.shape[0]):
-            opt.zero_grad()
-            p.grad = grads[t].clone()
-            opt.step()
-            traj.append(p.detach().clone())
-        st = opt.state[p]
-        # float64 re-derivation of the same recurrence, as a check
-        p64, m64, v64 = d(p0), torch.zeros(3, 4, dtype=torch.float64), torch.zeros(3, 4, dtype=torch.float64)
-        traj64 = []
-        for t in range(grads.shape[0]):
-            gt = d(grads[t])
-            m64 = betas[0] * m64 + (1 - betas[0]) * gt
-            v64 = betas[1] * v64 + (1 - betas[1]) * gt * gt
-            bc1, bc2 = 1 - betas[0] ** (t + 1), 1 - betas[1] ** (t + 1)
-            p64 = p64 - (lr / bc1) * m64 / (v64.sqrt() / (bc2 ** 0.5) + eps)
-            traj64.append(p64)
-        b.add(
-            name,
-            "adam",
-            {"lr": lr, "betas": list(betas), "eps": eps, "weight_decay": 0.0, "amsgrad": False, "steps": 5},
-            {"p": p0, "g": grads},
-            {"out": torch.stack(traj), "m_final": st["exp_avg"], "v_final": st["exp_avg_sq"]},
-            TOL_ADAM,
-            note="g[t] is the gradient at step t+1. " + ADAM_NOTE,
-            f64={"out": torch.stack(traj64), "m_final": m64, "v_final": v64},
-        )
 
-    adam_case("adam", 1e-3, (0.9, 0.999), 1e-8)
-    adam_case("adam_custom", 1e-2, (0.8, 0.99), 1e-6)
+def adam_case(b, name, lr, betas, eps):
+    seeded(name)
+    p0 = torch.randn(3, 4) * 0.5  # |p| < ~1.5 so float32 ulp stays well below the tolerance
+    grads = torch.randn(5, 3, 4)
+    p = p0.clone().requires_grad_(True)
+    opt = torch.optim.Adam([p], lr=lr, betas=betas, eps=eps)
+    traj = []
+    for t in range(grads.shape[0]):
+        opt.zero_grad()
+        p.grad = grads[t].clone()
+        opt.step()
+        traj.append(p.detach().clone())
+    st = opt.state[p]
+    # float64 re-derivation of the same recurrence, as a check
+    p64, m64, v64 = d(p0), torch.zeros(3, 4, dtype=torch.float64), torch.zeros(3, 4, dtype=torch.float64)
+    traj64 = []
+    for t in range(grads.shape[0]):
+        gt = d(grads[t])
+        m64 = betas[0] * m64 + (1 - betas[0]) * gt
+        v64 = betas[1] * v64 + (1 - betas[1]) * gt * gt
+        bc1, bc2 = 1 - betas[0] ** (t + 1), 1 - betas[1] ** (t + 1)
+        p64 = p64 - (lr / bc1) * m64 / (v64.sqrt() / (bc2 ** 0.5) + eps)
+        traj64.append(p64)
+    b.add(
+        name,
+        "adam",
+        {"lr": lr, "betas": list(betas), "eps": eps, "weight_decay": 0.0, "amsgrad": False, "steps": 5},
+        {"p": p0, "g": grads},
+        {"out": torch.stack(traj), "m_final": st["exp_avg"], "v_final": st["exp_avg_sq"]},
+        TOL_ADAM,
+        note="g[t] is the gradient at step t+1. " + ADAM_NOTE,
+        f64={"out": torch.stack(traj64), "m_final": m64, "v_final": v64},
+    )
+
+
+def case_adam(b):
+    adam_case(b, "adam", 1e-3, (0.9, 0.999), 1e-8)
+
+
+def case_adam_custom(b):
+    adam_case(b, "adam_custom", 1e-2, (0.8, 0.99), 1e-6)
+
+
+# Every case, in the order ops.json lists them; each draws its inputs after seeded(its name).
+CASES = [
+    case_conv2d_3x3, case_conv2d_7x7_s2, case_conv2d_1x1_nobias, case_relu,
+    case_max_pool2d_k3s2p1, case_max_pool2d_k3s1p1, case_max_pool2d_k2s2_ceil,
+    case_adaptive_avg_pool2d, case_cat, case_linear, case_cross_entropy, case_argmax, case_sum,
+    case_mean, case_conv2d_3x3_backward, case_max_pool2d_k3s2p1_backward, case_linear_backward,
+    case_adam, case_adam_custom,
+]
+
+
+def build(cases=CASES):
+    b = Builder()
+    for case in cases:
+        case(b)
     return b
 
 
@@ -320,14 +400,14 @@ def main(argv=None):
     b = build()
     os.makedirs(args.out_dir, exist_ok=True)
     st_path = os.path.normpath(os.path.join(args.out_dir, "ops.safetensors"))
-    safetensors_io.save(b.tensors, st_path, metadata={"torch_version": torch.__version__, "seed": "0"})
+    safetensors_io.save(b.tensors, st_path, metadata={"torch_version": torch.__version__, "seed": "crc32(case name)"})
     dt = {torch.float32: "F32", torch.int64: "I64"}
     doc = {
         "description": "Op-level reference values from PyTorch (float32, CPU). "
         "Tensors live in ops.safetensors under the names given here.",
         "generator": "tests/reference/make_fixtures.py",
         "torchVersion": torch.__version__,
-        "seed": 0,
+        "seed": "crc32(case name)",
         "tensorsFile": "ops.safetensors",
         "tolerancePolicy": "absolute, elementwise; %g for float32 ops, %g for adam, 0 (exact) for integer outputs"
         % (TOL_F32, TOL_ADAM),
