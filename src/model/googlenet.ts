@@ -10,7 +10,7 @@ import { Sequential } from "./containers.ts";
 import { Linear } from "./layers.ts";
 
 /**
- * The seed's GoogLeNet: the stages of {@linkcode GOOGLENET} in order, parameters under the seed
+ * The seed's GoogLeNet: the stages of the table `GOOGLENET` (architecture.ts) in order, parameters under the seed
  * module's state_dict names (conv1.weight, …, inception3a.branch2.0.weight, …, fc.bias).
  */
 export class GoogLeNet extends Sequential {

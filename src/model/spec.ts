@@ -188,8 +188,9 @@ export function leafParameters(
 
 function concatOutput(branches: TracedLayer[]): number[] {
   if (branches.length === 0) throw new RangeError("expected at least one branch, found none");
-  const [first, ...rest] = branches.map((b) => b.output);
-  for (const o of rest) {
+  const outputs = branches.map((b) => b.output);
+  const first = image(outputs[0]);
+  for (const o of outputs) {
     if (o.length !== 3 || o[1] !== first[1] || o[2] !== first[2]) {
       throw new RangeError(
         `expected branches of height ${first[1]} and width ${first[2]}, found [${o.join(", ")}]`,
