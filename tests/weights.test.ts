@@ -4,7 +4,14 @@
  */
 import assert from "node:assert/strict";
 import * as t from "../src/ffi/mod.ts";
-import { GoogLeNet, loadWeights, saveWeights } from "../src/model/mod.ts";
+import {
+  checkWeightsFile,
+  GoogLeNet,
+  googlenetParameterShapes,
+  loadWeights,
+  saveWeights,
+  WeightsError,
+} from "../src/model/mod.ts";
 import { decodeSafetensors, encodeSafetensors } from "../src/model/safetensors.ts";
 import { assertClose, hasPythonTorch, numbers, PYTHON } from "./_helpers.ts";
 
@@ -126,4 +133,94 @@ Deno.test("loadWeights() rejects a file of another model, naming what is missing
     );
     assert.deepStrictEqual(t.toHost(model.fc.bias), before);
   });
+});
+
+Deno.test("checkWeightsFile() accepts the .safetensors and .pt files saveWeights() writes, and leaks nothing", () => {
+  withModel(7, (model, dir) => {
+    for (const ext of ["safetensors", "pt"]) {
+      saveWeights(model, `${dir}/w.${ext}`);
+      const before = t.liveTensors();
+      checkWeightsFile(`${dir}/w.${ext}`);
+      assert.strictEqual(t.liveTensors(), before, `${ext}: no tensor left behind`);
+    }
+  });
+});
+
+Deno.test({
+  name:
+    "checkWeightsFile() accepts the state_dict of PyTorch's reference GoogLeNet (names and shapes)",
+  ignore: !hasPythonTorch(),
+  fn() {
+    const dir = Deno.makeTempDirSync();
+    try {
+      const py = new Deno.Command(PYTHON, {
+        args: [
+          "-c",
+          `import sys; sys.path.insert(0, ${JSON.stringify(REF)}); import torch, safetensors_io; ` +
+          `from googlenet import GoogLeNet; m = GoogLeNet(); ` +
+          `safetensors_io.save(m.state_dict(), ${JSON.stringify(`${dir}/ref.safetensors`)}); ` +
+          `torch.save(dict(m.state_dict()), ${JSON.stringify(`${dir}/ref.pt`)})`,
+        ],
+        stderr: "piped",
+      }).outputSync();
+      assert.ok(py.success, new TextDecoder().decode(py.stderr));
+      checkWeightsFile(`${dir}/ref.safetensors`);
+      checkWeightsFile(`${dir}/ref.pt`);
+    } finally {
+      Deno.removeSync(dir, { recursive: true });
+    }
+  },
+});
+
+/** A safetensors file holding `tensors` (name → dtype and shape, zero bytes). */
+function writeShapes(path: string, tensors: [string, "float32" | "float64", number[]][]): void {
+  const size = { float32: 4, float64: 8 };
+  Deno.writeFileSync(
+    path,
+    encodeSafetensors(
+      new Map(tensors.map(([name, dtype, shape]) => [name, {
+        dtype,
+        shape,
+        data: new Uint8Array(shape.reduce((a, d) => a * d, size[dtype])),
+      }])),
+    ),
+  );
+}
+
+Deno.test("checkWeightsFile() says which tensor is missing, misshapen or of another dtype, without building a model", () => {
+  const dir = Deno.makeTempDirSync();
+  const before = t.liveTensors();
+  try {
+    const all = () =>
+      googlenetParameterShapes().map(([n, s]): [string, "float32" | "float64", number[]] => [
+        n,
+        "float32",
+        s,
+      ]);
+    writeShapes(`${dir}/short.safetensors`, all().slice(1));
+    assert.throws(() => checkWeightsFile(`${dir}/short.safetensors`), {
+      name: "WeightsError",
+      message: `${dir}/short.safetensors: expected the model's 116 parameters, found 1 missing ` +
+        "(conv1.weight) and 0 unexpected",
+    });
+    writeShapes(
+      `${dir}/wide.safetensors`,
+      all().map(([n, d, s]) => n === "fc.weight" ? [n, d, [10, 1000]] : [n, d, s]),
+    );
+    assert.throws(() => checkWeightsFile(`${dir}/wide.safetensors`), {
+      message: `${dir}/wide.safetensors: fc.weight: expected shape 10x1024, found 10x1000`,
+    });
+    writeShapes(
+      `${dir}/double.safetensors`,
+      all().map(([n, d, s]) => n === "fc.bias" ? [n, "float64", s] : [n, d, s]),
+    );
+    assert.throws(() => checkWeightsFile(`${dir}/double.safetensors`), {
+      message: `${dir}/double.safetensors: fc.bias: expected dtype float32, found float64`,
+    });
+    assert.throws(() => checkWeightsFile(`${dir}/none.safetensors`), WeightsError);
+    assert.throws(() => checkWeightsFile(`${dir}/none.pt`), WeightsError);
+    assert.strictEqual(t.liveTensors(), before, "no model, no tensor");
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
 });

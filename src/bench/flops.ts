@@ -3,6 +3,8 @@
  *
  * @module
  */
+import { INPUT_SIZE, traceGoogLeNet } from "../model/architecture.ts";
+import { leaves, type TracedLayer } from "../model/spec.ts";
 
 /**
  * One convolution or fully connected layer, per image.
@@ -96,4 +98,52 @@ export function forwardMacsPerImage(layers: readonly LayerShape[]): number {
  */
 export function trainingFlopsPerImage(layers: readonly LayerShape[]): number {
   return 3 * 2 * forwardMacsPerImage(layers);
+}
+
+/** One conv or linear layer's shape under its state_dict prefix. */
+export interface LayerGeometry extends Required<Omit<LayerShape, "groups">> {
+  /** State-dict prefix of the layer (e.g. `inception3a.branch2.2`). */
+  name: string;
+}
+
+/** The conv and linear layers of a traced model, with their per-image shapes. */
+export function layerGeometry(traced: TracedLayer): LayerGeometry[] {
+  return leaves(traced).flatMap(({ path: name, spec, input, output }): LayerGeometry[] => {
+    if (spec.kind === "conv") {
+      const [inC] = input;
+      const [outC, outH, outW] = output;
+      return [{ kind: "conv", name, inC, outC, kH: spec.kernel, kW: spec.kernel, outH, outW }];
+    }
+    if (spec.kind !== "linear") return [];
+    return [{
+      kind: "linear",
+      name,
+      inC: input[0],
+      outC: output[0],
+      kH: 1,
+      kW: 1,
+      outH: 1,
+      outW: 1,
+    }];
+  });
+}
+
+/**
+ * Geometry of GoogLeNet's conv and linear layers for square images of `inputSize` pixels, read from
+ * its stage table (no libtorch, no model).
+ *
+ * @throws {RangeError} When `inputSize` is not a positive integer.
+ */
+export function googlenetLayers(inputSize: number = INPUT_SIZE): LayerGeometry[] {
+  return layerGeometry(traceGoogLeNet(inputSize));
+}
+
+/**
+ * Training FLOPs per image of the seed's GoogLeNet on square images of `inputSize` pixels
+ * ({@linkcode trainingFlopsPerImage} of {@linkcode googlenetLayers}).
+ *
+ * @throws {RangeError} When `inputSize` is not a positive integer.
+ */
+export function googlenetFlopsPerImage(inputSize: number = INPUT_SIZE): number {
+  return trainingFlopsPerImage(googlenetLayers(inputSize));
 }

@@ -1,34 +1,34 @@
 /**
- * Layers that own their parameters: Conv2d, Linear, MaxPool2d, AdaptiveAvgPool2d, Dropout.
- * Initialisation follows PyTorch's defaults and draws from libtorch's generator in PyTorch's
- * order, so `manualSeed(s)` then constructing the model gives PyTorch's weights for seed s.
+ * Leaf layers: Conv2d, Linear, MaxPool2d, AdaptiveAvgPool2d, ReLU, Flatten, Dropout, each made from
+ * its spec (src/model/spec.ts) and the shape of its input. Initialisation follows PyTorch's defaults
+ * and draws from libtorch's generator in PyTorch's order, so `manualSeed(s)` then constructing the
+ * model gives PyTorch's weights for seed s.
  *
  * @module
  */
 import {
   adaptiveAvgPool2d,
-  contiguous,
   conv2d,
-  type Device,
   dropout,
   empty,
+  flatten,
   keep,
   linear,
   maxPool2d,
-  type MemoryFormat,
   noGrad,
-  scope,
+  relu_,
   setRequiresGrad,
   type Tensor,
-  to,
   uniform_,
 } from "../ffi/mod.ts";
-
-/** Something holding named parameters. */
-export interface Parameterised {
-  /** Parameters under their state_dict names, in registration order. */
-  namedParameters(prefix?: string): [string, Tensor][];
-}
+import { Module } from "./module.ts";
+import {
+  type AvgPoolSpec,
+  type ConvSpec,
+  leafParameters,
+  type LinearSpec,
+  type MaxPoolSpec,
+} from "./spec.ts";
 
 /** Half-width of PyTorch's kaiming_uniform_(a=√5) bound for a given fan-in (as torch computes it). */
 export function kaimingUniformBound(fanIn: number): number {
@@ -43,158 +43,113 @@ function parameter(shape: number[], bound: number): Tensor {
   return setRequiresGrad(t);
 }
 
-/** Where {@linkcode Conv2d.to} puts a layer: a device, and the memory format of 4-D weights. */
-export interface PlacementOptions {
-  /** Layout of conv weights (default `"contiguous"`, NCHW); `"channels_last"` is NHWC. */
-  memoryFormat?: MemoryFormat;
+/**
+ * A layer with a weight and a bias, initialised as PyTorch's Conv2d and Linear both are: the weight
+ * kaiming-uniform (a=√5), the bias uniform in ±1/√fan-in, where fan-in is the weight's size per
+ * output unit. The weight is drawn first.
+ */
+export abstract class WeightAndBias extends Module {
+  /** Registers `weight` and `bias` of the given shapes, drawn from libtorch's generator. */
+  constructor(shapes: [name: string, shape: number[]][]) {
+    super();
+    const [[, weightShape]] = shapes;
+    const fanIn = weightShape.slice(1).reduce((a, d) => a * d, 1);
+    for (const [name, shape] of shapes) {
+      const bound = name === "weight" ? kaimingUniformBound(fanIn) : 1 / Math.sqrt(fanIn);
+      this.registerParameter(name, parameter(shape, bound));
+    }
+  }
+
+  /** The weight. */
+  get weight(): Tensor {
+    return this.parameter("weight");
+  }
+
+  /** The bias. */
+  get bias(): Tensor {
+    return this.parameter("bias");
+  }
 }
 
-function moveParameter(p: Tensor, device: Device, format: MemoryFormat = "contiguous"): Tensor {
-  const moved = keep(noGrad(() =>
-    scope(() => {
-      const m = to(p, device);
-      return format !== "contiguous" && p.shape.length === 4 ? contiguous(m, format) : m;
-    })
-  ));
-  p.dispose();
-  return setRequiresGrad(moved);
-}
-
-/** Options for {@linkcode Conv2d}. */
-export interface Conv2dOptions {
-  /** Stride (default 1). */
-  stride?: number;
-  /** Zero padding (default 0). */
-  padding?: number;
-}
-
-/** nn.Conv2d with a square kernel and a bias. */
-export class Conv2d implements Parameterised {
-  /** Weight, out x in x k x k. */
-  weight: Tensor;
-  /** Bias, out. */
-  bias: Tensor;
-  /** Input channels. */
-  readonly inChannels: number;
-  /** Output channels. */
-  readonly outChannels: number;
-  /** Kernel size. */
-  readonly kernel: number;
-  /** Stride. */
-  readonly stride: number;
-  /** Padding. */
-  readonly padding: number;
-
-  /** Creates the layer with PyTorch's default initialisation. */
-  constructor(
-    channels: [inChannels: number, outChannels: number],
-    kernel: number,
-    options: Conv2dOptions = {},
-  ) {
-    [this.inChannels, this.outChannels] = channels;
-    this.kernel = kernel;
-    this.stride = options.stride ?? 1;
-    this.padding = options.padding ?? 0;
-    const fanIn = this.inChannels * kernel * kernel;
-    this.weight = parameter(
-      [this.outChannels, this.inChannels, kernel, kernel],
-      kaimingUniformBound(fanIn),
-    );
-    this.bias = parameter([this.outChannels], 1 / Math.sqrt(fanIn));
+/** nn.Conv2d with a square kernel and a bias: weight out x in x k x k, bias out. */
+export class Conv2d extends WeightAndBias {
+  /** Creates the layer for inputs of shape `input` (C x H x W; only C matters). */
+  constructor(readonly spec: ConvSpec, input: readonly number[]) {
+    super(leafParameters(spec, input));
   }
 
   /** N x in x H x W → N x out x H' x W'. */
   forward(x: Tensor): Tensor {
-    return conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding });
-  }
-
-  /** Output spatial size for an input size. */
-  outSize(size: number): number {
-    return Math.floor((size + 2 * this.padding - this.kernel) / this.stride) + 1;
-  }
-
-  /** `weight` and `bias` under the prefix. */
-  namedParameters(prefix = ""): [string, Tensor][] {
-    return [[`${prefix}weight`, this.weight], [`${prefix}bias`, this.bias]];
-  }
-
-  /** Moves the parameters to a device (and the weight to a memory format). */
-  to(device: Device, options: PlacementOptions = {}): void {
-    this.weight = moveParameter(this.weight, device, options.memoryFormat);
-    this.bias = moveParameter(this.bias, device);
+    const { stride, padding } = this.spec;
+    return conv2d(x, this.weight, this.bias, { stride, padding });
   }
 }
 
-/** nn.Linear with a bias. */
-export class Linear implements Parameterised {
-  /** Weight, out x in. */
-  weight: Tensor;
-  /** Bias, out. */
-  bias: Tensor;
-  /** Input features. */
-  readonly inFeatures: number;
-  /** Output features. */
-  readonly outFeatures: number;
-
-  /** Creates the layer with PyTorch's default initialisation. */
-  constructor(inFeatures: number, outFeatures: number) {
-    this.inFeatures = inFeatures;
-    this.outFeatures = outFeatures;
-    this.weight = parameter([outFeatures, inFeatures], kaimingUniformBound(inFeatures));
-    this.bias = parameter([outFeatures], 1 / Math.sqrt(inFeatures));
+/** nn.Linear with a bias: weight out x in, bias out. */
+export class Linear extends WeightAndBias {
+  /** Creates the layer for inputs of shape `input` (`[in]`). */
+  constructor(readonly spec: LinearSpec, input: readonly number[]) {
+    super(leafParameters(spec, input));
   }
 
   /** N x in → N x out. */
   forward(x: Tensor): Tensor {
     return linear(x, this.weight, this.bias);
   }
-
-  /** `weight` and `bias` under the prefix. */
-  namedParameters(prefix = ""): [string, Tensor][] {
-    return [[`${prefix}weight`, this.weight], [`${prefix}bias`, this.bias]];
-  }
-
-  /** Moves the parameters to a device. */
-  to(device: Device): void {
-    this.weight = moveParameter(this.weight, device);
-    this.bias = moveParameter(this.bias, device);
-  }
 }
 
 /** nn.MaxPool2d with a square kernel. */
-export class MaxPool2d {
+export class MaxPool2d extends Module {
   /** Creates the pooling layer. */
-  constructor(readonly kernel: number, readonly options: { stride: number; padding: number }) {}
+  constructor(readonly spec: MaxPoolSpec) {
+    super();
+  }
 
   /** N x C x H x W → N x C x H' x W'. */
   forward(x: Tensor): Tensor {
-    return maxPool2d(x, this.kernel, this.options);
-  }
-
-  /** Output spatial size for an input size. */
-  outSize(size: number): number {
-    return Math.floor((size + 2 * this.options.padding - this.kernel) / this.options.stride) + 1;
+    const { kernel, stride, padding } = this.spec;
+    return maxPool2d(x, kernel, { stride, padding });
   }
 }
 
-/** nn.AdaptiveAvgPool2d. */
-export class AdaptiveAvgPool2d {
-  /** Creates the pooling layer for an output size. */
-  constructor(readonly size: [number, number]) {}
+/** nn.AdaptiveAvgPool2d to a square output. */
+export class AdaptiveAvgPool2d extends Module {
+  /** Creates the pooling layer. */
+  constructor(readonly spec: AvgPoolSpec) {
+    super();
+  }
 
-  /** N x C x H x W → N x C x h x w. */
+  /** N x C x H x W → N x C x size x size. */
   forward(x: Tensor): Tensor {
-    return adaptiveAvgPool2d(x, this.size);
+    return adaptiveAvgPool2d(x, [this.spec.size, this.spec.size]);
+  }
+}
+
+/** nn.ReLU(inplace=True). */
+export class ReLU extends Module {
+  /** Rectifies x in place and returns it. */
+  forward(x: Tensor): Tensor {
+    return relu_(x);
+  }
+}
+
+/** Flattens every dimension after the batch: N x C x H x W → N x CHW. */
+export class Flatten extends Module {
+  /** N x … → N x (product of the rest). */
+  forward(x: Tensor): Tensor {
+    return flatten(x, 1);
   }
 }
 
 /** nn.Dropout. */
-export class Dropout {
+export class Dropout extends Module {
   /** Creates the layer with drop probability p. */
-  constructor(readonly p: number) {}
+  constructor(readonly p: number) {
+    super();
+  }
 
-  /** Drops elements with probability p when training; the identity otherwise. */
-  forward(x: Tensor, training: boolean): Tensor {
-    return dropout(x, this.p, training);
+  /** Drops elements with probability p while {@linkcode Module.training}; the identity otherwise. */
+  forward(x: Tensor): Tensor {
+    return dropout(x, this.p, this.training);
   }
 }

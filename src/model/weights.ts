@@ -5,14 +5,25 @@
  *
  * @module
  */
-import { copy_, loadPt, noGrad, savePt, scope, type Tensor, TorchError } from "../ffi/mod.ts";
+import {
+  copy_,
+  type DType,
+  loadPt,
+  noGrad,
+  savePt,
+  scope,
+  type Tensor,
+  TorchError,
+} from "../ffi/mod.ts";
+import { googlenetParameterShapes } from "./architecture.ts";
+import type { Module } from "./module.ts";
 import {
   decodeSafetensors,
+  type RawTensor,
   SafetensorsError,
   tensorFromRaw,
   toSafetensors,
 } from "./safetensors.ts";
-import type { Parameterised } from "./layers.ts";
 
 /** Weights that do not fit the model: missing, unexpected or misshapen names, or an unreadable file. */
 export class WeightsError extends Error {
@@ -47,18 +58,9 @@ export function saveNamed(
   }
 }
 
-/** Reads named tensors (CPU) from a .safetensors or .pt file; the caller disposes them. */
-export function loadNamed(
+function readSafetensors(
   path: string,
-): { tensors: Map<string, Tensor>; metadata: Record<string, string> } {
-  if (path.endsWith(".pt")) {
-    try {
-      return { tensors: loadPt(path), metadata: {} };
-    } catch (e) {
-      if (e instanceof TorchError) throw new WeightsError(`${path}: ${e.message}`);
-      throw e;
-    }
-  }
+): { tensors: Map<string, RawTensor>; metadata: Record<string, string> } {
   let bytes: Uint8Array;
   try {
     bytes = Deno.readFileSync(path);
@@ -66,19 +68,79 @@ export function loadNamed(
     throw new WeightsError(`${path}: cannot be read (${(e as Error).message})`);
   }
   try {
-    const { tensors, metadata } = decodeSafetensors(bytes);
-    const out = new Map<string, Tensor>();
-    for (const [name, raw] of tensors) out.set(name, tensorFromRaw(raw));
-    return { tensors: out, metadata };
+    return decodeSafetensors(bytes);
   } catch (e) {
     if (e instanceof SafetensorsError) throw new WeightsError(`${path}: ${e.message}`);
     throw e;
   }
 }
 
+function readPt(path: string): Map<string, Tensor> {
+  try {
+    return loadPt(path);
+  } catch (e) {
+    if (e instanceof TorchError) throw new WeightsError(`${path}: ${e.message}`);
+    throw e;
+  }
+}
+
+/** Reads named tensors (CPU) from a .safetensors or .pt file; the caller disposes them. */
+export function loadNamed(
+  path: string,
+): { tensors: Map<string, Tensor>; metadata: Record<string, string> } {
+  if (path.endsWith(".pt")) return { tensors: readPt(path), metadata: {} };
+  const { tensors, metadata } = readSafetensors(path);
+  const out = new Map<string, Tensor>();
+  for (const [name, raw] of tensors) out.set(name, tensorFromRaw(raw));
+  return { tensors: out, metadata };
+}
+
 /** Writes a model's parameters under their state_dict names. */
-export function saveWeights(model: Parameterised, path: string): void {
+export function saveWeights(model: Module, path: string): void {
   saveNamed(path, model.namedParameters(), { format: "pt-state-dict" });
+}
+
+/** What a stored tensor must agree on with its parameter. */
+export interface TensorLayout {
+  /** Sizes. */
+  readonly shape: readonly number[];
+  /** Element type. */
+  readonly dtype: DType;
+}
+
+function listed(names: string[]): string {
+  if (names.length === 0) return "";
+  return ` (${names.slice(0, 3).join(", ")}${names.length > 3 ? ", …" : ""})`;
+}
+
+/**
+ * Checks that `found` (name → stored tensor) holds exactly the names of `expected` (name →
+ * parameter), each with the same shape and dtype.
+ *
+ * @throws {WeightsError} Naming what is missing, unexpected or misshapen, prefixed by `what`.
+ */
+export function matchNamed(
+  expected: readonly (readonly [string, TensorLayout])[],
+  found: { what: string; tensors: ReadonlyMap<string, TensorLayout> },
+): void {
+  const { what, tensors } = found;
+  const missing = expected.filter(([n]) => !tensors.has(n)).map(([n]) => n);
+  const names = new Set(expected.map(([n]) => n));
+  const unexpected = [...tensors.keys()].filter((n) => !names.has(n));
+  if (missing.length > 0 || unexpected.length > 0) {
+    throw new WeightsError(
+      `${what}: expected the model's ${expected.length} parameters, found ${missing.length} ` +
+        `missing${listed(missing)} and ${unexpected.length} unexpected${listed(unexpected)}`,
+    );
+  }
+  for (const [name, p] of expected) {
+    const t = tensors.get(name)!;
+    const [a, b] = [p.shape.join("x"), t.shape.join("x")];
+    if (a !== b) throw new WeightsError(`${what}: ${name}: expected shape ${a}, found ${b}`);
+    if (t.dtype !== p.dtype) {
+      throw new WeightsError(`${what}: ${name}: expected dtype ${p.dtype}, found ${t.dtype}`);
+    }
+  }
 }
 
 /**
@@ -90,36 +152,36 @@ export function assignNamed(
   tensors: Map<string, Tensor>,
   what: string,
 ): void {
-  const missing = target.filter(([n]) => !tensors.has(n)).map(([n]) => n);
-  const names = new Set(target.map(([n]) => n));
-  const unexpected = [...tensors.keys()].filter((n) => !names.has(n));
-  if (missing.length > 0 || unexpected.length > 0) {
-    throw new WeightsError(
-      `${what}: expected the model's ${target.length} parameters, found ${missing.length} missing` +
-        (missing.length
-          ? ` (${missing.slice(0, 3).join(", ")}${missing.length > 3 ? ", …" : ""})`
-          : "") +
-        ` and ${unexpected.length} unexpected` +
-        (unexpected.length
-          ? ` (${unexpected.slice(0, 3).join(", ")}${unexpected.length > 3 ? ", …" : ""})`
-          : ""),
-    );
-  }
-  for (const [name, p] of target) {
-    const a = p.shape.join("x");
-    const b = tensors.get(name)!.shape.join("x");
-    if (a !== b) throw new WeightsError(`${what}: ${name}: expected shape ${a}, found ${b}`);
-    if (tensors.get(name)!.dtype !== p.dtype) {
-      throw new WeightsError(
-        `${what}: ${name}: expected dtype ${p.dtype}, found ${tensors.get(name)!.dtype}`,
-      );
-    }
-  }
+  matchNamed(target, { what, tensors });
   scope(() => noGrad(() => target.forEach(([name, p]) => copy_(p, tensors.get(name)!))));
 }
 
+/**
+ * Checks a .safetensors or .pt weights file against GoogLeNet's stage table: every parameter
+ * present under its state_dict name, with its shape, as float32, and nothing else. Builds no model;
+ * a .safetensors file is checked without libtorch.
+ *
+ * @throws {WeightsError} When the file cannot be read or does not fit, saying what was expected
+ * and what was found.
+ */
+export function checkWeightsFile(path: string): void {
+  const expected = googlenetParameterShapes().map((
+    [name, shape],
+  ): [string, TensorLayout] => [name, { shape, dtype: "float32" }]);
+  if (!path.endsWith(".pt")) {
+    matchNamed(expected, { what: path, tensors: readSafetensors(path).tensors });
+    return;
+  }
+  const tensors = readPt(path);
+  try {
+    matchNamed(expected, { what: path, tensors });
+  } finally {
+    for (const t of tensors.values()) t.dispose();
+  }
+}
+
 /** Loads weights from a .safetensors or .pt file into a model (strict: names and shapes must match). */
-export function loadWeights(model: Parameterised, path: string): void {
+export function loadWeights(model: Module, path: string): void {
   const { tensors } = loadNamed(path);
   try {
     assignNamed(model.namedParameters(), tensors, path);

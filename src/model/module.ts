@@ -1,0 +1,148 @@
+/**
+ * The base of every layer and model: parameters and children registered by name, in order, as
+ * PyTorch's nn.Module does, so state_dict names, parameter order, device placement, counting and
+ * freeing are written once here instead of per layer.
+ *
+ * @module
+ */
+import {
+  contiguous,
+  type Device,
+  keep,
+  type MemoryFormat,
+  noGrad,
+  scope,
+  setRequiresGrad,
+  type Tensor,
+  to,
+} from "../ffi/mod.ts";
+
+/** Where {@linkcode Module.to} puts a module: a device, and the memory format of 4-D weights. */
+export interface PlacementOptions {
+  /** Layout of conv weights (default `"contiguous"`, NCHW); `"channels_last"` is NHWC. */
+  memoryFormat?: MemoryFormat;
+}
+
+function moveParameter(p: Tensor, device: Device, format: MemoryFormat = "contiguous"): Tensor {
+  const moved = keep(noGrad(() =>
+    scope(() => {
+      const m = to(p, device);
+      return format !== "contiguous" && p.shape.length === 4 ? contiguous(m, format) : m;
+    })
+  ));
+  p.dispose();
+  return setRequiresGrad(moved);
+}
+
+/** A layer or a model: its own parameters, then its children, each under a name, in order. */
+export abstract class Module {
+  readonly #parameters = new Map<string, Tensor>();
+  readonly #children = new Map<string, Module>();
+  #training = true;
+
+  /** The module's output for a batch. */
+  abstract forward(x: Tensor): Tensor;
+
+  /** Registers a parameter under `name` (after the ones registered before it). */
+  protected registerParameter(name: string, t: Tensor): Tensor {
+    if (this.#parameters.has(name)) throw new Error(`parameter ${name}: already registered`);
+    this.#parameters.set(name, t);
+    return t;
+  }
+
+  /** Registers a child module under `name` (after the ones registered before it). */
+  protected registerModule<M extends Module>(name: string, child: M): M {
+    if (this.#children.has(name)) throw new Error(`module ${name}: already registered`);
+    child.training = this.#training;
+    this.#children.set(name, child);
+    return child;
+  }
+
+  /** This module's own parameter `name`. */
+  protected parameter(name: string): Tensor {
+    const t = this.#parameters.get(name);
+    if (t === undefined) {
+      throw new Error(
+        `expected a parameter named ${name}, found only ${[...this.#parameters.keys()].join(", ")}`,
+      );
+    }
+    return t;
+  }
+
+  /** The children under their names, in registration order. */
+  namedChildren(): [string, Module][] {
+    return [...this.#children];
+  }
+
+  /** The child `name`, checked to be a `type`. */
+  child<M extends Module>(name: string, type: abstract new (...args: never[]) => M): M {
+    const c = this.#children.get(name);
+    if (!(c instanceof type)) {
+      throw new Error(
+        `expected a ${type.name} child named ${name}, found ${c?.constructor.name ?? "none"}`,
+      );
+    }
+    return c;
+  }
+
+  /**
+   * Puts `child` in the place of the child `name` (as assigning `model.name = child` does in
+   * PyTorch); the replaced child is freed.
+   */
+  replace(name: string, child: Module): void {
+    const old = this.#children.get(name);
+    if (old === undefined) {
+      throw new Error(
+        `expected a child named ${name}, found only ${[...this.#children.keys()].join(", ")}`,
+      );
+    }
+    old.dispose();
+    child.training = this.#training;
+    this.#children.set(name, child);
+  }
+
+  /** Whether dropout is active; setting it sets every descendant, as nn.Module.train() does. */
+  get training(): boolean {
+    return this.#training;
+  }
+
+  set training(mode: boolean) {
+    this.#training = mode;
+    for (const c of this.#children.values()) c.training = mode;
+  }
+
+  /** Parameters under their state_dict names (own first, then each child's), in registration order. */
+  namedParameters(prefix = ""): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    for (const [name, t] of this.#parameters) out.push([`${prefix}${name}`, t]);
+    for (const [name, c] of this.#children) out.push(...c.namedParameters(`${prefix}${name}.`));
+    return out;
+  }
+
+  /** All parameters, in state_dict order. */
+  parameters(): Tensor[] {
+    return this.namedParameters().map(([, t]) => t);
+  }
+
+  /** Total number of parameter elements. */
+  parameterCount(): number {
+    return this.parameters().reduce((n, t) => n + t.numel, 0);
+  }
+
+  /**
+   * Moves every parameter to a device, 4-D weights to `options.memoryFormat` (channels_last for
+   * NHWC kernels); makes new leaf tensors, so build optimizers afterwards.
+   */
+  to(device: Device, options: PlacementOptions = {}): this {
+    for (const [name, t] of this.#parameters) {
+      this.#parameters.set(name, moveParameter(t, device, options.memoryFormat));
+    }
+    for (const c of this.#children.values()) c.to(device, options);
+    return this;
+  }
+
+  /** Frees every parameter. */
+  dispose(): void {
+    for (const t of this.parameters()) t.dispose();
+  }
+}
