@@ -26,12 +26,24 @@ interface Outcome {
   stderr: string;
 }
 
+/** How {@linkcode bench} starts the benchmark. */
+interface BenchStart {
+  /**
+   * As a user does: `deno task bench` from the project root, in a process group of its own (as a
+   * terminal's foreground job), so that signalling the group is what Ctrl-C does.
+   */
+  task?: boolean;
+}
+
 async function bench(
   args: string[],
   onLine?: (line: string, child: Deno.ChildProcess) => void,
+  start: BenchStart = {},
 ): Promise<Outcome> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", BENCH_MAIN, ...args],
+    args: start.task ? ["task", "bench", ...args] : ["run", "-A", BENCH_MAIN, ...args],
+    cwd: new URL("..", import.meta.url).pathname,
+    detached: start.task ?? false,
     stdout: "piped",
     stderr: "piped",
   }).spawn();
@@ -61,7 +73,7 @@ async function resultIn(dir: string) {
   return { files, result: JSON.parse(await Deno.readTextFile(`${dir}/${json[0]}`)) };
 }
 
-Deno.test("SIGINT stops at a step boundary with a checkpoint and an incomplete result; --resume reproduces the losses", async () => {
+Deno.test("Ctrl-C on `deno task bench` (SIGINT to its process group) stops at a step boundary with a checkpoint and an incomplete result; --resume reproduces the losses", async () => {
   const tmp = await Deno.makeTempDir({ prefix: "resume_" });
   try {
     const data = `${tmp}/data`;
@@ -79,13 +91,15 @@ Deno.test("SIGINT stops at a step boundary with a checkpoint and an incomplete r
     ) => e.loss);
     assert.strictEqual(expected.length, 3);
 
+    // A terminal sends SIGINT to the whole foreground process group: deno task and the bench
+    // both receive it, and deno task forwards it to the bench as well.
     let sent = false;
     const cut = await bench([...base, "--out", `${tmp}/cut`], (line, child) => {
       if (!sent && line.startsWith("Epoch [1/3]")) {
         sent = true;
-        child.kill("SIGINT");
+        Deno.kill(-child.pid, "SIGINT");
       }
-    });
+    }, { task: true });
     assert.ok(sent, "the first epoch line was seen");
     assert.strictEqual(cut.code, 130, cut.stderr);
     assert.match(cut.stderr, /stopping at the next step boundary/);
