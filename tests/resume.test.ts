@@ -106,6 +106,8 @@ Deno.test("Ctrl-C on `deno task bench` (SIGINT to its process group) stops at a 
     const { files, result } = await resultIn(`${tmp}/cut`);
     assert.strictEqual(result.complete, false);
     assert.strictEqual(result.runs[0].complete, false);
+    assert.strictEqual(result.stopReason, "SIGINT");
+    assert.strictEqual(result.runs[0].stopReason, "SIGINT");
     const checkpoint = files.find((f) => f.startsWith("checkpoint-") && f.endsWith(".safetensors"));
     assert.ok(checkpoint, `a checkpoint in ${files.join(", ")}`);
     assert.match(cut.stderr, /resume with --resume/);
@@ -190,6 +192,31 @@ Deno.test("--save writes .pt and .safetensors weights that --load reads back to 
       ]);
       assert.strictEqual(forced.code, 0, forced.stderr);
     }
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("--max-seconds stops at a step or epoch boundary, exits 0 and says why in an incomplete result", async () => {
+  const tmp = await Deno.makeTempDir({ prefix: "deadline_" });
+  try {
+    await writeTinyDataset(`${tmp}/data`, { train: 160, test: 20 });
+    const args = [...COMMON, "--data", `${tmp}/data`, "--out", `${tmp}/out`];
+    args[args.indexOf("--epochs") + 1] = "100";
+    const r = await bench([...args, "--max-seconds", "6"]);
+    assert.strictEqual(r.code, 0, r.stderr);
+    const { files, result } = await resultIn(`${tmp}/out`);
+    const run = result.runs[0];
+    assert.strictEqual(result.complete, false);
+    assert.strictEqual(run.complete, false);
+    assert.match(
+      run.stopReason,
+      /^deadline: (--max-seconds 6 passed at epoch \d+ step \d+|epoch \d+ \(≈\d+ s\) would not fit in the \d+ s left)$/,
+    );
+    assert.strictEqual(result.stopReason, run.stopReason);
+    assert.ok(run.epochs.length >= 1 && run.epochs.length < 100, `${run.epochs.length} epochs`);
+    assert.match(r.stderr, /stopped early \(deadline: /);
+    assert.ok(files.some((f) => f.startsWith("checkpoint-")), "the checkpoint is kept to resume");
   } finally {
     await Deno.remove(tmp, { recursive: true });
   }
