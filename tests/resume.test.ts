@@ -211,7 +211,7 @@ Deno.test("--max-seconds stops at a step or epoch boundary, exits 0 and says why
     assert.strictEqual(run.complete, false);
     assert.match(
       run.stopReason,
-      /^deadline: (--max-seconds 6 passed at epoch \d+ step \d+|epoch \d+ \(≈\d+ s\) would not fit in the \d+ s left)$/,
+      /^deadline: (--max-seconds 6 passed at (epoch \d+ step \d+|the start of epoch \d+)|epoch \d+ \(≈\d+ s\) would not fit in the \d+ s left)$/,
     );
     assert.strictEqual(result.stopReason, run.stopReason);
     assert.ok(run.epochs.length >= 1 && run.epochs.length < 100, `${run.epochs.length} epochs`);
