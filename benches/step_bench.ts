@@ -5,12 +5,12 @@
  */
 import * as t from "../src/ffi/mod.ts";
 import { batchRanges, loadDataset, Rng } from "../src/data/mod.ts";
-import { Trainer, type TrainerOptions, uploadDataset } from "../src/bench/train.ts";
+import { torchDevice, Trainer, type TrainerOptions, uploadDataset } from "../src/bench/train.ts";
 
 const BATCH = 64;
 t.setNumThreads(navigator.hardwareConcurrency); // as the harness's --threads default
 const cuda = t.buildInfo().cudaDeviceCount > 0;
-const device: t.Device = cuda ? "cuda:0" : "cpu";
+const device = cuda ? "cuda" : "cpu";
 const ds = await loadDataset("mnist");
 const count = 100 * BATCH;
 const data = uploadDataset({
@@ -53,7 +53,7 @@ for (const [name, options] of variants) {
     { group: "step", baseline: name === variants[0][0], n: 40, warmup: 8 },
     () => {
       trainer.step(order, ranges[i++ % ranges.length]);
-      t.synchronize(device);
+      t.synchronize(torchDevice(device));
     },
   );
 }

@@ -15,6 +15,7 @@
 #include <atomic>
 #include <cerrno>
 #include <csignal>
+#include <ctime>
 #include <unistd.h>
 #include <memory>
 #include <mutex>
@@ -42,9 +43,27 @@ namespace {
 
 std::atomic<int64_t> g_live{0};
 volatile std::sig_atomic_t g_signal = 0;
+// When g_signal was first set (CLOCK_MONOTONIC, ns); read only after g_signal != 0.
+volatile int64_t g_signal_at_ns = 0;
+
+// A terminal's Ctrl-C reaches the whole foreground process group, and a task runner in it
+// (`deno task`) forwards the SIGINT it got to its child as well: one keypress arrives twice,
+// microseconds apart. A repeat of the first signal within this grace is that same interrupt.
+constexpr int64_t kRepeatGraceNs = 1000000000;
+
+int64_t monotonic_ns() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);  // async-signal-safe
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
 
 extern "C" void on_signal(int sig) {
-  if (g_signal != 0) _exit(128 + sig);  // a second signal: leave now
+  const int64_t now = monotonic_ns();
+  if (g_signal != 0) {
+    if (sig == g_signal && now - g_signal_at_ns < kRepeatGraceNs) return;  // the same interrupt
+    _exit(128 + sig);  // a second signal: leave now
+  }
+  g_signal_at_ns = now;
   g_signal = sig;
   static const char msg[] = "\nsignal received: stopping at the next step boundary (again to exit now)\n";
   ssize_t ignored = write(2, msg, sizeof msg - 1);

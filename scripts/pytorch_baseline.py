@@ -117,15 +117,19 @@ def device_name(device):
 
 
 def peak_memory_bytes(device):
+    """This process's own peak: the CUDA caching allocator's on a GPU, VmHWM on the CPU (None
+    without /proc). Not ru_maxrss: Linux carries the parent's peak across fork+exec, so it
+    reported the peak of the Deno process that started this script."""
     if device.type == "cuda":
         return int(torch.cuda.max_memory_allocated(device))
     try:
-        import resource
-
-        kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        return int(kb) * (1 if sys.platform == "darwin" else 1024)
-    except ImportError:
-        return None
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
 
 
 class Trainer:

@@ -90,3 +90,44 @@ Deno.test("the PyTorch baseline is skipped with the reason when Python cannot im
     Deno.removeSync(broken);
   }
 });
+
+/** This process's peak resident memory (VmHWM) in bytes. */
+function ownPeakBytes(): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(Deno.readTextFileSync("/proc/self/status"));
+  if (m === null) throw new Error("expected VmHWM in /proc/self/status, found none");
+  return Number(m[1]) * 1024;
+}
+
+Deno.test({
+  name:
+    "the PyTorch baseline's CPU peak memory is Python's own, not the peak of the Deno that ran it",
+  ignore: !hasPythonTorch() || Deno.build.os !== "linux",
+  async fn() {
+    // Raise this process's peak well above what the tiny baseline needs (Linux carries a
+    // parent's ru_maxrss across fork+exec, so reading it there reported Deno's peak).
+    const ballast = new Uint8Array(1536 * 2 ** 20).fill(1);
+    const denoPeak = ownPeakBytes();
+    assert.equal(ballast[ballast.length - 1], 1, "the ballast is resident");
+    const dir = writeIdxSet(64, 20);
+    try {
+      const config = parseBenchArgs([
+        ...["--device", "cpu", "--steps", "1", "--warmup", "0", "--batch-size", "32"],
+        ...["--threads", "1", "--data", dir],
+      ]);
+      const outcome = await runPytorchBaseline(config, "cpu", {
+        dataDir: dir,
+        flopsPerImage: 1e9,
+        log: () => {},
+      });
+      assert.ok("run" in outcome, "skipped" in outcome ? outcome.skipped : "");
+      const peak = outcome.run.peakMemoryBytes;
+      assert.ok(peak !== null && peak > 50 * 2 ** 20, `a Python with torch uses > 50 MiB: ${peak}`);
+      assert.ok(
+        peak < denoPeak - 512 * 2 ** 20,
+        `expected the baseline's peak below this process's ${denoPeak} B, found ${peak} B`,
+      );
+    } finally {
+      Deno.removeSync(dir, { recursive: true });
+    }
+  },
+});

@@ -35,6 +35,7 @@ const DEFAULTS: BenchConfig = {
   load: null,
   resume: null,
   checkpointDir: null,
+  maxSeconds: null,
   force: false,
   verbose: false,
 };
@@ -112,6 +113,8 @@ Deno.test("parseBenchArgs() reads every flag", () => {
       "ck.safetensors",
       "--checkpoint-dir",
       "/tmp/ck",
+      "--max-seconds",
+      "90.5",
       "--force",
       "--verbose",
     ),
@@ -141,6 +144,7 @@ Deno.test("parseBenchArgs() reads every flag", () => {
       load: "start.safetensors",
       resume: "ck.safetensors",
       checkpointDir: "/tmp/ck",
+      maxSeconds: 90.5,
       force: true,
       verbose: true,
     },
@@ -281,6 +285,7 @@ Deno.test("usage() lists every flag with its default", () => {
       "--load",
       "--resume",
       "--checkpoint-dir",
+      "--max-seconds",
       "--force",
       "--verbose",
       "--clip-grad-norm",
@@ -296,7 +301,7 @@ Deno.test("usage() lists every flag with its default", () => {
     assert.ok(line, `expected a line for ${flag}`);
   }
   assert.ok(text.includes("default: a 50-step timed window"));
-  assert.equal((text.match(/\(default/g) ?? []).length, 27);
+  assert.equal((text.match(/\(default/g) ?? []).length, 28);
 });
 
 Deno.test("formatUsageError() points to --help", () => {

@@ -104,7 +104,7 @@ cudaTest("a CUDA-graphed training step trains like the eager step (dropout off)"
   };
   small.train.labels = ds.train.labels.subarray(0, 1000);
   small.test.labels = ds.test.labels.subarray(0, 1000);
-  const data = uploadDataset(small, DEV);
+  const data = uploadDataset(small, "cuda");
   const run = (graphs: boolean, adam: t.AdamImpl) => {
     const trainer = new Trainer(data, { lr: 1e-3, seed: 0, batchSize: 64, graphs, adam });
     noDropout(trainer.model);

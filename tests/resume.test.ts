@@ -26,12 +26,24 @@ interface Outcome {
   stderr: string;
 }
 
+/** How {@linkcode bench} starts the benchmark. */
+interface BenchStart {
+  /**
+   * As a user does: `deno task bench` from the project root, in a process group of its own (as a
+   * terminal's foreground job), so that signalling the group is what Ctrl-C does.
+   */
+  task?: boolean;
+}
+
 async function bench(
   args: string[],
   onLine?: (line: string, child: Deno.ChildProcess) => void,
+  start: BenchStart = {},
 ): Promise<Outcome> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", BENCH_MAIN, ...args],
+    args: start.task ? ["task", "bench", ...args] : ["run", "-A", BENCH_MAIN, ...args],
+    cwd: new URL("..", import.meta.url).pathname,
+    detached: start.task ?? false,
     stdout: "piped",
     stderr: "piped",
   }).spawn();
@@ -61,7 +73,7 @@ async function resultIn(dir: string) {
   return { files, result: JSON.parse(await Deno.readTextFile(`${dir}/${json[0]}`)) };
 }
 
-Deno.test("SIGINT stops at a step boundary with a checkpoint and an incomplete result; --resume reproduces the losses", async () => {
+Deno.test("Ctrl-C on `deno task bench` (SIGINT to its process group) stops at a step boundary with a checkpoint and an incomplete result; --resume reproduces the losses", async () => {
   const tmp = await Deno.makeTempDir({ prefix: "resume_" });
   try {
     const data = `${tmp}/data`;
@@ -79,19 +91,23 @@ Deno.test("SIGINT stops at a step boundary with a checkpoint and an incomplete r
     ) => e.loss);
     assert.strictEqual(expected.length, 3);
 
+    // A terminal sends SIGINT to the whole foreground process group: deno task and the bench
+    // both receive it, and deno task forwards it to the bench as well.
     let sent = false;
     const cut = await bench([...base, "--out", `${tmp}/cut`], (line, child) => {
       if (!sent && line.startsWith("Epoch [1/3]")) {
         sent = true;
-        child.kill("SIGINT");
+        Deno.kill(-child.pid, "SIGINT");
       }
-    });
+    }, { task: true });
     assert.ok(sent, "the first epoch line was seen");
     assert.strictEqual(cut.code, 130, cut.stderr);
     assert.match(cut.stderr, /stopping at the next step boundary/);
     const { files, result } = await resultIn(`${tmp}/cut`);
     assert.strictEqual(result.complete, false);
     assert.strictEqual(result.runs[0].complete, false);
+    assert.strictEqual(result.stopReason, "SIGINT");
+    assert.strictEqual(result.runs[0].stopReason, "SIGINT");
     const checkpoint = files.find((f) => f.startsWith("checkpoint-") && f.endsWith(".safetensors"));
     assert.ok(checkpoint, `a checkpoint in ${files.join(", ")}`);
     assert.match(cut.stderr, /resume with --resume/);
@@ -176,6 +192,31 @@ Deno.test("--save writes .pt and .safetensors weights that --load reads back to 
       ]);
       assert.strictEqual(forced.code, 0, forced.stderr);
     }
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("--max-seconds stops at a step or epoch boundary, exits 0 and says why in an incomplete result", async () => {
+  const tmp = await Deno.makeTempDir({ prefix: "deadline_" });
+  try {
+    await writeTinyDataset(`${tmp}/data`, { train: 160, test: 20 });
+    const args = [...COMMON, "--data", `${tmp}/data`, "--out", `${tmp}/out`];
+    args[args.indexOf("--epochs") + 1] = "100";
+    const r = await bench([...args, "--max-seconds", "6"]);
+    assert.strictEqual(r.code, 0, r.stderr);
+    const { files, result } = await resultIn(`${tmp}/out`);
+    const run = result.runs[0];
+    assert.strictEqual(result.complete, false);
+    assert.strictEqual(run.complete, false);
+    assert.match(
+      run.stopReason,
+      /^deadline: (--max-seconds 6 passed at (epoch \d+ step \d+|the start of epoch \d+)|epoch \d+ \(≈\d+ s\) would not fit in the \d+ s left)$/,
+    );
+    assert.strictEqual(result.stopReason, run.stopReason);
+    assert.ok(run.epochs.length >= 1 && run.epochs.length < 100, `${run.epochs.length} epochs`);
+    assert.match(r.stderr, /stopped early \(deadline: /);
+    assert.ok(files.some((f) => f.startsWith("checkpoint-")), "the checkpoint is kept to resume");
   } finally {
     await Deno.remove(tmp, { recursive: true });
   }

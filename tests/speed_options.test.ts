@@ -1,22 +1,13 @@
 /**
  * The speed options on the CPU, where they can be checked against the plain path and PyTorch:
- * multi-tensor Adam, bf16 autocast, channels-last, the device-side gradient clip and the
- * capture/replay composition of the training step (with a stand-in for the CUDA graph).
+ * multi-tensor Adam, bf16 autocast, channels-last and the device-side gradient clip. (The CUDA
+ * graph's capture and replay is checked against the eager step in tests/cuda.test.ts.)
  */
 import assert from "node:assert/strict";
 import * as t from "../src/ffi/mod.ts";
 import { GoogLeNet } from "../src/model/mod.ts";
-import { type BatchRange, batchRanges, Rng } from "../src/data/mod.ts";
-import {
-  disposeDeviceData,
-  GRAPH_WARMUP_STEPS,
-  type StepGraph,
-  Trainer,
-  type TrainerOptions,
-  uploadDataset,
-} from "../src/bench/train.ts";
 import { versionAtLeast } from "../src/bench/options.ts";
-import { assertClose, hasPythonTorch, numbers, syntheticDataset } from "./_helpers.ts";
+import { assertClose, hasPythonTorch, numbers } from "./_helpers.ts";
 import { adamLosses, host, parityCase, relNorm } from "./_parity.ts";
 
 const havePython = hasPythonTorch();
@@ -190,109 +181,4 @@ Deno.test({
       t.setNumThreads(navigator.hardwareConcurrency);
     }
   },
-});
-
-/**
- * A CUDA graph's semantics on the CPU: capture records without running (here: runs, then every
- * piece of trainer state is put back), replay runs the recorded work again.
- */
-class ReplayGraph implements StepGraph {
-  #work: (() => unknown) | null = null;
-  #trainer: Trainer;
-  sideStreamCalls = 0;
-  replays = 0;
-  constructor(trainer: Trainer) {
-    this.#trainer = trainer;
-  }
-  onSideStream<T>(fn: () => T): T {
-    this.sideStreamCalls++;
-    return fn();
-  }
-  capture<T>(fn: () => T): T {
-    const trainer = this.#trainer;
-    const saved = trainer.withState((state) =>
-      t.noGrad(() => state.map((x) => t.keep(t.clone(x))))
-    );
-    const steps = trainer.optimizer.stepCount;
-    const rng = t.rngState();
-    try {
-      return fn();
-    } finally {
-      trainer.withState((state) => t.noGrad(() => state.forEach((x, i) => t.copy_(x, saved[i]))));
-      saved.forEach((x) => x.dispose());
-      trainer.optimizer.stepCount = steps;
-      t.setRngState(rng);
-      rng.dispose();
-      this.#work = fn;
-    }
-  }
-  replay(): void {
-    assert.ok(this.#work !== null, "replay after capture");
-    this.replays++;
-    this.#work();
-  }
-  dispose(): void {
-    this.#work = null;
-  }
-}
-
-Deno.test("a captured and replayed training step trains exactly like the eager step", () => {
-  t.setNumThreads(1);
-  const data = uploadDataset(syntheticDataset(150, 40), "cpu");
-  const before = t.liveTensors();
-  const BATCH = 16; // 150 = 9 x 16 + 6: every epoch ends with a partial, eager batch
-  const run = (graphs: TrainerOptions["graphs"], grab?: (tr: Trainer) => void) => {
-    const trainer = new Trainer(data, {
-      lr: 1e-3,
-      seed: 2,
-      batchSize: BATCH,
-      clipGradNorm: 5,
-      adam: "foreach",
-      graphs,
-    });
-    grab?.(trainer);
-    const rng = new Rng(4);
-    const ranges: BatchRange[] = batchRanges(data.trainCount, BATCH);
-    const sums: number[] = [];
-    try {
-      for (let epoch = 0; epoch < 2; epoch++) {
-        const order = trainer.epochOrder(rng);
-        trainer.resetLossSum();
-        for (const r of ranges) trainer.step(order, r);
-        sums.push(trainer.lossSum());
-        order.dispose();
-      }
-      return {
-        sums,
-        params: trainer.params.map(host),
-        steps: trainer.optimizer.stepCount,
-        captured: trainer.captured,
-        accuracy: trainer.evaluate(),
-      };
-    } finally {
-      trainer.dispose();
-    }
-  };
-  try {
-    const eager = run(false);
-    let graph: ReplayGraph | null = null;
-    let trainerRef: Trainer | null = null;
-    const graphed = run(() => {
-      const tr = trainerRef!;
-      graph = new ReplayGraph(tr);
-      return graph;
-    }, (tr) => (trainerRef = tr));
-    const g = graph as ReplayGraph | null;
-    assert.ok(g !== null && graphed.captured, "the step was captured");
-    assert.strictEqual(g.sideStreamCalls, GRAPH_WARMUP_STEPS, "warm-up steps on the side stream");
-    assert.strictEqual(g.replays, 2 * 9 - GRAPH_WARMUP_STEPS, "one replay per later full batch");
-    assert.strictEqual(graphed.steps, eager.steps);
-    assert.deepStrictEqual(graphed.sums, eager.sums);
-    eager.params.forEach((p, i) => assertClose(graphed.params[i], p, 0, `parameter ${i}`));
-    assert.strictEqual(graphed.accuracy, eager.accuracy);
-  } finally {
-    disposeDeviceData(data);
-    t.setNumThreads(navigator.hardwareConcurrency);
-  }
-  assert.ok(t.liveTensors() <= before, "no tensor leaked");
 });

@@ -38,6 +38,8 @@ export interface BaselineOptions {
   log?: (line: string) => void;
   /** The Python interpreter to run (default {@linkcode BASELINE_PYTHON}). */
   python?: string;
+  /** The device's name as the harness knows it (default: the name Python reports). */
+  deviceName?: string;
 }
 
 /** Runs the PyTorch baseline with the same configuration on one device. */
@@ -124,7 +126,7 @@ export async function runPytorchBaseline(
         label: `pytorch ${j.torchVersion} ${device} fp32`,
         implementation: "pytorch",
         device,
-        deviceName: j.deviceName,
+        deviceName: options.deviceName ?? j.deviceName,
         threads: j.threads,
         precision: "fp32",
         options: { torch: j.torchVersion, tf32: j.tf32 ?? false },
@@ -141,6 +143,7 @@ export async function runPytorchBaseline(
         finalTestAccuracy: j.finalTestAccuracy,
         baseline: null,
         complete: true,
+        stopReason: null,
       },
     };
   } finally {

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { rngState, setRngState, type Tensor } from "../ffi/mod.ts";
+import { rngState, setRngState } from "../ffi/mod.ts";
 import type { RngState } from "../data/mod.ts";
 import { assignNamed, loadNamed, saveNamed, WeightsError } from "../model/mod.ts";
 import type { BenchConfig, EpochRecord } from "./schema.ts";
@@ -83,40 +83,25 @@ export function recipeOf(config: BenchConfig): Recipe {
   };
 }
 
-function trainerState(trainer: Trainer): { named: [string, Tensor][]; temporaries: Tensor[] } {
-  const named: [string, Tensor][] = trainer.model.namedParameters().map((
-    [n, t],
-  ) => [`model.${n}`, t]);
-  const temporaries: Tensor[] = [];
-  trainer.model.namedParameters().forEach(([n], i) => {
-    const m = trainer.optimizer.state(i, 0);
-    const v = trainer.optimizer.state(i, 1);
-    temporaries.push(m, v);
-    named.push([`adam.exp_avg.${n}`, m], [`adam.exp_avg_sq.${n}`, v]);
-  });
-  return { named, temporaries };
-}
-
 /** Writes a checkpoint of `trainer` at `position` to `path`. */
 export function saveCheckpoint(
   path: string,
   trainer: Trainer,
   meta: Omit<CheckpointMeta, "format" | "adamSteps" | "createdAt">,
 ): void {
-  const { named, temporaries } = trainerState(trainer);
+  const full: CheckpointMeta = {
+    format: CHECKPOINT_FORMAT,
+    adamSteps: trainer.adamSteps,
+    createdAt: new Date().toISOString(),
+    ...meta,
+  };
   const gen = rngState();
   try {
-    named.push(["rng.cpu", gen]);
-    const full: CheckpointMeta = {
-      format: CHECKPOINT_FORMAT,
-      adamSteps: trainer.optimizer.stepCount,
-      createdAt: new Date().toISOString(),
-      ...meta,
-    };
-    saveNamed(path, named, { checkpoint: JSON.stringify(full) });
+    trainer.withNamedState((named) =>
+      saveNamed(path, [...named, ["rng.cpu", gen]], { checkpoint: JSON.stringify(full) })
+    );
   } finally {
     gen.dispose();
-    for (const t of temporaries) t.dispose();
   }
 }
 
@@ -163,18 +148,15 @@ export function loadCheckpoint(path: string, trainer: Trainer, recipe: Recipe): 
     if (gen === undefined) {
       throw new CheckpointError(`--resume ${path}: expected rng.cpu, found none`);
     }
-    const { named, temporaries } = trainerState(trainer);
     const state = new Map(tensors);
     state.delete("rng.cpu");
     try {
-      assignNamed(named, state, `--resume ${path}`);
+      trainer.withNamedState((named) => assignNamed(named, state, `--resume ${path}`));
     } catch (e) {
       if (e instanceof WeightsError) throw new CheckpointError(e.message);
       throw e;
-    } finally {
-      for (const t of temporaries) t.dispose();
     }
-    trainer.optimizer.stepCount = meta.adamSteps;
+    trainer.adamSteps = meta.adamSteps;
     setRngState(gen);
     return meta;
   } finally {

@@ -73,6 +73,7 @@ const FLAGS = {
   load: { type: "string" },
   resume: { type: "string" },
   "checkpoint-dir": { type: "string" },
+  "max-seconds": { type: "string" },
   force: { type: "boolean" },
   verbose: { type: "boolean" },
   help: { type: "boolean", short: "h" },
@@ -127,6 +128,8 @@ Flags:
   --resume FILE             continue an interrupted run from its checkpoint (default: off)
   --checkpoint-dir DIR      where checkpoints go at each epoch end and on interrupt
                             (default: the --out directory)
+  --max-seconds S           deadline: stop each run at the step boundary after S seconds, and
+                            skip an epoch that will not fit (default: off)
   --force                   overwrite existing --save/--json files (default: off)
   --verbose                 stack traces for errors (default: off)
   -h, --help                show this help
@@ -215,6 +218,7 @@ export function parseBenchArgs(
     load: optional(values.load, (v) => weightsPath("--load", v)),
     resume: optional(values.resume, (v) => nonEmpty("--resume", v)),
     checkpointDir: optional(values["checkpoint-dir"], (v) => nonEmpty("--checkpoint-dir", v)),
+    maxSeconds: optional(values["max-seconds"], (v) => positive("--max-seconds", v)),
     force: values.force ?? false,
     verbose: values.verbose ?? false,
   };

@@ -3,7 +3,8 @@
  * libtorch stack on every requested device (and PyTorch beside it with `--baseline pytorch`),
  * then writes results/<date>-<host>-<devices>.json, a markdown table beside it, and prints it.
  *
- * Exit codes: 0 done, 2 bad input (flags, data, shim, device), 130/143 interrupted
+ * Exit codes: 0 done (also when `--max-seconds` stopped a run early: the result says why and is
+ * marked incomplete), 2 bad input (flags, data, shim, device), 130/143 interrupted
  * (SIGINT/SIGTERM: stops at the next step boundary and writes what it has, marked incomplete).
  *
  * @module
@@ -18,7 +19,7 @@ import {
   TorchError,
   watchSignals,
 } from "../ffi/mod.ts";
-import { DataError, loadDataset } from "../data/mod.ts";
+import { DataError, type Dataset, loadDataset } from "../data/mod.ts";
 import { formatUsageError, HelpRequested, parseBenchArgs, usage, UsageError } from "./cli.ts";
 import { formatCommandLine } from "./command.ts";
 import { collectEnv } from "./env.ts";
@@ -32,31 +33,37 @@ import { GoogLeNet, loadWeights, WeightsError } from "../model/mod.ts";
 import { join } from "node:path";
 import { runPytorchBaseline } from "./baseline.ts";
 import { speedOptionProblem } from "./options.ts";
-import type { BenchConfig, BenchResult, Device, GpuInfo, Run } from "./schema.ts";
+import { planRun, type RunPlan } from "./plan.ts";
+import { buildRun } from "./record.ts";
+import { Stopper, type StopSignal } from "./stop.ts";
+import type { BenchConfig, BenchResult, Device, Env, GpuInfo, Run } from "./schema.ts";
 
 /** A one-line failure the user can act on: printed without a stack, exit code 2. */
 class FatalInput extends Error {}
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
+/** What every run of one invocation shares. */
+interface Session {
+  config: BenchConfig;
+  args: string[];
+  devices: Device[];
+  libtorch: string;
+  dataset: Dataset;
+  env: Env;
+  /** Names this invocation's checkpoint files. */
+  runId: string;
 }
 
-function shimSignal(): "SIGINT" | "SIGTERM" | null {
+async function exists(path: string): Promise<boolean> {
+  return await Deno.stat(path).then(() => true, () => false);
+}
+
+/** The interrupt the shim recorded (it stays recorded), or null. */
+function shimSignal(): StopSignal | null {
   try {
     return pendingSignal();
   } catch {
     return null;
   }
-}
-
-function fail(message: string, code = 2): never {
-  console.error(`error: ${message}`);
-  Deno.exit(code);
 }
 
 function nvidiaDriver(): string {
@@ -72,206 +79,258 @@ function nvidiaDriver(): string {
   }
 }
 
-/** Runs the benchmark; returns the process exit code. */
-export async function main(args: string[]): Promise<number> {
-  let config: BenchConfig;
+/** The configuration, or the exit code when the command line asked for help or was wrong. */
+function parseOrExit(args: string[]): BenchConfig | number {
   try {
-    config = parseBenchArgs(args);
+    return parseBenchArgs(args);
   } catch (e) {
     if (e instanceof HelpRequested) {
       console.log(e.usage);
       return 0;
     }
-    if (e instanceof UsageError) {
-      console.error(formatUsageError(e).split("\n")[0]);
-      console.error(usage());
-      return 2;
-    }
-    throw e;
+    if (!(e instanceof UsageError)) throw e;
+    console.error(formatUsageError(e).split("\n")[0]);
+    console.error(usage());
+    return 2;
   }
+}
 
-  // Interrupts: the first SIGINT/SIGTERM stops at the next step boundary, a second exits now.
-  // The shim records them (the training loop is synchronous, so Deno's listeners could not run).
-  let signal: "SIGINT" | "SIGTERM" | null = null;
-  const interrupted = () => (signal ??= shimSignal());
+/** The devices to run on, checked against the build. */
+function chooseDevices(config: BenchConfig, info: ReturnType<typeof buildInfo>): Device[] {
+  const cudaCount = cudaDeviceCount();
+  const devices: Device[] = config.device === "all"
+    ? (cudaCount > 0 ? ["cuda", "cpu"] : ["cpu"])
+    : [config.device];
+  if (devices.includes("cuda") && cudaCount === 0) {
+    throw new FatalInput(
+      `--device cuda: no CUDA device is available (shim built with CUDA: ${info.cudaCompiled}, libtorch ${info.libtorch})`,
+    );
+  }
+  const problem = speedOptionProblem(config, devices, info.libtorch);
+  if (problem !== null) throw new FatalInput(problem);
+  return devices;
+}
 
+/** Checks the input files before anything runs or is written; the config a resume runs. */
+async function preflight(config: BenchConfig, devices: Device[]): Promise<BenchConfig> {
+  if (config.load) {
+    const probe = new GoogLeNet();
+    try {
+      loadWeights(probe, config.load);
+    } finally {
+      probe.dispose();
+    }
+  }
+  for (const [flag, path] of [["--save", config.save], ["--json", config.json]] as const) {
+    if (path && !config.force && (await exists(path))) {
+      throw new FatalInput(`${flag} ${path}: the file exists; pass --force to overwrite it`);
+    }
+  }
+  if (!config.resume) return config;
+  if (!(await exists(config.resume))) {
+    throw new FatalInput(`--resume ${config.resume}: no such checkpoint file`);
+  }
+  if (devices.length > 1) {
+    throw new FatalInput("--resume: expected one --device (cpu or cuda), found all");
+  }
+  if (config.steps === null) return config;
+  console.error("bench: --resume continues the epochs; the timed window is skipped");
+  return { ...config, steps: null };
+}
+
+/** Opens the shim, picks the devices, loads the data and records the machine. */
+async function openSession(parsed: BenchConfig, args: string[]): Promise<Session> {
+  let info;
   try {
-    let info;
-    try {
-      info = buildInfo();
-      watchSignals();
-    } catch (e) {
-      if (e instanceof ShimNotFoundError) throw new FatalInput(e.message);
-      throw e;
-    }
-    const cudaCount = cudaDeviceCount();
-    const devices: Device[] = config.device === "all"
-      ? (cudaCount > 0 ? ["cuda", "cpu"] : ["cpu"])
-      : [config.device];
-    if (devices.includes("cuda") && cudaCount === 0) {
-      throw new FatalInput(
-        `--device cuda: no CUDA device is available (shim built with CUDA: ${info.cudaCompiled}, libtorch ${info.libtorch})`,
-      );
-    }
-    const optionProblem = speedOptionProblem(config, devices, info.libtorch);
-    if (optionProblem !== null) throw new FatalInput(optionProblem);
-    setNumThreads(config.threads);
-    setBackendFlags({ cudnnBenchmark: config.cudnnBenchmark ?? false, allowTF32: config.tf32 });
-    let dataset;
-    try {
-      dataset = await loadDataset(config.data);
-    } catch (e) {
-      if (e instanceof DataError) throw new FatalInput(e.message);
-      throw e;
-    }
-    // Preflight, so that bad input fails before anything runs or is written.
-    if (config.load) {
-      const probe = new GoogLeNet();
-      try {
-        loadWeights(probe, config.load);
-      } finally {
-        probe.dispose();
-      }
-    }
-    if (config.resume) {
-      await Deno.stat(config.resume).catch(() => {
-        throw new FatalInput(`--resume ${config.resume}: no such checkpoint file`);
-      });
-      if (config.steps !== null) {
-        console.error("bench: --resume continues the epochs; the timed window is skipped");
-        config = { ...config, steps: null };
-      }
-      if (devices.length > 1) {
-        throw new FatalInput("--resume: expected one --device (cpu or cuda), found all");
-      }
-    }
-    for (const [flag, path] of [["--save", config.save], ["--json", config.json]] as const) {
-      if (path && !config.force && (await exists(path))) {
-        throw new FatalInput(`${flag} ${path}: the file exists; pass --force to overwrite it`);
-      }
-    }
-    const runId = new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19);
-    const gpu: GpuInfo | null = devices.includes("cuda") && info.cudaDevices.length > 0
-      ? {
-        name: info.cudaDevices[0].name,
-        driver: nvidiaDriver(),
-        cudaVersion: info.cudaRuntime ?? "unknown",
-        cudnnVersion: String(info.cudnnVersion ?? "unknown"),
-      }
-      : null;
-    // Build facts again now that the thread count is set, so that they show the threads used.
-    const env = await collectEnv({ torch: { version: info.libtorch, ...buildInfo() }, gpu });
-    const command = formatCommandLine(["deno", "task", "bench", ...args]);
-    console.error(
-      `bench: ${devices.join(" + ")}, ${config.threads} threads, batch ${config.batchSize}, ` +
-        `${config.steps ?? 0} timed steps, ${config.epochs ?? 0} epochs, data ${dataset.name}` +
-        (config.baseline ? ", baseline pytorch" : ""),
-    );
-
-    const runs: Run[] = [];
-    const notes: string[] = [];
-    if (config.cudaGraphs && config.steps !== null && config.warmup <= GRAPH_WARMUP_STEPS) {
-      notes.push(
-        `--cuda-graphs with --warmup ${config.warmup}: the first timed steps include the ` +
-          `${GRAPH_WARMUP_STEPS} eager warm-up steps and the capture; use --warmup ` +
-          `${GRAPH_WARMUP_STEPS + 1} or more to time replays only`,
-      );
-    }
-    let complete = true;
-    for (const device of devices) {
-      if (interrupted() !== null) break;
-      console.error(`\n== deno+libtorch on ${device}`);
-      const data = uploadDataset(dataset, device === "cuda" ? "cuda:0" : "cpu");
-      let run: Run;
-      try {
-        const progress = config.progress
-          ? new Progress({ writer: Deno.stderr, isTerminal: Deno.stderr.isTerminal() })
-          : null;
-        const suffix = devices.length > 1 ? `-${device}` : "";
-        const checkpointPath = config.resume ??
-          join(config.checkpointDir ?? config.out, `checkpoint-${runId}-${device}.safetensors`);
-        await Deno.mkdir(join(checkpointPath, ".."), { recursive: true });
-        const r = runDenoLibtorch(config, data, {
-          progress,
-          shouldStop: () => interrupted() !== null,
-          checkpointPath: config.epochs !== null ? checkpointPath : null,
-          resume: config.resume ?? null,
-          loadWeights: config.load ?? null,
-          savePath: config.save ? config.save.replace(/(\.[a-z]+)$/, `${suffix}$1`) : null,
-        });
-        run = r.run;
-        if (r.interrupted) complete = false;
-        if (r.checkpoint && r.interrupted) {
-          console.error(`bench: checkpoint ${r.checkpoint} (resume with --resume ${r.checkpoint})`);
-        } else if (r.checkpoint && config.checkpointDir == null && config.resume == null) {
-          // A finished run's checkpoint (72 MB) is only kept where --checkpoint-dir asked for it.
-          await Deno.remove(r.checkpoint).catch(() => {});
-        } else if (r.checkpoint) {
-          console.error(`bench: checkpoint ${r.checkpoint}`);
-        }
-      } finally {
-        disposeDeviceData(data);
-      }
-      run.deviceName = device === "cuda" ? (gpu?.name ?? "cuda") : env.cpuModel;
-      if (config.baseline === "pytorch" && interrupted() === null) {
-        console.error(`\n== PyTorch baseline on ${device}`);
-        const b = await runPytorchBaseline(config, device, {
-          dataDir: dataset.dir,
-          flopsPerImage: googlenetFlopsPerImage(),
-        }).catch((e) => ({ skipped: `PyTorch baseline failed: ${(e as Error).message}` }));
-        if ("run" in b) {
-          if (device === "cpu") b.run.deviceName = env.cpuModel;
-          run.baseline = b.run;
-        } else {
-          notes.push(b.skipped);
-          console.error(b.skipped);
-        }
-      }
-      runs.push(run);
-    }
-    if (interrupted() !== null) complete = false;
-    if (runs.length === 0) {
-      throw new FatalInput(`${signal}: interrupted before any run finished; nothing written`);
-    }
-
-    const result: BenchResult = {
-      schema: 1,
-      complete,
-      createdAt: new Date().toISOString(),
-      command,
-      env,
-      config,
-      runs,
-      notes,
-    };
-    const json = JSON.stringify(result, null, 2) + "\n";
-    await Deno.mkdir(config.out, { recursive: true });
-    const path = await uniquePath(config.out, resultFileName(result), { content: json });
-    await writeFileAtomic(path, json, { force: true });
-    const markdown = renderMarkdown([result]);
-    await writeFileAtomic(path.replace(/\.json$/, ".md"), markdown, { force: true });
-    if (config.json !== null) await writeFileAtomic(config.json, json, { force: true }); // checked above
-    console.log(markdown);
-    console.error(
-      `bench: wrote ${path} and ${path.replace(/\.json$/, ".md")}${
-        config.json ? ` and ${config.json}` : ""
-      }`,
-    );
-    if (!complete) {
-      console.error(`bench: interrupted by ${signal}; the result is marked incomplete`);
-      return signal === "SIGTERM" ? 143 : 130;
-    }
-    return 0;
+    info = buildInfo();
+    watchSignals();
   } catch (e) {
-    if (config.verbose && e instanceof Error) console.error(e.stack);
-    if (e instanceof FatalInput || e instanceof WeightsError || e instanceof CheckpointError) {
-      fail(e.message);
+    throw e instanceof ShimNotFoundError ? new FatalInput(e.message) : e;
+  }
+  const devices = chooseDevices(parsed, info);
+  setNumThreads(parsed.threads);
+  setBackendFlags({ cudnnBenchmark: parsed.cudnnBenchmark ?? false, allowTF32: parsed.tf32 });
+  const dataset = await loadDataset(parsed.data).catch((e) => {
+    throw e instanceof DataError ? new FatalInput(e.message) : e;
+  });
+  const config = await preflight(parsed, devices);
+  const gpu: GpuInfo | null = devices.includes("cuda") && info.cudaDevices.length > 0
+    ? {
+      name: info.cudaDevices[0].name,
+      driver: nvidiaDriver(),
+      cudaVersion: info.cudaRuntime ?? "unknown",
+      cudnnVersion: String(info.cudnnVersion ?? "unknown"),
     }
-    if (e instanceof TorchError) fail(`libtorch: ${e.message}`, 1);
-    if (!config.verbose && e instanceof Error) {
-      fail(`${e.message} (run with --verbose for the stack)`, 1);
-    }
-    throw e;
+    : null;
+  // Build facts again now that the thread count is set, so that they show the threads used.
+  const env = await collectEnv({ torch: { version: info.libtorch, ...buildInfo() }, gpu });
+  const runId = new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19);
+  return { config, args, devices, libtorch: info.libtorch, dataset, env, runId };
+}
+
+/** The CPU model or GPU name of a device. */
+function deviceName(session: Session, device: Device): string {
+  return device === "cuda" ? (session.env.gpu?.name ?? "cuda") : session.env.cpuModel;
+}
+
+/** Keeps, reports or removes the checkpoint a run left. */
+async function settleCheckpoint(config: BenchConfig, path: string | null, stopped: boolean) {
+  if (path === null) return;
+  if (stopped) {
+    console.error(`bench: checkpoint ${path} (resume with --resume ${path})`);
+  } else if (config.checkpointDir == null && config.resume == null) {
+    // A finished run's checkpoint (72 MB) is only kept where --checkpoint-dir asked for it.
+    await Deno.remove(path).catch(() => {});
+  } else {
+    console.error(`bench: checkpoint ${path}`);
+  }
+}
+
+/** The stack's measurements on one device, its checkpoint settled. */
+async function measure(session: Session, plan: RunPlan) {
+  const { config, devices, runId } = session;
+  const checkpointPath = config.resume ??
+    join(config.checkpointDir ?? config.out, `checkpoint-${runId}-${plan.device}.safetensors`);
+  await Deno.mkdir(join(checkpointPath, ".."), { recursive: true });
+  const suffix = devices.length > 1 ? `-${plan.device}` : "";
+  const data = uploadDataset(session.dataset, plan.device);
+  try {
+    const measured = runDenoLibtorch(plan, data, {
+      stop: new Stopper({ signal: shimSignal, maxSeconds: config.maxSeconds ?? null }),
+      progress: config.progress
+        ? new Progress({ writer: Deno.stderr, isTerminal: Deno.stderr.isTerminal() })
+        : null,
+      checkpointPath: config.epochs !== null ? checkpointPath : null,
+      resume: config.resume ?? null,
+      loadWeights: config.load ?? null,
+      savePath: config.save ? config.save.replace(/(\.[a-z]+)$/, `${suffix}$1`) : null,
+    });
+    await settleCheckpoint(config, measured.epochs.checkpoint, measured.stopReason !== null);
+    return measured;
+  } finally {
+    disposeDeviceData(data);
+  }
+}
+
+/** The PyTorch baseline of a finished run, or the note saying why there is none. */
+async function baselineOf(session: Session, plan: RunPlan): Promise<Run | string> {
+  console.error(`\n== PyTorch baseline on ${plan.device}`);
+  const b = await runPytorchBaseline(session.config, plan.device, {
+    dataDir: session.dataset.dir,
+    flopsPerImage: plan.facts.flopsPerImage,
+    deviceName: plan.device === "cpu" ? session.env.cpuModel : undefined,
+  }).catch((e) => ({ skipped: `PyTorch baseline failed: ${(e as Error).message}` }));
+  if ("run" in b) return b.run;
+  console.error(b.skipped);
+  return b.skipped;
+}
+
+/** One device's complete run record, and a note when its baseline is missing. */
+async function runDevice(session: Session, device: Device): Promise<[Run, string | null]> {
+  console.error(`\n== deno+libtorch on ${device}`);
+  const plan = planRun(session.config, device, {
+    libtorch: session.libtorch,
+    deviceName: deviceName(session, device),
+    flopsPerImage: googlenetFlopsPerImage(),
+  });
+  const measured = await measure(session, plan);
+  const wanted = session.config.baseline === "pytorch" && measured.stopReason === null;
+  const baseline = wanted ? await baselineOf(session, plan) : null;
+  const run = buildRun(plan, {
+    ...measured,
+    baseline: typeof baseline === "string" ? null : baseline,
+  });
+  return [run, typeof baseline === "string" ? baseline : null];
+}
+
+/** The note on a CUDA-graph window whose warm-up is shorter than the graph's own. */
+function graphWarmupNote(config: BenchConfig): string[] {
+  if (!config.cudaGraphs || config.steps === null || config.warmup > GRAPH_WARMUP_STEPS) return [];
+  return [
+    `--cuda-graphs with --warmup ${config.warmup}: the first timed steps include the ` +
+    `${GRAPH_WARMUP_STEPS} eager warm-up steps and the capture; use --warmup ` +
+    `${GRAPH_WARMUP_STEPS + 1} or more to time replays only`,
+  ];
+}
+
+/** Writes the result's JSON and markdown (and --json), prints the table; returns the path. */
+async function writeResult(result: BenchResult): Promise<void> {
+  const { config } = result;
+  const json = JSON.stringify(result, null, 2) + "\n";
+  await Deno.mkdir(config.out, { recursive: true });
+  const path = await uniquePath(config.out, resultFileName(result), { content: json });
+  await writeFileAtomic(path, json, { force: true });
+  const markdown = renderMarkdown([result]);
+  const md = path.replace(/\.json$/, ".md");
+  await writeFileAtomic(md, markdown, { force: true });
+  if (config.json !== null) await writeFileAtomic(config.json, json, { force: true }); // checked
+  console.log(markdown);
+  console.error(`bench: wrote ${path} and ${md}${config.json ? ` and ${config.json}` : ""}`);
+}
+
+/** Runs every device, writes the result; returns the exit code. */
+async function bench(session: Session): Promise<number> {
+  const { config, devices, dataset } = session;
+  console.error(
+    `bench: ${devices.join(" + ")}, ${config.threads} threads, batch ${config.batchSize}, ` +
+      `${config.steps ?? 0} timed steps, ${config.epochs ?? 0} epochs, data ${dataset.name}` +
+      (config.baseline ? ", baseline pytorch" : ""),
+  );
+  const runs: Run[] = [];
+  const notes = graphWarmupNote(config);
+  for (const device of devices) {
+    if (shimSignal() !== null) break;
+    const [run, note] = await runDevice(session, device);
+    runs.push(run);
+    if (note !== null) notes.push(note);
+  }
+  const signal = shimSignal();
+  if (runs.length === 0) {
+    throw new FatalInput(`${signal}: interrupted before any run finished; nothing written`);
+  }
+  const stopReason = signal ?? runs.find((r) => r.stopReason)?.stopReason ?? null;
+  await writeResult({
+    schema: 1,
+    complete: stopReason === null,
+    stopReason,
+    createdAt: new Date().toISOString(),
+    command: formatCommandLine(["deno", "task", "bench", ...session.args]),
+    env: session.env,
+    config,
+    runs,
+    notes,
+  });
+  if (stopReason === null) return 0;
+  console.error(`bench: stopped early (${stopReason}); the result is marked incomplete`);
+  return signal === null ? 0 : signal === "SIGTERM" ? 143 : 130;
+}
+
+/** Prints a failure as one line (the stack with --verbose) and exits with its code. */
+function fail(e: unknown, verbose: boolean): never {
+  if (verbose && e instanceof Error) console.error(e.stack);
+  const known = e instanceof FatalInput || e instanceof WeightsError ||
+    e instanceof CheckpointError;
+  const message = !(e instanceof Error)
+    ? String(e)
+    : known
+    ? e.message
+    : e instanceof TorchError
+    ? `libtorch: ${e.message}`
+    : verbose
+    ? e.message
+    : `${e.message} (run with --verbose for the stack)`;
+  console.error(`error: ${message}`);
+  Deno.exit(known ? 2 : 1);
+}
+
+/** Runs the benchmark; returns the process exit code. */
+export async function main(args: string[]): Promise<number> {
+  const config = parseOrExit(args);
+  if (typeof config === "number") return config;
+  try {
+    return await bench(await openSession(config, args));
+  } catch (e) {
+    fail(e, config.verbose ?? false);
   }
 }
 

@@ -32,6 +32,8 @@ export interface BenchResult {
   schema: 1;
   /** False when the benchmark was interrupted and the file holds partial runs. */
   complete: boolean;
+  /** Why it stopped early (`"SIGINT"`, `"deadline: …"`), null when it did not (absent: null). */
+  stopReason?: string | null;
   /** When the benchmark started, as an ISO 8601 timestamp. */
   createdAt: string;
   /** The exact command line that produced the file. */
@@ -142,6 +144,8 @@ export interface BenchConfig {
   force?: boolean;
   /** Stack traces for errors. */
   verbose?: boolean;
+  /** Deadline in seconds for each run's window and epochs, or null for none (absent: null). */
+  maxSeconds?: number | null;
 }
 
 /** One measured configuration on one device. */
@@ -186,6 +190,8 @@ export interface Run {
   baseline: Run | null;
   /** False when the run was interrupted. */
   complete: boolean;
+  /** Why the run stopped early (`"SIGINT"`, `"deadline: …"`), or null (absent: null). */
+  stopReason?: string | null;
 }
 
 /** Measurements of one training epoch. */

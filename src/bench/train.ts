@@ -17,7 +17,7 @@ import {
   countEqual,
   crossEntropy,
   CudaGraph,
-  type Device,
+  type Device as TorchDevice,
   fromHost,
   indexSelect,
   item,
@@ -33,8 +33,8 @@ import {
   zero_,
   zeros,
 } from "../ffi/mod.ts";
-import type { Precision } from "./schema.ts";
-import { GoogLeNet } from "../model/mod.ts";
+import type { Device, Precision } from "./schema.ts";
+import { GoogLeNet, loadWeights, saveWeights } from "../model/mod.ts";
 import {
   type BatchRange,
   type Dataset,
@@ -45,6 +45,11 @@ import {
 
 /** Images per evaluation batch (eval runs without grad, so large batches are cheap). */
 export const EVAL_BATCH_SIZE = 1000;
+
+/** libtorch's name of a benchmark device: the one conversion between the two. */
+export function torchDevice(device: Device): TorchDevice {
+  return device === "cuda" ? "cuda:0" : "cpu";
+}
 
 /** A data set uploaded to a device once: normalised images and int64 labels. */
 export interface DeviceData {
@@ -64,7 +69,7 @@ export interface DeviceData {
   device: Device;
 }
 
-function uploadSplit(split: Dataset["train"], device: Device): [Tensor, Tensor] {
+function uploadSplit(split: Dataset["train"], device: TorchDevice): [Tensor, Tensor] {
   const images = fromHost(normalizeImages(split.images), [split.count, 1, split.rows, split.cols], {
     device,
   });
@@ -76,8 +81,8 @@ function uploadSplit(split: Dataset["train"], device: Device): [Tensor, Tensor] 
 
 /** Uploads the whole data set to a device, once. */
 export function uploadDataset(ds: Dataset, device: Device): DeviceData {
-  const [trainImages, trainLabels] = uploadSplit(ds.train, device);
-  const [testImages, testLabels] = uploadSplit(ds.test, device);
+  const [trainImages, trainLabels] = uploadSplit(ds.train, torchDevice(device));
+  const [testImages, testLabels] = uploadSplit(ds.test, torchDevice(device));
   return {
     trainImages,
     trainLabels,
@@ -92,18 +97,6 @@ export function uploadDataset(ds: Dataset, device: Device): DeviceData {
 /** Frees an uploaded data set. */
 export function disposeDeviceData(d: DeviceData): void {
   for (const t of [d.trainImages, d.trainLabels, d.testImages, d.testLabels]) t.dispose();
-}
-
-/** The work a training step can be captured into: a CUDA graph, or a stand-in in tests. */
-export interface StepGraph {
-  /** Runs fn on the graph's side stream (the warm-up before a capture). */
-  onSideStream<T>(fn: () => T): T;
-  /** Records fn's device work without running it. */
-  capture<T>(fn: () => T): T;
-  /** Runs the recorded work once. */
-  replay(): void;
-  /** Frees the graph. */
-  dispose(): void;
 }
 
 /** Eager full-size steps, on the graph's side stream, before the step is captured. */
@@ -125,10 +118,10 @@ export interface TrainerOptions {
   adam?: AdamImpl;
   /**
    * Capture the whole full-size step (gather, forward, loss, backward, clip, Adam, loss sum) in
-   * a graph after {@linkcode GRAPH_WARMUP_STEPS} eager steps and replay it per batch; a batch of
-   * another size runs eagerly. `true` uses a CUDA graph; tests pass a factory of stand-ins.
+   * a CUDA graph after {@linkcode GRAPH_WARMUP_STEPS} eager steps and replay it per batch; a
+   * batch of another size runs eagerly (default false).
    */
-  graphs?: boolean | (() => StepGraph);
+  graphs?: boolean;
   /** Images per full-size step: the static batch shape a graph is captured for (default 64). */
   batchSize?: number;
 }
@@ -142,36 +135,37 @@ export class Trainer {
   /** The model's parameters, in state_dict order. */
   readonly params: Tensor[];
   readonly #data: DeviceData;
+  readonly #dev: TorchDevice;
   readonly #clip: number | null;
   readonly #autocast: boolean;
   readonly #format: MemoryFormat;
   readonly #batchSize: number;
-  readonly #makeGraph: (() => StepGraph) | null;
+  readonly #graphs: boolean;
   /** Sum of the step losses since the last reset, float32 on the device. */
   readonly #lossSum: Tensor;
   /** The graph's static input: the batch's indices into the training set. */
   #index: Tensor | null = null;
-  #graph: StepGraph | null = null;
+  #graph: CudaGraph | null = null;
   #captured = false;
   #warmed = 0;
 
   /** Seeds libtorch, builds the model (PyTorch's initialisation for that seed) on the data's device. */
   constructor(data: DeviceData, options: TrainerOptions) {
     this.#data = data;
+    this.#dev = torchDevice(data.device);
     this.#clip = options.clipGradNorm ?? null;
     this.#autocast = (options.precision ?? "fp32") === "bf16";
     this.#format = options.channelsLast ? "channels_last" : "contiguous";
     this.#batchSize = options.batchSize ?? 64;
-    const graphs = options.graphs ?? false;
-    this.#makeGraph = graphs === true ? () => new CudaGraph() : graphs === false ? null : graphs;
+    this.#graphs = options.graphs ?? false;
     manualSeed(options.seed);
     this.model = new GoogLeNet();
     if (data.device !== "cpu" || options.channelsLast) {
-      this.model.to(data.device, { memoryFormat: this.#format });
+      this.model.to(this.#dev, { memoryFormat: this.#format });
     }
     this.params = this.model.parameters();
     this.optimizer = new Adam(this.params, { lr: options.lr, impl: options.adam ?? "single" });
-    this.#lossSum = keep(zeros([], { device: data.device }));
+    this.#lossSum = keep(zeros([], { device: this.#dev }));
   }
 
   /** The epoch's order of training images, as an int64 tensor on the device (one upload). */
@@ -179,7 +173,7 @@ export class Trainer {
     const perm = permutation(this.#data.trainCount, rng);
     const idx = new BigInt64Array(perm.length);
     for (let i = 0; i < perm.length; i++) idx[i] = BigInt(perm[i]);
-    return fromHost(idx, [idx.length], { device: this.#data.device });
+    return fromHost(idx, [idx.length], { device: this.#dev });
   }
 
   /**
@@ -187,13 +181,13 @@ export class Trainer {
    * ({@linkcode Trainer.lossSum}), so nothing waits for the device.
    */
   step(order: Tensor, range: BatchRange): void {
-    if (this.#makeGraph === null || range.size !== this.#batchSize) {
+    if (!this.#graphs || range.size !== this.#batchSize) {
       scope(() => this.#train(narrow(order, 0, range.start, range.size)));
       return;
     }
     if (this.#graph === null) {
-      this.#graph = this.#makeGraph();
-      this.#index = keep(zeros([this.#batchSize], { dtype: "int64", device: this.#data.device }));
+      this.#graph = new CudaGraph();
+      this.#index = keep(zeros([this.#batchSize], { dtype: "int64", device: this.#dev }));
     }
     const graph = this.#graph, index = this.#index!;
     if (this.#warmed < GRAPH_WARMUP_STEPS) {
@@ -213,19 +207,44 @@ export class Trainer {
   }
 
   /**
-   * Runs fn with every tensor a step updates in place: the parameters, Adam's moments and the
-   * loss sum (for stand-ins of a CUDA graph, which must undo what running a capture did).
+   * Runs fn with the trainer's state by name, as a checkpoint stores it: the model's parameters
+   * (`model.NAME`) and Adam's moments (`adam.exp_avg.NAME`, `adam.exp_avg_sq.NAME`). The tensors
+   * are the live ones: copying into them restores the state.
    */
-  withState<T>(fn: (state: Tensor[]) => T): T {
-    const moments = this.params.flatMap((_, i) => [
-      this.optimizer.state(i, 0),
-      this.optimizer.state(i, 1),
-    ]);
+  withNamedState<T>(fn: (named: [string, Tensor][]) => T): T {
+    const named: [string, Tensor][] = [];
+    const moments: Tensor[] = [];
+    for (const [i, [name, p]] of this.model.namedParameters().entries()) {
+      const m = this.optimizer.state(i, 0), v = this.optimizer.state(i, 1);
+      moments.push(m, v);
+      named.push([`model.${name}`, p], [`adam.exp_avg.${name}`, m], [
+        `adam.exp_avg_sq.${name}`,
+        v,
+      ]);
+    }
     try {
-      return fn([...this.params, ...moments, this.#lossSum]);
+      return fn(named);
     } finally {
       for (const m of moments) m.dispose();
     }
+  }
+
+  /** Adam steps taken (set when restoring a checkpoint: it drives Adam's bias correction). */
+  get adamSteps(): number {
+    return this.optimizer.stepCount;
+  }
+  set adamSteps(steps: number) {
+    this.optimizer.stepCount = steps;
+  }
+
+  /** Loads the model's weights from a .safetensors or .pt file (state_dict names). */
+  loadWeights(path: string): void {
+    loadWeights(this.model, path);
+  }
+
+  /** Saves the model's weights to a .safetensors or .pt file (state_dict names). */
+  saveWeights(path: string): void {
+    saveWeights(this.model, path);
   }
 
   /** Whether the step has been captured into a graph (after the warm-up steps). */
@@ -255,7 +274,7 @@ export class Trainer {
 
   #forwardLoss(x: Tensor, y: Tensor): Tensor {
     if (!this.#autocast) return crossEntropy(this.model.forward(x), y);
-    return autocast(this.#data.device, () => crossEntropy(this.model.forward(x), y));
+    return autocast(this.#dev, () => crossEntropy(this.model.forward(x), y));
   }
 
   /** The summed loss of the steps since the last reset (waits for the device). */
@@ -268,7 +287,7 @@ export class Trainer {
     noGrad(() => {
       zero_(this.#lossSum);
       if (value !== 0) {
-        scope(() => addInPlace(this.#lossSum, scalar(value, { device: this.#data.device })));
+        scope(() => addInPlace(this.#lossSum, scalar(value, { device: this.#dev })));
       }
     });
   }
@@ -286,7 +305,7 @@ export class Trainer {
             const x = this.#layout(narrow(d.testImages, 0, start, size));
             const y = narrow(d.testLabels, 0, start, size);
             const logits = this.#autocast
-              ? autocast(d.device, () => this.model.forward(x))
+              ? autocast(this.#dev, () => this.model.forward(x))
               : this.model.forward(x);
             return item(countEqual(argmax(logits, 1), y));
           })

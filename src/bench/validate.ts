@@ -165,6 +165,7 @@ function optionalFields(o: Record<string, unknown>, path: string): Partial<Bench
   for (const key of ["force", "verbose", "channelsLast", "cudnnBenchmark"] as const) {
     if (key in o) out[key] = bool(o, key, path);
   }
+  if ("maxSeconds" in o) out.maxSeconds = nullable(o, "maxSeconds", path, num);
   if ("adam" in o) {
     out.adam = oneOf(o, "adam", path, ["auto", "single", "foreach", "fused"] as const);
   }
@@ -234,6 +235,7 @@ function run(value: unknown, path: string): Run {
     finalTestAccuracy: nullable(o, "finalTestAccuracy", path, num),
     baseline: o.baseline === null ? null : run(o.baseline, `${path}.baseline`),
     complete: bool(o, "complete", path),
+    ...("stopReason" in o ? { stopReason: nullable(o, "stopReason", path, str) } : {}),
   };
 }
 
@@ -263,6 +265,7 @@ export function parseBenchResult(value: unknown): BenchResult {
   return {
     schema: SCHEMA_VERSION,
     complete: bool(o, "complete", ""),
+    ...("stopReason" in o ? { stopReason: nullable(o, "stopReason", "", str) } : {}),
     createdAt,
     command: str(o, "command", ""),
     env: env(o.env, "env"),

@@ -1,0 +1,73 @@
+/**
+ * What a run will do, decided before it starts: from the configuration and the build's facts,
+ * the stages (timed window, epochs), the trainer's options and the run's name.
+ *
+ * @module
+ */
+import type { AdamImpl } from "../ffi/mod.ts";
+import { defaultAdam } from "./options.ts";
+import type { BenchConfig, Device } from "./schema.ts";
+import type { TrainerOptions } from "./train.ts";
+
+/** Facts of the build and the machine a run needs beside the configuration. */
+export interface BuildFacts {
+  /** libtorch's release, e.g. `"2.6.0"` (it names the run). */
+  libtorch: string;
+  /** CPU model or GPU name of the device. */
+  deviceName: string;
+  /** Training FLOPs per image of the model. */
+  flopsPerImage: number;
+}
+
+/** What one run on one device will do. */
+export interface RunPlan {
+  /** The configuration it follows. */
+  config: BenchConfig;
+  /** The device. */
+  device: Device;
+  /** The build facts. */
+  facts: BuildFacts;
+  /** The trainer of each stage. */
+  trainer: TrainerOptions;
+  /** Warm-up and timed steps of the timed window, or null when there is none. */
+  window: { warmup: number; steps: number } | null;
+  /** Evaluated epochs, or null when there are none. */
+  epochs: number | null;
+  /**
+   * Whether every epoch step is timed on its own (synchronising the device). On CUDA, once a
+   * timed window gives the step statistics, the host queues ahead and the epoch time is the
+   * throughput.
+   */
+  timeEpochSteps: boolean;
+}
+
+/**
+ * The Adam kernels a run uses: `--adam`, or for `auto` what torch.optim.Adam picks by default
+ * (a loop over parameters on the CPU, multi-tensor `foreach` kernels on CUDA).
+ */
+export function resolveAdam(config: BenchConfig, device: Device): AdamImpl {
+  const choice = config.adam ?? "auto";
+  return choice === "auto" ? defaultAdam(device) : choice;
+}
+
+/** The plan of a run of `config` on `device`. */
+export function planRun(config: BenchConfig, device: Device, facts: BuildFacts): RunPlan {
+  return {
+    config,
+    device,
+    facts,
+    trainer: {
+      lr: config.lr,
+      seed: config.seed,
+      clipGradNorm: config.clipGradNorm,
+      precision: config.precision,
+      channelsLast: config.channelsLast ?? false,
+      adam: resolveAdam(config, device),
+      graphs: config.cudaGraphs,
+      batchSize: config.batchSize,
+    },
+    window: config.steps === null ? null : { warmup: config.warmup, steps: config.steps },
+    epochs: config.epochs,
+    timeEpochSteps: device === "cpu" || config.steps === null,
+  };
+}

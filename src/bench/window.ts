@@ -1,0 +1,81 @@
+/**
+ * The timed window: warm-up steps, then timed steps, on a fresh model, each step timed between
+ * device synchronisations; stops early at a step boundary when the {@linkcode Stopper} says so.
+ *
+ * @module
+ */
+import type { Tensor } from "../ffi/mod.ts";
+import { type BatchRange, batchRanges, Rng } from "../data/mod.ts";
+import type { RunPlan } from "./plan.ts";
+import type { Progress } from "./progress.ts";
+import { showProgress, timeStep } from "./steps.ts";
+import type { Stopper } from "./stop.ts";
+import { type DeviceData, Trainer } from "./train.ts";
+
+/** The window's step times in milliseconds. */
+export interface WindowTimes {
+  /** Each warm-up step. */
+  warmupMs: number[];
+  /** Each timed step. */
+  timedMs: number[];
+}
+
+/** Steps over epochs of a seeded order, wrapping to a new permutation when one ends. */
+class StepFeed {
+  #trainer: Trainer;
+  #rng: Rng;
+  #order: Tensor | null = null;
+  #ranges: BatchRange[];
+  #i = 0;
+  constructor(trainer: Trainer, rng: Rng, ranges: BatchRange[]) {
+    this.#trainer = trainer;
+    this.#rng = rng;
+    this.#ranges = ranges;
+  }
+  next(): [Tensor, BatchRange] {
+    if (this.#order === null || this.#i >= this.#ranges.length) {
+      this.#order?.dispose();
+      this.#order = this.#trainer.epochOrder(this.#rng);
+      this.#i = 0;
+    }
+    return [this.#order, this.#ranges[this.#i++]];
+  }
+  dispose(): void {
+    this.#order?.dispose();
+  }
+}
+
+/** Runs the plan's timed window (none when the plan has none). */
+export function timeWindow(
+  plan: RunPlan,
+  data: DeviceData,
+  hooks: { stop: Stopper; progress: Progress | null },
+): WindowTimes {
+  const times: WindowTimes = { warmupMs: [], timedMs: [] };
+  if (plan.window === null) return times;
+  const { warmup, steps } = plan.window;
+  const { batchSize, seed } = plan.config;
+  const trainer = new Trainer(data, plan.trainer);
+  const feed = new StepFeed(trainer, new Rng(seed), batchRanges(data.trainCount, batchSize));
+  const startMs = performance.now();
+  try {
+    for (let i = 0; i < warmup + steps && !hooks.stop.atStep(`timed window step ${i}`); i++) {
+      const [order, range] = feed.next();
+      const ms = timeStep(trainer, { order, range, device: plan.device });
+      (i < warmup ? times.warmupMs : times.timedMs).push(ms);
+      const label = i < warmup ? "warm-up" : "timed";
+      showProgress(hooks.progress, trainer, {
+        label,
+        step: i + 1,
+        steps: warmup + steps,
+        startMs,
+        batchSize,
+      });
+    }
+  } finally {
+    hooks.progress?.done();
+    feed.dispose();
+    trainer.dispose();
+  }
+  return times;
+}
