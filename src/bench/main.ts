@@ -27,9 +27,10 @@ import { Progress } from "./progress.ts";
 import { renderMarkdown } from "./report.ts";
 import { resultFileName, uniquePath, writeFileAtomic } from "./write.ts";
 import { disposeDeviceData, GRAPH_WARMUP_STEPS, uploadDataset } from "./train.ts";
-import { googlenetFlopsPerImage, runDenoLibtorch } from "./run.ts";
+import { runDenoLibtorch } from "./run.ts";
+import { googlenetFlopsPerImage } from "./flops.ts";
 import { CheckpointError } from "./checkpoint.ts";
-import { GoogLeNet, loadWeights, WeightsError } from "../model/mod.ts";
+import { checkWeightsFile, WeightsError } from "../model/mod.ts";
 import { join } from "node:path";
 import { runPytorchBaseline } from "./baseline.ts";
 import { speedOptionProblem } from "./options.ts";
@@ -113,14 +114,7 @@ function chooseDevices(config: BenchConfig, info: ReturnType<typeof buildInfo>):
 
 /** Checks the input files before anything runs or is written; the config a resume runs. */
 async function preflight(config: BenchConfig, devices: Device[]): Promise<BenchConfig> {
-  if (config.load) {
-    const probe = new GoogLeNet();
-    try {
-      loadWeights(probe, config.load);
-    } finally {
-      probe.dispose();
-    }
-  }
+  if (config.load) checkWeightsFile(config.load);
   for (const [flag, path] of [["--save", config.save], ["--json", config.json]] as const) {
     if (path && !config.force && (await exists(path))) {
       throw new FatalInput(`${flag} ${path}: the file exists; pass --force to overwrite it`);

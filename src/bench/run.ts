@@ -6,34 +6,13 @@
  *
  * @module
  */
-import { cudaPeakMemory, cudaResetPeakMemory, rngState, setRngState } from "../ffi/mod.ts";
-import { GoogLeNet } from "../model/mod.ts";
-import { trainingFlopsPerImage } from "./flops.ts";
+import { cudaPeakMemory, cudaResetPeakMemory } from "../ffi/mod.ts";
 import type { RunPlan } from "./plan.ts";
 import type { Progress } from "./progress.ts";
 import type { Measured } from "./record.ts";
 import { type EpochHooks, trainEpochs } from "./epochs.ts";
 import { timeWindow } from "./window.ts";
 import { type DeviceData, torchDevice } from "./train.ts";
-
-let flopsPerImageCache: number | null = null;
-
-/** Training FLOPs per image of the seed's GoogLeNet on 28x28 inputs (3x the forward pass). */
-export function googlenetFlopsPerImage(): number {
-  if (flopsPerImageCache !== null) return flopsPerImageCache;
-  // The geometry needs a model; building one draws its initial weights, so the generator is put
-  // back afterwards and the probe never shifts a run's initialisation or dropout.
-  const gen = rngState();
-  const m = new GoogLeNet();
-  try {
-    flopsPerImageCache = trainingFlopsPerImage(m.layerGeometry(28));
-  } finally {
-    m.dispose();
-    setRngState(gen);
-    gen.dispose();
-  }
-  return flopsPerImageCache;
-}
 
 /** Peak resident memory of this process in bytes (VmHWM), or null where /proc is missing. */
 export function peakRssBytes(): number | null {

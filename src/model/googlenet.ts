@@ -3,7 +3,6 @@
  *
  * @module
  */
-import { type LayerGeometry, layerGeometry } from "../bench/flops.ts";
 import { traceGoogLeNet } from "./architecture.ts";
 import { buildChildren } from "./build.ts";
 import { Sequential } from "./containers.ts";
@@ -22,14 +21,5 @@ export class GoogLeNet extends Sequential {
   /** The classifier. */
   get fc(): Linear {
     return this.child("fc", Linear);
-  }
-
-  /**
-   * Geometry of every conv and linear layer for a square input, for FLOP counting.
-   *
-   * @deprecated Use `googlenetLayers` from src/bench/flops.ts, which needs no model.
-   */
-  layerGeometry(inputSize = 28): LayerGeometry[] {
-    return layerGeometry(traceGoogLeNet(inputSize));
   }
 }
