@@ -11,7 +11,6 @@ export * from "./schema.ts";
 export * from "./stats.ts";
 export * from "./cli.ts";
 export * from "./command.ts";
-export * from "./validate.ts";
 export * from "./load.ts";
 export * from "./report.ts";
 export * from "./gpu_summary.ts";
