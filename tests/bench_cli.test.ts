@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  BENCH_FLAGS,
   formatUsageError,
   HelpRequested,
   parseBenchArgs,
@@ -28,6 +29,7 @@ const DEFAULTS: BenchConfig = {
   cudnnBenchmark: false,
   adam: "auto",
   clipGradNorm: null,
+  maxSeconds: null,
   out: "results",
   json: null,
   progress: true,
@@ -99,6 +101,8 @@ Deno.test("parseBenchArgs() reads every flag", () => {
       "fused",
       "--clip-grad-norm",
       "1.5",
+      "--max-seconds",
+      "90.5",
       "--out",
       "/tmp/r",
       "--json",
@@ -134,6 +138,7 @@ Deno.test("parseBenchArgs() reads every flag", () => {
       cudnnBenchmark: true,
       adam: "fused",
       clipGradNorm: 1.5,
+      maxSeconds: 90.5,
       out: "/tmp/r",
       json: "out.json",
       progress: false,
@@ -284,6 +289,7 @@ Deno.test("usage() lists every flag with its default", () => {
       "--force",
       "--verbose",
       "--clip-grad-norm",
+      "--max-seconds",
       "--out",
       "--json",
       "--no-progress",
@@ -296,15 +302,35 @@ Deno.test("usage() lists every flag with its default", () => {
     assert.ok(line, `expected a line for ${flag}`);
   }
   assert.ok(text.includes("default: a 50-step timed window"));
-  assert.equal((text.match(/\(default/g) ?? []).length, 27);
+  assert.equal((text.match(/\(default/g) ?? []).length, 28);
 });
 
 Deno.test("formatUsageError() points to --help", () => {
   assert.equal(
     formatUsageError(new UsageError('--lr: expected a finite number > 0, found "0"')),
     'error: --lr: expected a finite number > 0, found "0"\n' +
-      "Run with --help to see every flag and its default.\n",
+      "Run 'deno task bench --help' for every flag and its default.\n",
   );
+  assert.equal(
+    formatUsageError(new UsageError("x"), "deno task report"),
+    "error: x\nRun 'deno task report --help' for every flag and its default.\n",
+  );
+});
+
+Deno.test("parseBenchArgs() reads --max-seconds as a positive deadline", () => {
+  assert.equal(parse("--max-seconds", "600").maxSeconds, 600);
+  rejects(["--max-seconds", "0"], '--max-seconds: expected a finite number > 0, found "0"');
+  rejects(["--max-seconds", "1h"], '--max-seconds: expected a finite number > 0, found "1h"');
+});
+
+Deno.test("usage() shows every flag of the table once, each line within 100 columns", () => {
+  const text = usage({ cores: 8 });
+  for (const line of text.split("\n")) assert.ok(line.length <= 100, `too long: ${line}`);
+  const listed = [...text.matchAll(/^ {2}(--[a-z0-9-]+)/gm)].map((m) => m[1]);
+  const declared = Object.entries(BENCH_FLAGS).map(([key, flag]) =>
+    `--${flag.name ?? key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`
+  );
+  assert.deepEqual(listed, declared);
 });
 
 Deno.test("formatCommandLine() quotes only the words that need it", () => {

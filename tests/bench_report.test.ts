@@ -532,7 +532,19 @@ Deno.test("reportMain() writes docs/results.md and charts, skipping invalid file
 Deno.test("reportMain() rejects an unknown flag with status 2", async () => {
   const errors: string[] = [];
   assert.equal(await reportMain(["--nope"], { error: (l) => errors.push(l) }), 2);
-  assert.equal(errors[0], "error: Unknown option '--nope'");
+  assert.deepEqual(errors, [
+    'error: expected a known flag (see --help), found "--nope"',
+    "Run 'deno task report --help' for every flag and its default.",
+  ]);
+});
+
+Deno.test("reportMain() --help lists every flag with its default", async () => {
+  const log: string[] = [];
+  assert.equal(await reportMain(["--help"], { log: (l) => log.push(l) }), 0);
+  for (const flag of ["--results DIR", "--docs DIR", "--readme FILE", "--strict", "-h, --help"]) {
+    assert.ok(log[0].includes(`  ${flag}`), `expected ${flag} in:\n${log[0]}`);
+  }
+  assert.equal((log[0].match(/\(default: /g) ?? []).length, 4);
 });
 
 Deno.test("runName() names the speed options a run used and leaves the device's defaults out", () => {

@@ -19,7 +19,7 @@ import {
   watchSignals,
 } from "../ffi/mod.ts";
 import { DataError, loadDataset } from "../data/mod.ts";
-import { formatUsageError, HelpRequested, parseBenchArgs, usage, UsageError } from "./cli.ts";
+import { formatUsageError, HelpRequested, parseBenchArgs, UsageError } from "./cli.ts";
 import { formatCommandLine } from "./command.ts";
 import { collectEnv } from "./env.ts";
 import { Progress } from "./progress.ts";
@@ -83,8 +83,7 @@ export async function main(args: string[]): Promise<number> {
       return 0;
     }
     if (e instanceof UsageError) {
-      console.error(formatUsageError(e).split("\n")[0]);
-      console.error(usage());
+      console.error(formatUsageError(e).trimEnd());
       return 2;
     }
     throw e;

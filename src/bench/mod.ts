@@ -10,6 +10,7 @@
 export * from "./schema.ts";
 export * from "./stats.ts";
 export * from "./cli.ts";
+export * from "./flags.ts";
 export * from "./command.ts";
 export * from "./load.ts";
 export * from "./report.ts";

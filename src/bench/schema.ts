@@ -34,33 +34,51 @@ export const deviceSchema = z.enum(["cpu", "cuda"]);
 /** A device the benchmark can train on. */
 export type Device = Output<typeof deviceSchema>;
 
-/** `--device`: one device, or `all` for every device present. @internal */
+/**
+ * `--device`: one device, or `all` for every device present.
+ * @internal
+ */
 export const deviceChoiceSchema = z.enum([...deviceSchema.options, "all"]);
 /** The `--device` choice: one device, or every device present. */
 export type DeviceChoice = Output<typeof deviceChoiceSchema>;
 
-/** Which stack produced a run. @internal */
+/**
+ * Which stack produced a run.
+ * @internal
+ */
 export const implementationSchema = z.enum(["deno-libtorch", "pytorch"]);
 /** Which stack produced a run. */
 export type Implementation = Output<typeof implementationSchema>;
 
-/** `--adam`: Adam's kernels, `auto` for torch.optim.Adam's default on the device. @internal */
+/**
+ * `--adam`: Adam's kernels, `auto` for torch.optim.Adam's default on the device.
+ * @internal
+ */
 export const adamChoiceSchema = z.enum(["auto", "single", "foreach", "fused"]);
 /** `--adam`: which Adam kernels, or `auto` for torch.optim.Adam's default on the device. */
 export type AdamChoice = Output<typeof adamChoiceSchema>;
 
-/** Numeric precision of the training step. @internal */
+/**
+ * Numeric precision of the training step.
+ * @internal
+ */
 export const precisionSchema = z.enum(["fp32", "bf16"]);
 /** Numeric precision of the training step. */
 export type Precision = Output<typeof precisionSchema>;
 
-/** `--baseline`: the stacks that can run beside this one. @internal */
+/**
+ * `--baseline`: the stacks that can run beside this one.
+ * @internal
+ */
 export const baselineSchema = z.enum(["pytorch"]);
 
 const finite = z.number();
 const timestamp = z.string().refine((s) => !Number.isNaN(Date.parse(s)), "an ISO 8601 timestamp");
 
-/** The GPU the CUDA runs used. @internal */
+/**
+ * The GPU the CUDA runs used.
+ * @internal
+ */
 export const gpuInfoSchema = z.object({
   /** Marketing name, e.g. `"NVIDIA H100 80GB HBM3"`. */
   name: z.string(),
@@ -74,7 +92,10 @@ export const gpuInfoSchema = z.object({
 /** The GPU the CUDA runs used. */
 export type GpuInfo = Output<typeof gpuInfoSchema>;
 
-/** Facts about the machine and software stack. @internal */
+/**
+ * Facts about the machine and software stack.
+ * @internal
+ */
 export const envSchema = z.object({
   /** CPU model name from `/proc/cpuinfo`. */
   cpuModel: z.string(),
@@ -104,7 +125,10 @@ export const envSchema = z.object({
 /** Facts about the machine and software stack. */
 export type Env = Output<typeof envSchema>;
 
-/** The benchmark configuration, as parsed from the command line (see cli.ts). @internal */
+/**
+ * The benchmark configuration, as parsed from the command line (see cli.ts).
+ * @internal
+ */
 export const benchConfigSchema = z.object({
   /** Device(s) to benchmark; `"all"` means every device present. */
   device: deviceChoiceSchema,
@@ -166,7 +190,10 @@ export const benchConfigSchema = z.object({
 /** The benchmark configuration, as parsed from the command line. */
 export type BenchConfig = Output<typeof benchConfigSchema>;
 
-/** Summary statistics of a sample, as computed by `summarize`. @internal */
+/**
+ * Summary statistics of a sample, as computed by `summarize`.
+ * @internal
+ */
 export const summarySchema = z.object({
   /** 50th percentile. */
   median: finite,
@@ -194,7 +221,10 @@ export const summarySchema = z.object({
 /** Summary statistics of a sample, as computed by `summarize`. */
 export type Summary = Output<typeof summarySchema>;
 
-/** Measurements of one training epoch. @internal */
+/**
+ * Measurements of one training epoch.
+ * @internal
+ */
 export const epochRecordSchema = z.object({
   /** 1-based epoch number. */
   epoch: finite,
@@ -213,7 +243,10 @@ export type EpochRecord = Output<typeof epochRecordSchema>;
 /** Why a run or result is incomplete ("SIGINT", "SIGTERM", "deadline: …"); absent or null: none. */
 const stopReason = z.string().nullable().optional();
 
-/** One measured configuration on one device. @internal */
+/**
+ * One measured configuration on one device.
+ * @internal
+ */
 export const runSchema = z.object({
   /** Human label, e.g. `"deno+libtorch cpu fp32"`. */
   label: z.string(),
@@ -263,7 +296,10 @@ export const runSchema = z.object({
 /** One measured configuration on one device. */
 export type Run = Output<typeof runSchema>;
 
-/** One benchmark invocation: what ran, where, and what it measured. @internal */
+/**
+ * One benchmark invocation: what ran, where, and what it measured.
+ * @internal
+ */
 export const benchResultSchema = z.object({
   /** Layout version, always {@linkcode SCHEMA_VERSION}. */
   schema: z.literal(SCHEMA_VERSION),
