@@ -7,14 +7,32 @@
  * @module
  */
 
-import type { BenchResult, Device, Run } from "./schema.ts";
-import { spreadWarning } from "./stats.ts";
+import type { BenchResult, Implementation, Run } from "./schema.ts";
+import { median, spreadWarning } from "./stats.ts";
 import { defaultAdam } from "./options.ts";
+import { devicesOf } from "./write.ts";
 
 const DASH = "–";
 const GIB = 1024 ** 3;
 
-const DEVICE_ORDER: readonly Device[] = ["cpu", "cuda"];
+/** How reports name each stack. */
+const STACK_NAMES: Record<Implementation, string> = {
+  "deno-libtorch": "deno+libtorch",
+  pytorch: "PyTorch",
+};
+
+/** The speed switches a run or configuration may turn on, as reports name them. */
+const SWITCHES = [
+  ["cudaGraphs", "CUDA graphs"],
+  ["tf32", "TF32"],
+  ["channelsLast", "channels-last"],
+  ["cudnnBenchmark", "cuDNN benchmark"],
+] as const;
+
+/** The names of the switches that are on in `options`. */
+function switchesOn(options: Partial<Record<(typeof SWITCHES)[number][0], unknown>>): string[] {
+  return SWITCHES.filter(([key]) => options[key] === true).map(([, name]) => name);
+}
 
 function cell(text: string): string {
   return text.replaceAll("|", "\\|").replaceAll("\n", " ");
@@ -44,14 +62,8 @@ function formatLoss(loss: number): string {
   return Math.abs(loss) >= 100 ? loss.toFixed(1) : loss.toPrecision(4);
 }
 
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-}
-
 function implementationName(run: Run): string {
-  return run.implementation === "pytorch" ? "PyTorch" : "deno+libtorch";
+  return STACK_NAMES[run.implementation];
 }
 
 /**
@@ -63,11 +75,7 @@ function implementationName(run: Run): string {
  */
 export function runName(run: Run): string {
   const o = run.options;
-  const tags: string[] = [];
-  if (o.cudaGraphs === true) tags.push("CUDA graphs");
-  if (o.tf32 === true) tags.push("TF32");
-  if (o.channelsLast === true) tags.push("channels-last");
-  if (o.cudnnBenchmark === true) tags.push("cuDNN benchmark");
+  const tags = switchesOn(o);
   if (typeof o.adam === "string" && o.adam !== defaultAdam(run.device)) tags.push(`Adam ${o.adam}`);
   if (o.clipGradNorm !== undefined && !run.label.includes("clip")) {
     tags.push(`clip-grad-norm ${o.clipGradNorm}`);
@@ -102,15 +110,10 @@ function libtorchVersion(result: BenchResult): string | null {
 }
 
 function withLibtorchVersion(run: Run, version: string | null): Run {
-  const prefix = "deno+libtorch ";
+  const prefix = `${STACK_NAMES["deno-libtorch"]} `;
   if (version === null || run.implementation !== "deno-libtorch") return run;
   if (!run.label.startsWith(prefix) || /^\d/.test(run.label.slice(prefix.length))) return run;
   return { ...run, label: `${prefix}${version} ${run.label.slice(prefix.length)}` };
-}
-
-function devicesOf(result: BenchResult): string[] {
-  const used = new Set(rowsOf(result).map((run) => run.device));
-  return used.size === 0 ? [result.config.device] : DEVICE_ORDER.filter((d) => used.has(d));
 }
 
 function timeToTarget(run: Run): string {
@@ -150,10 +153,7 @@ function configLine(result: BenchResult): string {
   if (c.epochs !== null) parts.push(`${c.epochs} epoch${c.epochs === 1 ? "" : "s"}`);
   parts.push(`seed ${c.seed}`, `data ${c.data}`, c.precision, `${c.threads} threads`);
   parts.push(`target ${(c.targetAccuracy * 100).toFixed(1)}%`);
-  if (c.tf32) parts.push("TF32");
-  if (c.cudaGraphs) parts.push("CUDA graphs");
-  if (c.channelsLast) parts.push("channels-last");
-  if (c.cudnnBenchmark) parts.push("cuDNN benchmark");
+  parts.push(...switchesOn(c));
   if (c.adam !== undefined && c.adam !== "auto") parts.push(`Adam ${c.adam}`);
   if (c.clipGradNorm !== null) parts.push(`clip grad norm ${c.clipGradNorm}`);
   return parts.join(", ");
@@ -385,8 +385,8 @@ export function renderHeadline(results: readonly BenchResult[]): string {
         run.device === "cpu" ? `${run.deviceName}, ${run.threads} threads` : run.deviceName,
         ms(run.stepMs.median),
         Math.round(run.imagesPerSecond).toString(),
-        run.epochs.length > 0 ? String(run.epochs.length) : "–",
-        run.finalTestAccuracy === null ? "–" : `${(run.finalTestAccuracy * 100).toFixed(2)}%`,
+        run.epochs.length > 0 ? String(run.epochs.length) : DASH,
+        percent(run.finalTestAccuracy),
         timeToTarget(run),
       ])
     ),

@@ -34,6 +34,22 @@ export function quantile(sorted: readonly number[], p: number): number {
 }
 
 /**
+ * The median of a sample in any order (the mean of the two middle values of an even sample).
+ *
+ * @param samples Finite numbers; must not be empty.
+ * @returns The median.
+ *
+ * @example Usage
+ * ```ts
+ * import { median } from "./stats.ts";
+ * median([3, 1, 4, 2]); // 2.5
+ * ```
+ */
+export function median(samples: readonly number[]): number {
+  return quantile([...samples].sort((a, b) => a - b), 0.5);
+}
+
+/**
  * Summarizes a sample: median and quantiles by linear interpolation (as
  * numpy's default), mean, and the sample standard deviation (n − 1; 0 when
  * there are fewer than two samples). The samples are kept in their original
