@@ -6,13 +6,7 @@
  * @module
  */
 
-import {
-  adamChoiceSchema,
-  baselineSchema,
-  type BenchConfig,
-  deviceChoiceSchema,
-  precisionSchema,
-} from "./schema.ts";
+import { type BenchConfig, CHOICES } from "./schema.ts";
 import { choice, decimal, flagHelp, type FlagTable, integer, parseFlags, text } from "./flags.ts";
 
 export { formatUsageError, HelpRequested, UsageError } from "./flags.ts";
@@ -38,7 +32,7 @@ const PROFILE = `a ${DEFAULT_STEPS}-step timed window, then ${DEFAULT_EPOCHS} ev
 /** Every flag of `deno task bench`, in the order `--help` lists them. */
 export const BENCH_FLAGS: FlagTable<Required<BenchConfig>, Required<ParseBenchArgsOptions>> = {
   device: {
-    ...choice(deviceChoiceSchema.options),
+    ...choice(CHOICES.deviceChoice),
     default: "all",
     help: "devices to benchmark; all = every device present",
   },
@@ -70,12 +64,12 @@ export const BENCH_FLAGS: FlagTable<Required<BenchConfig>, Required<ParseBenchAr
     help: "test accuracy for time to target, in (0, 1]",
   },
   baseline: {
-    ...choice(baselineSchema.options),
+    ...choice(CHOICES.baseline),
     default: null,
     help: "also run the same configuration in PyTorch",
   },
   precision: {
-    ...choice(precisionSchema.options),
+    ...choice(CHOICES.precision),
     default: "fp32",
     help: "fp32, or forward and loss under bf16 autocast",
   },
@@ -91,7 +85,7 @@ export const BENCH_FLAGS: FlagTable<Required<BenchConfig>, Required<ParseBenchAr
     help: "let cuDNN time its algorithms and keep the fastest",
   },
   adam: {
-    ...choice(adamChoiceSchema.options),
+    ...choice(CHOICES.adam),
     default: "auto",
     help: "Adam's kernels; auto = torch.optim.Adam's default: single on the CPU, foreach on CUDA",
   },

@@ -20,66 +20,28 @@ import { z } from "zod";
 /** Version of the result file layout; bump it when a field changes meaning. */
 export const SCHEMA_VERSION = 1;
 
-/**
- * The type a zod schema parses to: zod's own `z.output`, spelled with TypeScript alone so that
- * `deno doc --lint` finds no private type behind the exported ones.
- */
-export type Output<S extends { _zod: { output: unknown } }> = S["_zod"]["output"];
+const DEVICES = ["cpu", "cuda"] as const;
 
-/**
- * The devices the benchmark can train on, in the order reports and file names list them.
- * @internal
- */
-export const deviceSchema = z.enum(["cpu", "cuda"]);
-/** A device the benchmark can train on. */
-export type Device = Output<typeof deviceSchema>;
-
-/**
- * `--device`: one device, or `all` for every device present.
- * @internal
- */
-export const deviceChoiceSchema = z.enum([...deviceSchema.options, "all"]);
-/** The `--device` choice: one device, or every device present. */
-export type DeviceChoice = Output<typeof deviceChoiceSchema>;
-
-/**
- * Which stack produced a run.
- * @internal
- */
-export const implementationSchema = z.enum(["deno-libtorch", "pytorch"]);
-/** Which stack produced a run. */
-export type Implementation = Output<typeof implementationSchema>;
-
-/**
- * `--adam`: Adam's kernels, `auto` for torch.optim.Adam's default on the device.
- * @internal
- */
-export const adamChoiceSchema = z.enum(["auto", "single", "foreach", "fused"]);
-/** `--adam`: which Adam kernels, or `auto` for torch.optim.Adam's default on the device. */
-export type AdamChoice = Output<typeof adamChoiceSchema>;
-
-/**
- * Numeric precision of the training step.
- * @internal
- */
-export const precisionSchema = z.enum(["fp32", "bf16"]);
-/** Numeric precision of the training step. */
-export type Precision = Output<typeof precisionSchema>;
-
-/**
- * `--baseline`: the stacks that can run beside this one.
- * @internal
- */
-export const baselineSchema = z.enum(["pytorch"]);
+/** The values of the format's enumerations, for the command line and the reports. */
+export const CHOICES = {
+  /** The devices the benchmark can train on, in the order reports and file names list them. */
+  device: DEVICES,
+  /** `--device`: one device, or `all` for every device present. */
+  deviceChoice: [...DEVICES, "all"],
+  /** Which stack produced a run. */
+  implementation: ["deno-libtorch", "pytorch"],
+  /** `--adam`: Adam's kernels, `auto` for torch.optim.Adam's default on the device. */
+  adam: ["auto", "single", "foreach", "fused"],
+  /** Numeric precision of the training step. */
+  precision: ["fp32", "bf16"],
+  /** `--baseline`: the stacks that can run beside this one. */
+  baseline: ["pytorch"],
+} as const;
 
 const finite = z.number();
 const timestamp = z.string().refine((s) => !Number.isNaN(Date.parse(s)), "an ISO 8601 timestamp");
 
-/**
- * The GPU the CUDA runs used.
- * @internal
- */
-export const gpuInfoSchema = z.object({
+const gpuInfoSchema = z.object({
   /** Marketing name, e.g. `"NVIDIA H100 80GB HBM3"`. */
   name: z.string(),
   /** Driver version, e.g. `"550.54.15"`. */
@@ -89,14 +51,8 @@ export const gpuInfoSchema = z.object({
   /** cuDNN version, e.g. `"90100"`. */
   cudnnVersion: z.string(),
 });
-/** The GPU the CUDA runs used. */
-export type GpuInfo = Output<typeof gpuInfoSchema>;
 
-/**
- * Facts about the machine and software stack.
- * @internal
- */
-export const envSchema = z.object({
+const envSchema = z.object({
   /** CPU model name from `/proc/cpuinfo`. */
   cpuModel: z.string(),
   /** Logical cores (`navigator.hardwareConcurrency`). */
@@ -122,16 +78,10 @@ export const envSchema = z.object({
   /** The GPU, or null when none was used or found. */
   gpu: gpuInfoSchema.nullable(),
 });
-/** Facts about the machine and software stack. */
-export type Env = Output<typeof envSchema>;
 
-/**
- * The benchmark configuration, as parsed from the command line (see cli.ts).
- * @internal
- */
-export const benchConfigSchema = z.object({
+const benchConfigSchema = z.object({
   /** Device(s) to benchmark; `"all"` means every device present. */
-  device: deviceChoiceSchema,
+  device: z.enum(CHOICES.deviceChoice),
   /** Evaluated epochs to train, or null for a timed window only. */
   epochs: finite.nullable(),
   /** Steps in the timed window, or null for whole epochs only. */
@@ -151,9 +101,9 @@ export const benchConfigSchema = z.object({
   /** Test accuracy whose first crossing is reported as time to target. */
   targetAccuracy: finite,
   /** Also run the same configuration in PyTorch for comparison. */
-  baseline: baselineSchema.nullable(),
+  baseline: z.enum(CHOICES.baseline).nullable(),
   /** Training precision. */
-  precision: precisionSchema,
+  precision: z.enum(CHOICES.precision),
   /** Allow TF32 matmuls/convolutions on CUDA. */
   tf32: z.boolean(),
   /** Capture the CUDA training step in a CUDA graph. */
@@ -163,7 +113,7 @@ export const benchConfigSchema = z.object({
   /** cuDNN autotuning, torch.backends.cudnn.benchmark (absent in older results: false). */
   cudnnBenchmark: z.boolean().optional(),
   /** Adam's kernels; `auto` is torch.optim.Adam's default per device (absent: auto). */
-  adam: adamChoiceSchema.optional(),
+  adam: z.enum(CHOICES.adam).optional(),
   /** Max gradient norm for clipping, or null for no clipping. */
   clipGradNorm: finite.nullable(),
   /** Deadline in seconds: stop at a step boundary once it passes (absent or null: none). */
@@ -187,14 +137,8 @@ export const benchConfigSchema = z.object({
   /** Stack traces for errors. */
   verbose: z.boolean().optional(),
 });
-/** The benchmark configuration, as parsed from the command line. */
-export type BenchConfig = Output<typeof benchConfigSchema>;
 
-/**
- * Summary statistics of a sample, as computed by `summarize`.
- * @internal
- */
-export const summarySchema = z.object({
+const summarySchema = z.object({
   /** 50th percentile. */
   median: finite,
   /** Arithmetic mean. */
@@ -218,14 +162,8 @@ export const summarySchema = z.object({
   /** The samples, in measurement order. */
   samples: z.array(finite),
 });
-/** Summary statistics of a sample, as computed by `summarize`. */
-export type Summary = Output<typeof summarySchema>;
 
-/**
- * Measurements of one training epoch.
- * @internal
- */
-export const epochRecordSchema = z.object({
+const epochRecordSchema = z.object({
   /** 1-based epoch number. */
   epoch: finite,
   /** Mean training loss (NaN when training diverged; JSON writes NaN as null, read back as NaN). */
@@ -237,23 +175,17 @@ export const epochRecordSchema = z.object({
   /** Wall time of the evaluation, or null when not evaluated. */
   evalSeconds: finite.nullable(),
 });
-/** Measurements of one training epoch. */
-export type EpochRecord = Output<typeof epochRecordSchema>;
 
 /** Why a run or result is incomplete ("SIGINT", "SIGTERM", "deadline: …"); absent or null: none. */
 const stopReason = z.string().nullable().optional();
 
-/**
- * One measured configuration on one device.
- * @internal
- */
-export const runSchema = z.object({
+const runSchema = z.object({
   /** Human label, e.g. `"deno+libtorch cpu fp32"`. */
   label: z.string(),
   /** Which stack ran. */
-  implementation: implementationSchema,
+  implementation: z.enum(CHOICES.implementation),
   /** Which device ran. */
-  device: deviceSchema,
+  device: z.enum(CHOICES.device),
   /** CPU model or GPU name. */
   deviceName: z.string(),
   /** CPU threads used. */
@@ -293,8 +225,6 @@ export const runSchema = z.object({
     return runSchema.nullable();
   },
 });
-/** One measured configuration on one device. */
-export type Run = Output<typeof runSchema>;
 
 /**
  * One benchmark invocation: what ran, where, and what it measured.
@@ -320,8 +250,32 @@ export const benchResultSchema = z.object({
   /** Free-form remarks (warnings about spread, skipped devices, …). */
   notes: z.array(z.string()),
 });
+// The types, inferred from the schema: `typeof schema["_zod"]["output"]` is zod's `z.output`
+// spelled with TypeScript alone, so that `deno doc --lint` sees no private type behind them.
 /** One benchmark invocation: what ran, where, and what it measured. */
-export type BenchResult = Output<typeof benchResultSchema>;
+export type BenchResult = typeof benchResultSchema["_zod"]["output"];
+/** The benchmark configuration, as parsed from the command line. */
+export type BenchConfig = BenchResult["config"];
+/** Facts about the machine and software stack. */
+export type Env = BenchResult["env"];
+/** The GPU the CUDA runs used. */
+export type GpuInfo = NonNullable<Env["gpu"]>;
+/** One measured configuration on one device. */
+export type Run = BenchResult["runs"][number];
+/** Summary statistics of a sample, as computed by `summarize`. */
+export type Summary = Run["stepMs"];
+/** Measurements of one training epoch. */
+export type EpochRecord = Run["epochs"][number];
+/** A device the benchmark can train on. */
+export type Device = Run["device"];
+/** The `--device` choice: one device, or every device present. */
+export type DeviceChoice = BenchConfig["device"];
+/** Which stack produced a run. */
+export type Implementation = Run["implementation"];
+/** `--adam`: which Adam kernels, or `auto` for torch.optim.Adam's default on the device. */
+export type AdamChoice = NonNullable<BenchConfig["adam"]>;
+/** Numeric precision of the training step. */
+export type Precision = BenchConfig["precision"];
 
 /** Raised when a value does not match the result schema; the message names the field. */
 export class SchemaError extends Error {

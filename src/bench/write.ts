@@ -5,7 +5,7 @@
  */
 
 import { basename, dirname, extname, join } from "node:path";
-import { type BenchResult, deviceSchema } from "./schema.ts";
+import { type BenchResult, CHOICES } from "./schema.ts";
 
 /** Options for {@linkcode writeFileAtomic}. */
 export interface WriteFileAtomicOptions {
@@ -90,7 +90,7 @@ export async function writeFileAtomic(
  */
 export function devicesOf(result: BenchResult): string[] {
   const used = new Set(result.runs.flatMap((run) => [run.device, run.baseline?.device]));
-  return used.size === 0 ? [result.config.device] : deviceSchema.options.filter((d) => used.has(d));
+  return used.size === 0 ? [result.config.device] : CHOICES.device.filter((d) => used.has(d));
 }
 
 /**
