@@ -42,9 +42,15 @@ function row(cells: readonly string[]): string {
   return `| ${cells.map(cell).join(" | ")} |`;
 }
 
-/** The alignment row: the first `textColumns` columns left-aligned, the rest right-aligned. */
-function alignment(columns: number, textColumns = 1): string {
-  return `|${":---|".repeat(textColumns)}${"---:|".repeat(columns - textColumns)}`;
+/** A Markdown table: the first `textColumns` columns left-aligned, the rest right-aligned. */
+function table(columns: readonly string[], rows: string[][], textColumns = 1): string[] {
+  const align = `|${":---|".repeat(textColumns)}${"---:|".repeat(columns.length - textColumns)}`;
+  return [row(columns), align, ...rows.map(row)];
+}
+
+/** Seconds with one decimal, or a dash for null. */
+function seconds(x: number | null): string {
+  return x === null ? DASH : x.toFixed(1);
 }
 
 /** Milliseconds as shown in every table: two decimals, no unit. */
@@ -96,7 +102,7 @@ function runLabel(run: Run): string {
  * @returns Its runs and their PyTorch baselines.
  */
 export function rowsOf(result: BenchResult): Run[] {
-  const version = libtorchVersion(result);
+  const version = libtorchVersion(result.env.torch);
   return result.runs.flatMap((run) => {
     const named = withLibtorchVersion(run, version);
     return run.baseline ? [named, run.baseline] : [named];
@@ -104,8 +110,8 @@ export function rowsOf(result: BenchResult): Run[] {
 }
 
 /** The libtorch release of a result's environment, or null when it was not recorded. */
-function libtorchVersion(result: BenchResult): string | null {
-  const v = result.env.torch.libtorch ?? result.env.torch.version;
+function libtorchVersion(torch: Record<string, unknown>): string | null {
+  const v = torch.libtorch ?? torch.version;
   return typeof v === "string" && v.length > 0 ? v : null;
 }
 
@@ -117,7 +123,7 @@ function withLibtorchVersion(run: Run, version: string | null): Run {
 }
 
 function timeToTarget(run: Run): string {
-  if (run.timeToTargetSeconds !== null) return run.timeToTargetSeconds.toFixed(1);
+  if (run.timeToTargetSeconds !== null) return seconds(run.timeToTargetSeconds);
   return run.epochs.some((e) => e.testAccuracy !== null) ? "not reached" : "not evaluated";
 }
 
@@ -131,11 +137,6 @@ function timeToTarget(run: Run): string {
 export function speed(subjectMs: number, referenceMs: number): string {
   const ratio = referenceMs / subjectMs;
   return ratio >= 1 ? `${ratio.toFixed(2)}× faster` : `${(1 / ratio).toFixed(2)}× slower`;
-}
-
-function torchVersion(torch: Record<string, unknown>): string {
-  const v = torch.version;
-  return typeof v === "string" || typeof v === "number" ? String(v) : "unknown";
 }
 
 function sortKeys(value: unknown): unknown {
@@ -171,7 +172,9 @@ function environmentLines(result: BenchResult): string[] {
     `- **CPU:** ${e.cpuModel} (${e.cores} cores, ${(e.memoryBytes / GIB).toFixed(1)} GiB RAM)`,
     `- **GPU:** ${gpu}`,
     `- **OS:** ${e.os}`,
-    `- **Software:** libtorch ${torchVersion(e.torch)}, Deno ${e.deno}, V8 ${e.v8}, ` +
+    `- **Software:** libtorch ${
+      libtorchVersion(e.torch) ?? "unknown"
+    }, Deno ${e.deno}, V8 ${e.v8}, ` +
     `TypeScript ${e.typescript}`,
     `- **Commit:** ${commit}`,
     `- **Config:** ${configLine(result)}`,
@@ -188,28 +191,33 @@ const RUN_COLUMNS = [
   "Test acc.",
   "Time to target [s]",
   "Relative",
-] as const;
+];
 
 function runTable(runs: readonly Run[]): string[] {
   const fastest = Math.min(...runs.map((r) => r.stepMs.median));
-  return [
-    row(RUN_COLUMNS),
-    alignment(RUN_COLUMNS.length),
-    ...runs.map((run) => {
+  return table(
+    RUN_COLUMNS,
+    runs.map((run) => {
       const s = run.stepMs;
-      return row([
+      return [
         runLabel(run),
         ms(s.median),
         `${ms(s.mean)} ± ${ms(s.std)}`,
         `${ms(s.p10)} … ${ms(s.p90)}`,
         Math.round(run.imagesPerSecond).toString(),
-        run.epochs.length === 0 ? DASH : median(run.epochs.map((e) => e.seconds)).toFixed(1),
+        run.epochs.length === 0 ? DASH : seconds(median(run.epochs.map((e) => e.seconds))),
         percent(run.finalTestAccuracy),
         timeToTarget(run),
         (s.median / fastest).toFixed(2),
-      ]);
+      ];
     }),
-  ];
+  );
+}
+
+/** How `run`'s median step compares with `reference`'s, with both medians. */
+function versus(run: Run, reference: Run): string {
+  const [a, b] = [run.stepMs.median, reference.stepMs.median];
+  return `${speed(a, b)} per step (median ${ms(a)} ms vs ${ms(b)} ms)`;
 }
 
 function comparisonLines(result: BenchResult): string[] {
@@ -227,9 +235,9 @@ function comparisonLines(result: BenchResult): string[] {
     if (!cpu) continue;
     seen.add(key);
     lines.push(
-      `- CUDA vs CPU (${implementationName(cuda)}, ${cuda.precision}): CUDA is ` +
-        `${speed(cuda.stepMs.median, cpu.stepMs.median)} per step ` +
-        `(median ${ms(cuda.stepMs.median)} ms vs ${ms(cpu.stepMs.median)} ms)`,
+      `- CUDA vs CPU (${implementationName(cuda)}, ${cuda.precision}): CUDA is ${
+        versus(cuda, cpu)
+      }`,
     );
   }
   for (const run of result.runs) {
@@ -237,33 +245,28 @@ function comparisonLines(result: BenchResult): string[] {
     if (!base) continue;
     lines.push(
       `- ${implementationName(run)} vs ${implementationName(base)} on ${run.device} ` +
-        `(${run.precision}): ${implementationName(run)} is ` +
-        `${speed(run.stepMs.median, base.stepMs.median)} per step ` +
-        `(median ${ms(run.stepMs.median)} ms vs ${ms(base.stepMs.median)} ms)`,
+        `(${run.precision}): ${implementationName(run)} is ${versus(run, base)}`,
     );
   }
   return lines;
 }
 
-const EPOCH_COLUMNS = ["Run", "Epoch", "Loss", "Train [s]", "Test acc.", "Eval [s]"] as const;
+const EPOCH_COLUMNS = ["Run", "Epoch", "Loss", "Train [s]", "Test acc.", "Eval [s]"];
 
 function epochTable(runs: readonly Run[]): string[] {
-  return [
-    row(EPOCH_COLUMNS),
-    alignment(EPOCH_COLUMNS.length),
-    ...runs.flatMap((run) =>
-      run.epochs.map((e) =>
-        row([
-          runLabel(run),
-          String(e.epoch),
-          formatLoss(e.loss),
-          e.seconds.toFixed(1),
-          percent(e.testAccuracy),
-          e.evalSeconds === null ? DASH : e.evalSeconds.toFixed(1),
-        ])
-      )
+  return table(
+    EPOCH_COLUMNS,
+    runs.flatMap((run) =>
+      run.epochs.map((e) => [
+        runLabel(run),
+        String(e.epoch),
+        formatLoss(e.loss),
+        seconds(e.seconds),
+        percent(e.testAccuracy),
+        seconds(e.evalSeconds),
+      ])
     ),
-  ];
+  );
 }
 
 /**
@@ -351,7 +354,7 @@ const HEADLINE_COLUMNS = [
   "Epochs",
   "Final test acc.",
   "Time to target [s]",
-] as const;
+];
 
 /**
  * A short table for the README: one row per run kind (name and hardware),
@@ -376,20 +379,14 @@ export function renderHeadline(results: readonly BenchResult[]): string {
     }
   }
   if (picked.size === 0) return "No results yet.\n";
-  const lines = [
-    row(HEADLINE_COLUMNS),
-    alignment(HEADLINE_COLUMNS.length, 2),
-    ...[...picked.values()].map((run) =>
-      row([
-        runLabel(run),
-        run.device === "cpu" ? `${run.deviceName}, ${run.threads} threads` : run.deviceName,
-        ms(run.stepMs.median),
-        Math.round(run.imagesPerSecond).toString(),
-        run.epochs.length > 0 ? String(run.epochs.length) : DASH,
-        percent(run.finalTestAccuracy),
-        timeToTarget(run),
-      ])
-    ),
-  ];
-  return lines.join("\n") + "\n";
+  const rows = [...picked.values()].map((run) => [
+    runLabel(run),
+    run.device === "cpu" ? `${run.deviceName}, ${run.threads} threads` : run.deviceName,
+    ms(run.stepMs.median),
+    Math.round(run.imagesPerSecond).toString(),
+    run.epochs.length > 0 ? String(run.epochs.length) : DASH,
+    percent(run.finalTestAccuracy),
+    timeToTarget(run),
+  ]);
+  return table(HEADLINE_COLUMNS, rows, 2).join("\n") + "\n";
 }
