@@ -8,6 +8,7 @@ import {
   UsageError,
 } from "../src/bench/cli.ts";
 import { formatCommandLine } from "../src/bench/command.ts";
+import { flagName } from "../src/bench/flags.ts";
 import type { BenchConfig } from "../src/bench/schema.ts";
 
 const DEFAULTS: BenchConfig = {
@@ -327,9 +328,7 @@ Deno.test("usage() shows every flag of the table once, each line within 100 colu
   const text = usage({ cores: 8 });
   for (const line of text.split("\n")) assert.ok(line.length <= 100, `too long: ${line}`);
   const listed = [...text.matchAll(/^ {2}(--[a-z0-9-]+)/gm)].map((m) => m[1]);
-  const declared = Object.entries(BENCH_FLAGS).map(([key, flag]) =>
-    `--${flag.name ?? key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`
-  );
+  const declared = Object.entries(BENCH_FLAGS).map(([key, flag]) => flagName(key, flag));
   assert.deepEqual(listed, declared);
 });
 

@@ -113,7 +113,14 @@ function kebab(key: string): string {
   return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
-function flagName(key: string, flag: Flag<unknown, never>): string {
+/**
+ * A flag as the user writes it: `--` and its `name`, or its table key in kebab-case.
+ *
+ * @param key The flag's key in its table, e.g. `"batchSize"`.
+ * @param flag The flag.
+ * @returns E.g. `"--batch-size"`.
+ */
+export function flagName(key: string, flag: Pick<Flag<unknown>, "name">): string {
   return `--${flag.name ?? kebab(key)}`;
 }
 
