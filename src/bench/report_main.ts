@@ -44,11 +44,7 @@ const REPORT_FLAGS: FlagTable<ReportArgs> = {
     default: "README.md",
     help: 'README whose headline-marked table is regenerated ("" for none)',
   },
-  strict: {
-    default: false,
-    shown: "skip it",
-    help: "exit with status 1 when a result file is invalid",
-  },
+  strict: { default: false, shown: "skip it", help: "exit 1 when a result file is invalid" },
 };
 
 function usage(): string {
@@ -108,13 +104,9 @@ export async function reportMain(
   const outcome = await writeFileAtomic(target, resultsPage(results, charts, flags), {
     force: true,
   });
-  log(
-    `${outcome === "written" ? "wrote" : "unchanged"} ${target}: ${
-      count(results.length, "result")
-    }, ` +
-      count(charts.length, "chart") +
-      (problems.length > 0 ? `, ${problems.length} invalid file(s) skipped` : ""),
-  );
+  const skipped = problems.length > 0 ? `, ${problems.length} invalid file(s) skipped` : "";
+  const counts = `${count(results.length, "result")}, ${count(charts.length, "chart")}`;
+  log(`${outcome === "written" ? "wrote" : "unchanged"} ${target}: ${counts}${skipped}`);
   if (flags.readme !== "" && results.length > 0) await updateReadme(flags.readme, results, log);
   return problems.length > 0 && flags.strict ? 1 : 0;
 }

@@ -33,18 +33,7 @@ export function quantile(sorted: readonly number[], p: number): number {
   return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
 }
 
-/**
- * The median of a sample in any order (the mean of the two middle values of an even sample).
- *
- * @param samples Finite numbers; must not be empty.
- * @returns The median.
- *
- * @example Usage
- * ```ts
- * import { median } from "./stats.ts";
- * median([3, 1, 4, 2]); // 2.5
- * ```
- */
+/** The median of a non-empty sample in any order: of `[3, 1, 4, 2]`, 2.5. */
 export function median(samples: readonly number[]): number {
   return quantile([...samples].sort((a, b) => a - b), 0.5);
 }
