@@ -5,8 +5,8 @@
  * validates with the same declaration.
  *
  * Why zod and not valibot: zod is the more widely kept of the two, infers the types from the
- * schema as valibot does, and exports JSON Schema (`z.toJSONSchema(benchResultSchema)`) without a
- * companion package.
+ * schema as valibot does, and exports JSON Schema without a companion package: the file's is
+ * `z.toJSONSchema(benchResultSchema, { io: "input" })` (the input side: a NaN loss is null).
  *
  * Every time is in the unit its name says (`…Ms` milliseconds, `…Seconds` seconds); accuracies
  * are fractions in [0, 1]; memory is in bytes. Fields added after the first results were written
