@@ -5,7 +5,8 @@ import { renderHeadline, renderMarkdown, resultTitle, runName } from "../src/ben
 import { reportMain } from "../src/bench/report_main.ts";
 import { isPlainRun, renderGpuSummary } from "../src/bench/gpu_summary.ts";
 import type { BenchResult, Run, Summary } from "../src/bench/schema.ts";
-import { parseBenchResult } from "../src/bench/schema.ts";
+import { benchResultSchema, parseBenchResult } from "../src/bench/schema.ts";
+import { z } from "zod";
 
 function summary(median: number, extra: Partial<Summary> = {}): Summary {
   return {
@@ -428,6 +429,14 @@ Deno.test("parseBenchResult() names the choices of an enum, the object it wanted
   assert.throws(bad((v) => (v.createdAt = "yesterday")), {
     message: 'createdAt: expected an ISO 8601 timestamp, found "yesterday"',
   });
+});
+
+Deno.test("benchResultSchema exports as JSON Schema with every top-level field", () => {
+  const schema = z.toJSONSchema(benchResultSchema, { io: "input" }) as { properties: object };
+  assert.deepEqual(
+    Object.keys(schema.properties).sort(),
+    Object.keys(fixture()).concat("stopReason").sort(),
+  );
 });
 
 Deno.test("parseBenchResult() reads a diverged (null) loss back as NaN", () => {
