@@ -16,7 +16,7 @@ import { join, relative } from "node:path";
 import { type Chart, CHART_FILES, renderCharts } from "./charts.ts";
 import {
   flagHelp,
-  type FlagTable,
+  type FlagValues,
   formatUsageError,
   HelpRequested,
   parseFlags,
@@ -29,14 +29,7 @@ import { renderGpuSummary } from "./gpu_summary.ts";
 import type { BenchResult } from "./schema.ts";
 import { writeFileAtomic } from "./write.ts";
 
-interface ReportArgs {
-  results: string;
-  docs: string;
-  readme: string;
-  strict: boolean;
-}
-
-const REPORT_FLAGS: FlagTable<ReportArgs> = {
+const REPORT_FLAGS = {
   results: { ...text("DIR"), default: "results", help: "directory of result JSON files" },
   docs: { ...text("DIR"), default: "docs", help: "output directory for results.md and charts/" },
   readme: {
@@ -46,6 +39,9 @@ const REPORT_FLAGS: FlagTable<ReportArgs> = {
   },
   strict: { default: false, shown: "skip it", help: "exit 1 when a result file is invalid" },
 };
+
+/** The parsed flags, typed by the table. */
+type ReportArgs = FlagValues<typeof REPORT_FLAGS>;
 
 function usage(): string {
   return [
