@@ -14,7 +14,7 @@
  */
 import { parseArgs } from "node:util";
 import { BUDGET_DEFAULTS, epochsThatFit, measuredStepMs } from "../src/bench/budget.ts";
-import { parseBenchResult } from "../src/bench/validate.ts";
+import { parseBenchResult } from "../src/bench/schema.ts";
 
 /** Training images in MNIST and Fashion-MNIST. */
 const TRAIN_IMAGES = 60_000;

@@ -14,7 +14,7 @@
 import { basename } from "node:path";
 import { measuredStepMs } from "../src/bench/budget.ts";
 import { type Candidate, fastestResult } from "../src/bench/fastest.ts";
-import { parseBenchResult } from "../src/bench/validate.ts";
+import { parseBenchResult } from "../src/bench/schema.ts";
 
 const USAGE = `Usage: deno run -A scripts/fastest_run.ts RESULT.json...
 

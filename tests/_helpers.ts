@@ -3,7 +3,7 @@ import { type Dataset, encodeIdx } from "../src/data/mod.ts";
 import { decodeSafetensors, type RawTensor, tensorFromRaw } from "../src/model/safetensors.ts";
 import type { Tensor } from "../src/ffi/mod.ts";
 import type { BenchResult } from "../src/bench/schema.ts";
-import { parseBenchResult } from "../src/bench/validate.ts";
+import { parseBenchResult } from "../src/bench/schema.ts";
 
 /** Element-wise absolute closeness; the message names the first offending index. */
 export function assertClose(

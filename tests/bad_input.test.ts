@@ -216,6 +216,24 @@ for (const row of rows) {
   });
 }
 
+Deno.test("bad input: a bad flag prints its error and one line naming --help, not the usage", async () => {
+  for (const args of [["--batch-size", "0"], ["--bogus"], ["--epochs"]]) {
+    const r = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", BENCH_MAIN, ...args],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const lines = new TextDecoder().decode(r.stderr).trimEnd().split("\n");
+    assert.strictEqual(r.code, 2, lines.join("\n"));
+    assert.ok(
+      lines.length <= 2,
+      `expected at most 2 lines, found ${lines.length}:\n${lines.join("\n")}`,
+    );
+    assert.match(lines[0], /^error: /);
+    assert.match(lines.at(-1)!, /--help/);
+  }
+});
+
 Deno.test("bad input: clean up", async () => {
   await Deno.remove(tmp, { recursive: true });
 });

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  BENCH_FLAGS,
   formatUsageError,
   HelpRequested,
   parseBenchArgs,
@@ -7,6 +8,7 @@ import {
   UsageError,
 } from "../src/bench/cli.ts";
 import { formatCommandLine } from "../src/bench/command.ts";
+import { flagName } from "../src/bench/flags.ts";
 import type { BenchConfig } from "../src/bench/schema.ts";
 
 const DEFAULTS: BenchConfig = {
@@ -28,6 +30,7 @@ const DEFAULTS: BenchConfig = {
   cudnnBenchmark: false,
   adam: "auto",
   clipGradNorm: null,
+  maxSeconds: null,
   out: "results",
   json: null,
   progress: true,
@@ -35,7 +38,6 @@ const DEFAULTS: BenchConfig = {
   load: null,
   resume: null,
   checkpointDir: null,
-  maxSeconds: null,
   force: false,
   verbose: false,
 };
@@ -100,6 +102,8 @@ Deno.test("parseBenchArgs() reads every flag", () => {
       "fused",
       "--clip-grad-norm",
       "1.5",
+      "--max-seconds",
+      "90.5",
       "--out",
       "/tmp/r",
       "--json",
@@ -113,8 +117,6 @@ Deno.test("parseBenchArgs() reads every flag", () => {
       "ck.safetensors",
       "--checkpoint-dir",
       "/tmp/ck",
-      "--max-seconds",
-      "90.5",
       "--force",
       "--verbose",
     ),
@@ -137,6 +139,7 @@ Deno.test("parseBenchArgs() reads every flag", () => {
       cudnnBenchmark: true,
       adam: "fused",
       clipGradNorm: 1.5,
+      maxSeconds: 90.5,
       out: "/tmp/r",
       json: "out.json",
       progress: false,
@@ -144,7 +147,6 @@ Deno.test("parseBenchArgs() reads every flag", () => {
       load: "start.safetensors",
       resume: "ck.safetensors",
       checkpointDir: "/tmp/ck",
-      maxSeconds: 90.5,
       force: true,
       verbose: true,
     },
@@ -285,10 +287,10 @@ Deno.test("usage() lists every flag with its default", () => {
       "--load",
       "--resume",
       "--checkpoint-dir",
-      "--max-seconds",
       "--force",
       "--verbose",
       "--clip-grad-norm",
+      "--max-seconds",
       "--out",
       "--json",
       "--no-progress",
@@ -308,8 +310,26 @@ Deno.test("formatUsageError() points to --help", () => {
   assert.equal(
     formatUsageError(new UsageError('--lr: expected a finite number > 0, found "0"')),
     'error: --lr: expected a finite number > 0, found "0"\n' +
-      "Run with --help to see every flag and its default.\n",
+      "Run 'deno task bench --help' for every flag and its default.\n",
   );
+  assert.equal(
+    formatUsageError(new UsageError("x"), "deno task report"),
+    "error: x\nRun 'deno task report --help' for every flag and its default.\n",
+  );
+});
+
+Deno.test("parseBenchArgs() reads --max-seconds as a positive deadline", () => {
+  assert.equal(parse("--max-seconds", "600").maxSeconds, 600);
+  rejects(["--max-seconds", "0"], '--max-seconds: expected a finite number > 0, found "0"');
+  rejects(["--max-seconds", "1h"], '--max-seconds: expected a finite number > 0, found "1h"');
+});
+
+Deno.test("usage() shows every flag of the table once, each line within 100 columns", () => {
+  const text = usage({ cores: 8 });
+  for (const line of text.split("\n")) assert.ok(line.length <= 100, `too long: ${line}`);
+  const listed = [...text.matchAll(/^ {2}(--[a-z0-9-]+)/gm)].map((m) => m[1]);
+  const declared = Object.entries(BENCH_FLAGS).map(([key, flag]) => flagName(key, flag));
+  assert.deepEqual(listed, declared);
 });
 
 Deno.test("formatCommandLine() quotes only the words that need it", () => {

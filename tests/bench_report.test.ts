@@ -5,7 +5,8 @@ import { renderHeadline, renderMarkdown, resultTitle, runName } from "../src/ben
 import { reportMain } from "../src/bench/report_main.ts";
 import { isPlainRun, renderGpuSummary } from "../src/bench/gpu_summary.ts";
 import type { BenchResult, Run, Summary } from "../src/bench/schema.ts";
-import { parseBenchResult } from "../src/bench/validate.ts";
+import { benchResultSchema, parseBenchResult } from "../src/bench/schema.ts";
+import { z } from "zod";
 
 function summary(median: number, extra: Partial<Summary> = {}): Summary {
   return {
@@ -385,6 +386,59 @@ Deno.test("parseBenchResult() names the first mismatching field", () => {
   });
 });
 
+Deno.test("parseBenchResult() reads every committed results/*.json", async () => {
+  const dir = new URL("../results/", import.meta.url).pathname;
+  const names = [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) => n.endsWith(".json"));
+  assert.ok(names.length > 0, `expected result files in ${dir}, found none`);
+  for (const name of names) {
+    const value = JSON.parse(await Deno.readTextFile(join(dir, name)));
+    assert.doesNotThrow(() => parseBenchResult(value), name);
+  }
+});
+
+Deno.test("parseBenchResult() keeps a stop reason and a deadline, and names a wrong one", () => {
+  const value = JSON.parse(JSON.stringify(fixture()));
+  value.stopReason = "SIGTERM";
+  value.runs[0].stopReason = "deadline: 60 s passed";
+  value.config.maxSeconds = 60;
+  const back = parseBenchResult(value);
+  assert.equal(back.stopReason, "SIGTERM");
+  assert.equal(back.runs[0].stopReason, "deadline: 60 s passed");
+  assert.equal(back.config.maxSeconds, 60);
+  value.runs[0].stopReason = 3;
+  assert.throws(() => parseBenchResult(value), {
+    message: "runs[0].stopReason: expected a string, found number 3",
+  });
+});
+
+Deno.test("parseBenchResult() names the choices of an enum, the object it wanted and the union", () => {
+  const bad = (edit: (v: ReturnType<typeof JSON.parse>) => void) => {
+    const value = JSON.parse(JSON.stringify(fixture()));
+    edit(value);
+    return () => parseBenchResult(value);
+  };
+  assert.throws(bad((v) => (v.runs[0].device = "tpu")), {
+    message: 'runs[0].device: expected one of "cpu", "cuda", found "tpu"',
+  });
+  assert.throws(bad((v) => (v.runs[0].options.x = [1])), {
+    message: "runs[0].options.x: expected a boolean, a string or a finite number, found an array",
+  });
+  assert.throws(() => parseBenchResult([]), {
+    message: "result: expected an object, found an array",
+  });
+  assert.throws(bad((v) => (v.createdAt = "yesterday")), {
+    message: 'createdAt: expected an ISO 8601 timestamp, found "yesterday"',
+  });
+});
+
+Deno.test("benchResultSchema exports as JSON Schema with every top-level field", () => {
+  const schema = z.toJSONSchema(benchResultSchema, { io: "input" }) as { properties: object };
+  assert.deepEqual(
+    Object.keys(schema.properties).sort(),
+    Object.keys(fixture()).concat("stopReason").sort(),
+  );
+});
+
 Deno.test("parseBenchResult() reads a diverged (null) loss back as NaN", () => {
   const result = fixture();
   result.runs[0].epochs[0].loss = NaN;
@@ -487,7 +541,19 @@ Deno.test("reportMain() writes docs/results.md and charts, skipping invalid file
 Deno.test("reportMain() rejects an unknown flag with status 2", async () => {
   const errors: string[] = [];
   assert.equal(await reportMain(["--nope"], { error: (l) => errors.push(l) }), 2);
-  assert.equal(errors[0], "error: Unknown option '--nope'");
+  assert.deepEqual(errors, [
+    'error: expected a known flag (see --help), found "--nope"',
+    "Run 'deno task report --help' for every flag and its default.",
+  ]);
+});
+
+Deno.test("reportMain() --help lists every flag with its default", async () => {
+  const log: string[] = [];
+  assert.equal(await reportMain(["--help"], { log: (l) => log.push(l) }), 0);
+  for (const flag of ["--results DIR", "--docs DIR", "--readme FILE", "--strict", "-h, --help"]) {
+    assert.ok(log[0].includes(`  ${flag}`), `expected ${flag} in:\n${log[0]}`);
+  }
+  assert.equal((log[0].match(/\(default: /g) ?? []).length, 4);
 });
 
 Deno.test("runName() names the speed options a run used and leaves the device's defaults out", () => {

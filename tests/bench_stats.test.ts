@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { quantile, spreadWarning, summarize } from "../src/bench/stats.ts";
+import { median, quantile, spreadWarning, summarize } from "../src/bench/stats.ts";
 
 function close(actual: number, expected: number, tolerance = 1e-12) {
   assert.ok(
@@ -105,4 +105,12 @@ Deno.test("spreadWarning() warns when the IQR exceeds 10% of the median", () => 
 
 Deno.test("spreadWarning() honours a custom threshold", () => {
   assert.equal(spreadWarning(summarize([8, 10, 12, 14, 16]), { threshold: 0.5 }), null);
+});
+
+Deno.test("median() takes the middle of an unsorted sample and leaves it unsorted", () => {
+  const sample = [9, 1, 5];
+  assert.equal(median(sample), 5);
+  assert.deepEqual(sample, [9, 1, 5]);
+  assert.equal(median([4, 1, 3, 2]), 2.5);
+  assert.throws(() => median([]), RangeError);
 });

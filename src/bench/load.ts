@@ -5,8 +5,7 @@
  */
 
 import { join } from "node:path";
-import type { BenchResult } from "./schema.ts";
-import { parseBenchResult } from "./validate.ts";
+import { type BenchResult, parseBenchResult } from "./schema.ts";
 
 /** A result file that was read and validated. */
 export interface LoadedResult {

@@ -20,7 +20,7 @@ import {
   watchSignals,
 } from "../ffi/mod.ts";
 import { DataError, type Dataset, loadDataset } from "../data/mod.ts";
-import { formatUsageError, HelpRequested, parseBenchArgs, usage, UsageError } from "./cli.ts";
+import { formatUsageError, HelpRequested, parseBenchArgs, UsageError } from "./cli.ts";
 import { formatCommandLine } from "./command.ts";
 import { collectEnv } from "./env.ts";
 import { Progress } from "./progress.ts";
@@ -90,8 +90,7 @@ function parseOrExit(args: string[]): BenchConfig | number {
       return 0;
     }
     if (!(e instanceof UsageError)) throw e;
-    console.error(formatUsageError(e).split("\n")[0]);
-    console.error(usage());
+    console.error(formatUsageError(e).trimEnd());
     return 2;
   }
 }

@@ -7,14 +7,32 @@
  * @module
  */
 
-import type { BenchResult, Device, Run } from "./schema.ts";
-import { spreadWarning } from "./stats.ts";
+import type { BenchResult, Implementation, Run } from "./schema.ts";
+import { median, spreadWarning } from "./stats.ts";
 import { defaultAdam } from "./options.ts";
+import { devicesOf } from "./write.ts";
 
 const DASH = "–";
 const GIB = 1024 ** 3;
 
-const DEVICE_ORDER: readonly Device[] = ["cpu", "cuda"];
+/** How reports name each stack. */
+const STACK_NAMES: Record<Implementation, string> = {
+  "deno-libtorch": "deno+libtorch",
+  pytorch: "PyTorch",
+};
+
+/** The speed switches a run or configuration may turn on, as reports name them. */
+const SWITCHES = [
+  ["cudaGraphs", "CUDA graphs"],
+  ["tf32", "TF32"],
+  ["channelsLast", "channels-last"],
+  ["cudnnBenchmark", "cuDNN benchmark"],
+] as const;
+
+/** The names of the switches that are on in `options`. */
+function switchesOn(options: Partial<Record<(typeof SWITCHES)[number][0], unknown>>): string[] {
+  return SWITCHES.filter(([key]) => options[key] === true).map(([, name]) => name);
+}
 
 function cell(text: string): string {
   return text.replaceAll("|", "\\|").replaceAll("\n", " ");
@@ -24,9 +42,15 @@ function row(cells: readonly string[]): string {
   return `| ${cells.map(cell).join(" | ")} |`;
 }
 
-/** The alignment row: the first `textColumns` columns left-aligned, the rest right-aligned. */
-function alignment(columns: number, textColumns = 1): string {
-  return `|${":---|".repeat(textColumns)}${"---:|".repeat(columns - textColumns)}`;
+/** A Markdown table: the first `textColumns` columns left-aligned, the rest right-aligned. */
+function table(columns: readonly string[], rows: string[][], textColumns = 1): string[] {
+  const align = `|${":---|".repeat(textColumns)}${"---:|".repeat(columns.length - textColumns)}`;
+  return [row(columns), align, ...rows.map(row)];
+}
+
+/** Seconds with one decimal, or a dash for null. */
+function seconds(x: number | null): string {
+  return x === null ? DASH : x.toFixed(1);
 }
 
 /** Milliseconds as shown in every table: two decimals, no unit. */
@@ -44,14 +68,8 @@ function formatLoss(loss: number): string {
   return Math.abs(loss) >= 100 ? loss.toFixed(1) : loss.toPrecision(4);
 }
 
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-}
-
 function implementationName(run: Run): string {
-  return run.implementation === "pytorch" ? "PyTorch" : "deno+libtorch";
+  return STACK_NAMES[run.implementation];
 }
 
 /**
@@ -63,11 +81,7 @@ function implementationName(run: Run): string {
  */
 export function runName(run: Run): string {
   const o = run.options;
-  const tags: string[] = [];
-  if (o.cudaGraphs === true) tags.push("CUDA graphs");
-  if (o.tf32 === true) tags.push("TF32");
-  if (o.channelsLast === true) tags.push("channels-last");
-  if (o.cudnnBenchmark === true) tags.push("cuDNN benchmark");
+  const tags = switchesOn(o);
   if (typeof o.adam === "string" && o.adam !== defaultAdam(run.device)) tags.push(`Adam ${o.adam}`);
   if (o.clipGradNorm !== undefined && !run.label.includes("clip")) {
     tags.push(`clip-grad-norm ${o.clipGradNorm}`);
@@ -88,7 +102,7 @@ function runLabel(run: Run): string {
  * @returns Its runs and their PyTorch baselines.
  */
 export function rowsOf(result: BenchResult): Run[] {
-  const version = libtorchVersion(result);
+  const version = libtorchVersion(result.env.torch);
   return result.runs.flatMap((run) => {
     const named = withLibtorchVersion(run, version);
     return run.baseline ? [named, run.baseline] : [named];
@@ -96,25 +110,20 @@ export function rowsOf(result: BenchResult): Run[] {
 }
 
 /** The libtorch release of a result's environment, or null when it was not recorded. */
-function libtorchVersion(result: BenchResult): string | null {
-  const v = result.env.torch.libtorch ?? result.env.torch.version;
+function libtorchVersion(torch: Record<string, unknown>): string | null {
+  const v = torch.libtorch ?? torch.version;
   return typeof v === "string" && v.length > 0 ? v : null;
 }
 
 function withLibtorchVersion(run: Run, version: string | null): Run {
-  const prefix = "deno+libtorch ";
+  const prefix = `${STACK_NAMES["deno-libtorch"]} `;
   if (version === null || run.implementation !== "deno-libtorch") return run;
   if (!run.label.startsWith(prefix) || /^\d/.test(run.label.slice(prefix.length))) return run;
   return { ...run, label: `${prefix}${version} ${run.label.slice(prefix.length)}` };
 }
 
-function devicesOf(result: BenchResult): string[] {
-  const used = new Set(rowsOf(result).map((run) => run.device));
-  return used.size === 0 ? [result.config.device] : DEVICE_ORDER.filter((d) => used.has(d));
-}
-
 function timeToTarget(run: Run): string {
-  if (run.timeToTargetSeconds !== null) return run.timeToTargetSeconds.toFixed(1);
+  if (run.timeToTargetSeconds !== null) return seconds(run.timeToTargetSeconds);
   return run.epochs.some((e) => e.testAccuracy !== null) ? "not reached" : "not evaluated";
 }
 
@@ -128,11 +137,6 @@ function timeToTarget(run: Run): string {
 export function speed(subjectMs: number, referenceMs: number): string {
   const ratio = referenceMs / subjectMs;
   return ratio >= 1 ? `${ratio.toFixed(2)}× faster` : `${(1 / ratio).toFixed(2)}× slower`;
-}
-
-function torchVersion(torch: Record<string, unknown>): string {
-  const v = torch.version;
-  return typeof v === "string" || typeof v === "number" ? String(v) : "unknown";
 }
 
 function sortKeys(value: unknown): unknown {
@@ -150,10 +154,7 @@ function configLine(result: BenchResult): string {
   if (c.epochs !== null) parts.push(`${c.epochs} epoch${c.epochs === 1 ? "" : "s"}`);
   parts.push(`seed ${c.seed}`, `data ${c.data}`, c.precision, `${c.threads} threads`);
   parts.push(`target ${(c.targetAccuracy * 100).toFixed(1)}%`);
-  if (c.tf32) parts.push("TF32");
-  if (c.cudaGraphs) parts.push("CUDA graphs");
-  if (c.channelsLast) parts.push("channels-last");
-  if (c.cudnnBenchmark) parts.push("cuDNN benchmark");
+  parts.push(...switchesOn(c));
   if (c.adam !== undefined && c.adam !== "auto") parts.push(`Adam ${c.adam}`);
   if (c.clipGradNorm !== null) parts.push(`clip grad norm ${c.clipGradNorm}`);
   return parts.join(", ");
@@ -171,7 +172,9 @@ function environmentLines(result: BenchResult): string[] {
     `- **CPU:** ${e.cpuModel} (${e.cores} cores, ${(e.memoryBytes / GIB).toFixed(1)} GiB RAM)`,
     `- **GPU:** ${gpu}`,
     `- **OS:** ${e.os}`,
-    `- **Software:** libtorch ${torchVersion(e.torch)}, Deno ${e.deno}, V8 ${e.v8}, ` +
+    `- **Software:** libtorch ${
+      libtorchVersion(e.torch) ?? "unknown"
+    }, Deno ${e.deno}, V8 ${e.v8}, ` +
     `TypeScript ${e.typescript}`,
     `- **Commit:** ${commit}`,
     `- **Config:** ${configLine(result)}`,
@@ -188,28 +191,33 @@ const RUN_COLUMNS = [
   "Test acc.",
   "Time to target [s]",
   "Relative",
-] as const;
+];
 
 function runTable(runs: readonly Run[]): string[] {
   const fastest = Math.min(...runs.map((r) => r.stepMs.median));
-  return [
-    row(RUN_COLUMNS),
-    alignment(RUN_COLUMNS.length),
-    ...runs.map((run) => {
+  return table(
+    RUN_COLUMNS,
+    runs.map((run) => {
       const s = run.stepMs;
-      return row([
+      return [
         runLabel(run),
         ms(s.median),
         `${ms(s.mean)} ± ${ms(s.std)}`,
         `${ms(s.p10)} … ${ms(s.p90)}`,
         Math.round(run.imagesPerSecond).toString(),
-        run.epochs.length === 0 ? DASH : median(run.epochs.map((e) => e.seconds)).toFixed(1),
+        run.epochs.length === 0 ? DASH : seconds(median(run.epochs.map((e) => e.seconds))),
         percent(run.finalTestAccuracy),
         timeToTarget(run),
         (s.median / fastest).toFixed(2),
-      ]);
+      ];
     }),
-  ];
+  );
+}
+
+/** How `run`'s median step compares with `reference`'s, with both medians. */
+function versus(run: Run, reference: Run): string {
+  const [a, b] = [run.stepMs.median, reference.stepMs.median];
+  return `${speed(a, b)} per step (median ${ms(a)} ms vs ${ms(b)} ms)`;
 }
 
 function comparisonLines(result: BenchResult): string[] {
@@ -227,9 +235,9 @@ function comparisonLines(result: BenchResult): string[] {
     if (!cpu) continue;
     seen.add(key);
     lines.push(
-      `- CUDA vs CPU (${implementationName(cuda)}, ${cuda.precision}): CUDA is ` +
-        `${speed(cuda.stepMs.median, cpu.stepMs.median)} per step ` +
-        `(median ${ms(cuda.stepMs.median)} ms vs ${ms(cpu.stepMs.median)} ms)`,
+      `- CUDA vs CPU (${implementationName(cuda)}, ${cuda.precision}): CUDA is ${
+        versus(cuda, cpu)
+      }`,
     );
   }
   for (const run of result.runs) {
@@ -237,33 +245,28 @@ function comparisonLines(result: BenchResult): string[] {
     if (!base) continue;
     lines.push(
       `- ${implementationName(run)} vs ${implementationName(base)} on ${run.device} ` +
-        `(${run.precision}): ${implementationName(run)} is ` +
-        `${speed(run.stepMs.median, base.stepMs.median)} per step ` +
-        `(median ${ms(run.stepMs.median)} ms vs ${ms(base.stepMs.median)} ms)`,
+        `(${run.precision}): ${implementationName(run)} is ${versus(run, base)}`,
     );
   }
   return lines;
 }
 
-const EPOCH_COLUMNS = ["Run", "Epoch", "Loss", "Train [s]", "Test acc.", "Eval [s]"] as const;
+const EPOCH_COLUMNS = ["Run", "Epoch", "Loss", "Train [s]", "Test acc.", "Eval [s]"];
 
 function epochTable(runs: readonly Run[]): string[] {
-  return [
-    row(EPOCH_COLUMNS),
-    alignment(EPOCH_COLUMNS.length),
-    ...runs.flatMap((run) =>
-      run.epochs.map((e) =>
-        row([
-          runLabel(run),
-          String(e.epoch),
-          formatLoss(e.loss),
-          e.seconds.toFixed(1),
-          percent(e.testAccuracy),
-          e.evalSeconds === null ? DASH : e.evalSeconds.toFixed(1),
-        ])
-      )
+  return table(
+    EPOCH_COLUMNS,
+    runs.flatMap((run) =>
+      run.epochs.map((e) => [
+        runLabel(run),
+        String(e.epoch),
+        formatLoss(e.loss),
+        seconds(e.seconds),
+        percent(e.testAccuracy),
+        seconds(e.evalSeconds),
+      ])
     ),
-  ];
+  );
 }
 
 /**
@@ -351,7 +354,7 @@ const HEADLINE_COLUMNS = [
   "Epochs",
   "Final test acc.",
   "Time to target [s]",
-] as const;
+];
 
 /**
  * A short table for the README: one row per run kind (name and hardware),
@@ -376,20 +379,14 @@ export function renderHeadline(results: readonly BenchResult[]): string {
     }
   }
   if (picked.size === 0) return "No results yet.\n";
-  const lines = [
-    row(HEADLINE_COLUMNS),
-    alignment(HEADLINE_COLUMNS.length, 2),
-    ...[...picked.values()].map((run) =>
-      row([
-        runLabel(run),
-        run.device === "cpu" ? `${run.deviceName}, ${run.threads} threads` : run.deviceName,
-        ms(run.stepMs.median),
-        Math.round(run.imagesPerSecond).toString(),
-        run.epochs.length > 0 ? String(run.epochs.length) : "–",
-        run.finalTestAccuracy === null ? "–" : `${(run.finalTestAccuracy * 100).toFixed(2)}%`,
-        timeToTarget(run),
-      ])
-    ),
-  ];
-  return lines.join("\n") + "\n";
+  const rows = [...picked.values()].map((run) => [
+    runLabel(run),
+    run.device === "cpu" ? `${run.deviceName}, ${run.threads} threads` : run.deviceName,
+    ms(run.stepMs.median),
+    Math.round(run.imagesPerSecond).toString(),
+    run.epochs.length > 0 ? String(run.epochs.length) : DASH,
+    percent(run.finalTestAccuracy),
+    timeToTarget(run),
+  ]);
+  return table(HEADLINE_COLUMNS, rows, 2).join("\n") + "\n";
 }

@@ -13,24 +13,46 @@
  */
 
 import { join, relative } from "node:path";
-import { parseArgs } from "node:util";
-import { CHART_FILES, renderCharts } from "./charts.ts";
+import { type Chart, CHART_FILES, renderCharts } from "./charts.ts";
+import {
+  flagHelp,
+  type FlagValues,
+  formatUsageError,
+  HelpRequested,
+  parseFlags,
+  text,
+  UsageError,
+} from "./flags.ts";
 import { loadResults } from "./load.ts";
 import { renderHeadline, renderMarkdown } from "./report.ts";
 import { renderGpuSummary } from "./gpu_summary.ts";
+import type { BenchResult } from "./schema.ts";
 import { writeFileAtomic } from "./write.ts";
 
-const USAGE = `Usage: deno task report [flags]
+const REPORT_FLAGS = {
+  results: { ...text("DIR"), default: "results", help: "directory of result JSON files" },
+  docs: { ...text("DIR"), default: "docs", help: "output directory for results.md and charts/" },
+  readme: {
+    ...text("FILE", { pattern: /^/, expected: "a file name" }),
+    default: "README.md",
+    help: 'README whose headline-marked table is regenerated ("" for none)',
+  },
+  strict: { default: false, shown: "skip it", help: "exit 1 when a result file is invalid" },
+};
 
-Renders every result file into Markdown with charts.
+/** The parsed flags, typed by the table. */
+type ReportArgs = FlagValues<typeof REPORT_FLAGS>;
 
-Flags:
-  --results DIR   directory of result JSON files (default: results)
-  --docs DIR      output directory for results.md and charts/ (default: docs)
-  --readme FILE   README whose headline-marked table is regenerated ("" for none; default: README.md)
-  --strict        exit with status 1 when a result file is invalid (default: skip it)
-  -h, --help      show this help
-`;
+function usage(): string {
+  return [
+    "Usage: deno task report [flags]",
+    "",
+    "Renders every result file into Markdown with charts.",
+    "",
+    "Flags:",
+    ...flagHelp(REPORT_FLAGS, undefined),
+  ].join("\n");
+}
 
 /** Options for {@linkcode reportMain}. */
 export interface ReportMainOptions {
@@ -54,49 +76,61 @@ export async function reportMain(
 ): Promise<number> {
   const log = options.log ?? console.log;
   const error = options.error ?? console.error;
-  let values;
+  let flags: ReportArgs;
   try {
-    ({ values } = parseArgs({
-      args: args[0] === "--" ? args.slice(1) : [...args],
-      options: {
-        results: { type: "string", default: "results" },
-        docs: { type: "string", default: "docs" },
-        readme: { type: "string", default: "README.md" },
-        strict: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
+    flags = parseFlags(REPORT_FLAGS, args, { context: undefined, usage });
   } catch (e) {
-    error(`error: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`);
-    error("Run with --help to see every flag.");
+    if (e instanceof HelpRequested) {
+      log(e.usage);
+      return 0;
+    }
+    if (!(e instanceof UsageError)) throw e;
+    formatUsageError(e, "deno task report").trimEnd().split("\n").forEach((line) => error(line));
     return 2;
   }
-  if (values.help) {
-    log(USAGE.trimEnd());
-    return 0;
-  }
-
-  const { results: loaded, problems } = await loadResults(values.results);
+  const { results: loaded, problems } = await loadResults(flags.results);
   for (const problem of problems) error(`skipping ${problem.path}: ${problem.message}`);
-
   const results = loaded
     .sort((a, b) =>
       b.result.createdAt.localeCompare(a.result.createdAt) || a.path.localeCompare(b.path)
     )
     .map((l) => l.result);
-  const chartsDir = join(values.docs, "charts");
-  await Deno.mkdir(chartsDir, { recursive: true });
+  const charts = await writeCharts(results, join(flags.docs, "charts"));
+  const target = join(flags.docs, "results.md");
+  const outcome = await writeFileAtomic(target, resultsPage(results, charts, flags), {
+    force: true,
+  });
+  const skipped = problems.length > 0 ? `, ${problems.length} invalid file(s) skipped` : "";
+  const counts = `${count(results.length, "result")}, ${count(charts.length, "chart")}`;
+  log(`${outcome === "written" ? "wrote" : "unchanged"} ${target}: ${counts}${skipped}`);
+  if (flags.readme !== "" && results.length > 0) await updateReadme(flags.readme, results, log);
+  return problems.length > 0 && flags.strict ? 1 : 0;
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
+
+/** Renders the charts into `dir`, removes charts that no longer have data, returns them. */
+async function writeCharts(results: readonly BenchResult[], dir: string): Promise<Chart[]> {
+  await Deno.mkdir(dir, { recursive: true });
   const charts = await renderCharts(results);
   for (const chart of charts) {
-    await writeFileAtomic(join(chartsDir, chart.file), chart.svg, { force: true });
+    await writeFileAtomic(join(dir, chart.file), chart.svg, { force: true });
   }
   for (const stale of CHART_FILES.filter((f) => !charts.some((c) => c.file === f))) {
-    await Deno.remove(join(chartsDir, stale)).catch(() => {});
+    await Deno.remove(join(dir, stale)).catch(() => {});
   }
+  return charts;
+}
 
-  const source = `${values.results.replace(/\/+$/, "")}/*.json`;
+/** docs/results.md: summary, GPU comparisons, chart links, then every result. */
+function resultsPage(
+  results: readonly BenchResult[],
+  charts: readonly Chart[],
+  flags: ReportArgs,
+): string {
+  const source = `${flags.results.replace(/\/+$/, "")}/*.json`;
   const lines = [
     `<!-- generated by \`deno task report\` from ${source}, do not edit -->`,
     "",
@@ -105,38 +139,29 @@ export async function reportMain(
     `_Generated by \`deno task report\` from ${source}, do not edit._`,
     "",
   ];
-  if (results.length > 0) {
-    lines.push("## Summary", "", renderHeadline(results));
-  }
+  if (results.length > 0) lines.push("## Summary", "", renderHeadline(results));
   const gpu = renderGpuSummary(results);
   if (gpu.length > 0) lines.push("## GPU against PyTorch and the CPU", "", ...gpu, "");
-  if (charts.length > 0) {
-    lines.push("## Charts", "");
-    for (const chart of charts) {
-      const link = relative(values.docs, join(chartsDir, chart.file)).replaceAll("\\", "/");
-      lines.push(`![${chart.title}](${link})`, "");
-    }
+  if (charts.length > 0) lines.push("## Charts", "");
+  for (const chart of charts) {
+    const link = relative(flags.docs, join(flags.docs, "charts", chart.file));
+    lines.push(`![${chart.title}](${link.replaceAll("\\", "/")})`, "");
   }
   lines.push(renderMarkdown(results));
-  const markdown = lines.join("\n");
-  const target = join(values.docs, "results.md");
-  const outcome = await writeFileAtomic(target, markdown, { force: true });
-  log(
-    `${outcome === "written" ? "wrote" : "unchanged"} ${target}: ${results.length} result` +
-      `${results.length === 1 ? "" : "s"}, ${charts.length} chart${
-        charts.length === 1 ? "" : "s"
-      }` +
-      (problems.length > 0 ? `, ${problems.length} invalid file(s) skipped` : ""),
-  );
-  if (values.readme !== "" && results.length > 0) {
-    const readme = await Deno.readTextFile(values.readme).catch(() => null);
-    const updated = readme === null ? null : spliceHeadline(readme, renderHeadline(results));
-    if (updated !== null && updated !== readme) {
-      await writeFileAtomic(values.readme, updated, { force: true });
-      log(`wrote the headline table into ${values.readme}`);
-    }
+  return lines.join("\n");
+}
+
+async function updateReadme(
+  path: string,
+  results: readonly BenchResult[],
+  log: (line: string) => void,
+): Promise<void> {
+  const readme = await Deno.readTextFile(path).catch(() => null);
+  const updated = readme === null ? null : spliceHeadline(readme, renderHeadline(results));
+  if (updated !== null && updated !== readme) {
+    await writeFileAtomic(path, updated, { force: true });
+    log(`wrote the headline table into ${path}`);
   }
-  return problems.length > 0 && values.strict ? 1 : 0;
 }
 
 /** Markers around the generated headline table in the README. */

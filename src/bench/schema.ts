@@ -1,235 +1,366 @@
 /**
- * Types of the raw benchmark results that `deno task bench` writes to
- * `results/<date>-<host>-<devices>.json` and `deno task report` reads back.
+ * The raw benchmark result that `deno task bench` writes to
+ * `results/<date>-<host>-<devices>.json` and `deno task report` reads back, declared once with
+ * zod: the TypeScript types are inferred from the schemas below and {@linkcode parseBenchResult}
+ * validates with the same declaration.
  *
- * Every time is in the unit its name says (`…Ms` milliseconds, `…Seconds`
- * seconds); accuracies are fractions in [0, 1]; memory is in bytes.
+ * Why zod and not valibot: zod is the more widely kept of the two, infers the types from the
+ * schema as valibot does, and exports JSON Schema without a companion package: the file's is
+ * `z.toJSONSchema(benchResultSchema, { io: "input" })` (the input side: a NaN loss is null).
+ *
+ * Every time is in the unit its name says (`…Ms` milliseconds, `…Seconds` seconds); accuracies
+ * are fractions in [0, 1]; memory is in bytes. Fields added after the first results were written
+ * are optional, so every older file still parses.
  *
  * @module
  */
 
+import { z } from "zod";
+
 /** Version of the result file layout; bump it when a field changes meaning. */
 export const SCHEMA_VERSION = 1;
 
-/** A device the benchmark can train on. */
-export type Device = "cpu" | "cuda";
+const DEVICES = ["cpu", "cuda"] as const;
 
-/** The `--device` choice: one device, or every device present. */
-export type DeviceChoice = Device | "all";
+/** The values of the format's enumerations, for the command line and the reports. */
+export const CHOICES = {
+  /** The devices the benchmark can train on, in the order reports and file names list them. */
+  device: DEVICES,
+  /** `--device`: one device, or `all` for every device present. */
+  deviceChoice: [...DEVICES, "all"],
+  /** Which stack produced a run. */
+  implementation: ["deno-libtorch", "pytorch"],
+  /** `--adam`: Adam's kernels, `auto` for torch.optim.Adam's default on the device. */
+  adam: ["auto", "single", "foreach", "fused"],
+  /** Numeric precision of the training step. */
+  precision: ["fp32", "bf16"],
+  /** `--baseline`: the stacks that can run beside this one. */
+  baseline: ["pytorch"],
+} as const;
 
-/** Which stack produced a run. */
-export type Implementation = "deno-libtorch" | "pytorch";
+const finite = z.number();
+const timestamp = z.string().refine((s) => !Number.isNaN(Date.parse(s)), "an ISO 8601 timestamp");
 
-/** `--adam`: which Adam kernels, or `auto` for torch.optim.Adam's default on the device. */
-export type AdamChoice = "auto" | "single" | "foreach" | "fused";
-
-/** Numeric precision of the training step. */
-export type Precision = "fp32" | "bf16";
-
-/** One benchmark invocation: what ran, where, and what it measured. */
-export interface BenchResult {
-  /** Layout version, always {@linkcode SCHEMA_VERSION}. */
-  schema: 1;
-  /** False when the benchmark was interrupted and the file holds partial runs. */
-  complete: boolean;
-  /** Why it stopped early (`"SIGINT"`, `"deadline: …"`), null when it did not (absent: null). */
-  stopReason?: string | null;
-  /** When the benchmark started, as an ISO 8601 timestamp. */
-  createdAt: string;
-  /** The exact command line that produced the file. */
-  command: string;
-  /** The machine and software the benchmark ran on. */
-  env: Env;
-  /** The parsed command-line configuration. */
-  config: BenchConfig;
-  /** One entry per device/precision measured. */
-  runs: Run[];
-  /** Free-form remarks (warnings about spread, skipped devices, …). */
-  notes: string[];
-}
-
-/** The GPU the CUDA runs used. */
-export interface GpuInfo {
+const gpuInfoSchema = z.object({
   /** Marketing name, e.g. `"NVIDIA H100 80GB HBM3"`. */
-  name: string;
+  name: z.string(),
   /** Driver version, e.g. `"550.54.15"`. */
-  driver: string;
+  driver: z.string(),
   /** CUDA runtime version libtorch was built with, e.g. `"12.4"`. */
-  cudaVersion: string;
+  cudaVersion: z.string(),
   /** cuDNN version, e.g. `"90100"`. */
-  cudnnVersion: string;
-}
+  cudnnVersion: z.string(),
+});
 
-/** Facts about the machine and software stack. */
-export interface Env {
+const envSchema = z.object({
   /** CPU model name from `/proc/cpuinfo`. */
-  cpuModel: string;
+  cpuModel: z.string(),
   /** Logical cores (`navigator.hardwareConcurrency`). */
-  cores: number;
+  cores: finite,
   /** Total system memory in bytes. */
-  memoryBytes: number;
+  memoryBytes: finite,
   /** e.g. `"Debian GNU/Linux 12 (bookworm), linux 6.1.0-18-amd64 x86_64"`. */
-  os: string;
+  os: z.string(),
   /** Deno version. */
-  deno: string;
+  deno: z.string(),
   /** V8 version. */
-  v8: string;
+  v8: z.string(),
   /** TypeScript version. */
-  typescript: string;
+  typescript: z.string(),
   /** Host name of the machine. */
-  hostname: string;
+  hostname: z.string(),
   /** `git rev-parse HEAD`, or null outside a git checkout / without git. */
-  gitCommit: string | null;
+  gitCommit: z.string().nullable(),
   /** True when tracked files differ from `gitCommit`. */
-  gitDirty: boolean;
+  gitDirty: z.boolean(),
   /** Build facts reported by the libtorch shim; `version` is shown in reports. */
-  torch: Record<string, unknown>;
+  torch: z.record(z.string(), z.unknown()),
   /** The GPU, or null when none was used or found. */
-  gpu: GpuInfo | null;
-}
+  gpu: gpuInfoSchema.nullable(),
+});
 
-/** The benchmark configuration, as parsed from the command line. */
-export interface BenchConfig {
+const benchConfigSchema = z.object({
   /** Device(s) to benchmark; `"all"` means every device present. */
-  device: DeviceChoice;
+  device: z.enum(CHOICES.deviceChoice),
   /** Evaluated epochs to train, or null for a timed window only. */
-  epochs: number | null;
+  epochs: finite.nullable(),
   /** Steps in the timed window, or null for whole epochs only. */
-  steps: number | null;
+  steps: finite.nullable(),
   /** Untimed warm-up steps before the timed window. */
-  warmup: number;
+  warmup: finite,
   /** Images per training step. */
-  batchSize: number;
+  batchSize: finite,
   /** Learning rate. */
-  lr: number;
+  lr: finite,
   /** CPU threads for libtorch intra-op parallelism. */
-  threads: number;
+  threads: finite,
   /** Random seed. */
-  seed: number;
+  seed: finite,
   /** `"mnist"`, `"fashion-mnist"` or a path to a data directory. */
-  data: string;
+  data: z.string(),
   /** Test accuracy whose first crossing is reported as time to target. */
-  targetAccuracy: number;
+  targetAccuracy: finite,
   /** Also run the same configuration in PyTorch for comparison. */
-  baseline: "pytorch" | null;
+  baseline: z.enum(CHOICES.baseline).nullable(),
   /** Training precision. */
-  precision: Precision;
+  precision: z.enum(CHOICES.precision),
   /** Allow TF32 matmuls/convolutions on CUDA. */
-  tf32: boolean;
+  tf32: z.boolean(),
   /** Capture the CUDA training step in a CUDA graph. */
-  cudaGraphs: boolean;
+  cudaGraphs: z.boolean(),
   /** Conv weights and batches in channels_last (NHWC) layout (absent in older results: false). */
-  channelsLast?: boolean;
+  channelsLast: z.boolean().optional(),
   /** cuDNN autotuning, torch.backends.cudnn.benchmark (absent in older results: false). */
-  cudnnBenchmark?: boolean;
+  cudnnBenchmark: z.boolean().optional(),
   /** Adam's kernels; `auto` is torch.optim.Adam's default per device (absent: auto). */
-  adam?: AdamChoice;
+  adam: z.enum(CHOICES.adam).optional(),
   /** Max gradient norm for clipping, or null for no clipping. */
-  clipGradNorm: number | null;
+  clipGradNorm: finite.nullable(),
+  /** Deadline in seconds: stop at a step boundary once it passes (absent or null: none). */
+  maxSeconds: finite.nullable().optional(),
   /** Directory the result file is written to. */
-  out: string;
+  out: z.string(),
   /** Extra path to write the result JSON to, or null. */
-  json: string | null;
+  json: z.string().nullable(),
   /** Show a progress bar / progress lines. */
-  progress: boolean;
+  progress: z.boolean(),
   /** Where trained weights were written (.safetensors or .pt). */
-  save?: string | null;
+  save: z.string().nullable().optional(),
   /** Weights the run started from. */
-  load?: string | null;
+  load: z.string().nullable().optional(),
   /** The checkpoint this run resumed from. */
-  resume?: string | null;
+  resume: z.string().nullable().optional(),
   /** Where checkpoints were written (null: the --out directory). */
-  checkpointDir?: string | null;
+  checkpointDir: z.string().nullable().optional(),
   /** Overwrite existing output files. */
-  force?: boolean;
+  force: z.boolean().optional(),
   /** Stack traces for errors. */
-  verbose?: boolean;
-  /** Deadline in seconds for each run's window and epochs, or null for none (absent: null). */
-  maxSeconds?: number | null;
-}
+  verbose: z.boolean().optional(),
+});
 
-/** One measured configuration on one device. */
-export interface Run {
-  /** Human label, e.g. `"deno+libtorch cpu fp32"`. */
-  label: string;
-  /** Which stack ran. */
-  implementation: Implementation;
-  /** Which device ran. */
-  device: Device;
-  /** CPU model or GPU name. */
-  deviceName: string;
-  /** CPU threads used. */
-  threads: number;
-  /** Training precision, e.g. `"fp32"`. */
-  precision: string;
-  /** Run-specific switches (tf32, cudaGraphs, …). */
-  options: Record<string, boolean | string | number>;
-  /** Wall time of the very first training step (includes lazy init). */
-  firstStepMs: number;
-  /** Wall time of each warm-up step. */
-  warmupMs: number[];
-  /** Distribution of the timed step times in milliseconds. */
-  stepMs: Summary;
-  /** Training throughput in the timed window. */
-  imagesPerSecond: number;
-  /** One record per evaluated epoch. */
-  epochs: EpochRecord[];
-  /** Training seconds until the test accuracy first reached the target, or null. */
-  timeToTargetSeconds: number | null;
-  /** The target used for `timeToTargetSeconds`. */
-  targetAccuracy: number;
-  /** Peak device memory in bytes, or null when unknown. */
-  peakMemoryBytes: number | null;
-  /** Training FLOPs per image (see `trainingFlopsPerImage`). */
-  flopsPerImage: number;
-  /** `flopsPerImage × imagesPerSecond`. */
-  achievedFlops: number;
-  /** Test accuracy after the last epoch, or null when none was evaluated. */
-  finalTestAccuracy: number | null;
-  /** The PyTorch run with the same configuration (`--baseline pytorch`), or null. */
-  baseline: Run | null;
-  /** False when the run was interrupted. */
-  complete: boolean;
-  /** Why the run stopped early (`"SIGINT"`, `"deadline: …"`), or null (absent: null). */
-  stopReason?: string | null;
-}
-
-/** Measurements of one training epoch. */
-export interface EpochRecord {
-  /** 1-based epoch number. */
-  epoch: number;
-  /** Mean training loss over the epoch (NaN when training diverged). */
-  loss: number;
-  /** Training wall time of the epoch, excluding evaluation. */
-  seconds: number;
-  /** Test accuracy after the epoch, or null when not evaluated. */
-  testAccuracy: number | null;
-  /** Wall time of the evaluation, or null when not evaluated. */
-  evalSeconds: number | null;
-}
-
-/** Summary statistics of a sample, as computed by `summarize`. */
-export interface Summary {
+const summarySchema = z.object({
   /** 50th percentile. */
-  median: number;
+  median: finite,
   /** Arithmetic mean. */
-  mean: number;
+  mean: finite,
   /** Sample standard deviation (n − 1); 0 for fewer than two samples. */
-  std: number;
+  std: finite,
   /** 10th percentile. */
-  p10: number;
+  p10: finite,
   /** 90th percentile. */
-  p90: number;
+  p90: finite,
   /** 25th percentile. */
-  q1: number;
+  q1: finite,
   /** 75th percentile. */
-  q3: number;
+  q3: finite,
   /** Smallest sample. */
-  min: number;
+  min: finite,
   /** Largest sample. */
-  max: number;
+  max: finite,
   /** Number of samples. */
-  count: number;
+  count: finite,
   /** The samples, in measurement order. */
-  samples: number[];
+  samples: z.array(finite),
+});
+
+const epochRecordSchema = z.object({
+  /** 1-based epoch number. */
+  epoch: finite,
+  /** Mean training loss (NaN when training diverged; JSON writes NaN as null, read back as NaN). */
+  loss: finite.nullable().transform((loss) => loss ?? NaN),
+  /** Training wall time of the epoch, excluding evaluation. */
+  seconds: finite,
+  /** Test accuracy after the epoch, or null when not evaluated. */
+  testAccuracy: finite.nullable(),
+  /** Wall time of the evaluation, or null when not evaluated. */
+  evalSeconds: finite.nullable(),
+});
+
+/** Why a run or result is incomplete ("SIGINT", "SIGTERM", "deadline: …"); absent or null: none. */
+const stopReason = z.string().nullable().optional();
+
+const runSchema = z.object({
+  /** Human label, e.g. `"deno+libtorch cpu fp32"`. */
+  label: z.string(),
+  /** Which stack ran. */
+  implementation: z.enum(CHOICES.implementation),
+  /** Which device ran. */
+  device: z.enum(CHOICES.device),
+  /** CPU model or GPU name. */
+  deviceName: z.string(),
+  /** CPU threads used. */
+  threads: finite,
+  /** Training precision, e.g. `"fp32"`. */
+  precision: z.string(),
+  /** Run-specific switches (tf32, cudaGraphs, …). */
+  options: z.record(z.string(), z.union([z.boolean(), z.string(), finite])),
+  /** Wall time of the very first training step (includes lazy init). */
+  firstStepMs: finite,
+  /** Wall time of each warm-up step. */
+  warmupMs: z.array(finite),
+  /** Distribution of the timed step times in milliseconds. */
+  stepMs: summarySchema,
+  /** Training throughput in the timed window. */
+  imagesPerSecond: finite,
+  /** One record per evaluated epoch. */
+  epochs: z.array(epochRecordSchema),
+  /** Training seconds until the test accuracy first reached the target, or null. */
+  timeToTargetSeconds: finite.nullable(),
+  /** The target used for `timeToTargetSeconds`. */
+  targetAccuracy: finite,
+  /** Peak device memory in bytes, or null when unknown. */
+  peakMemoryBytes: finite.nullable(),
+  /** Training FLOPs per image (see `trainingFlopsPerImage`). */
+  flopsPerImage: finite,
+  /** `flopsPerImage × imagesPerSecond`. */
+  achievedFlops: finite,
+  /** Test accuracy after the last epoch, or null when none was evaluated. */
+  finalTestAccuracy: finite.nullable(),
+  /** False when the run was interrupted. */
+  complete: z.boolean(),
+  /** Why the run is incomplete, e.g. `"SIGINT"` or `"deadline: …"` (absent in older results). */
+  stopReason,
+  /** The PyTorch run with the same configuration (`--baseline pytorch`), or null. */
+  get baseline(): z.ZodNullable<typeof runSchema> {
+    return runSchema.nullable();
+  },
+});
+
+/**
+ * One benchmark invocation: what ran, where, and what it measured.
+ * @internal
+ */
+export const benchResultSchema = z.object({
+  /** Layout version, always {@linkcode SCHEMA_VERSION}. */
+  schema: z.literal(SCHEMA_VERSION),
+  /** When the benchmark started, as an ISO 8601 timestamp. */
+  createdAt: timestamp,
+  /** False when the benchmark was interrupted and the file holds partial runs. */
+  complete: z.boolean(),
+  /** Why the benchmark stopped early, e.g. `"SIGTERM"` (absent in older results). */
+  stopReason,
+  /** The exact command line that produced the file. */
+  command: z.string(),
+  /** The machine and software the benchmark ran on. */
+  env: envSchema,
+  /** The parsed command-line configuration. */
+  config: benchConfigSchema,
+  /** One entry per device/precision measured. */
+  runs: z.array(runSchema),
+  /** Free-form remarks (warnings about spread, skipped devices, …). */
+  notes: z.array(z.string()),
+});
+// The types, inferred from the schema: `typeof schema["_zod"]["output"]` is zod's `z.output`
+// spelled with TypeScript alone, so that `deno doc --lint` sees no private type behind them.
+/** One benchmark invocation: what ran, where, and what it measured. */
+export type BenchResult = typeof benchResultSchema["_zod"]["output"];
+/** The benchmark configuration, as parsed from the command line. */
+export type BenchConfig = BenchResult["config"];
+/** Facts about the machine and software stack. */
+export type Env = BenchResult["env"];
+/** The GPU the CUDA runs used. */
+export type GpuInfo = NonNullable<Env["gpu"]>;
+/** One measured configuration on one device. */
+export type Run = BenchResult["runs"][number];
+/** Summary statistics of a sample, as computed by `summarize`. */
+export type Summary = Run["stepMs"];
+/** Measurements of one training epoch. */
+export type EpochRecord = Run["epochs"][number];
+/** A device the benchmark can train on. */
+export type Device = Run["device"];
+/** The `--device` choice: one device, or every device present. */
+export type DeviceChoice = BenchConfig["device"];
+/** Which stack produced a run. */
+export type Implementation = Run["implementation"];
+/** `--adam`: which Adam kernels, or `auto` for torch.optim.Adam's default on the device. */
+export type AdamChoice = NonNullable<BenchConfig["adam"]>;
+/** Numeric precision of the training step. */
+export type Precision = BenchConfig["precision"];
+
+/** Raised when a value does not match the result schema; the message names the field. */
+export class SchemaError extends Error {
+  /** Creates a schema error with a one-line message. */
+  constructor(message: string) {
+    super(message);
+    this.name = "SchemaError";
+  }
+}
+
+/**
+ * Checks that a parsed JSON value is a {@linkcode BenchResult} of schema version
+ * {@linkcode SCHEMA_VERSION} and returns a typed copy holding only the known fields. A `null`
+ * epoch loss (how `JSON.stringify` writes NaN) is read back as NaN.
+ *
+ * @param value The output of `JSON.parse`.
+ * @returns The typed result.
+ * @throws {SchemaError} Naming the first field that does not match, what was expected and what
+ * was found, e.g. `runs[0].stepMs.median: expected a finite number, found "fast"`.
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { parseBenchResult } from "./schema.ts";
+ * const result = parseBenchResult(JSON.parse(await Deno.readTextFile("results/x.json")));
+ * ```
+ */
+export function parseBenchResult(value: unknown): BenchResult {
+  const parsed = benchResultSchema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const where = issue.path.length === 0 ? "result" : formatPath(issue.path);
+  const found = describe(issue.path.reduce(child, value));
+  throw new SchemaError(`${where}: expected ${expected(issue)}, found ${found}`);
+}
+
+type Issue = z.core.$ZodIssue;
+
+/** `runs[0].stepMs.median` from `["runs", 0, "stepMs", "median"]`. */
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.map((key, i) =>
+    typeof key === "number" ? `[${key}]` : `${i === 0 ? "" : "."}${String(key)}`
+  ).join("");
+}
+
+function child(parent: unknown, key: PropertyKey): unknown {
+  return typeof parent === "object" && parent !== null
+    ? (parent as Record<PropertyKey, unknown>)[key]
+    : undefined;
+}
+
+const TYPE_NAMES: Record<string, string> = {
+  number: "a finite number",
+  string: "a string",
+  boolean: "a boolean",
+  object: "an object",
+  record: "an object",
+  array: "an array",
+};
+
+/** What an issue's schema wanted, in words. */
+function expected(issue: Issue): string {
+  switch (issue.code) {
+    case "invalid_type":
+      return TYPE_NAMES[issue.expected] ?? issue.expected;
+    case "invalid_value":
+      return issue.values.length === 1
+        ? JSON.stringify(issue.values[0])
+        : `one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+    case "invalid_union": {
+      const options = issue.errors.map((errors) => expected(errors[0]));
+      return `${options.slice(0, -1).join(", ")} or ${options.at(-1)}`;
+    }
+    default:
+      return issue.message;
+  }
+}
+
+/** A found value in words: `"fast"`, `number 2`, `null`, `an object`, `no such field`. */
+function describe(value: unknown): string {
+  if (value === undefined) return "no such field";
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "string") {
+    return JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value);
+  }
+  if (typeof value === "object") return "an object";
+  return `${typeof value} ${String(value)}`;
 }

@@ -33,6 +33,11 @@ export function quantile(sorted: readonly number[], p: number): number {
   return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
 }
 
+/** The median of a non-empty sample in any order: of `[3, 1, 4, 2]`, 2.5. */
+export function median(samples: readonly number[]): number {
+  return quantile([...samples].sort((a, b) => a - b), 0.5);
+}
+
 /**
  * Summarizes a sample: median and quantiles by linear interpolation (as
  * numpy's default), mean, and the sample standard deviation (n − 1; 0 when

@@ -5,7 +5,7 @@
  */
 
 import { basename, dirname, extname, join } from "node:path";
-import type { BenchResult, Device } from "./schema.ts";
+import { type BenchResult, CHOICES } from "./schema.ts";
 
 /** Options for {@linkcode writeFileAtomic}. */
 export interface WriteFileAtomicOptions {
@@ -81,7 +81,17 @@ export async function writeFileAtomic(
   return "written";
 }
 
-const DEVICE_ORDER: readonly Device[] = ["cpu", "cuda"];
+/**
+ * The devices of a result's runs, baselines included, in the order cpu, cuda; `config.device`
+ * when nothing ran.
+ *
+ * @param result The result.
+ * @returns E.g. `["cpu", "cuda"]`.
+ */
+export function devicesOf(result: BenchResult): string[] {
+  const used = new Set(result.runs.flatMap((run) => [run.device, run.baseline?.device]));
+  return used.size === 0 ? [result.config.device] : CHOICES.device.filter((d) => used.has(d));
+}
 
 /**
  * The canonical file name of a result: `<YYYY-MM-DD>-<host>-<devices>.json`,
@@ -103,15 +113,7 @@ export function resultFileName(result: BenchResult): string {
   const date = new Date(time).toISOString().slice(0, 10);
   const host = result.env.hostname.toLowerCase().replace(/[^a-z0-9.-]+/g, "-")
     .replace(/^[-.]+|[-.]+$/g, "") || "unknown-host";
-  const used = new Set<string>();
-  for (const run of result.runs) {
-    used.add(run.device);
-    if (run.baseline) used.add(run.baseline.device);
-  }
-  const devices = used.size === 0
-    ? result.config.device
-    : DEVICE_ORDER.filter((d) => used.has(d)).join("-");
-  return `${date}-${host}-${devices}.json`;
+  return `${date}-${host}-${devicesOf(result).join("-")}.json`;
 }
 
 /** Options for {@linkcode uniquePath}. */
