@@ -35,16 +35,18 @@ left() { echo $((budget - ($(date +%s) - start))); }
 log() { echo "gpu-bench [$(($(date +%s) - start)) s]: $*" | tee -a "$out/summary.log" >&2; }
 
 # Deno, the npm packages (node_modules and DENO_DIR's package lists) and the commit, from .carry/.
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 if [ -f .carry/deno.xz ]; then
-  mkdir -p .carry/bin
+  mkdir -p "$tmp/bin"
   if command -v xz >/dev/null; then
-    xz -dc .carry/deno.xz > .carry/bin/deno
+    xz -dc .carry/deno.xz > "$tmp/bin/deno"
   else
     python3 -c 'import lzma, shutil, sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2], "wb"))' \
-      .carry/deno.xz .carry/bin/deno
+      .carry/deno.xz "$tmp/bin/deno"
   fi
-  chmod +x .carry/bin/deno
-  export PATH="$PWD/.carry/bin:$PATH"
+  chmod +x "$tmp/bin/deno"
+  export PATH="$tmp/bin:$PATH"
 fi
 version=$(deno --version 2>&1 | head -1)
 if [[ "$version" != "deno "* ]]; then
@@ -58,9 +60,8 @@ if [ -f .carry/node_modules.tar.gz ] && [ ! -d node_modules/.deno ]; then
   done
 fi
 if [ -d .carry/deno_dir ]; then
-  DENO_DIR=$(mktemp -d)
-  cp -r .carry/deno_dir/. "$DENO_DIR"
-  export DENO_DIR
+  cp -r .carry/deno_dir "$tmp/deno_dir"
+  export DENO_DIR=$tmp/deno_dir
 fi
 if ! git rev-parse HEAD >/dev/null 2>&1 && [ -f .carry/commit ]; then
   { read -r GIT_COMMIT; read -r describe; } < .carry/commit
