@@ -139,11 +139,11 @@ deno eval 'import { buildInfo } from "./src/ffi/mod.ts"; console.log(JSON.string
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv \
   > "$out/nvidia-smi.csv" 2>&1
 run cuda-tests 120 deno test -A tests/cuda.test.ts
-tail -3 "$out/cuda-tests.log" | tee -a "$out/summary.log" >&2
+tail -3 "$out/cuda-tests.log" 2>/dev/null | tee -a "$out/summary.log" >&2
 
 run sweep 90 deno run -A benches/step_bench.ts --device "$gpu" "${sweep[@]}" \
   --json "$out/sweep.json" --max-seconds @S
-grep -v "^fastest" "$out/sweep.log" | tee -a "$out/summary.log" >&2
+grep -v "^fastest" "$out/sweep.log" 2>/dev/null | tee -a "$out/summary.log" >&2
 fast=$(deno eval 'console.log(JSON.parse(Deno.readTextFileSync(Deno.args[0])).fastest ?? "")' \
   "$out/sweep.json" 2>/dev/null)
 read -r -a fast <<< "$fast"
