@@ -117,13 +117,15 @@ run() {
   fi
 }
 
-# bench NAME CAP_S FLAGS...: one `deno task bench` run into OUTDIR/results, by the deadline.
+# bench NAME CAP_S FLAGS...: one `deno task bench` run into OUTDIR/results, by the deadline (its
+# checkpoints, 70 MB each, in a scratch folder).
 bench() {
   local name=$1 cap=$2 deadline=@S
   shift 2
   [[ " $* " == *" --baseline pytorch "* ]] && deadline=@H
   run "$name" "$cap" deno run -A src/bench/main.ts --no-progress --out "$out/results" \
-    --json "$out/$name.json" --force --max-seconds "$deadline" "$@" || return 1
+    --json "$out/$name.json" --force --checkpoint-dir "$tmp/checkpoints" --max-seconds "$deadline" \
+    "$@" || return 1
   grep -E "^\| (deno|pytorch)" "$out/$name.log" | tee -a "$out/summary.log" >&2
 }
 
