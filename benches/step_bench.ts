@@ -1,59 +1,253 @@
 /**
- * One training step of the seed's GoogLeNet (batch 64) under each speed option that runs on this
- * device, side by side in one process: `deno bench -A benches/step_bench.ts`. On a CUDA machine
- * the CUDA variants (graphs, TF32, fused Adam) are measured too.
+ * The speed options' sweep: one training step of the seed's GoogLeNet (batch 64) under each
+ * combination of speed options that runs on this device, timed side by side in ONE process (so
+ * the machine's state is the same for all), and the fastest named by its `deno task bench` flags:
+ *
+ *   deno run -A benches/step_bench.ts [--device cpu|cuda] [--steps N] [--warmup N]
+ *     [--max-seconds S] [--json FILE]
+ *
+ * Each combination is declared once, as the bench flags that select it; they are parsed by the
+ * bench's own parser, so a combination chosen here runs as is with `deno task bench`
+ * (scripts/gpu-bench.sh does that, beside PyTorch). The JSON (see {@linkcode Sweep}) is
+ * rewritten after every combination, so a sweep stopped by a timeout keeps what it measured;
+ * `--max-seconds` stops it at a step boundary. Under `deno bench -A benches/` (deno task
+ * microbench) the same combinations are `Deno.bench` cases instead.
  */
+import { parseArgs } from "node:util";
 import * as t from "../src/ffi/mod.ts";
 import { batchRanges, loadDataset, Rng } from "../src/data/mod.ts";
-import { torchDevice, Trainer, type TrainerOptions, uploadDataset } from "../src/bench/train.ts";
+import {
+  type DeviceData,
+  disposeDeviceData,
+  torchDevice,
+  Trainer,
+  uploadDataset,
+} from "../src/bench/train.ts";
+import {
+  type BenchConfig,
+  defaultAdam,
+  type Device,
+  parseBenchArgs,
+  speedOptionProblem,
+  summarize,
+  type Summary,
+} from "../src/bench/mod.ts";
 
-const BATCH = 64;
-t.setNumThreads(navigator.hardwareConcurrency); // as the harness's --threads default
-const cuda = t.buildInfo().cudaDeviceCount > 0;
-const device = cuda ? "cuda" : "cpu";
-const ds = await loadDataset("mnist");
-const count = 100 * BATCH;
-const data = uploadDataset({
-  ...ds,
-  train: {
+/** Every combination, as its `deno task bench` flags; those that cannot run here are left out. */
+const COMBINATIONS = [
+  "--adam single",
+  "--adam foreach",
+  "--adam fused",
+  "--channels-last",
+  "--precision bf16",
+  "--precision bf16 --channels-last",
+  "--cuda-graphs --adam fused",
+  "--cuda-graphs --adam fused --tf32",
+  "--cuda-graphs --adam fused --precision bf16",
+  "--cuda-graphs --adam fused --precision bf16 --channels-last",
+  "--cuda-graphs --adam fused --precision bf16 --channels-last --cudnn-benchmark",
+  "--cuda-graphs --adam fused --tf32 --channels-last --cudnn-benchmark",
+];
+
+/** One combination's timing. */
+interface SweepEntry {
+  /** Its `deno task bench` flags. */
+  flags: string;
+  /** Timed step durations in ms (synchronised), or null when it failed or was not reached. */
+  stepMs: Summary | null;
+  /** Why it has no timing, or null. */
+  error: string | null;
+}
+
+/** What the sweep writes to `--json`. */
+interface Sweep {
+  createdAt: string;
+  device: Device;
+  libtorch: string;
+  steps: number;
+  warmup: number;
+  /** Why the sweep stopped early (the deadline), or null. */
+  stopReason: string | null;
+  entries: SweepEntry[];
+  /** The flags of the lowest median step among complete entries (the first wins a tie). */
+  fastest: string | null;
+}
+
+/** A combination parsed by the bench's parser, when it runs on `device` with this libtorch. */
+function runnable(flags: string, device: Device): BenchConfig | null {
+  const config = parseBenchArgs([...flags.split(" "), "--device", device]);
+  return speedOptionProblem(config, [device], t.buildInfo().libtorch) === null ? config : null;
+}
+
+/** A trainer of `config`'s combination, with its backend flags set. */
+function trainerFor(data: DeviceData, config: BenchConfig, device: Device): Trainer {
+  t.setBackendFlags({ cudnnBenchmark: config.cudnnBenchmark ?? false, allowTF32: config.tf32 });
+  return new Trainer(data, {
+    lr: config.lr,
+    seed: config.seed,
+    precision: config.precision,
+    channelsLast: config.channelsLast ?? false,
+    adam: config.adam === undefined || config.adam === "auto" ? defaultAdam(device) : config.adam,
+    graphs: config.cudaGraphs,
+    batchSize: config.batchSize,
+  });
+}
+
+/** The first 100 batches of MNIST on the device: enough distinct steps for any window. */
+async function stepData(device: Device): Promise<DeviceData> {
+  const ds = await loadDataset("mnist");
+  const count = 100 * 64;
+  const train = {
     ...ds.train,
     count,
     images: ds.train.images.subarray(0, count * 784),
     labels: ds.train.labels.subarray(0, count),
-  },
-}, device);
-const ranges = batchRanges(count, BATCH);
-
-const variants: [string, Partial<TrainerOptions>][] = [
-  ["fp32, Adam single", { adam: "single" }],
-  ["fp32, Adam foreach", { adam: "foreach" }],
-  ["fp32, channels-last", { channelsLast: true }],
-  ["bf16 autocast", { precision: "bf16" }],
-  ["bf16 autocast, channels-last", { precision: "bf16", channelsLast: true }],
-];
-if (cuda) {
-  variants.push(
-    ["fp32, Adam fused", { adam: "fused" }],
-    ["CUDA graphs, Adam fused", { graphs: true, adam: "fused" }],
-    ["CUDA graphs, bf16, channels-last, Adam fused", {
-      graphs: true,
-      adam: "fused",
-      precision: "bf16",
-      channelsLast: true,
-    }],
-  );
+  };
+  return uploadDataset({ ...ds, train }, device);
 }
 
-for (const [name, options] of variants) {
-  const trainer = new Trainer(data, { lr: 1e-3, seed: 0, batchSize: BATCH, ...options });
+/** Times `steps` synchronised steps after `warmup`, while `more()` allows. */
+function timeSteps(
+  trainer: Trainer,
+  device: Device,
+  options: { steps: number; warmup: number; more: () => boolean },
+): number[] {
+  const dev = torchDevice(device);
   const order = trainer.epochOrder(new Rng(0));
-  let i = 0;
-  Deno.bench(
-    `train step (${device}): ${name}`,
-    { group: "step", baseline: name === variants[0][0], n: 40, warmup: 8 },
-    () => {
+  const ranges = batchRanges(100 * 64, 64);
+  const ms: number[] = [];
+  try {
+    for (let i = 0; i < options.warmup + options.steps && options.more(); i++) {
+      const t0 = performance.now();
+      trainer.step(order, ranges[i % ranges.length]);
+      t.synchronize(dev);
+      if (i >= options.warmup) ms.push(performance.now() - t0);
+    }
+  } finally {
+    order.dispose();
+  }
+  return ms;
+}
+
+/** The flags of the complete entry with the lowest median step, or null. */
+function fastestFlags(entries: readonly SweepEntry[], steps: number): string | null {
+  const complete = entries.filter((e) => e.stepMs !== null && e.stepMs.count === steps);
+  complete.sort((a, b) => a.stepMs!.median - b.stepMs!.median);
+  return complete[0]?.flags ?? null;
+}
+
+function sweepArgs(args: string[]) {
+  const { values } = parseArgs({
+    args,
+    options: {
+      device: { type: "string", default: t.cudaDeviceCount() > 0 ? "cuda" : "cpu" },
+      steps: { type: "string", default: "40" },
+      warmup: { type: "string", default: "8" },
+      "max-seconds": { type: "string" },
+      json: { type: "string" },
+    },
+  });
+  const device = values.device;
+  if (device !== "cpu" && device !== "cuda") {
+    throw new Error(`--device: expected cpu or cuda, found "${device}"`);
+  }
+  const number = (flag: string, text: string | undefined) => {
+    const n = Number(text);
+    if (text === undefined || !Number.isInteger(n) || n < 1) {
+      throw new Error(`--${flag}: expected an integer ≥ 1, found "${text}"`);
+    }
+    return n;
+  };
+  const maxSeconds = values["max-seconds"];
+  return {
+    device: device as Device,
+    steps: number("steps", values.steps),
+    warmup: number("warmup", values.warmup),
+    deadline: maxSeconds === undefined ? Infinity : number("max-seconds", maxSeconds) * 1000,
+    json: values.json ?? null,
+  };
+}
+
+/** Runs the sweep with the command line `args`, printing one line per combination. */
+async function sweepMain(args: string[]): Promise<void> {
+  const o = sweepArgs(args);
+  const start = performance.now();
+  const more = () => performance.now() - start < o.deadline;
+  t.setNumThreads(navigator.hardwareConcurrency); // as the harness's --threads default
+  const data = await stepData(o.device);
+  const sweep: Sweep = {
+    createdAt: new Date().toISOString(),
+    device: o.device,
+    libtorch: t.buildInfo().libtorch,
+    steps: o.steps,
+    warmup: o.warmup,
+    stopReason: null,
+    entries: [],
+    fastest: null,
+  };
+  for (const flags of COMBINATIONS) {
+    const config = runnable(flags, o.device);
+    if (config === null) continue;
+    if (!more()) {
+      sweep.stopReason = `deadline: --max-seconds ${o.deadline / 1000} passed before "${flags}"`;
+      break;
+    }
+    sweep.entries.push(timeCombination(data, config, { ...o, flags, more }));
+    sweep.fastest = fastestFlags(sweep.entries, o.steps);
+    if (o.json !== null) await Deno.writeTextFile(o.json, JSON.stringify(sweep, null, 2) + "\n");
+  }
+  disposeDeviceData(data);
+  console.log(`fastest: ${sweep.fastest ?? "none complete"}`);
+}
+
+/** One combination's entry; a libtorch error becomes the entry's error, not the sweep's. */
+function timeCombination(
+  data: DeviceData,
+  config: BenchConfig,
+  o: { device: Device; steps: number; warmup: number; flags: string; more: () => boolean },
+): SweepEntry {
+  let trainer: Trainer | null = null;
+  try {
+    trainer = trainerFor(data, config, o.device);
+    const ms = timeSteps(trainer, o.device, o);
+    const stepMs = ms.length > 0 ? summarize(ms) : null;
+    const median = stepMs === null ? "no step timed" : `median ${stepMs.median.toFixed(3)} ms`;
+    console.log(`${o.flags}: ${median} (${ms.length} of ${o.steps} steps)`);
+    return { flags: o.flags, stepMs, error: stepMs === null ? "no step timed" : null };
+  } catch (e) {
+    const error = e instanceof Error ? e.message : String(e);
+    console.log(`${o.flags}: failed: ${error}`);
+    return { flags: o.flags, stepMs: null, error };
+  } finally {
+    trainer?.dispose();
+  }
+}
+
+/** The same combinations as `Deno.bench` cases (deno task microbench). */
+async function registerBenches(): Promise<void> {
+  t.setNumThreads(navigator.hardwareConcurrency);
+  const device: Device = t.cudaDeviceCount() > 0 ? "cuda" : "cpu";
+  const data = await stepData(device);
+  const ranges = batchRanges(100 * 64, 64);
+  const configs = COMBINATIONS.map((flags) => [flags, runnable(flags, device)] as const)
+    .filter(([, config]) => config !== null);
+  for (const [flags, config] of configs) {
+    let trainer: Trainer | null = null;
+    let order: t.Tensor | null = null;
+    let i = 0;
+    Deno.bench(`train step (${device}): ${flags}`, {
+      group: "step",
+      baseline: flags === configs[0][0],
+      n: 40,
+      warmup: 8,
+    }, () => {
+      trainer ??= trainerFor(data, config!, device);
+      order ??= trainer.epochOrder(new Rng(0));
       trainer.step(order, ranges[i++ % ranges.length]);
       t.synchronize(torchDevice(device));
-    },
-  );
+    });
+  }
 }
+
+if (import.meta.main) await sweepMain(Deno.args);
+else await registerBenches();

@@ -2,8 +2,6 @@ import { type Dataset, encodeIdx } from "../src/data/mod.ts";
 /** Shared test helpers: fixtures from tests/fixtures and closeness checks. */
 import { decodeSafetensors, type RawTensor, tensorFromRaw } from "../src/model/safetensors.ts";
 import type { Tensor } from "../src/ffi/mod.ts";
-import type { BenchResult } from "../src/bench/schema.ts";
-import { parseBenchResult } from "../src/bench/schema.ts";
 
 /** Element-wise absolute closeness; the message names the first offending index. */
 export function assertClose(
@@ -159,37 +157,4 @@ export function syntheticDataset(trainCount: number, testCount: number): Dataset
     train: syntheticSplit(trainCount),
     test: syntheticSplit(testCount),
   };
-}
-
-/**
- * A real window result with a PyTorch baseline (a copy of results/2026-11-28-vm-cpu-3.json), its
- * two median steps set to `denoMs` and `pytorchMs`.
- */
-export async function windowResult(denoMs: number, pytorchMs: number): Promise<BenchResult> {
-  const path = new URL("./fixtures/window-result.json", import.meta.url).pathname;
-  const result = parseBenchResult(JSON.parse(await Deno.readTextFile(path)));
-  const run = result.runs[0];
-  if (!run.baseline) throw new Error(`expected a PyTorch baseline in ${path}, found none`);
-  run.stepMs = { ...run.stepMs, median: denoMs };
-  run.baseline.stepMs = { ...run.baseline.stepMs, median: pytorchMs };
-  return result;
-}
-
-/** What {@linkcode runScript} saw of a script's run. */
-export interface ScriptRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `deno run -A SCRIPT ...args` from the project root (e.g. `scripts/fastest_run.ts`). */
-export async function runScript(script: string, args: readonly string[]): Promise<ScriptRun> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", script, ...args],
-    cwd: new URL("..", import.meta.url).pathname,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder();
-  return { code: out.code, stdout: text.decode(out.stdout), stderr: text.decode(out.stderr) };
 }

@@ -39,3 +39,18 @@ Deno.test("collectEnv() gives a null commit outside a git checkout", async () =>
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("collectEnv() outside a git checkout takes the commit from GIT_COMMIT and GIT_DIRTY", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "bench_env_" });
+  try {
+    Deno.env.set("GIT_COMMIT", "0123abc");
+    Deno.env.set("GIT_DIRTY", "1");
+    const env = await collectEnv({ torch: {}, cwd: dir });
+    assert.equal(env.gitCommit, "0123abc");
+    assert.equal(env.gitDirty, true);
+  } finally {
+    Deno.env.delete("GIT_COMMIT");
+    Deno.env.delete("GIT_DIRTY");
+    await Deno.remove(dir, { recursive: true });
+  }
+});

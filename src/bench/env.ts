@@ -92,8 +92,9 @@ function safe<T>(read: () => T, fallback: T): T {
  * `Deno.systemMemoryInfo()`, OS from `/etc/os-release` and
  * `Deno.osRelease()`, Deno/V8/TypeScript versions, the host name, and the git
  * commit (`git rev-parse HEAD`) and dirtiness (`git status --porcelain`,
- * ignoring `ignoreDirty`). Facts that cannot be read become `"unknown"`,
- * 0, or null for the git commit; nothing here throws for a missing fact.
+ * ignoring `ignoreDirty`), else the environment's `GIT_COMMIT` and `GIT_DIRTY=1`.
+ * Facts that cannot be read become `"unknown"`, 0, or null for the git commit;
+ * nothing here throws for a missing fact.
  *
  * @param options The libtorch facts, the GPU, and the checkout to describe.
  * @returns The environment.
@@ -109,7 +110,10 @@ export async function collectEnv(options: CollectEnvOptions): Promise<Env> {
   ]);
   const distro = (osRelease && parseOsRelease(osRelease)) ?? Deno.build.os;
   const kernel = safe(() => Deno.osRelease(), "unknown");
-  const gitCommit = head?.trim() || null;
+  // Without a checkout (a tree copied without .git, as scripts/gpu-bench.sh runs), the commit it
+  // was copied from: GIT_COMMIT, with GIT_DIRTY=1 when that tree had uncommitted changes.
+  const fromGit = head?.trim() || null;
+  const gitCommit = fromGit ?? Deno.env.get("GIT_COMMIT") ?? null;
   return {
     cpuModel: (cpuinfo && parseCpuModel(cpuinfo)) ?? "unknown",
     cores: navigator.hardwareConcurrency,
@@ -120,7 +124,9 @@ export async function collectEnv(options: CollectEnvOptions): Promise<Env> {
     typescript: Deno.version.typescript,
     hostname: safe(() => Deno.hostname(), "unknown"),
     gitCommit,
-    gitDirty: gitCommit !== null && status !== null && status.trim() !== "",
+    gitDirty: fromGit !== null
+      ? status !== null && status.trim() !== ""
+      : gitCommit !== null && Deno.env.get("GIT_DIRTY") === "1",
     torch: options.torch,
     gpu: options.gpu ?? null,
   };

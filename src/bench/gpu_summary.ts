@@ -1,8 +1,9 @@
 /**
- * The GPU comparisons the seed is about, drawn across result files: for each GPU, this stack's
- * fastest CUDA step against PyTorch eager on the same GPU, against this stack's plain fp32 eager
- * run, and against this stack on the CPU of the same machine; then every 10-epoch CUDA run's
- * training time and final accuracy beside the fp32 eager run's.
+ * The GPU comparisons the seed is about, drawn across result files: for each GPU, the goal ratio
+ * (this stack's fastest CUDA step against PyTorch eager measured in the same invocation), then
+ * the fastest CUDA step against every PyTorch run on that GPU, against this stack's plain fp32
+ * eager run, and against this stack on the CPU of the same machine; then every 10-epoch CUDA
+ * run's training time and final accuracy beside the fp32 eager run's.
  *
  * @module
  */
@@ -47,10 +48,109 @@ function trainingSeconds(run: Run): number {
   return run.epochs.reduce((sum, e) => sum + e.seconds, 0);
 }
 
+function ours(list: Located[]): Located[] {
+  return list.filter((x) => x.run.implementation === "deno-libtorch");
+}
+
+/** The newest PyTorch run of each kind on the GPU: plain fp32, and with TF32 (its conv default). */
+function pytorchRuns(group: Located[]): Located[] {
+  const kinds = new Map<string, Located[]>();
+  for (const x of group.filter((x) => x.run.implementation === "pytorch")) {
+    const name = runName(x.run);
+    kinds.set(name, [...(kinds.get(name) ?? []), x]);
+  }
+  return [...kinds.values()].map((list) => newest(list)!);
+}
+
 /**
- * Markdown lines comparing each GPU's runs across results (empty when no result has a CUDA run
- * of this stack). Ratios between different invocations are labelled as such; a ratio measured
- * inside one invocation says so too.
+ * The goal ratio's line: of this stack's CUDA runs that have PyTorch beside them in the same
+ * invocation (`--baseline pytorch`), the fastest, against that PyTorch run.
+ */
+function goalLine(group: Located[]): string[] {
+  const paired = ours(group).filter((x) => x.run.baseline?.complete === true);
+  const best = fastest(paired);
+  if (best === undefined) return [];
+  const b = best.run.stepMs.median, p = best.run.baseline!.stepMs.median;
+  return [
+    `- Goal ratio, in one invocation (${when(best)}): ${runName(best.run)}, median ${ms(b)}, ` +
+    `against ${runName(best.run.baseline!)}, median ${ms(p)}: ${speed(b, p)} per step, ` +
+    `${(b / p).toFixed(2)} of PyTorch's step time.`,
+  ];
+}
+
+/** The fastest CUDA step against each PyTorch run, this stack's eager step and the CPU's. */
+function comparisonLines(best: Located, group: Located[], all: Located[]): string[] {
+  const b = best.run.stepMs.median;
+  const host = best.result.env.hostname;
+  const lines: string[] = [];
+  const pytorch = pytorchRuns(group);
+  for (const x of pytorch) {
+    const p = x.run.stepMs.median;
+    const together = x.result === best.result ? "in the same invocation" : "separate invocations";
+    lines.push(
+      `- Against PyTorch eager on the same GPU (${runName(x.run)}, median ${ms(p)}, ` +
+        `${when(x)}; ${together}): ${speed(b, p)} per step, ${(b / p).toFixed(2)} of ` +
+        `PyTorch's step time.`,
+    );
+  }
+  const eager = fastest(ours(group).filter((x) => isPlainRun(x.run)));
+  if (eager !== undefined && eager !== best) {
+    lines.push(
+      `- Against this stack's fp32 eager step on the same GPU (median ` +
+        `${ms(eager.run.stepMs.median)}, ${when(eager)}): ${speed(b, eager.run.stepMs.median)}.`,
+    );
+  }
+  const sideBySide = pytorch.find((x) => x.result === eager?.result);
+  if (eager !== undefined && sideBySide !== undefined) {
+    lines.push(
+      `- fp32 eager against PyTorch eager (${runName(sideBySide.run)}), side by side in one ` +
+        `invocation: this stack is ` +
+        `${speed(eager.run.stepMs.median, sideBySide.run.stepMs.median)} per step.`,
+    );
+  }
+  const cpu = newest(
+    ours(all).filter((x) =>
+      x.run.device === "cpu" && x.result.env.hostname === host && isPlainRun(x.run)
+    ),
+  );
+  if (cpu !== undefined) {
+    lines.push(
+      `- Against this stack on the CPU of the same machine (${cpu.run.deviceName}, ` +
+        `${cpu.run.threads} threads, median ${ms(cpu.run.stepMs.median)}, ${when(cpu)}): ` +
+        `the fastest CUDA step is ${speed(b, cpu.run.stepMs.median)}.`,
+    );
+  }
+  return lines;
+}
+
+/** The table of the GPU's runs of the seed's 10 epochs (none: no lines). */
+function epochsTable(group: Located[]): string[] {
+  const full = group.filter((x) => x.run.epochs.length >= FULL_EPOCHS)
+    .sort((x, y) => trainingSeconds(x.run) - trainingSeconds(y.run));
+  if (full.length === 0) return [];
+  const reference = ours(full).find((x) => isPlainRun(x.run))?.run.finalTestAccuracy ?? null;
+  const rows = full.map(({ run: r }) => {
+    const delta = reference === null || r.finalTestAccuracy === null
+      ? "–"
+      : ((r.finalTestAccuracy - reference) * 100).toFixed(2);
+    return `| ${runName(r)} | ${trainingSeconds(r).toFixed(1)} | ` +
+      `${percent(r.finalTestAccuracy)} | ${delta} |`;
+  });
+  return [
+    "",
+    `${FULL_EPOCHS} epochs on this GPU (training time is the sum of the epochs' wall times, ` +
+    "evaluation excluded):",
+    "",
+    "| Run | Training [s] | Final test acc. | vs fp32 eager [pp] |",
+    "|:---|---:|---:|---:|",
+    ...rows,
+  ];
+}
+
+/**
+ * Markdown lines comparing each GPU's runs across results (empty when no result has a complete
+ * CUDA run of this stack). Ratios between different invocations are labelled as such; the goal
+ * ratio comes from one invocation.
  *
  * @param results Every result, in any order.
  * @returns Lines without a trailing blank line, or an empty array.
@@ -59,96 +159,25 @@ export function renderGpuSummary(results: readonly BenchResult[]): string[] {
   const all: Located[] = results.flatMap((result) =>
     rowsOf(result).filter((run) => run.complete).map((run) => ({ run, result }))
   );
-  const gpus = new Map<string, Located[]>();
-  for (const x of all) {
-    if (x.run.device !== "cuda") continue;
-    const key = `${x.run.deviceName}\u0000${x.result.env.hostname}`;
-    gpus.set(key, [...(gpus.get(key) ?? []), x]);
-  }
+  const gpus = Map.groupBy(
+    all.filter((x) => x.run.device === "cuda"),
+    (x) => `${x.run.deviceName}\u0000${x.result.env.hostname}`,
+  );
   const lines: string[] = [];
   for (const [key, group] of gpus) {
-    const [gpu, host] = key.split("\u0000");
-    const ours = group.filter((x) => x.run.implementation === "deno-libtorch");
-    const best = fastest(ours);
+    const best = fastest(ours(group));
     if (best === undefined) continue;
-    const eager = fastest(ours.filter((x) => isPlainRun(x.run)));
-    // The newest PyTorch run of each kind: plain fp32, and with TF32 (PyTorch's default for convs).
-    const pytorchKinds = new Map<string, Located[]>();
-    for (const x of group.filter((x) => x.run.implementation === "pytorch")) {
-      const name = runName(x.run);
-      pytorchKinds.set(name, [...(pytorchKinds.get(name) ?? []), x]);
-    }
-    const pytorchRuns = [...pytorchKinds.values()].map((list) => newest(list)!);
-    const sameHostCpu = all.filter((x) =>
-      x.run.device === "cpu" && x.result.env.hostname === host && isPlainRun(x.run)
-    );
-    const cpu = newest(sameHostCpu.filter((x) => x.run.implementation === "deno-libtorch"));
-    const b = best.run.stepMs.median;
-    lines.push(`### ${gpu} (host ${host})`, "");
+    const [gpu, host] = key.split("\u0000");
     lines.push(
-      `- Fastest CUDA step of this stack: ${runName(best.run)}, median ${ms(b)} ` +
-        `(${when(best)}).`,
+      `### ${gpu} (host ${host})`,
+      "",
+      `- Fastest CUDA step of this stack: ${runName(best.run)}, median ` +
+        `${ms(best.run.stepMs.median)} (${when(best)}).`,
+      ...goalLine(group),
+      ...comparisonLines(best, group, all),
+      ...epochsTable(group),
+      "",
     );
-    for (const pytorch of pytorchRuns) {
-      const p = pytorch.run.stepMs.median;
-      const together = pytorch.result === best.result
-        ? "in the same invocation"
-        : "separate invocations";
-      lines.push(
-        `- Against PyTorch eager on the same GPU (${runName(pytorch.run)}, median ${ms(p)}, ` +
-          `${when(pytorch)}; ${together}): ${speed(b, p)} per step, ` +
-          `${(b / p).toFixed(2)} of PyTorch's step time.`,
-      );
-    }
-    if (eager !== undefined && eager !== best) {
-      lines.push(
-        `- Against this stack's fp32 eager step on the same GPU (median ` +
-          `${ms(eager.run.stepMs.median)}, ${when(eager)}): ${speed(b, eager.run.stepMs.median)}.`,
-      );
-    }
-    const sideBySide = eager === undefined
-      ? undefined
-      : pytorchRuns.find((x) => x.result === eager.result);
-    if (eager !== undefined && sideBySide !== undefined) {
-      lines.push(
-        `- fp32 eager against PyTorch eager (${runName(sideBySide.run)}), side by side in one ` +
-          `invocation: this stack is ` +
-          `${speed(eager.run.stepMs.median, sideBySide.run.stepMs.median)} per step.`,
-      );
-    }
-    if (cpu !== undefined) {
-      lines.push(
-        `- Against this stack on the CPU of the same machine (${cpu.run.deviceName}, ` +
-          `${cpu.run.threads} threads, median ${ms(cpu.run.stepMs.median)}, ${when(cpu)}): ` +
-          `the fastest CUDA step is ${speed(b, cpu.run.stepMs.median)}.`,
-      );
-    }
-    const full = group.filter((x) => x.run.epochs.length >= FULL_EPOCHS)
-      .sort((x, y) => trainingSeconds(x.run) - trainingSeconds(y.run));
-    if (full.length > 0) {
-      const reference = full.find((x) =>
-        x.run.implementation === "deno-libtorch" && isPlainRun(x.run)
-      );
-      lines.push(
-        "",
-        `${FULL_EPOCHS} epochs on this GPU (training time is the sum of the epochs' wall times, ` +
-          "evaluation excluded):",
-        "",
-        "| Run | Training [s] | Final test acc. | vs fp32 eager [pp] |",
-        "|:---|---:|---:|---:|",
-        ...full.map((x) => {
-          const r = x.run;
-          const delta = reference === undefined || r.finalTestAccuracy === null ||
-              reference.run.finalTestAccuracy === null
-            ? "–"
-            : ((r.finalTestAccuracy - reference.run.finalTestAccuracy) * 100).toFixed(2);
-          return `| ${runName(r)} | ${trainingSeconds(r).toFixed(1)} | ${
-            percent(r.finalTestAccuracy)
-          } | ${delta} |`;
-        }),
-      );
-    }
-    lines.push("");
   }
   while (lines.at(-1) === "") lines.pop();
   return lines;

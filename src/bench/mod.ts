@@ -1,8 +1,7 @@
 /**
  * The benchmark harness's pure-TypeScript parts: result schema, statistics,
  * command-line parsing, reports, charts, file writing, progress display,
- * environment facts, FLOP counting, time budgets and the choice of the
- * fastest run. Nothing here needs libtorch.
+ * environment facts and FLOP counting. Nothing here needs libtorch.
  *
  * @module
  */
@@ -21,5 +20,3 @@ export * from "./write.ts";
 export * from "./progress.ts";
 export * from "./env.ts";
 export * from "./flops.ts";
-export * from "./budget.ts";
-export * from "./fastest.ts";
