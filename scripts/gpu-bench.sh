@@ -94,14 +94,8 @@ fi
 log "building the shim against ${TORCH_CMAKE_PREFIX:-the default libtorch}"
 if ! timeout 300 deno run -A scripts/setup.ts > "$out/build.log" 2>&1; then
   tail -30 "$out/build.log" >&2
-  # A compile that fails under Torch's CMake config for want of a header (the config adds only the
-  # toolkit's include folder) may pass with the wheel's nvidia/*/include: one g++ try.
-  log "the CMake build failed (build.log); trying the compiler alone (build-direct.log)"
-  if ! timeout 240 deno run -A scripts/setup.ts --direct --force > "$out/build-direct.log" 2>&1; then
-    tail -30 "$out/build-direct.log" >&2
-    log "the build failed (build.log, build-direct.log)"
-    exit 1
-  fi
+  log "the build failed (build.log)"
+  exit 1
 fi
 deno eval 'import { buildInfo } from "./src/ffi/mod.ts"; console.log(JSON.stringify(buildInfo(), null, 2));' \
   > "$out/build-info.json" 2>&1
