@@ -34,44 +34,39 @@ const fail = (s: string): never => {
   Deno.exit(1);
 };
 
-/** Runs a command; its output shows only when it fails (or always, with `show`). */
-function run(cmd: string, args: string[], show = false): { ok: boolean; stdout: string } {
+/** Runs a command; its output shows when it fails, unless `quiet` (a probe). */
+function run(cmd: string, args: string[], quiet?: "quiet"): { ok: boolean; stdout: string } {
   try {
     const out = new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).outputSync();
     const text = new TextDecoder().decode(out.stdout);
-    if (!out.success || show) console.error(text + new TextDecoder().decode(out.stderr));
+    if (!out.success && !quiet) console.error(text + new TextDecoder().decode(out.stderr));
     return { ok: out.success, stdout: text.trim() };
   } catch {
     return { ok: false, stdout: "" };
   }
 }
 
-const hasCommand = (cmd: string) => run("sh", ["-c", `command -v ${cmd} >/dev/null`]).ok;
+const hasCommand = (cmd: string) => run("sh", ["-c", `command -v ${cmd} >/dev/null`], "quiet").ok;
 const installed = (pkg: string) =>
-  run("dpkg-query", ["-W", "-f=${Status}", pkg]).stdout.includes("install ok installed");
+  run("dpkg-query", ["-W", "-f=${Status}", pkg], "quiet").stdout.includes("install ok installed");
 
-/** A wheel's torch folder when it has libtorch (Debian's python3-torch has no lib/ of its own). */
+/** A wheel's torch folder when it has a libtorch of its own (Debian's python3-torch links to
+ *  the system's: that one is the Debian layout). */
 function wheelOf(python: string): string | undefined {
-  const out = new Deno.Command(python, {
-    args: ["-c", "import torch; print(torch.__path__[0])"],
-    stdout: "piped",
-    stderr: "null",
-  }).outputSync();
-  const dir = new TextDecoder().decode(out.stdout).trim();
-  return out.success && existsSync(`${dir}/lib/libtorch.so`) ? dir : undefined;
+  const dir = run(python, ["-c", "import torch; print(torch.__path__[0])"], "quiet").stdout;
+  if (!dir || !existsSync(`${dir}/lib/libtorch.so`)) return undefined;
+  const inside = Deno.realPathSync(`${dir}/lib/libtorch.so`).startsWith(Deno.realPathSync(dir));
+  return inside ? dir : undefined;
 }
 
+/** The wheel to build against: TORCH_CMAKE_PREFIX's, TORCH_PYTHON's, else (no Debian libtorch) python3's. */
 function torchDir(): string | undefined {
   const prefix = Deno.env.get("TORCH_CMAKE_PREFIX")?.replace(/\/+$/, "");
   if (prefix) return prefix.replace(/\/share\/cmake$/, "");
   const python = Deno.env.get("TORCH_PYTHON");
-  if (python) return wheelOf(python) ?? fail(`TORCH_PYTHON=${python} imports no libtorch wheel`);
-  if (existsSync(DEBIAN_TORCH_H) || !hasCommand("python3")) return undefined;
-  try {
-    return wheelOf("python3");
-  } catch {
-    return undefined;
-  }
+  const wheel = python ? wheelOf(python) : undefined;
+  if (wheel || existsSync(DEBIAN_TORCH_H)) return wheel;
+  return wheelOf("python3");
 }
 
 /** Installs (as root) or names the missing apt packages. */
