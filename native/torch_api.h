@@ -179,7 +179,9 @@ at_tensor at_clip_grad_norm(const at_tensor *list, int64_t n, double max_norm, c
 /** An Adam optimizer over n parameters, equal to torch.optim.Adam (bias correction, no amsgrad);
  *  weight_decay is L2 added to the gradient, as torch.optim.Adam does. impl picks the kernels:
  *  0 one parameter at a time, 1 multi-tensor (_foreach_*), 2 fused (_fused_adam_: CUDA, or the
- *  CPU from libtorch 2.4). On CUDA the step count lives on the device (capturable=True). */
+ *  CPU from libtorch 2.4). Eager steps compute the bias corrections on the host, as
+ *  torch.optim.Adam(capturable=False); from the first step taken while a CUDA graph captures, the
+ *  step count lives on the device and so do they (capturable=True), so that replays stay exact. */
 ato_adam ato_adam_new(const at_tensor *params, int64_t n, double lr, double beta1, double beta2,
                       double eps, double weight_decay, int32_t impl, char **err);
 /** One update of every parameter that has a gradient. */
@@ -224,6 +226,8 @@ at_tensor atr_rng_state(char **err);
 void atr_set_rng_state(at_tensor state, char **err);
 
 /* ---- CUDA graphs --------------------------------------------------------------------------- */
+
+/* A CPU-only build has every atg_ symbol: atg_supported answers 0 and the others an error. */
 
 /** Whether this build can capture CUDA graphs (1/0). */
 int32_t atg_supported(void);

@@ -1,176 +1,125 @@
 /**
  * Set-up for `deno task bench|test`: checks the system packages (installs them when run as root),
- * then builds the torch shim with CMake, again only when native/ or the libtorch prefix changed.
- * When CMake is missing or Torch's CMake config fails (a PyTorch wheel's CUDA config is picky
- * about the toolkit's layout), the shim is built by the compiler alone (scripts/direct_build.ts).
+ * finds libtorch (scripts/torch_layout.ts) and builds the torch shim with CMake, the one build
+ * path (CI and the GPU machine alike), again only when native/ or the libtorch found changed.
  *
- *   deno run -A scripts/setup.ts [--quiet] [--force] [--direct]
+ *   deno run -A scripts/setup.ts [--quiet] [--force]
  *
- * --direct skips CMake and builds with the compiler alone.
- *
- * Environment: TORCH_CMAKE_PREFIX — build against another libtorch (e.g. a PyTorch wheel's:
- * `python3 -c 'import torch; print(torch.utils.cmake_prefix_path)'`); the apt check of
- * libtorch-dev is then skipped.
+ * Which libtorch: a PyTorch wheel named by TORCH_CMAKE_PREFIX (its
+ * `torch.utils.cmake_prefix_path`, .../torch/share/cmake) or by TORCH_PYTHON (a python3 that
+ * imports it); else Debian's libtorch-dev (the apt packages are then checked); else the wheel of
+ * python3 on PATH. CUDA_HOME or CUDA_PATH name the CUDA headers for a CUDA wheel.
  *
  * @module
  */
+import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { directBuildArgs, discoverTorch } from "./direct_build.ts";
+import { cmakeArgs, discoverTorch, type TorchLayout } from "./torch_layout.ts";
 
-const ROOT = new URL("..", import.meta.url).pathname;
-const NATIVE = `${ROOT}native`;
+const NATIVE = new URL("../native", import.meta.url).pathname;
 const BUILD = `${NATIVE}/build`;
 const STAMP = `${BUILD}/.source-hash`;
+const DEBIAN_TORCH_H = "/usr/include/torch/csrc/api/include/torch/torch.h";
 
 const { values } = parseArgs({
   args: Deno.args,
   options: {
     quiet: { type: "boolean", default: false },
     force: { type: "boolean", default: false },
-    direct: { type: "boolean", default: false },
   },
 });
-const log = (s: string) => {
-  if (!values.quiet) console.error(s);
+const log = (s: string) => values.quiet || console.error(s);
+const fail = (s: string): never => {
+  console.error(`setup: ${s}`);
+  Deno.exit(1);
 };
 
-function run(cmd: string, args: string[], options: { quietOutput?: boolean } = {}): boolean {
-  const out = new Deno.Command(cmd, {
-    args,
-    stdout: options.quietOutput ? "piped" : "inherit",
-    stderr: options.quietOutput ? "piped" : "inherit",
-  }).outputSync();
-  if (!out.success && options.quietOutput) {
-    console.error(new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr));
-  }
-  return out.success;
-}
-
-function installed(pkg: string): boolean {
+/** Runs a command; its output shows when it fails, unless `quiet` (a probe). */
+function run(cmd: string, args: string[], quiet?: "quiet"): { ok: boolean; stdout: string } {
   try {
-    const out = new Deno.Command("dpkg-query", {
-      args: ["-W", "-f=${Status}", pkg],
-      stdout: "piped",
-      stderr: "null",
-    })
-      .outputSync();
-    return out.success && new TextDecoder().decode(out.stdout).includes("install ok installed");
+    const out = new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).outputSync();
+    const text = new TextDecoder().decode(out.stdout);
+    if (!out.success && !quiet) console.error(text + new TextDecoder().decode(out.stderr));
+    return { ok: out.success, stdout: text.trim() };
   } catch {
-    return false;
+    return { ok: false, stdout: "" };
   }
 }
 
-/** Where `cmd` is on PATH, or null when it is not there. */
-function commandPath(cmd: string): string | null {
-  try {
-    const out = new Deno.Command("sh", {
-      args: ["-c", `command -v ${cmd}`],
-      stdout: "piped",
-      stderr: "null",
-    }).outputSync();
-    return out.success ? new TextDecoder().decode(out.stdout).trim() : null;
-  } catch {
-    return null;
-  }
+const hasCommand = (cmd: string) => run("sh", ["-c", `command -v ${cmd} >/dev/null`], "quiet").ok;
+const installed = (pkg: string) =>
+  run("dpkg-query", ["-W", "-f=${Status}", pkg], "quiet").stdout.includes("install ok installed");
+
+/** A wheel's torch folder when it has a libtorch of its own (Debian's python3-torch links to
+ *  the system's: that one is the Debian layout). */
+function wheelOf(python: string): string | undefined {
+  const dir = run(python, ["-c", "import torch; print(torch.__path__[0])"], "quiet").stdout;
+  if (!dir || !existsSync(`${dir}/lib/libtorch.so`)) return undefined;
+  const inside = Deno.realPathSync(`${dir}/lib/libtorch.so`).startsWith(Deno.realPathSync(dir));
+  return inside ? dir : undefined;
 }
 
-function hasCommand(cmd: string): boolean {
-  return commandPath(cmd) !== null;
+/** The wheel to build against: TORCH_CMAKE_PREFIX's, TORCH_PYTHON's, else (no Debian libtorch) python3's. */
+function torchDir(): string | undefined {
+  const prefix = Deno.env.get("TORCH_CMAKE_PREFIX")?.replace(/\/+$/, "");
+  if (prefix) return prefix.replace(/\/share\/cmake$/, "");
+  const python = Deno.env.get("TORCH_PYTHON");
+  const wheel = python ? wheelOf(python) : undefined;
+  if (wheel || existsSync(DEBIAN_TORCH_H)) return wheel;
+  return wheelOf("python3");
 }
 
-const prefix = Deno.env.get("TORCH_CMAKE_PREFIX") ?? "";
-
-// 1. System packages.
-const wanted = prefix ? [] : ["libtorch-dev", "python3-torch"];
-const tools: [string, string][] = values.direct
-  ? [["g++", "g++"]]
-  : [["cmake", "cmake"], ["g++", "g++"]];
-const missing = [
-  ...wanted.filter((p) => !installed(p)),
-  ...tools.filter(([c]) => !hasCommand(c)).map(([, p]) => p),
-];
-if (missing.length > 0) {
+/** Installs (as root) or names the missing apt packages. */
+function checkPackages(packages: string[], commands: [string, string][]): void {
+  const missing = [
+    ...packages.filter((p) => !installed(p)),
+    ...commands.filter(([c]) => !hasCommand(c)).map(([, p]) => p),
+  ];
+  if (missing.length === 0) return;
   const line = `apt-get update && apt-get install -y --no-install-recommends ${missing.join(" ")}`;
-  if (Deno.uid() === 0) {
-    log(`setup: installing ${missing.join(", ")}`);
-    const env = { DEBIAN_FRONTEND: "noninteractive" };
-    const ok =
-      new Deno.Command("sh", { args: ["-c", line], env, stdout: "inherit", stderr: "inherit" })
-        .outputSync().success;
-    if (!ok) {
-      console.error(`setup: failed to install ${missing.join(", ")}; run: ${line}`);
-      Deno.exit(1);
-    }
-  } else {
-    console.error(
-      `setup: missing system packages ${missing.join(", ")}; install them with:\n  sudo ${line}`,
-    );
-    Deno.exit(1);
+  if (Deno.uid() !== 0) {
+    fail(`missing system packages ${missing.join(", ")}; install them with:\n  sudo ${line}`);
   }
+  log(`setup: installing ${missing.join(", ")}`);
+  const env = { DEBIAN_FRONTEND: "noninteractive" };
+  const ok =
+    new Deno.Command("sh", { args: ["-c", line], env, stdout: "inherit", stderr: "inherit" })
+      .outputSync().success;
+  if (!ok) fail(`failed to install ${missing.join(", ")}; run: ${line}`);
 }
 
-// 2. The shim, rebuilt only when its sources or the libtorch prefix changed.
-async function sourceHash(): Promise<string> {
-  const parts: string[] = [`prefix=${prefix}`];
+async function sourceHash(defines: string[]): Promise<string> {
   const names = [...Deno.readDirSync(NATIVE)].filter((e) => e.isFile).map((e) => e.name).sort();
-  for (const n of names) parts.push(n, Deno.readTextFileSync(`${NATIVE}/${n}`));
+  const parts = [...defines, ...names.flatMap((n) => [n, Deno.readTextFileSync(`${NATIVE}/${n}`)])];
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(parts.join("\0")));
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-const hash = await sourceHash();
-let current = "";
+const wheel = torchDir();
+checkPackages(wheel ? [] : ["libtorch-dev", "python3-torch"], [["cmake", "cmake"], ["g++", "g++"]]);
+let layout: TorchLayout;
 try {
-  current = Deno.readTextFileSync(STAMP).trim();
-} catch { /* not built yet */ }
-let libExists = false;
-try {
-  libExists = Deno.statSync(`${BUILD}/libtorch_shim.so`).isFile;
-} catch { /* not built yet */ }
-
-if (values.force || current !== hash || !libExists) {
-  log("setup: building the torch shim (native/ → native/build/libtorch_shim.so)");
-  // A changed libtorch prefix must not reuse the cached Torch_DIR of the last configure.
-  try {
-    Deno.removeSync(`${BUILD}/CMakeCache.txt`);
-  } catch { /* first build */ }
-  const configure = ["-S", NATIVE, "-B", BUILD, "-DCMAKE_BUILD_TYPE=Release"];
-  if (prefix) configure.push(`-DCMAKE_PREFIX_PATH=${prefix}`);
+  layout = discoverTorch({ torchDir: wheel });
+} catch (e) {
+  fail((e as Error).message);
+}
+const defines = cmakeArgs(layout!);
+const hash = await sourceHash(defines);
+const current = existsSync(STAMP) ? Deno.readTextFileSync(STAMP).trim() : "";
+if (!values.force && current === hash && existsSync(`${BUILD}/libtorch_shim.so`)) {
+  log("setup: shim up to date");
+} else {
+  log(`setup: building the torch shim against ${layout!.libDir} (native/build/libtorch_shim.so)`);
+  // A changed libtorch must not reuse the last configure's cache (the objects stay: ninja or make
+  // rebuilds what the new flags change).
+  if (existsSync(`${BUILD}/CMakeCache.txt`)) Deno.removeSync(`${BUILD}/CMakeCache.txt`);
+  const generator = hasCommand("ninja") ? ["-G", "Ninja"] : [];
+  log(`setup: cmake ${defines.join(" ")}`);
   const jobs = String(Math.max(1, navigator.hardwareConcurrency));
-  // A failed configure (Torch's config) falls back to the compiler alone; a failed compile does
-  // not: the same source would fail the same way.
-  const configured = !values.direct && hasCommand("cmake") &&
-    run("cmake", configure, { quietOutput: true });
-  const built = configured
-    ? run("cmake", ["--build", BUILD, "-j", jobs], { quietOutput: true })
-    : directBuild();
-  if (!built) {
-    console.error("setup: the shim failed to build (see the output above)");
-    Deno.exit(1);
-  }
+  if (
+    !run("cmake", ["-S", NATIVE, "-B", BUILD, ...generator, ...defines]).ok ||
+    !run("cmake", ["--build", BUILD, "-j", jobs]).ok
+  ) fail("the shim failed to build (see the output above)");
   Deno.writeTextFileSync(STAMP, hash + "\n");
   log("setup: shim built");
-} else {
-  log("setup: shim up to date");
-}
-
-/** The shim by the compiler alone (scripts/direct_build.ts); false when it cannot be built. */
-function directBuild(): boolean {
-  if (!values.direct) {
-    console.error("setup: CMake could not configure the shim; building with the compiler alone");
-  }
-  let args: string[];
-  try {
-    const nvcc = commandPath("nvcc") ?? undefined;
-    args = directBuildArgs(discoverTorch(prefix, nvcc), {
-      sourceDir: NATIVE,
-      output: `${BUILD}/libtorch_shim.so`,
-    });
-  } catch (e) {
-    console.error(`setup: ${(e as Error).message}`);
-    return false;
-  }
-  Deno.mkdirSync(BUILD, { recursive: true });
-  log(`setup: g++ ${args.join(" ")}`);
-  return run("g++", args, { quietOutput: true });
 }

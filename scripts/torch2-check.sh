@@ -58,7 +58,6 @@ fi
 log "build against $suite's libtorch, then deno test -A tests/"
 if ! chroot "$root" env HOME=/root DENO_DIR=/root/.cache/deno DENO_NO_UPDATE_CHECK=1 bash -c '
   set -e; cd /src
-  export TORCH_CMAKE_PREFIX=$(python3 -c "import torch; print(torch.utils.cmake_prefix_path)" 2>/dev/null)
   deno run -A scripts/setup.ts --force
   deno eval "import { buildInfo } from \"./src/ffi/mod.ts\"; console.log(JSON.stringify(buildInfo()))"
   deno test -A tests/' > "$work/test.log" 2>&1; then
@@ -94,16 +93,17 @@ stub cusolver_common.h 'typedef int cusolverStatus_t;'
 inc=$cudaroot/usr/include
 lib=$cudaroot/usr/lib/x86_64-linux-gnu
 version=$(torch_version "$inc")
-log "compile -DTORCH_SHIM_CUDA against libtorch-cuda $version and link with --no-undefined"
-g++ -std=c++17 -O2 -fPIC -Wall -Wno-unused-parameter -D_GLIBCXX_USE_CXX11_ABI=1 -DTORCH_SHIM_CUDA=1 \
-  -I"$repo/native" -isystem "$stubs" -isystem "$inc" -isystem "$inc/torch/csrc/api/include" \
-  -isystem "$cuda/include" -c "$repo/native/torch_api.cpp" -o "$work/torch_api_cuda.o"
-cudart=$(ls -d "$cuda"/lib64 "$cuda"/lib 2>/dev/null | head -1)
-g++ -shared -o "$work/libtorch_shim_cuda.so" "$work/torch_api_cuda.o" -Wl,--no-undefined \
-  -L"$lib" -ltorch -ltorch_cpu -lc10 -ltorch_cuda -lc10_cuda -L"$cudart" -lcudart 2>&1 |
-  grep -v "try using -rpath or -rpath-link" || true
-[ -f "$work/libtorch_shim_cuda.so" ] || { log "the CUDA shim did not link"; exit 1; }
-log "ok: $(nm -D --defined-only "$work/libtorch_shim_cuda.so" | grep -c -E ' T at[a-z]?_') C functions exported by the CUDA build"
+log "build the CUDA shim (CMake, the flags scripts/torch_layout.ts finds) against libtorch-cuda $version, --no-undefined"
+mapfile -t defines < <(deno eval "
+  import { cmakeArgs, discoverTorch } from '$repo/scripts/torch_layout.ts';
+  const layout = discoverTorch({ system: { includeDir: '$inc', libDir: '$lib' }, env: { CUDA_HOME: '$cuda', PATH: '' } });
+  layout.cuda?.includeDirs.push('$stubs');
+  console.log(cmakeArgs(layout).join('\\n'));")
+rm -rf "$work/build-cuda"
+cmake -S "$repo/native" -B "$work/build-cuda" "${defines[@]}" -DCMAKE_SHARED_LINKER_FLAGS=-Wl,--no-undefined \
+  > "$work/cuda-build.log" 2>&1 && cmake --build "$work/build-cuda" >> "$work/cuda-build.log" 2>&1 ||
+  { grep -E "error|undefined" "$work/cuda-build.log" | head -20; log "the CUDA shim did not build (see $work/cuda-build.log)"; exit 1; }
+log "ok: $(nm -D --defined-only "$work/build-cuda/libtorch_shim.so" | grep -c -E ' T at[a-z]?_') C functions exported by the CUDA build"
 
 # 3. The CUDA build compiled (no link: the suite has no CUDA libtorch of that release) against the
 #    root's own libtorch headers, when they are newer than its libtorch-cuda (sid: 2.14 vs 2.6).
@@ -120,14 +120,16 @@ if [ "$rootversion" != "$version" ] && [ -f "$root/usr/include/ATen/cuda/CUDAGra
   mkdir -p "$root/usr/local/cuda"
   mountpoint -q "$root/usr/local/cuda" || mount --bind -o ro "$cuda" "$root/usr/local/cuda"
   trap 'umount "$root/proc" "$root/dev" "$root/usr/local/cuda" 2>/dev/null || true' EXIT
-  if ! chroot "$root" g++ -std=c++"$std" -O1 -fPIC -Wall -Wno-unused-parameter -D_GLIBCXX_USE_CXX11_ABI=1 \
-    -DTORCH_SHIM_CUDA=1 -I/src/native -isystem /tmp/cuda-stubs -isystem /usr/include/torch/csrc/api/include \
-    -isystem /usr/local/cuda/include -c /src/native/torch_api.cpp -o /tmp/torch_api_cuda.o \
+  # Every unit of the CUDA build (all but cuda_graph_cpu.cpp).
+  if ! chroot "$root" bash -c 'set -e; cd /src/native; for f in $(ls *.cpp | grep -v cuda_graph_cpu.cpp); do
+    g++ -std=c++'"$std"' -O1 -fPIC -Wall -Wno-unused-parameter -D_GLIBCXX_USE_CXX11_ABI=1 -DTORCH_SHIM_CUDA=1 \
+      -I/src/native -isystem /tmp/cuda-stubs -isystem /usr/include/torch/csrc/api/include \
+      -isystem /usr/local/cuda/include -c "$f" -o "/tmp/${f%.cpp}_cuda.o"; done' \
     > "$work/cuda-compile.log" 2>&1; then
     grep -E "error" "$work/cuda-compile.log" | head -20
     log "the CUDA build does not compile against libtorch $rootversion (see $work/cuda-compile.log)"
     exit 1
   fi
-  log "ok: the CUDA build compiles against libtorch $rootversion ($(nm -C "$root/tmp/torch_api_cuda.o" |
+  log "ok: the CUDA build compiles against libtorch $rootversion ($(nm -C "$root/tmp/cuda_graph_cuda.o" |
     grep -c 'U at::cuda::CUDAGraph::') CUDAGraph members used)"
 fi

@@ -12,6 +12,9 @@ const TENSOR_RESULTS = new Set(["ato_adam_state", "atr_rng_state", "ats_dict_ten
 
 type Sym = { parameters: readonly string[]; result: string };
 
+const NO_CUDA_GRAPHS =
+  /^CUDA graphs need a CUDA build of the shim; this one was built against a CPU-only libtorch \d+\.\d+/;
+
 function takeError(): string | null {
   if (errSlot[0] === 0n) return null;
   const p = Deno.UnsafePointer.create(errSlot[0]);
@@ -62,9 +65,11 @@ function callEach(shim: Record<string, (...a: unknown[]) => unknown>, handled: s
       name !== "atr_free_string";
     if (takesHandle) {
       assert.ok(err !== null, `${name}(NULL, …) reports an error`);
+      // A CPU-only build answers every CUDA graph call with why it cannot, before any handle.
+      const cpuGraph = name.startsWith("atg_") && !t.cudaGraphsSupported();
       assert.match(
         err!,
-        /expected .*found NULL|NULL/,
+        cpuGraph ? NO_CUDA_GRAPHS : /expected .*found NULL|NULL/,
         `${name}: the message names the NULL handle`,
       );
     }
@@ -121,12 +126,90 @@ Deno.test("native functions reject wrong shapes and values with libtorch's messa
   t.scope(() => assert.strictEqual(t.item(t.sum(t.fromHost(new Float32Array([1, 2, 3]), [3]))), 6));
 });
 
-Deno.test("the FFI symbol table declares exactly the functions of native/torch_api.h", () => {
-  const header = Deno.readTextFileSync(new URL("../native/torch_api.h", import.meta.url));
-  const declared = new Set(
-    [...header.matchAll(/^[a-z_ *0-9]*?\b((?:at|atr|ato|atg|ats)_[a-z0-9_]+)\(/gm)].map((m) =>
-      m[1]
-    ),
-  );
-  assert.deepStrictEqual([...declared].sort(), Object.keys(symbols).sort());
+/** Each prototype of torch_api.h as FFI types: name -> { parameters, result }. */
+function headerPrototypes(header: string): Map<string, Sym> {
+  const code = header.replace(/\/\*[\s\S]*?\*\//g, "").replace(/\s+/g, " ");
+  const out = new Map<string, Sym>();
+  for (const m of code.matchAll(/([\w *]+?)\b((?:at|atr|ato|atg|ats)_\w+)\(([^)]*)\);/g)) {
+    const params = m[3].trim() === "void" ? [] : m[3].split(",").map((p) =>
+      // Drop the parameter's name: what is left is its C type.
+      ffiType(p.trim().replace(/\w+$/, ""), false)
+    );
+    out.set(m[2], { parameters: params, result: ffiType(m[1], true) });
+  }
+  return out;
+}
+
+const SCALARS: Record<string, string> = {
+  void: "void",
+  int32_t: "i32",
+  int64_t: "i64",
+  uint64_t: "u64",
+  size_t: "usize",
+  double: "f64",
+  at_tensor: "pointer",
+  ato_adam: "pointer",
+  atg_graph: "pointer",
+  ats_dict: "pointer",
+};
+
+/**
+ * The FFI type of a C type. Results that are pointers are "pointer"; a parameter that points is a
+ * "buffer" (memory TypeScript owns: data, shapes, lists, names, the error slot) except a mutable
+ * `char *`, which is a string the shim made and is handed back to be freed ("pointer").
+ */
+function ffiType(cType: string, result: boolean): string {
+  const isConst = /\bconst\b/.test(cType);
+  const bare = cType.replace(/\bconst\b/g, "").replace(/\s+/g, "");
+  if (!bare.includes("*")) {
+    if (!(bare in SCALARS)) throw new Error(`no FFI type for the C type ${cType}`);
+    return SCALARS[bare];
+  }
+  if (result) return "pointer";
+  return bare === "char*" && !isConst ? "pointer" : "buffer";
+}
+
+/** The symbols whose FFI types differ from the header's prototypes, named with both. */
+function typeMismatches(header: string, table: Record<string, Sym>): string[] {
+  const protos = headerPrototypes(header);
+  const names = new Set([...protos.keys(), ...Object.keys(table)]);
+  return [...names].sort().flatMap((name) => {
+    const want = protos.get(name), have = table[name];
+    if (!want || !have) {
+      return [`${name}: ${want ? "missing from symbols.ts" : "not in torch_api.h"}`];
+    }
+    const w = JSON.stringify(want),
+      h = JSON.stringify({ parameters: have.parameters, result: have.result });
+    return w === h ? [] : [`${name}: expected ${w} (from torch_api.h), found ${h}`];
+  });
+}
+
+const HEADER = Deno.readTextFileSync(new URL("../native/torch_api.h", import.meta.url));
+
+Deno.test("the FFI symbol table declares exactly the functions of native/torch_api.h, with their types", () => {
+  assert.deepStrictEqual(typeMismatches(HEADER, symbols as Record<string, Sym>), []);
+  assert.strictEqual(headerPrototypes(HEADER).size, Object.keys(symbols).length);
+});
+
+Deno.test("the symbol table check catches a wrong parameter or result type", () => {
+  const table = structuredClone(symbols) as unknown as Record<string, Sym>;
+  table.at_shape = { parameters: ["pointer", "buffer", "i32", "buffer"], result: "i64" };
+  table.at_item = { parameters: ["pointer", "buffer"], result: "f32" };
+  table.atr_free_string = { parameters: ["buffer"], result: "void" };
+  table.ats_load_pt = { parameters: ["pointer", "buffer"], result: "pointer" };
+  const wrong = typeMismatches(HEADER, table).map((m) => m.split(":")[0]);
+  assert.deepStrictEqual(wrong, ["at_item", "at_shape", "atr_free_string", "ats_load_pt"]);
+});
+
+Deno.test({
+  name: "a CPU-only shim answers CudaGraph with a TorchError saying graphs need a CUDA build",
+  ignore: t.cudaGraphsSupported(),
+  fn: () => {
+    assert.throws(() => new t.CudaGraph(), (e: unknown) => {
+      assert.ok(e instanceof t.TorchError);
+      assert.match(e.message, NO_CUDA_GRAPHS);
+      assert.ok(e.message.endsWith(t.buildInfo().libtorch), "it names the libtorch release");
+      return true;
+    });
+  },
 });

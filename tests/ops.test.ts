@@ -255,3 +255,11 @@ Deno.test("setNumThreads() changes libtorch's thread count", () => {
   t.setNumThreads(prev);
   assert.throws(() => t.setNumThreads(0), RangeError);
 });
+
+Deno.test("Tensor.shape reports every dimension, past 16 too (the shim takes up to 64)", () => {
+  for (const ndim of [0, 16, 17, 40, 64]) {
+    using x = t.zeros(Array.from({ length: ndim }, (_, i) => (i % 7 === 0 ? 2 : 1)));
+    assert.deepStrictEqual(x.shape, Array.from({ length: ndim }, (_, i) => (i % 7 === 0 ? 2 : 1)));
+  }
+  assert.throws(() => t.zeros(new Array(65).fill(1)), /expected 0\.\.64 dimensions, found 65/);
+});

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { NativeHandle } from "./handle.ts";
 import { check, errSlot, lib } from "./library.ts";
 import { handleList } from "./ops.ts";
 import { Tensor } from "./tensor.ts";
@@ -31,11 +32,8 @@ export interface AdamOptions {
   impl?: AdamImpl;
 }
 
-const adamRegistry = new FinalizationRegistry<Deno.PointerObject>((p) => lib().ato_adam_free(p));
-
 /** The Adam optimizer, state kept natively. */
-export class Adam {
-  #ptr: Deno.PointerObject | null;
+export class Adam extends NativeHandle {
   /** The parameters, in the order given. */
   readonly params: readonly Tensor[];
 
@@ -61,51 +59,45 @@ export class Adam {
     );
     check();
     if (p === null) throw new Error("ato_adam_new returned no optimizer");
-    this.#ptr = p;
+    super(p, lib().ato_adam_free, "Adam");
     this.params = params;
-    adamRegistry.register(this, p, this);
-  }
-
-  #handle(): Deno.PointerObject {
-    if (this.#ptr === null) throw new Error("Adam used after dispose(): expected a live optimizer");
-    return this.#ptr;
   }
 
   /** Updates every parameter that has a gradient. */
   step(): void {
-    lib().ato_adam_step(this.#handle(), errSlot);
+    lib().ato_adam_step(this.handle, errSlot);
     check();
   }
 
   /** Drops every parameter's gradient. */
   zeroGrad(): void {
-    lib().ato_adam_zero_grad(this.#handle(), errSlot);
+    lib().ato_adam_zero_grad(this.handle, errSlot);
     check();
   }
 
   /** The kernels this optimizer runs. */
   get impl(): AdamImpl {
-    const code = lib().ato_adam_impl(this.#handle(), errSlot);
+    const code = lib().ato_adam_impl(this.handle, errSlot);
     check();
     return ADAM_IMPLS[code];
   }
 
   /** Steps taken so far (read from the device on CUDA, where graph replays advance it). */
   get stepCount(): number {
-    const n = Number(lib().ato_adam_step_count(this.#handle(), errSlot));
+    const n = Number(lib().ato_adam_step_count(this.handle, errSlot));
     check();
     return n;
   }
 
   /** Restores the step counter (checkpoints). */
   set stepCount(n: number) {
-    lib().ato_adam_set_step_count(this.#handle(), BigInt(n), errSlot);
+    lib().ato_adam_set_step_count(this.handle, BigInt(n), errSlot);
     check();
   }
 
   /** Parameter i's first (which 0, exp_avg) or second (which 1, exp_avg_sq) moment; shares storage. */
   state(i: number, which: 0 | 1): Tensor {
-    return new Tensor(lib().ato_adam_state(this.#handle(), BigInt(i), which, errSlot));
+    return new Tensor(lib().ato_adam_state(this.handle, BigInt(i), which, errSlot));
   }
 
   /**
@@ -114,20 +106,7 @@ export class Adam {
    * after changing it. The benchmark never changes it (the seed's recipe has a fixed rate).
    */
   setLr(lr: number): void {
-    lib().ato_adam_set_lr(this.#handle(), lr, errSlot);
+    lib().ato_adam_set_lr(this.handle, lr, errSlot);
     check();
-  }
-
-  /** Frees the native optimizer. Idempotent. */
-  dispose(): void {
-    if (this.#ptr === null) return;
-    adamRegistry.unregister(this);
-    lib().ato_adam_free(this.#ptr);
-    this.#ptr = null;
-  }
-
-  /** Frees the optimizer at the end of a `using` block. */
-  [Symbol.dispose](): void {
-    this.dispose();
   }
 }

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { NativeHandle } from "./handle.ts";
 import { check, errSlot, lib } from "./library.ts";
 import { TorchError } from "./error.ts";
 
@@ -21,20 +22,13 @@ export function cudaGraphsSupported(): boolean {
  * host (no item(), no shape changes); tensors made during capture may be disposed afterwards,
  * their memory stays in the graph's private pool.
  */
-export class CudaGraph {
-  #ptr: Deno.PointerObject | null;
-
+export class CudaGraph extends NativeHandle {
   /** Creates an empty graph; throws a TorchError without CUDA. */
   constructor() {
     const p = lib().atg_new(errSlot);
     check();
     if (p === null) throw new TorchError("cuda graph: the shim returned no graph");
-    this.#ptr = p;
-  }
-
-  #handle(): Deno.PointerObject {
-    if (this.#ptr === null) throw new TorchError("cuda graph used after dispose()");
-    return this.#ptr;
+    super(p, lib().atg_free, "CudaGraph");
   }
 
   /** Runs fn with the graph's side stream current (a device sync before and after). */
@@ -53,13 +47,13 @@ export class CudaGraph {
     close: GraphCall,
     fn: () => T,
   ): T {
-    open(this.#handle(), errSlot);
+    open(this.handle, errSlot);
     check();
     let result: T;
     try {
       result = fn();
     } finally {
-      close(this.#handle(), errSlot);
+      close(this.handle, errSlot);
     }
     check();
     return result;
@@ -67,19 +61,7 @@ export class CudaGraph {
 
   /** Replays the captured work. */
   replay(): void {
-    lib().atg_replay(this.#handle(), errSlot);
+    lib().atg_replay(this.handle, errSlot);
     check();
-  }
-
-  /** Frees the graph. Idempotent. */
-  dispose(): void {
-    if (this.#ptr === null) return;
-    lib().atg_free(this.#ptr);
-    this.#ptr = null;
-  }
-
-  /** Frees the graph at the end of a `using` block. */
-  [Symbol.dispose](): void {
-    this.dispose();
   }
 }

@@ -45,8 +45,7 @@ export function lib(): Shim {
   if (path === undefined) {
     throw new ShimNotFoundError(
       `torch shim not found: expected ${LIB_NAME} at ${candidates.join(" or ")}; ` +
-        `build it with \`${BUILD_COMMAND}\` (or: cmake -S native -B native/build && ` +
-        `cmake --build native/build), or point TORCH_SHIM_PATH at it`,
+        `build it with \`${BUILD_COMMAND}\`, or point TORCH_SHIM_PATH at it`,
     );
   }
   try {

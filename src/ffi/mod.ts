@@ -11,6 +11,7 @@
 export * from "./error.ts";
 export { BUILD_COMMAND, lib, type Shim, shimCandidates } from "./library.ts";
 export { symbols } from "./symbols.ts";
+export * from "./handle.ts";
 export * from "./tensor.ts";
 export * from "./create.ts";
 export * from "./ops.ts";

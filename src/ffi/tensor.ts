@@ -52,6 +52,9 @@ export function dtypeCode(dtype: DType): number {
   return code;
 }
 
+/** Room for the sizes of a tensor of up to 8 dimensions (Tensor.shape asks again for more). */
+const shapeBuffer = new BigInt64Array(8);
+
 const registry = new FinalizationRegistry<Deno.PointerObject>((ptr) => {
   // Backstop only: a handle the program forgot. Deterministic code disposes explicitly.
   lib().at_free(ptr);
@@ -89,9 +92,15 @@ export class Tensor {
 
   /** The sizes of each dimension. */
   get shape(): number[] {
-    const out = new BigInt64Array(16);
-    const n = Number(lib().at_shape(this.ptr, out, 16n, errSlot));
+    let out = shapeBuffer;
+    let n = Number(lib().at_shape(this.ptr, out, BigInt(out.length), errSlot));
     check();
+    if (n > out.length) {
+      // More dimensions than the usual buffer holds: ask again with room for all of them.
+      out = new BigInt64Array(n);
+      n = Number(lib().at_shape(this.ptr, out, BigInt(n), errSlot));
+      check();
+    }
     return Array.from(out.subarray(0, n), Number);
   }
 
