@@ -37,6 +37,10 @@ Both: Mode A first, then model, optimizer and shuffle generator are re-created
 stderr: the seed's "Epoch [i/N], Loss: x.xxxx" lines and, at the end,
 "Test accuracy: 97.12%". Accuracies in the JSON are fractions (0.9712).
 
+--max-seconds S: a deadline, as the Deno harness's: stop at a step boundary once S seconds have
+  passed since the start, skip an epoch the last one says will not fit; the JSON then has
+  "complete": false and the reason in "stopReason".
+
 Exit codes: 0 ok, 2 bad arguments / data / device, 3 torch not installed.
 """
 
@@ -182,15 +186,40 @@ def set_tf32(on):
     torch.backends.cudnn.allow_tf32 = on
 
 
-def run_steps(trainer, warmup, steps):
+class Deadline:
+    """--max-seconds: stops at a step boundary once S seconds have passed since the start, and
+    skips an epoch that the last one says will not fit (as the Deno harness's Stopper does)."""
+
+    def __init__(self, max_seconds):
+        self.max_seconds = max_seconds
+        self.start = time.perf_counter()
+        self.reason = None
+
+    def passed(self, where):
+        if self.reason is None and self.max_seconds is not None:
+            if time.perf_counter() - self.start >= self.max_seconds:
+                self.reason = "deadline: --max-seconds %g passed at %s" % (self.max_seconds, where)
+        return self.reason is not None
+
+    def epoch_wont_fit(self, epoch, last_seconds):
+        if self.max_seconds is None or last_seconds is None:
+            return False
+        left = self.max_seconds - (time.perf_counter() - self.start)
+        if last_seconds <= left:
+            return False
+        self.reason = "deadline: epoch %d (~%.0f s) would not fit in the %.0f s left" % (epoch, last_seconds, left)
+        return True
+
+
+def run_steps(trainer, warmup, steps, deadline):
     """Mode A: warmup + timed steps; returns (warmupMs, stepMs, stepLosses)."""
     trainer.model.train()
     warm_ms, step_ms, losses = [], [], []
     total = warmup + steps
     done = 0
-    while done < total:
+    while done < total and not deadline.passed("step %d of the window" % done):
         for idx in trainer.batches(trainer.permutation()):
-            if done >= total:
+            if done >= total or deadline.passed("step %d of the window" % done):
                 break
             trainer.sync()
             t0 = time.perf_counter()
@@ -203,8 +232,9 @@ def run_steps(trainer, warmup, steps):
     return warm_ms, step_ms, losses
 
 
-def run_epochs(trainer, epochs, test_x, test_y, target):
-    """Mode B: returns (epoch records, timeToTargetSeconds or None, every step's ms)."""
+def run_epochs(trainer, epochs, test_x, test_y, target, deadline):
+    """Mode B: returns (epoch records, timeToTargetSeconds or None, every step's ms); an epoch cut
+    by the deadline is not recorded."""
     trainer.model.train()
     records = []
     step_ms = []
@@ -212,10 +242,14 @@ def run_epochs(trainer, epochs, test_x, test_y, target):
     trainer.sync()
     t_start = time.perf_counter()
     for epoch in range(epochs):
+        if deadline.epoch_wont_fit(epoch + 1, records[-1]["seconds"] if records else None):
+            break
         t0 = time.perf_counter()
         running = 0.0
         nb = 0
         for idx in trainer.batches(trainer.permutation()):
+            if deadline.passed("epoch %d step %d" % (epoch + 1, nb)):
+                break
             trainer.sync()
             s0 = time.perf_counter()
             loss = trainer.step(idx)
@@ -223,6 +257,8 @@ def run_epochs(trainer, epochs, test_x, test_y, target):
             step_ms.append((time.perf_counter() - s0) * 1000.0)
             running += loss.item()
             nb += 1
+        if deadline.reason is not None:
+            break
         trainer.sync()
         t1 = time.perf_counter()
         mean_loss = running / nb
@@ -264,6 +300,8 @@ def main(argv=None):
         help="allow TF32 on CUDA for matmuls and cuDNN convolutions (default: off for both; "
         "PyTorch's own default allows it for convolutions)",
     )
+    ap.add_argument("--max-seconds", type=float, default=None,
+                    help="deadline: stop at a step boundary once S seconds have passed (default: none)")
     ap.add_argument("--json", required=True, help="where to write the results JSON")
     ap.add_argument("--train-limit", type=int, default=None, help="(smoke tests) use the first N train images")
     ap.add_argument("--test-limit", type=int, default=None, help="(smoke tests) use the first N test images")
@@ -318,11 +356,14 @@ def main(argv=None):
         "finalTestAccuracy": None,
         "trainSamples": int(train_x.shape[0]),
         "testSamples": int(test_x.shape[0]),
+        "complete": True,
+        "stopReason": None,
     }
+    deadline = Deadline(args.max_seconds)
 
     if args.steps is not None:
         trainer = Trainer(args, device, train_x, train_y)
-        warm_ms, step_ms, losses = run_steps(trainer, args.warmup, args.steps)
+        warm_ms, step_ms, losses = run_steps(trainer, args.warmup, args.steps, deadline)
         result["warmupMs"] = warm_ms
         result["stepMs"] = step_ms
         result["stepLosses"] = losses  # warmup steps first, then timed steps
@@ -337,9 +378,9 @@ def main(argv=None):
             )
         del trainer
 
-    if args.epochs:
+    if args.epochs and deadline.reason is None:
         trainer = Trainer(args, device, train_x, train_y)
-        records, ttt, epoch_ms = run_epochs(trainer, args.epochs, test_x, test_y, args.target_accuracy)
+        records, ttt, epoch_ms = run_epochs(trainer, args.epochs, test_x, test_y, args.target_accuracy, deadline)
         if args.steps is None:
             # No timed window: the step statistics come from the epochs' steps, the first
             # --warmup of them reported apart (as the Deno harness does).
@@ -348,8 +389,14 @@ def main(argv=None):
             result["firstStepMs"] = epoch_ms[0] if epoch_ms else None
         result["epochs"] = records
         result["timeToTargetSeconds"] = ttt
-        result["finalTestAccuracy"] = records[-1]["testAccuracy"]
-        print("Test accuracy: %.2f%%" % (100.0 * records[-1]["testAccuracy"]), file=sys.stderr)
+        if records:
+            result["finalTestAccuracy"] = records[-1]["testAccuracy"]
+            print("Test accuracy: %.2f%%" % (100.0 * records[-1]["testAccuracy"]), file=sys.stderr)
+
+    if deadline.reason is not None:
+        result["complete"] = False
+        result["stopReason"] = deadline.reason
+        print("pytorch_baseline: %s" % deadline.reason, file=sys.stderr)
 
     result["peakMemoryBytes"] = peak_memory_bytes(device)
     out_dir = os.path.dirname(os.path.abspath(args.json))

@@ -131,3 +131,34 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "--max-seconds also bounds the PyTorch baseline: it stops at a step boundary, incomplete",
+  ignore: !hasPythonTorch(),
+  async fn() {
+    const dir = writeIdxSet(640, 20);
+    try {
+      // 20 window steps and 2 epochs of 10 steps each could not fit in 1 s (about 0.1 s a step on one thread).
+      const config = parseBenchArgs([
+        ...["--device", "cpu", "--steps", "20", "--warmup", "1", "--epochs", "2"],
+        ...["--batch-size", "64", "--threads", "1", "--data", dir, "--max-seconds", "1"],
+      ]);
+      const outcome = await runPytorchBaseline(config, "cpu", {
+        dataDir: dir,
+        flopsPerImage: 1e9,
+        log: () => {},
+      });
+      assert.ok("run" in outcome, "skipped" in outcome ? outcome.skipped : "");
+      const run = outcome.run;
+      assert.equal(run.complete, false);
+      assert.match(
+        String(run.stopReason),
+        /^deadline: --max-seconds 1 passed at step \d+ of the window$/,
+      );
+      assert.ok(run.stepMs.count + run.warmupMs.length < 21, "fewer steps than asked for");
+      assert.equal(run.epochs.length, 0, "no epoch after the deadline");
+    } finally {
+      Deno.removeSync(dir, { recursive: true });
+    }
+  },
+});

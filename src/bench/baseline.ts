@@ -26,6 +26,9 @@ interface BaselineJson {
   timeToTargetSeconds: number | null;
   peakMemoryBytes: number | null;
   finalTestAccuracy: number | null;
+  /** False when --max-seconds cut the run (older scripts: absent). */
+  complete?: boolean;
+  stopReason?: string | null;
 }
 
 /** Options of {@linkcode runPytorchBaseline}. */
@@ -76,6 +79,8 @@ export async function runPytorchBaseline(
   // The baseline is PyTorch eager in fp32 whatever the Deno run's speed options; TF32 follows
   // --tf32 so that "fp32" means the same arithmetic on both sides.
   if (config.tf32) args.push("--tf32");
+  // --max-seconds bounds each implementation's run: PyTorch's gets the same deadline as ours.
+  if (config.maxSeconds != null) args.push("--max-seconds", String(config.maxSeconds));
   let child: Deno.ChildProcess;
   try {
     child = new Deno.Command(python, { args, stdout: "inherit", stderr: "piped" }).spawn();
@@ -142,8 +147,8 @@ export async function runPytorchBaseline(
         achievedFlops: options.flopsPerImage * imagesPerSecond,
         finalTestAccuracy: j.finalTestAccuracy,
         baseline: null,
-        complete: true,
-        stopReason: null,
+        complete: j.complete ?? true,
+        stopReason: j.stopReason ?? null,
       },
     };
   } finally {

@@ -94,8 +94,8 @@ export const BENCH_FLAGS: FlagTable<Required<BenchConfig>, Required<ParseBenchAr
     ...positive,
     value: "S",
     default: null,
-    help: "deadline: stop at a step boundary once S seconds have passed, and skip an epoch " +
-      "that the last one says will not fit",
+    help: "deadline for each run (ours on each device, and PyTorch's beside it): stop at a " +
+      "step boundary once S seconds have passed, and skip an epoch the last one says won't fit",
   },
   out: { ...text("DIR"), default: "results", help: "directory for the result file" },
   json: { ...text("FILE"), default: null, help: "also write the result JSON to FILE" },
