@@ -45,6 +45,86 @@ export interface BaselineOptions {
   deviceName?: string;
 }
 
+/** The script's command line for `config` on `device`, writing its JSON to `out`. */
+function scriptArgs(
+  config: BenchConfig,
+  options: { device: Device; dataDir: string; out: string },
+) {
+  const args = [SCRIPT, "--data", options.dataDir, "--device", options.device];
+  const values: [string, number][] = [
+    ["--threads", config.threads],
+    ["--batch-size", config.batchSize],
+    ["--lr", config.lr],
+    ["--seed", config.seed],
+    ["--warmup", config.warmup],
+    ["--target-accuracy", config.targetAccuracy],
+  ];
+  for (const [flag, value] of values) args.push(flag, String(value));
+  args.push("--json", options.out);
+  if (config.steps !== null) args.push("--steps", String(config.steps));
+  if (config.epochs !== null) args.push("--epochs", String(config.epochs));
+  // The baseline is PyTorch eager in fp32 whatever the Deno run's speed options; TF32 follows
+  // --tf32 so that "fp32" means the same arithmetic on both sides.
+  if (config.tf32) args.push("--tf32");
+  // --max-seconds bounds each implementation's run: PyTorch's gets the same deadline as ours.
+  if (config.maxSeconds != null) args.push("--max-seconds", String(config.maxSeconds));
+  return args;
+}
+
+/** Waits for the child, passing each stderr line to `log`; returns its status and the lines. */
+async function follow(child: Deno.ChildProcess, log: (line: string) => void) {
+  const lines: string[] = [];
+  let buf = "";
+  for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
+    buf += chunk;
+    let i;
+    while ((i = buf.indexOf("\n")) >= 0) {
+      lines.push(buf.slice(0, i));
+      log(`  [pytorch] ${buf.slice(0, i)}`);
+      buf = buf.slice(i + 1);
+    }
+  }
+  if (buf) lines.push(buf);
+  return { status: await child.status, lines };
+}
+
+/** The Run of the script's JSON. */
+function runOf(
+  j: BaselineJson,
+  context: { config: BenchConfig; device: Device } & BaselineOptions,
+): BaselineOutcome {
+  const samples = j.stepMs.length > 0 ? j.stepMs : j.warmupMs;
+  if (samples.length === 0) return { skipped: "PyTorch baseline reported no step times" };
+  const { config, device } = context;
+  const stepMs = summarize(samples);
+  const imagesPerSecond = (config.batchSize * 1000) / stepMs.median;
+  return {
+    run: {
+      label: `pytorch ${j.torchVersion} ${device} fp32`,
+      implementation: "pytorch",
+      device,
+      deviceName: context.deviceName ?? j.deviceName,
+      threads: j.threads,
+      precision: "fp32",
+      options: { torch: j.torchVersion, tf32: j.tf32 ?? false },
+      firstStepMs: j.firstStepMs ?? samples[0],
+      warmupMs: j.warmupMs,
+      stepMs,
+      imagesPerSecond,
+      epochs: j.epochs,
+      timeToTargetSeconds: j.timeToTargetSeconds,
+      targetAccuracy: config.targetAccuracy,
+      peakMemoryBytes: j.peakMemoryBytes,
+      flopsPerImage: context.flopsPerImage,
+      achievedFlops: context.flopsPerImage * imagesPerSecond,
+      finalTestAccuracy: j.finalTestAccuracy,
+      baseline: null,
+      complete: j.complete ?? true,
+      stopReason: j.stopReason ?? null,
+    },
+  };
+}
+
 /** Runs the PyTorch baseline with the same configuration on one device. */
 export async function runPytorchBaseline(
   config: BenchConfig,
@@ -53,63 +133,17 @@ export async function runPytorchBaseline(
 ): Promise<BaselineOutcome> {
   const python = options.python ?? BASELINE_PYTHON;
   const out = await Deno.makeTempFile({ prefix: "baseline-", suffix: ".json" });
-  const args = [
-    SCRIPT,
-    "--data",
-    options.dataDir,
-    "--device",
-    device,
-    "--threads",
-    String(config.threads),
-    "--batch-size",
-    String(config.batchSize),
-    "--lr",
-    String(config.lr),
-    "--seed",
-    String(config.seed),
-    "--warmup",
-    String(config.warmup),
-    "--target-accuracy",
-    String(config.targetAccuracy),
-    "--json",
-    out,
-  ];
-  if (config.steps !== null) args.push("--steps", String(config.steps));
-  if (config.epochs !== null) args.push("--epochs", String(config.epochs));
-  // The baseline is PyTorch eager in fp32 whatever the Deno run's speed options; TF32 follows
-  // --tf32 so that "fp32" means the same arithmetic on both sides.
-  if (config.tf32) args.push("--tf32");
-  // --max-seconds bounds each implementation's run: PyTorch's gets the same deadline as ours.
-  if (config.maxSeconds != null) args.push("--max-seconds", String(config.maxSeconds));
-  let child: Deno.ChildProcess;
   try {
-    child = new Deno.Command(python, { args, stdout: "inherit", stderr: "piped" }).spawn();
-  } catch (e) {
-    await Deno.remove(out).catch(() => {});
-    return {
-      skipped: `PyTorch baseline skipped: ${python} could not start (${(e as Error).message})`,
-    };
-  }
-  const log = options.log ?? ((s: string) => console.error(s));
-  const lines: string[] = [];
-  const decoder = new TextDecoderStream();
-  const reading = (async () => {
-    let buf = "";
-    for await (const chunk of child.stderr.pipeThrough(decoder)) {
-      buf += chunk;
-      let i;
-      while ((i = buf.indexOf("\n")) >= 0) {
-        const line = buf.slice(0, i);
-        buf = buf.slice(i + 1);
-        lines.push(line);
-        log(`  [pytorch] ${line}`);
-      }
+    let child: Deno.ChildProcess;
+    try {
+      const args = scriptArgs(config, { device, dataDir: options.dataDir, out });
+      child = new Deno.Command(python, { args, stdout: "inherit", stderr: "piped" }).spawn();
+    } catch (e) {
+      return {
+        skipped: `PyTorch baseline skipped: ${python} could not start (${(e as Error).message})`,
+      };
     }
-    if (buf) lines.push(buf);
-  })();
-  const status = await child.status;
-  await reading;
-  try {
+    const { status, lines } = await follow(child, options.log ?? ((s) => console.error(s)));
     if (status.code === 3) {
       return {
         skipped: `PyTorch baseline skipped: ${python} cannot import torch ` +
@@ -122,35 +156,7 @@ export async function runPytorchBaseline(
       };
     }
     const j = JSON.parse(await Deno.readTextFile(out)) as BaselineJson;
-    const samples = j.stepMs.length > 0 ? j.stepMs : j.warmupMs;
-    if (samples.length === 0) return { skipped: "PyTorch baseline reported no step times" };
-    const stepMs = summarize(samples);
-    const imagesPerSecond = (config.batchSize * 1000) / stepMs.median;
-    return {
-      run: {
-        label: `pytorch ${j.torchVersion} ${device} fp32`,
-        implementation: "pytorch",
-        device,
-        deviceName: options.deviceName ?? j.deviceName,
-        threads: j.threads,
-        precision: "fp32",
-        options: { torch: j.torchVersion, tf32: j.tf32 ?? false },
-        firstStepMs: j.firstStepMs ?? samples[0],
-        warmupMs: j.warmupMs,
-        stepMs,
-        imagesPerSecond,
-        epochs: j.epochs,
-        timeToTargetSeconds: j.timeToTargetSeconds,
-        targetAccuracy: config.targetAccuracy,
-        peakMemoryBytes: j.peakMemoryBytes,
-        flopsPerImage: options.flopsPerImage,
-        achievedFlops: options.flopsPerImage * imagesPerSecond,
-        finalTestAccuracy: j.finalTestAccuracy,
-        baseline: null,
-        complete: j.complete ?? true,
-        stopReason: j.stopReason ?? null,
-      },
-    };
+    return runOf(j, { config, device, ...options });
   } finally {
     await Deno.remove(out).catch(() => {});
   }

@@ -81,6 +81,11 @@ export function parseIdx(bytes: Uint8Array, options: ParseIdxOptions): IdxArray 
       file,
     });
   }
+  return readDims(bytes, { file, rank: checkMagic(bytes, options) });
+}
+
+/** Checks the 4-byte magic (ubyte, rank, `expectDims` when given); returns the rank. */
+function checkMagic(bytes: Uint8Array, { file, expectDims }: ParseIdxOptions): number {
   const expectedMagic = expectDims === undefined
     ? "0x000008NN (ubyte, NN >= 1 dims)"
     : `${hex8(IDX_UBYTE * 256 + expectDims)} (ubyte, ${plural(expectDims, "dim")})`;
@@ -104,6 +109,11 @@ export function parseIdx(bytes: Uint8Array, options: ParseIdxOptions): IdxArray 
       file,
     });
   }
+  return rank;
+}
+
+/** Reads the `rank` big-endian dimensions and checks the payload is exactly their product. */
+function readDims(bytes: Uint8Array, { file, rank }: { file: string; rank: number }): IdxArray {
   const headerSize = 4 + 4 * rank;
   if (bytes.length < headerSize) {
     throw new DataError(
