@@ -150,7 +150,18 @@ export function setBackendFlags(flags: BackendFlags): void {
 export function watchSignals(): void {
   lib().atr_watch_signals(errSlot);
   check();
+  // Deno installs a SIGINT/SIGTERM handler of its own the first time something asks for one (a
+  // listener, a child process, some node: and npm modules), on top of the shim's, which it then
+  // calls first. With no listener of its own it next re-raises the signal with the default action
+  // and the process dies before the loop reaches its step boundary. Installing it now, with a
+  // listener, makes Deno pass the signal on and nothing more; the shim still records it.
+  if (!denoListening) {
+    for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, () => {});
+    denoListening = true;
+  }
 }
+
+let denoListening = false;
 
 /** The first SIGINT/SIGTERM received since {@linkcode watchSignals}, or null. */
 export function pendingSignal(): "SIGINT" | "SIGTERM" | null {
