@@ -2,6 +2,7 @@
  * Bad input, table-driven, through the benchmark's entry point: each row exits with code 2,
  * prints a one-line error that says what is wrong, no stack trace, and writes nothing.
  */
+import "./_shim.ts"; // builds the shim on a fresh clone (as cargo test builds)
 import assert from "node:assert/strict";
 import { encodeSafetensors } from "../src/model/safetensors.ts";
 import { BENCH_MAIN, writeTinyDataset } from "./_helpers.ts";

@@ -2,6 +2,7 @@
  * CUDA: the checks that need an NVIDIA GPU. Without one (or with a shim built against a CPU-only
  * libtorch) every test here is reported as ignored, and the reason is printed once.
  */
+import "./_shim.ts"; // builds the shim on a fresh clone (as cargo test builds)
 import assert from "node:assert/strict";
 import * as t from "../src/ffi/mod.ts";
 import { Dropout, GoogLeNet } from "../src/model/mod.ts";

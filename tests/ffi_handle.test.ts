@@ -1,6 +1,7 @@
 // NativeHandle (src/ffi/handle.ts): the ownership that Adam and CudaGraph share, with the
 // garbage-collection backstop that frees a native object nobody disposed. Pure TypeScript: the
 // "native" side is a counter.
+import "./_shim.ts"; // builds the shim on a fresh clone (as cargo test builds)
 import assert from "node:assert/strict";
 import * as t from "../src/ffi/mod.ts";
 

@@ -3,6 +3,7 @@
  * what the layers really output, parameters are the table's, and training mode, child replacement,
  * placement and disposal are handled once in the base without leaking a tensor.
  */
+import "./_shim.ts"; // builds the shim on a fresh clone (as cargo test builds)
 import assert from "node:assert/strict";
 import * as t from "../src/ffi/mod.ts";
 import {

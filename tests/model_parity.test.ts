@@ -3,6 +3,7 @@
  * python3-torch: same initialisation for a seed, same logits, loss and gradients for the same
  * weights and batch, and the same loss sequence over 20 Adam steps.
  */
+import "./_shim.ts"; // builds the shim on a fresh clone (as cargo test builds)
 import assert from "node:assert/strict";
 import * as t from "../src/ffi/mod.ts";
 import { GoogLeNet } from "../src/model/mod.ts";

@@ -2,6 +2,7 @@
  * Every exported native function, called directly through FFI with NULL handles and zero
  * arguments, returns an error (or does nothing) and never takes the process down.
  */
+import "./_shim.ts"; // builds the shim on a fresh clone (as cargo test builds)
 import assert from "node:assert/strict";
 import * as t from "../src/ffi/mod.ts";
 import { errSlot, lib } from "../src/ffi/library.ts";

@@ -3,6 +3,7 @@
  * step boundary, leaves a checkpoint and an incomplete result, exits 130; --resume reproduces the
  * uninterrupted run's losses. Also --save/--load round trips.
  */
+import "./_shim.ts"; // builds the shim on a fresh clone (as cargo test builds)
 import assert from "node:assert/strict";
 import { BENCH_MAIN, writeTinyDataset } from "./_helpers.ts";
 

@@ -2,6 +2,7 @@
  * Soak: many training steps on small batches with the live-tensor count flat and resident memory
  * steady. SOAK_STEPS=N runs longer (default 1,000, about half a minute).
  */
+import "./_shim.ts"; // builds the shim on a fresh clone (as cargo test builds)
 import assert from "node:assert/strict";
 import * as t from "../src/ffi/mod.ts";
 import { batchRanges, Rng } from "../src/data/mod.ts";

@@ -3,6 +3,7 @@
  * multi-tensor Adam, bf16 autocast, channels-last and the device-side gradient clip. (The CUDA
  * graph's capture and replay is checked against the eager step in tests/cuda.test.ts.)
  */
+import "./_shim.ts"; // builds the shim on a fresh clone (as cargo test builds)
 import assert from "node:assert/strict";
 import * as t from "../src/ffi/mod.ts";
 import { GoogLeNet } from "../src/model/mod.ts";

@@ -1,3 +1,4 @@
+import "./_shim.ts"; // builds the shim on a fresh clone (as cargo test builds)
 import assert from "node:assert/strict";
 import * as t from "../src/ffi/mod.ts";
 import { type BatchRange, batchRanges, Rng } from "../src/data/mod.ts";

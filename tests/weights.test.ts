@@ -2,6 +2,7 @@
  * Weights PyTorch can load: the .pt file through torch.load + load_state_dict(strict=True) in
  * Debian's python3-torch gives our logits; the .safetensors file read by an independent reader.
  */
+import "./_shim.ts"; // builds the shim on a fresh clone (as cargo test builds)
 import assert from "node:assert/strict";
 import * as t from "../src/ffi/mod.ts";
 import {
