@@ -25,6 +25,8 @@ if (!shimCandidates().some((p) => existsSync(p)) && !Deno.env.get("TORCH_SHIM_PA
     );
     // Deno.exit() in a test module ends that module only, and every later one would build again:
     // end the whole `deno test` process instead, so the run fails once, with this reason.
+    // The runner relays a module's output from a pipe: give it a moment to print the reason.
+    await new Promise((resolve) => setTimeout(resolve, 500));
     Deno.kill(Deno.pid, "SIGTERM");
     await new Promise(() => {});
   }
