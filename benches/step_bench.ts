@@ -15,7 +15,7 @@
  */
 import { parseArgs } from "node:util";
 import * as t from "../src/ffi/mod.ts";
-import { batchRanges, loadDataset, Rng } from "../src/data/mod.ts";
+import { batchRanges, loadDataset } from "../src/data/mod.ts";
 import {
   type DeviceData,
   disposeDeviceData,
@@ -113,7 +113,8 @@ function timeSteps(
   options: { steps: number; warmup: number; more: () => boolean },
 ): number[] {
   const dev = torchDevice(device);
-  const order = trainer.epochOrder(new Rng(0));
+  using gen = new t.Generator(0);
+  const order = trainer.epochOrder(gen);
   const ranges = batchRanges(100 * 64, 64);
   const ms: number[] = [];
   try {
@@ -242,7 +243,7 @@ async function registerBenches(): Promise<void> {
       warmup: 8,
     }, () => {
       trainer ??= trainerFor(data, config!, device);
-      order ??= trainer.epochOrder(new Rng(0));
+      order ??= trainer.epochOrder(new t.Generator(0)); // the finaliser frees it, as the trainer
       trainer.step(order, ranges[i++ % ranges.length]);
       t.synchronize(torchDevice(device));
     });

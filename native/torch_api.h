@@ -6,7 +6,7 @@
  *    No C++ type crosses this boundary.
  *  - One prefix per object group: `at_` tensors and ops, `ato_` the Adam optimizer,
  *    `atg_` CUDA graphs, `ats_` serialization, `atr_` the runtime (threads, seeds, grad mode,
- *    generator state, build facts).
+ *    generator state, build facts), `atgen_` CPU generators of the caller's own.
  *  - Errors: every function takes `char **err` as its last parameter: a per-call error slot.
  *    On success it is left untouched; on failure it receives a malloc'd copy of libtorch's
  *    message (free it with `atr_free_string`) and the function returns its fallback value
@@ -29,6 +29,7 @@ extern "C" {
 typedef struct at_tensor_s *at_tensor;
 typedef struct ato_adam_s *ato_adam;
 typedef struct atg_graph_s *atg_graph;
+typedef struct atgen_generator_s *atgen_generator;
 
 /* ---- runtime ------------------------------------------------------------------------------- */
 
@@ -224,6 +225,20 @@ void ats_dict_free(ats_dict d);
 at_tensor atr_rng_state(char **err);
 /** Restores the CPU generator's state from atr_rng_state's tensor. */
 void atr_set_rng_state(at_tensor state, char **err);
+
+/* ---- generators of the caller's own -------------------------------------------------------- */
+
+/** A new CPU generator seeded with `seed`, as torch.Generator().manual_seed(seed); apart from
+ *  libtorch's default generator (model initialisation and dropout do not draw from it). */
+atgen_generator atgen_new(uint64_t seed, char **err);
+/** A random permutation of 0..n-1 as an int64 CPU tensor, as torch.randperm(n, generator=g). */
+at_tensor atgen_randperm(atgen_generator g, int64_t n, char **err);
+/** The generator's state as a uint8 CPU tensor (g.get_state()). */
+at_tensor atgen_state(atgen_generator g, char **err);
+/** Restores the generator's state from atgen_state's tensor (g.set_state(state)). */
+void atgen_set_state(atgen_generator g, at_tensor state, char **err);
+/** Releases the generator. Freeing NULL is a no-op. */
+void atgen_free(atgen_generator g);
 
 /* ---- CUDA graphs --------------------------------------------------------------------------- */
 

@@ -52,12 +52,11 @@ const corruptCheckpoint = `${tmp}/corrupt.safetensors`;
 await Deno.writeFile(corruptCheckpoint, new Uint8Array([200, 0, 0, 0, 0, 0, 0, 0, 123, 34]));
 const otherModel = `${tmp}/other-model.safetensors`;
 const meta = {
-  format: "googlenet-mnist-checkpoint/1",
+  format: "googlenet-mnist-checkpoint/2",
   recipe: { batchSize: 64, lr: 0.001, seed: 0, data: good, clipGradNorm: null },
   position: {
     epochIndex: 1,
     stepInEpoch: 0,
-    rngBefore: { algorithm: "xoshiro128**", s: [1, 2, 3, 4] },
     runningLoss: 0,
     epochSeconds: 0,
     epochs: [],
@@ -70,13 +69,28 @@ const meta = {
 await Deno.writeFile(
   otherModel,
   encodeSafetensors(
-    new Map([["model.layer.weight", {
-      dtype: "float32" as const,
-      shape: [2],
-      data: new Uint8Array(8),
-    }], ["rng.cpu", { dtype: "uint8" as const, shape: [4], data: new Uint8Array(4) }]]),
+    new Map([
+      ["model.layer.weight", {
+        dtype: "float32" as const,
+        shape: [2],
+        data: new Uint8Array(8),
+      }],
+      ["rng.cpu", { dtype: "uint8" as const, shape: [4], data: new Uint8Array(4) }],
+      [
+        "rng.order",
+        { dtype: "uint8" as const, shape: [4], data: new Uint8Array(4) },
+      ],
+    ]),
     { checkpoint: JSON.stringify(meta) },
   ),
+);
+// A checkpoint of the format before the batch order came from libtorch's randperm.
+const oldFormat = `${tmp}/old-format.safetensors`;
+await Deno.writeFile(
+  oldFormat,
+  encodeSafetensors(new Map(), {
+    checkpoint: JSON.stringify({ ...meta, format: "googlenet-mnist-checkpoint/1" }),
+  }),
 );
 const wrongWeights = `${tmp}/wrong.pt`;
 await Deno.writeTextFile(wrongWeights, "not a zip archive");
@@ -181,6 +195,12 @@ const rows: Row[] = [
     what: "a checkpoint of a different model",
     args: [...RUN, "--data", good, "--epochs", "1", "--resume", otherModel],
     message: /expected the model's \d+ parameters, found \d+ missing/,
+  },
+  {
+    what: "a checkpoint of the format before the randperm batch order",
+    args: [...RUN, "--data", good, "--epochs", "1", "--resume", oldFormat],
+    message:
+      /expected a googlenet-mnist-checkpoint\/2 file, found googlenet-mnist-checkpoint\/1 .*randperm/,
   },
   {
     what: "a missing checkpoint",

@@ -6,7 +6,7 @@ import "./_shim.ts"; // builds the shim on a fresh clone (as cargo test builds)
 import assert from "node:assert/strict";
 import * as t from "../src/ffi/mod.ts";
 import { Dropout, GoogLeNet } from "../src/model/mod.ts";
-import { batchRanges, loadDataset, normalizeImages, Rng } from "../src/data/mod.ts";
+import { batchRanges, loadDataset, normalizeImages } from "../src/data/mod.ts";
 import {
   type DeviceData,
   disposeDeviceData,
@@ -120,7 +120,7 @@ function trainEpochs(data: DeviceData, options: Partial<TrainerOptions>, dropout
   const trainer = new Trainer(data, { lr: 1e-3, seed: 0, batchSize: 64, ...options });
   if (!dropout) noDropout(trainer.model);
   try {
-    const rng = new Rng(1);
+    using rng = new t.Generator(1);
     const sums: number[] = [];
     const live: number[] = [];
     for (let e = 0; e < 3; e++) {

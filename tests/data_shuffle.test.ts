@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { batchRanges, permutation, Rng, type RngState } from "../src/data/mod.ts";
+import { batchRanges, Rng, type RngState } from "../src/data/mod.ts";
 
 Deno.test("Rng matches the xoshiro128** reference output for state [1, 2, 3, 4]", () => {
   const rng = Rng.fromState({ algorithm: "xoshiro128**", s: [1, 2, 3, 4] });
@@ -86,39 +86,6 @@ Deno.test("Rng.nextInt() stays below its bound and covers it; nextFloat() stays 
   }
   assert.throws(() => rng.nextInt(0), RangeError);
   assert.throws(() => rng.nextInt(2 ** 32 + 1), RangeError);
-});
-
-Deno.test("permutation() returns each of 0..n-1 exactly once", () => {
-  for (const n of [0, 1, 2, 10, 60000]) {
-    const p = permutation(n, new Rng(n));
-    assert.ok(p instanceof Int32Array);
-    assert.equal(p.length, n);
-    const sorted = Int32Array.from(p).sort();
-    for (let i = 0; i < n; i++) assert.equal(sorted[i], i);
-  }
-});
-
-Deno.test("permutation() is deterministic per seed and differs between seeds", () => {
-  assert.deepEqual(permutation(1000, new Rng(42)), permutation(1000, new Rng(42)));
-  assert.notDeepEqual(permutation(1000, new Rng(42)), permutation(1000, new Rng(43)));
-  const rng = new Rng(42);
-  assert.notDeepEqual(permutation(1000, rng), permutation(1000, rng), "epochs must differ");
-});
-
-Deno.test("permutation() draws all orders of 3 items about equally often", () => {
-  const rng = new Rng(2024);
-  const counts = new Map<string, number>();
-  for (let i = 0; i < 6000; i++) {
-    const key = permutation(3, rng).join("");
-    counts.set(key, (counts.get(key) ?? 0) + 1);
-  }
-  assert.equal(counts.size, 6);
-  for (const n of counts.values()) assert.ok(n > 850 && n < 1150, `counts ${[...counts]}`);
-});
-
-Deno.test("permutation() rejects a length that is not a non-negative int32", () => {
-  assert.throws(() => permutation(-1, new Rng(0)), RangeError);
-  assert.throws(() => permutation(1.5, new Rng(0)), RangeError);
 });
 
 Deno.test("batchRanges(60000, 64) gives 938 batches, the last of size 32", () => {

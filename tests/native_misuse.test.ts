@@ -9,7 +9,13 @@ import { errSlot, lib } from "../src/ffi/library.ts";
 import { symbols } from "../src/ffi/symbols.ts";
 
 /** Functions outside the `at_` group that return a tensor handle. */
-const TENSOR_RESULTS = new Set(["ato_adam_state", "atr_rng_state", "ats_dict_tensor"]);
+const TENSOR_RESULTS = new Set([
+  "ato_adam_state",
+  "atr_rng_state",
+  "ats_dict_tensor",
+  "atgen_randperm",
+  "atgen_state",
+]);
 
 type Sym = { parameters: readonly string[]; result: string };
 
@@ -58,6 +64,8 @@ function callEach(shim: Record<string, (...a: unknown[]) => unknown>, handled: s
     const err = takeError();
     if (s.result === "pointer" && r !== null) {
       if (name === "atr_build_info") lib().atr_free_string(r as Deno.PointerObject);
+      // Seed 0 is a valid seed: atgen_new(0) makes a generator.
+      else if (name === "atgen_new") lib().atgen_free(r as Deno.PointerObject);
       else if (name.startsWith("at_") || TENSOR_RESULTS.has(name)) {
         lib().at_free(r as Deno.PointerObject);
       } else assert.fail(`${name} returned an object that this test does not know how to free`);

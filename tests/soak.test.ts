@@ -5,7 +5,7 @@
 import "./_shim.ts"; // builds the shim on a fresh clone (as cargo test builds)
 import assert from "node:assert/strict";
 import * as t from "../src/ffi/mod.ts";
-import { batchRanges, Rng } from "../src/data/mod.ts";
+import { batchRanges } from "../src/data/mod.ts";
 import { disposeDeviceData, Trainer, uploadDataset } from "../src/bench/train.ts";
 import { syntheticDataset } from "./_helpers.ts";
 
@@ -21,7 +21,7 @@ Deno.test(`${STEPS} training steps keep the live-tensor count flat (step 10 = st
   const start = t.liveTensors();
   const data = uploadDataset(syntheticDataset(256, 20), "cpu");
   const trainer = new Trainer(data, { lr: 1e-3, seed: 0 });
-  const rng = new Rng(0);
+  using rng = new t.Generator(0);
   const ranges = batchRanges(data.trainCount, BATCH);
   let order = trainer.epochOrder(rng);
   const live = new Map<number, number>();

@@ -1,7 +1,7 @@
 import "./_shim.ts"; // builds the shim on a fresh clone (as cargo test builds)
 import assert from "node:assert/strict";
 import * as t from "../src/ffi/mod.ts";
-import { type BatchRange, batchRanges, Rng } from "../src/data/mod.ts";
+import { type BatchRange, batchRanges } from "../src/data/mod.ts";
 import { disposeDeviceData, Trainer, uploadDataset } from "../src/bench/train.ts";
 import { syntheticDataset } from "./_helpers.ts";
 
@@ -18,7 +18,7 @@ Deno.test("training on a learnable synthetic set lowers the loss and raises test
   const data = uploadDataset(dataset, "cpu");
   const trainer = new Trainer(data, { lr: 1e-3, seed: 0 });
   try {
-    const rng = new Rng(1);
+    using rng = new t.Generator(1);
     const ranges = batchRanges(data.trainCount, 20);
     const acc0 = trainer.evaluate();
     const losses: number[] = [];
@@ -48,7 +48,8 @@ Deno.test("the same seed gives the same losses; another seed gives others", () =
     const data = uploadDataset(dataset, "cpu");
     const trainer = new Trainer(data, { lr: 1e-3, seed });
     try {
-      const order = trainer.epochOrder(new Rng(seed));
+      using gen = new t.Generator(seed);
+      const order = trainer.epochOrder(gen);
       const out = batchRanges(data.trainCount, 8).slice(0, 3).map((r) => {
         return stepLoss(trainer, order, r);
       });

@@ -6,14 +6,35 @@
  *
  * @module
  */
-import { rngState, setRngState } from "../ffi/mod.ts";
-import type { RngState } from "../data/mod.ts";
+import {
+  fromHost,
+  type Generator,
+  rngState,
+  scope,
+  setRngState,
+  type Tensor,
+  toHost,
+} from "../ffi/mod.ts";
 import { assignNamed, loadNamed, saveNamed, WeightsError } from "../model/mod.ts";
 import type { BenchConfig, EpochRecord } from "./schema.ts";
 import type { Trainer } from "./train.ts";
 
-/** Format tag of checkpoint files. */
-export const CHECKPOINT_FORMAT = "googlenet-mnist-checkpoint/1";
+/**
+ * Format tag of checkpoint files. /2: the data order is libtorch's randperm on a generator of its
+ * own, whose state is the tensor {@linkcode ORDER_TENSOR}; /1 files held a xoshiro state that no
+ * longer says which batches come next, so they cannot be resumed.
+ */
+export const CHECKPOINT_FORMAT = "googlenet-mnist-checkpoint/2";
+
+/** The format before the data order moved to libtorch's randperm. */
+const OLD_FORMAT = "googlenet-mnist-checkpoint/1";
+const OLD_FORMAT_NOTE = " (made before the batch order came from libtorch's randperm: its data" +
+  " order cannot be continued; start the run afresh)";
+
+/** The checkpoint tensor holding libtorch's default CPU generator (dropout). */
+const DEFAULT_RNG_TENSOR = "rng.cpu";
+/** The checkpoint tensor holding {@linkcode TrainingPosition.orderBefore}. */
+const ORDER_TENSOR = "rng.order";
 
 /** Where training stands. */
 export interface TrainingPosition {
@@ -21,8 +42,11 @@ export interface TrainingPosition {
   epochIndex: number;
   /** Steps already done in that epoch. */
   stepInEpoch: number;
-  /** The data-order generator's state before that epoch's permutation was drawn. */
-  rngBefore: RngState;
+  /**
+   * The data order's generator state (libtorch's CPU generator state bytes) before that epoch's
+   * permutation was drawn; stored as the tensor `rng.order`, not in the metadata.
+   */
+  orderBefore: Uint8Array;
   /** Sum of the step losses done in that epoch (float32, as accumulated). */
   runningLoss: number;
   /** Seconds already spent in that epoch. */
@@ -95,14 +119,28 @@ export function saveCheckpoint(
     createdAt: new Date().toISOString(),
     ...meta,
   };
-  const gen = rngState();
-  try {
-    trainer.withNamedState((named) =>
-      saveNamed(path, [...named, ["rng.cpu", gen]], { checkpoint: JSON.stringify(full) })
-    );
-  } finally {
-    gen.dispose();
-  }
+  const json = JSON.stringify(full, (k, v) => k === "orderBefore" ? undefined : v);
+  scope(() => {
+    const gens: [string, Tensor][] = [
+      [DEFAULT_RNG_TENSOR, rngState()],
+      [ORDER_TENSOR, bytesTensor(meta.position.orderBefore)],
+    ];
+    trainer.withNamedState((named) => saveNamed(path, [...named, ...gens], { checkpoint: json }));
+  });
+}
+
+function bytesTensor(bytes: Uint8Array): Tensor {
+  return fromHost(bytes, [bytes.length], { dtype: "uint8" });
+}
+
+/** A generator's state as bytes, for {@linkcode TrainingPosition.orderBefore}. */
+export function orderState(gen: Generator): Uint8Array {
+  return scope(() => toHost(gen.state()) as Uint8Array);
+}
+
+/** Puts a generator back at a state from {@linkcode orderState}. */
+export function restoreOrder(gen: Generator, state: Uint8Array): void {
+  scope(() => gen.setState(bytesTensor(state)));
 }
 
 /** Reads a checkpoint's metadata and restores it into `trainer`; the recipe must match. */
@@ -131,7 +169,7 @@ export function loadCheckpoint(path: string, trainer: Trainer, recipe: Recipe): 
       throw new CheckpointError(
         `--resume ${path}: expected a ${CHECKPOINT_FORMAT} file, found ${
           meta === null ? "no checkpoint metadata" : meta.format
-        }`,
+        }${meta?.format === OLD_FORMAT ? OLD_FORMAT_NOTE : ""}`,
       );
     }
     for (const key of Object.keys(recipe) as (keyof Recipe)[]) {
@@ -144,12 +182,7 @@ export function loadCheckpoint(path: string, trainer: Trainer, recipe: Recipe): 
         );
       }
     }
-    const gen = tensors.get("rng.cpu");
-    if (gen === undefined) {
-      throw new CheckpointError(`--resume ${path}: expected rng.cpu, found none`);
-    }
-    const state = new Map(tensors);
-    state.delete("rng.cpu");
+    const { cpu, order, state } = splitGenerators(tensors, path);
     try {
       trainer.withNamedState((named) => assignNamed(named, state, `--resume ${path}`));
     } catch (e) {
@@ -157,9 +190,27 @@ export function loadCheckpoint(path: string, trainer: Trainer, recipe: Recipe): 
       throw e;
     }
     trainer.adamSteps = meta.adamSteps;
-    setRngState(gen);
+    setRngState(cpu);
+    meta.position.orderBefore = toHost(order) as Uint8Array;
     return meta;
   } finally {
     for (const t of tensors.values()) t.dispose();
   }
+}
+
+/**
+ * A checkpoint's tensors split into the default CPU generator's state, the data order's and the
+ * trainer's state (all the others).
+ */
+function splitGenerators(tensors: Map<string, Tensor>, path: string) {
+  const state = new Map(tensors);
+  const [cpu, order] = [DEFAULT_RNG_TENSOR, ORDER_TENSOR].map((name) => {
+    const t = tensors.get(name);
+    if (t === undefined) {
+      throw new CheckpointError(`--resume ${path}: expected ${name}, found none`);
+    }
+    state.delete(name);
+    return t;
+  });
+  return { cpu, order, state };
 }

@@ -5,9 +5,16 @@
  *
  * @module
  */
-import { liveTensors, synchronize, type Tensor } from "../ffi/mod.ts";
-import { type BatchRange, batchRanges, Rng } from "../data/mod.ts";
-import { loadCheckpoint, recipeOf, saveCheckpoint, type TrainingPosition } from "./checkpoint.ts";
+import { Generator, liveTensors, synchronize, type Tensor } from "../ffi/mod.ts";
+import { type BatchRange, batchRanges } from "../data/mod.ts";
+import {
+  loadCheckpoint,
+  orderState,
+  recipeOf,
+  restoreOrder,
+  saveCheckpoint,
+  type TrainingPosition,
+} from "./checkpoint.ts";
 import type { RunPlan } from "./plan.ts";
 import type { Progress } from "./progress.ts";
 import type { EpochRecord } from "./schema.ts";
@@ -50,10 +57,12 @@ export function trainEpochs(plan: RunPlan, data: DeviceData, hooks: EpochHooks):
   const none = { epochs: [], stepMs: [], timeToTargetSeconds: null, checkpoint: null };
   if (plan.epochs === null || hooks.stop.reason !== null) return none;
   const trainer = new Trainer(data, plan.trainer);
+  // The data order's own generator, as pytorch_baseline.py's torch.Generator().manual_seed(seed).
+  using order = new Generator(plan.config.seed);
   try {
     if (hooks.loadWeights) trainer.loadWeights(hooks.loadWeights);
-    const start = startPosition(plan, trainer, hooks);
-    const loop = new EpochLoop(plan, { trainer, hooks, start, trainCount: data.trainCount });
+    const start = startPosition(plan, { trainer, order, hooks });
+    const loop = new EpochLoop(plan, { trainer, order, hooks, start, trainCount: data.trainCount });
     loop.run(plan.epochs);
     if (hooks.savePath && hooks.stop.reason === null) trainer.saveWeights(hooks.savePath);
     return loop.outcome();
@@ -62,12 +71,15 @@ export function trainEpochs(plan: RunPlan, data: DeviceData, hooks: EpochHooks):
   }
 }
 
-function startPosition(plan: RunPlan, trainer: Trainer, hooks: EpochHooks): TrainingPosition {
+function startPosition(
+  plan: RunPlan,
+  { trainer, order, hooks }: { trainer: Trainer; order: Generator; hooks: EpochHooks },
+): TrainingPosition {
   if (hooks.resume === null) {
     return {
       epochIndex: 0,
       stepInEpoch: 0,
-      rngBefore: new Rng(plan.config.seed).state(),
+      orderBefore: orderState(order),
       runningLoss: 0,
       epochSeconds: 0,
       epochs: [],
@@ -85,12 +97,14 @@ function startPosition(plan: RunPlan, trainer: Trainer, hooks: EpochHooks): Trai
 /** Where the current epoch stands, the part of a {@linkcode TrainingPosition} it decides. */
 type EpochPlace = Pick<
   TrainingPosition,
-  "epochIndex" | "stepInEpoch" | "rngBefore" | "runningLoss" | "epochSeconds"
+  "epochIndex" | "stepInEpoch" | "orderBefore" | "runningLoss" | "epochSeconds"
 >;
 
 /** What an {@linkcode EpochLoop} drives. */
 interface LoopParts {
   trainer: Trainer;
+  /** The data order's generator, at the start position's state once the loop is made. */
+  order: Generator;
   hooks: EpochHooks;
   /** Where training starts (a fresh run's start or a checkpoint's position). */
   start: TrainingPosition;
@@ -103,7 +117,7 @@ class EpochLoop {
   readonly #trainer: Trainer;
   readonly #hooks: EpochHooks;
   readonly #start: TrainingPosition;
-  readonly #rng: Rng;
+  readonly #order: Generator;
   readonly #ranges: BatchRange[];
   readonly #epochs: EpochRecord[];
   readonly #stepMs: number[] = [];
@@ -118,7 +132,8 @@ class EpochLoop {
     this.#trainer = trainer;
     this.#hooks = hooks;
     this.#start = start;
-    this.#rng = Rng.fromState(start.rngBefore);
+    this.#order = parts.order;
+    restoreOrder(this.#order, start.orderBefore);
     this.#ranges = batchRanges(parts.trainCount, plan.config.batchSize);
     this.#epochs = [...start.epochs];
     this.#timeToTarget = start.timeToTargetSeconds;
@@ -147,9 +162,9 @@ class EpochLoop {
 
   /** Trains epoch `e` (from `resumed`'s step); false when the run stopped inside it. */
   #epoch(e: number, resumed: TrainingPosition | null): boolean {
-    const rngBefore = this.#rng.state();
+    const orderBefore = orderState(this.#order);
     const startMs = performance.now() - (resumed?.epochSeconds ?? 0) * 1000;
-    const order = this.#trainer.epochOrder(this.#rng);
+    const order = this.#trainer.epochOrder(this.#order);
     // Losses are summed on the device: no host round trip per step.
     this.#trainer.resetLossSum(resumed?.runningLoss ?? 0);
     let steps: number;
@@ -167,7 +182,7 @@ class EpochLoop {
       this.#save({
         epochIndex: e - 1,
         stepInEpoch: steps,
-        rngBefore,
+        orderBefore,
         runningLoss,
         epochSeconds: seconds,
       });
@@ -215,8 +230,8 @@ class EpochLoop {
       `  test accuracy ${(accuracy * 100).toFixed(2)}%, epoch ${seconds.toFixed(1)} s, ` +
         `eval ${evalSeconds.toFixed(1)} s, live tensors ${liveTensors()}`,
     );
-    const rngBefore = this.#rng.state();
-    this.#save({ epochIndex: e, stepInEpoch: 0, rngBefore, runningLoss: 0, epochSeconds: 0 });
+    const orderBefore = orderState(this.#order);
+    this.#save({ epochIndex: e, stepInEpoch: 0, orderBefore, runningLoss: 0, epochSeconds: 0 });
   }
 
   /** The one place a {@linkcode TrainingPosition} is made: `place` plus the run's totals. */

@@ -19,6 +19,7 @@ import {
   CudaGraph,
   type Device as TorchDevice,
   fromHost,
+  type Generator,
   indexSelect,
   item,
   keep,
@@ -35,13 +36,7 @@ import {
 } from "../ffi/mod.ts";
 import type { Device, Precision } from "./schema.ts";
 import { GoogLeNet, loadWeights, saveWeights } from "../model/mod.ts";
-import {
-  type BatchRange,
-  type Dataset,
-  normalizeImages,
-  permutation,
-  type Rng,
-} from "../data/mod.ts";
+import { type BatchRange, type Dataset, normalizeImages } from "../data/mod.ts";
 
 /** Images per evaluation batch (eval runs without grad, so large batches are cheap). */
 export const EVAL_BATCH_SIZE = 1000;
@@ -168,12 +163,19 @@ export class Trainer {
     this.#lossSum = keep(zeros([], { device: this.#dev }));
   }
 
-  /** The epoch's order of training images, as an int64 tensor on the device (one upload). */
-  epochOrder(rng: Rng): Tensor {
-    const perm = permutation(this.#data.trainCount, rng);
-    const idx = new BigInt64Array(perm.length);
-    for (let i = 0; i < perm.length; i++) idx[i] = BigInt(perm[i]);
-    return fromHost(idx, [idx.length], { device: this.#dev });
+  /**
+   * The epoch's order of training images, an int64 tensor on the device: `torch.randperm(n,
+   * generator=gen)` on the CPU, then moved to the device, as scripts/pytorch_baseline.py draws it
+   * (one draw per epoch advances `gen`).
+   */
+  epochOrder(gen: Generator): Tensor {
+    const perm = gen.randperm(this.#data.trainCount);
+    if (this.#data.device === "cpu") return perm;
+    try {
+      return to(perm, this.#dev);
+    } finally {
+      perm.dispose();
+    }
   }
 
   /**

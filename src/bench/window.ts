@@ -4,8 +4,8 @@
  *
  * @module
  */
-import type { Tensor } from "../ffi/mod.ts";
-import { type BatchRange, batchRanges, Rng } from "../data/mod.ts";
+import { Generator, type Tensor } from "../ffi/mod.ts";
+import { type BatchRange, batchRanges } from "../data/mod.ts";
 import type { RunPlan } from "./plan.ts";
 import type { Progress } from "./progress.ts";
 import { showProgress, timeStep } from "./steps.ts";
@@ -23,25 +23,26 @@ export interface WindowTimes {
 /** Steps over epochs of a seeded order, wrapping to a new permutation when one ends. */
 class StepFeed {
   #trainer: Trainer;
-  #rng: Rng;
+  #gen: Generator;
   #order: Tensor | null = null;
   #ranges: BatchRange[];
   #i = 0;
-  constructor(trainer: Trainer, rng: Rng, ranges: BatchRange[]) {
+  constructor(trainer: Trainer, seed: number, ranges: BatchRange[]) {
     this.#trainer = trainer;
-    this.#rng = rng;
+    this.#gen = new Generator(seed);
     this.#ranges = ranges;
   }
   next(): [Tensor, BatchRange] {
     if (this.#order === null || this.#i >= this.#ranges.length) {
       this.#order?.dispose();
-      this.#order = this.#trainer.epochOrder(this.#rng);
+      this.#order = this.#trainer.epochOrder(this.#gen);
       this.#i = 0;
     }
     return [this.#order, this.#ranges[this.#i++]];
   }
   dispose(): void {
     this.#order?.dispose();
+    this.#gen.dispose();
   }
 }
 
@@ -56,7 +57,7 @@ export function timeWindow(
   const { warmup, steps } = plan.window;
   const { batchSize, seed } = plan.config;
   const trainer = new Trainer(data, plan.trainer);
-  const feed = new StepFeed(trainer, new Rng(seed), batchRanges(data.trainCount, batchSize));
+  const feed = new StepFeed(trainer, seed, batchRanges(data.trainCount, batchSize));
   const startMs = performance.now();
   try {
     for (let i = 0; i < warmup + steps && !hooks.stop.atStep(`timed window step ${i}`); i++) {

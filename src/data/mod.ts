@@ -1,17 +1,16 @@
 /**
  * Data loading for training on MNIST-format datasets: IDX parsing, dataset loading and
- * validation, torchvision-identical normalisation, seeded shuffling and batching.
+ * validation, torchvision-identical normalisation, batching and a small seeded generator (the
+ * epoch's order itself is libtorch's randperm: src/ffi's Generator).
  *
  * @example Usage
  * ```ts ignore
- * import { batchRanges, loadDataset, normalizeImages, permutation, Rng } from "./mod.ts";
+ * import { batchRanges, loadDataset, normalizeImages } from "./mod.ts";
  *
  * const ds = await loadDataset("mnist");
  * const x = normalizeImages(ds.train.images);
- * const rng = new Rng(0);
- * const order = permutation(ds.train.count, rng);
  * for (const { start, size } of batchRanges(ds.train.count, 64)) {
- *   const indices = order.subarray(start, start + size);
+ *   const batch = x.subarray(start * 784, (start + size) * 784);
  * }
  * ```
  *
@@ -25,5 +24,4 @@ export * from "./mnist_package.ts";
 export * from "./dataset.ts";
 export * from "./normalize.ts";
 export * from "./rng.ts";
-export * from "./shuffle.ts";
 export * from "./batches.ts";

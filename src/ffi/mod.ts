@@ -1,5 +1,6 @@
 /**
- * The TypeScript side of the torch shim: tensors, ops, autograd, Adam, runtime and CUDA graphs.
+ * The TypeScript side of the torch shim: tensors, ops, autograd, Adam, runtime, generators and CUDA
+ * graphs.
  *
  * ```ts
  * import { fromHost, relu, scope, toHost } from "./mod.ts";
@@ -20,3 +21,4 @@ export * from "./adam.ts";
 export * from "./runtime.ts";
 export * from "./graph.ts";
 export * from "./serialize.ts";
+export * from "./generator.ts";

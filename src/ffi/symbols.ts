@@ -110,6 +110,13 @@ export const symbols = {
   atr_rng_state: { parameters: ["buffer"], result: "pointer" }, // (char **err) -> at_tensor
   atr_set_rng_state: { parameters: ["pointer", "buffer"], result: "void" }, // (at_tensor state, char **err)
 
+  // ---- generators of the caller's own
+  atgen_new: { parameters: ["u64", "buffer"], result: "pointer" }, // (uint64_t seed, char **err) -> atgen_generator
+  atgen_randperm: { parameters: ["pointer", "i64", "buffer"], result: "pointer" }, // (atgen_generator g, int64_t n, char **err) -> at_tensor
+  atgen_state: { parameters: ["pointer", "buffer"], result: "pointer" }, // (atgen_generator g, char **err) -> at_tensor
+  atgen_set_state: { parameters: ["pointer", "pointer", "buffer"], result: "void" }, // (atgen_generator g, at_tensor state, char **err)
+  atgen_free: { parameters: ["pointer"], result: "void" }, // (atgen_generator g)
+
   // ---- CUDA graphs
   atg_supported: { parameters: [], result: "i32" }, // (void)
   atg_new: { parameters: ["buffer"], result: "pointer" }, // (char **err)
