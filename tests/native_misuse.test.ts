@@ -139,7 +139,7 @@ Deno.test("native functions reject wrong shapes and values with libtorch's messa
 function headerPrototypes(header: string): Map<string, Sym> {
   const code = header.replace(/\/\*[\s\S]*?\*\//g, "").replace(/\s+/g, " ");
   const out = new Map<string, Sym>();
-  for (const m of code.matchAll(/([\w *]+?)\b((?:at|atr|ato|atg|ats)_\w+)\(([^)]*)\);/g)) {
+  for (const m of code.matchAll(/([\w *]+?)\b((?:at|atr|ato|atg|ats|atgen)_\w+)\(([^)]*)\);/g)) {
     const params = m[3].trim() === "void" ? [] : m[3].split(",").map((p) =>
       // Drop the parameter's name: what is left is its C type.
       ffiType(p.trim().replace(/\w+$/, ""), false)
@@ -158,6 +158,7 @@ const SCALARS: Record<string, string> = {
   double: "f64",
   at_tensor: "pointer",
   ato_adam: "pointer",
+  atgen_generator: "pointer",
   atg_graph: "pointer",
   ats_dict: "pointer",
 };
