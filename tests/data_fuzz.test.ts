@@ -6,7 +6,8 @@
  */
 
 import assert from "node:assert/strict";
-import { DataError, decodeIdx, encodeIdx, type IdxArray, parseIdx, Rng } from "../src/data/mod.ts";
+import { DataError, decodeIdx, encodeIdx, type IdxArray, parseIdx } from "../src/data/mod.ts";
+import { Rng } from "./_rng.ts";
 
 function env(name: string): string | undefined {
   try {

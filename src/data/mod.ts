@@ -23,5 +23,4 @@ export * from "./idx.ts";
 export * from "./mnist_package.ts";
 export * from "./dataset.ts";
 export * from "./normalize.ts";
-export * from "./rng.ts";
 export * from "./batches.ts";

@@ -1,5 +1,6 @@
+// The seeded xoshiro128** generator the fuzz tests draw from (tests/_rng.ts).
 import assert from "node:assert/strict";
-import { batchRanges, Rng, type RngState } from "../src/data/mod.ts";
+import { Rng, type RngState } from "./_rng.ts";
 
 Deno.test("Rng matches the xoshiro128** reference output for state [1, 2, 3, 4]", () => {
   const rng = Rng.fromState({ algorithm: "xoshiro128**", s: [1, 2, 3, 4] });
@@ -86,34 +87,4 @@ Deno.test("Rng.nextInt() stays below its bound and covers it; nextFloat() stays 
   }
   assert.throws(() => rng.nextInt(0), RangeError);
   assert.throws(() => rng.nextInt(2 ** 32 + 1), RangeError);
-});
-
-Deno.test("batchRanges(60000, 64) gives 938 batches, the last of size 32", () => {
-  const batches = batchRanges(60000, 64);
-  assert.equal(batches.length, 938);
-  assert.deepEqual(batches[0], { start: 0, size: 64 });
-  assert.deepEqual(batches[937], { start: 937 * 64, size: 32 });
-  let next = 0;
-  for (const { start, size } of batches) {
-    assert.equal(start, next);
-    next += size;
-  }
-  assert.equal(next, 60000);
-});
-
-Deno.test("batchRanges() has no partial batch when the size divides n, and none for n = 0", () => {
-  const batches = batchRanges(10000, 100);
-  assert.equal(batches.length, 100);
-  assert.ok(batches.every((b) => b.size === 100));
-  assert.deepEqual(batchRanges(0, 64), []);
-  assert.deepEqual(batchRanges(3, 64), [{ start: 0, size: 3 }]);
-});
-
-Deno.test("batchRanges() rejects a non-positive batch size or a negative count", () => {
-  assert.throws(
-    () => batchRanges(10, 0),
-    (err: unknown) =>
-      err instanceof RangeError && /expected a positive integer, found 0/.test(err.message),
-  );
-  assert.throws(() => batchRanges(-1, 8), RangeError);
 });

@@ -1,5 +1,6 @@
 /**
- * A small, seeded, resumable pseudo-random number generator (xoshiro128**).
+ * A small, seeded, resumable pseudo-random number generator (xoshiro128**), for the tests that
+ * draw random inputs (the fuzz tests); the training draws its order from libtorch (src/ffi Generator).
  *
  * @module
  */
@@ -22,7 +23,7 @@ const TWO_POW_32 = 0x1_0000_0000;
  *
  * @example Usage
  * ```ts
- * import { Rng } from "./rng.ts";
+ * import { Rng } from "./_rng.ts";
  *
  * const rng = new Rng(42);
  * const saved = rng.state();
