@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { parseBenchArgs } from "../src/bench/cli.ts";
 import { runPytorchBaseline } from "../src/bench/baseline.ts";
+import type { Run } from "../src/bench/schema.ts";
 import { encodeIdx } from "../src/data/idx.ts";
 import { hasPythonTorch, syntheticSplit } from "./_helpers.ts";
 
@@ -21,40 +22,53 @@ function writeIdxSet(trainCount: number, testCount: number): string {
   return dir;
 }
 
+/**
+ * The baseline's Run for `flags` (cpu, one thread) on a synthetic IDX set of `train` and `test`
+ * images, its stderr lines passed to `log`; the set is removed afterwards.
+ */
+async function baselineRun(
+  sizes: { train: number; test: number },
+  flags: string[],
+  log: (line: string) => void = () => {},
+): Promise<Run> {
+  const dir = writeIdxSet(sizes.train, sizes.test);
+  try {
+    const config = parseBenchArgs(["--device", "cpu", "--threads", "1", "--data", dir, ...flags]);
+    const outcome = await runPytorchBaseline(config, "cpu", {
+      dataDir: dir,
+      flopsPerImage: 1e9,
+      log,
+    });
+    assert.ok("run" in outcome, "skipped" in outcome ? outcome.skipped : "");
+    return outcome.run;
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+}
+
 Deno.test({
   name: "the PyTorch baseline trains a timed window and an epoch and reports them as a Run",
   ignore: !hasPythonTorch(),
   async fn() {
-    const dir = writeIdxSet(96, 40);
-    try {
-      const config = parseBenchArgs([
-        ...["--device", "cpu", "--steps", "2", "--warmup", "1", "--epochs", "1"],
-        ...["--batch-size", "32", "--threads", "1", "--data", dir],
-      ]);
-      const lines: string[] = [];
-      const outcome = await runPytorchBaseline(config, "cpu", {
-        dataDir: dir,
-        flopsPerImage: 1e9,
-        log: (line) => lines.push(line),
-      });
-      assert.ok("run" in outcome, "skipped" in outcome ? outcome.skipped : "");
-      const run = outcome.run;
-      assert.equal(run.implementation, "pytorch");
-      assert.equal(run.device, "cpu");
-      assert.equal(run.threads, 1);
-      assert.match(String(run.options.torch), /^\d+\.\d+/);
-      assert.equal(run.stepMs.count, 2, "the timed window's steps");
-      assert.equal(run.warmupMs.length, 1);
-      assert.ok(run.stepMs.median > 0);
-      assert.equal(run.epochs.length, 1);
-      const epoch = run.epochs[0];
-      assert.ok(Number.isFinite(epoch.loss) && epoch.loss > 0, `loss ${epoch.loss}`);
-      assert.ok(epoch.testAccuracy !== null && epoch.testAccuracy >= 0 && epoch.testAccuracy <= 1);
-      assert.equal(run.finalTestAccuracy, epoch.testAccuracy);
-      assert.ok(lines.some((l) => /Epoch \[1\/1\], Loss: \d/.test(l)), lines.join("\n"));
-    } finally {
-      Deno.removeSync(dir, { recursive: true });
-    }
+    const lines: string[] = [];
+    const run = await baselineRun(
+      { train: 96, test: 40 },
+      ["--steps", "2", "--warmup", "1", "--epochs", "1", "--batch-size", "32"],
+      (line) => lines.push(line),
+    );
+    assert.equal(run.implementation, "pytorch");
+    assert.equal(run.device, "cpu");
+    assert.equal(run.threads, 1);
+    assert.match(String(run.options.torch), /^\d+\.\d+/);
+    assert.equal(run.stepMs.count, 2, "the timed window's steps");
+    assert.equal(run.warmupMs.length, 1);
+    assert.ok(run.stepMs.median > 0);
+    assert.equal(run.epochs.length, 1);
+    const epoch = run.epochs[0];
+    assert.ok(Number.isFinite(epoch.loss) && epoch.loss > 0, `loss ${epoch.loss}`);
+    assert.ok(epoch.testAccuracy !== null && epoch.testAccuracy >= 0 && epoch.testAccuracy <= 1);
+    assert.equal(run.finalTestAccuracy, epoch.testAccuracy);
+    assert.ok(lines.some((l) => /Epoch \[1\/1\], Loss: \d/.test(l)), lines.join("\n"));
   },
 });
 
@@ -108,27 +122,16 @@ Deno.test({
     const ballast = new Uint8Array(1536 * 2 ** 20).fill(1);
     const denoPeak = ownPeakBytes();
     assert.equal(ballast[ballast.length - 1], 1, "the ballast is resident");
-    const dir = writeIdxSet(64, 20);
-    try {
-      const config = parseBenchArgs([
-        ...["--device", "cpu", "--steps", "1", "--warmup", "0", "--batch-size", "32"],
-        ...["--threads", "1", "--data", dir],
-      ]);
-      const outcome = await runPytorchBaseline(config, "cpu", {
-        dataDir: dir,
-        flopsPerImage: 1e9,
-        log: () => {},
-      });
-      assert.ok("run" in outcome, "skipped" in outcome ? outcome.skipped : "");
-      const peak = outcome.run.peakMemoryBytes;
-      assert.ok(peak !== null && peak > 50 * 2 ** 20, `a Python with torch uses > 50 MiB: ${peak}`);
-      assert.ok(
-        peak < denoPeak - 512 * 2 ** 20,
-        `expected the baseline's peak below this process's ${denoPeak} B, found ${peak} B`,
-      );
-    } finally {
-      Deno.removeSync(dir, { recursive: true });
-    }
+    const run = await baselineRun(
+      { train: 64, test: 20 },
+      ["--steps", "1", "--warmup", "0", "--batch-size", "32"],
+    );
+    const peak = run.peakMemoryBytes;
+    assert.ok(peak !== null && peak > 50 * 2 ** 20, `a Python with torch uses > 50 MiB: ${peak}`);
+    assert.ok(
+      peak < denoPeak - 512 * 2 ** 20,
+      `expected the baseline's peak below this process's ${denoPeak} B, found ${peak} B`,
+    );
   },
 });
 
@@ -136,29 +139,28 @@ Deno.test({
   name: "--max-seconds also bounds the PyTorch baseline: it stops at a step boundary, incomplete",
   ignore: !hasPythonTorch(),
   async fn() {
-    const dir = writeIdxSet(640, 20);
-    try {
-      // 20 window steps and 2 epochs of 10 steps each could not fit in 1 s (about 0.1 s a step on one thread).
-      const config = parseBenchArgs([
-        ...["--device", "cpu", "--steps", "20", "--warmup", "1", "--epochs", "2"],
-        ...["--batch-size", "64", "--threads", "1", "--data", dir, "--max-seconds", "1"],
-      ]);
-      const outcome = await runPytorchBaseline(config, "cpu", {
-        dataDir: dir,
-        flopsPerImage: 1e9,
-        log: () => {},
-      });
-      assert.ok("run" in outcome, "skipped" in outcome ? outcome.skipped : "");
-      const run = outcome.run;
-      assert.equal(run.complete, false);
-      assert.match(
-        String(run.stopReason),
-        /^deadline: --max-seconds 1 passed at step \d+ of the window$/,
-      );
-      assert.ok(run.stepMs.count + run.warmupMs.length < 21, "fewer steps than asked for");
-      assert.equal(run.epochs.length, 0, "no epoch after the deadline");
-    } finally {
-      Deno.removeSync(dir, { recursive: true });
-    }
+    // 20 window steps and 2 epochs of 10 steps each could not fit in 1 s (about 0.1 s a step).
+    const run = await baselineRun(
+      { train: 640, test: 20 },
+      [
+        "--steps",
+        "20",
+        "--warmup",
+        "1",
+        "--epochs",
+        "2",
+        "--batch-size",
+        "64",
+        "--max-seconds",
+        "1",
+      ],
+    );
+    assert.equal(run.complete, false);
+    assert.match(
+      String(run.stopReason),
+      /^deadline: --max-seconds 1 passed at step \d+ of the window$/,
+    );
+    assert.ok(run.stepMs.count + run.warmupMs.length < 21, "fewer steps than asked for");
+    assert.equal(run.epochs.length, 0, "no epoch after the deadline");
   },
 });
