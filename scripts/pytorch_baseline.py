@@ -247,6 +247,7 @@ def run_epochs(trainer, epochs, test_x, test_y, target, deadline):
         t0 = time.perf_counter()
         running = 0.0
         nb = 0
+        losses = []
         for idx in trainer.batches(trainer.permutation()):
             if deadline.passed("epoch %d step %d" % (epoch + 1, nb)):
                 break
@@ -255,7 +256,8 @@ def run_epochs(trainer, epochs, test_x, test_y, target, deadline):
             loss = trainer.step(idx)
             trainer.sync()
             step_ms.append((time.perf_counter() - s0) * 1000.0)
-            running += loss.item()
+            losses.append(loss.item())
+            running += losses[-1]
             nb += 1
         if deadline.reason is not None:
             break
@@ -275,6 +277,7 @@ def run_epochs(trainer, epochs, test_x, test_y, target, deadline):
                 "seconds": t1 - t0,
                 "testAccuracy": acc,
                 "evalSeconds": t2 - t1,
+                "stepLosses": losses,
             }
         )
     return records, ttt, step_ms

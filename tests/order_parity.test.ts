@@ -48,9 +48,8 @@ async function ourLosses(dir: string): Promise<number[]> {
       const perm = trainer.epochOrder(order);
       try {
         for (const r of ranges.slice(0, STEPS - losses.length)) {
-          trainer.resetLossSum();
           trainer.step(perm, r);
-          losses.push(trainer.lossSum());
+          losses.push(trainer.lastLoss());
         }
       } finally {
         perm.dispose();

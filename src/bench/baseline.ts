@@ -22,6 +22,8 @@ interface BaselineJson {
   firstStepMs: number | null;
   warmupMs: number[];
   stepMs: number[];
+  /** The window's step losses, warm-up first (mode A; empty in mode B). */
+  stepLosses?: number[];
   epochs: Run["epochs"];
   timeToTargetSeconds: number | null;
   peakMemoryBytes: number | null;
@@ -109,6 +111,7 @@ function runOf(
       options: { torch: j.torchVersion, tf32: j.tf32 ?? false },
       firstStepMs: j.firstStepMs ?? samples[0],
       warmupMs: j.warmupMs,
+      ...(j.stepLosses?.length ? { stepLosses: j.stepLosses } : {}),
       stepMs,
       imagesPerSecond,
       epochs: j.epochs,

@@ -51,6 +51,8 @@ export interface TrainingPosition {
   runningLoss: number;
   /** Seconds already spent in that epoch. */
   epochSeconds: number;
+  /** That epoch's step losses so far, where they were read (absent in older checkpoints). */
+  stepLosses?: number[];
   /** Epochs finished so far. */
   epochs: EpochRecord[];
   /** Seconds on the time-to-accuracy clock so far. */

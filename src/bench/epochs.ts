@@ -82,6 +82,7 @@ function startPosition(
       orderBefore: orderState(order),
       runningLoss: 0,
       epochSeconds: 0,
+      stepLosses: [],
       epochs: [],
       elapsedSeconds: 0,
       timeToTargetSeconds: null,
@@ -97,7 +98,7 @@ function startPosition(
 /** Where the current epoch stands, the part of a {@linkcode TrainingPosition} it decides. */
 type EpochPlace = Pick<
   TrainingPosition,
-  "epochIndex" | "stepInEpoch" | "orderBefore" | "runningLoss" | "epochSeconds"
+  "epochIndex" | "stepInEpoch" | "orderBefore" | "runningLoss" | "epochSeconds" | "stepLosses"
 >;
 
 /** What an {@linkcode EpochLoop} drives. */
@@ -121,6 +122,8 @@ class EpochLoop {
   readonly #ranges: BatchRange[];
   readonly #epochs: EpochRecord[];
   readonly #stepMs: number[] = [];
+  /** The epoch in progress's step losses (read where the plan times the steps), else none. */
+  #stepLosses: number[] = [];
   #timeToTarget: number | null;
   #checkpoint: string | null = null;
   /** Time-to-accuracy clock: starts before the first batch, carries over a resume. */
@@ -167,6 +170,7 @@ class EpochLoop {
     const order = this.#trainer.epochOrder(this.#order);
     // Losses are summed on the device: no host round trip per step.
     this.#trainer.resetLossSum(resumed?.runningLoss ?? 0);
+    this.#stepLosses = [...(resumed?.stepLosses ?? [])];
     let steps: number;
     try {
       steps = this.#steps(e, order, { from: resumed?.stepInEpoch ?? 0, startMs });
@@ -185,6 +189,7 @@ class EpochLoop {
         orderBefore,
         runningLoss,
         epochSeconds: seconds,
+        stepLosses: this.#stepLosses,
       });
       return false;
     }
@@ -198,8 +203,10 @@ class EpochLoop {
     let steps = at.from;
     for (const range of this.#ranges.slice(at.from)) {
       if (this.#hooks.stop.atStep(`epoch ${e} step ${steps}`)) break;
-      if (timeEpochSteps) this.#stepMs.push(timeStep(this.#trainer, { order, range, device }));
-      else this.#trainer.step(order, range);
+      if (timeEpochSteps) {
+        this.#stepMs.push(timeStep(this.#trainer, { order, range, device }));
+        this.#stepLosses.push(this.#trainer.lastLoss());
+      } else this.#trainer.step(order, range);
       steps++;
       showProgress(this.#hooks.progress, this.#trainer, {
         label: "train",
@@ -223,7 +230,15 @@ class EpochLoop {
     if (this.#timeToTarget === null && accuracy >= this.#plan.config.targetAccuracy) {
       this.#timeToTarget = (performance.now() - this.#clockStart) / 1000;
     }
-    this.#epochs.push({ epoch: e, loss: meanLoss, seconds, testAccuracy: accuracy, evalSeconds });
+    const stepLosses = this.#stepLosses.length > 0 ? { stepLosses: this.#stepLosses } : {};
+    this.#epochs.push({
+      epoch: e,
+      loss: meanLoss,
+      seconds,
+      testAccuracy: accuracy,
+      evalSeconds,
+      ...stepLosses,
+    });
     const log = this.#hooks.log;
     log(`Epoch [${e}/${this.#plan.epochs}], Loss: ${meanLoss.toFixed(4)}`);
     log(
@@ -231,7 +246,14 @@ class EpochLoop {
         `eval ${evalSeconds.toFixed(1)} s, live tensors ${liveTensors()}`,
     );
     const orderBefore = orderState(this.#order);
-    this.#save({ epochIndex: e, stepInEpoch: 0, orderBefore, runningLoss: 0, epochSeconds: 0 });
+    this.#save({
+      epochIndex: e,
+      stepInEpoch: 0,
+      orderBefore,
+      runningLoss: 0,
+      epochSeconds: 0,
+      stepLosses: [],
+    });
   }
 
   /** The one place a {@linkcode TrainingPosition} is made: `place` plus the run's totals. */

@@ -76,6 +76,7 @@ export function buildRun(plan: RunPlan, measured: Measured & { baseline: Run | n
     },
     firstStepMs: warmupMs[0] ?? samples[0] ?? NaN,
     warmupMs,
+    ...(measured.window.losses.length > 0 ? { stepLosses: measured.window.losses } : {}),
     stepMs,
     imagesPerSecond,
     epochs,

@@ -11,6 +11,7 @@ import type { BenchResult, Implementation, Run } from "./schema.ts";
 import { median, spreadWarning } from "./stats.ts";
 import { defaultAdam } from "./options.ts";
 import { devicesOf } from "./write.ts";
+import { LOSS_PARTING, lossAgreement } from "./agreement.ts";
 
 const DASH = "–";
 const GIB = 1024 ** 3;
@@ -251,6 +252,35 @@ function comparisonLines(result: BenchResult): string[] {
   return lines;
 }
 
+/** A loss difference, e.g. `0` or `3.6e-7`. */
+function lossDiff(x: number): string {
+  return x === 0 ? "0" : x.toExponential(1);
+}
+
+/** Per run with a baseline: its per-step loss agreement (none for older results). */
+function agreementLines(result: BenchResult): string[] {
+  const lines: string[] = [];
+  for (const run of result.runs) {
+    const a = lossAgreement(run);
+    if (a === null) continue;
+    const parts = [
+      ...(a.window ? [`window ${lossDiff(a.window.maxAbsDiff)} (${a.window.steps} steps)`] : []),
+      ...a.epochs.map((e) => `epoch ${e.epoch} ${lossDiff(e.maxAbsDiff)}`),
+    ];
+    const p = a.firstParting;
+    const parting = p === null
+      ? `no step parts by more than ${LOSS_PARTING}`
+      : `first step apart by more than ${LOSS_PARTING}: ${
+        p.stage === "window" ? "window" : `epoch ${p.stage}`
+      } step ${p.step} (${p.ours.toPrecision(6)} vs ${p.baseline.toPrecision(6)})`;
+    lines.push(
+      `- ${runLabel(run)} vs ${implementationName(run.baseline!)}, largest per-step loss ` +
+        `difference: ${parts.join(", ")}; ${parting}`,
+    );
+  }
+  return lines.length > 0 ? ["### Loss agreement with the baseline", "", ...lines, ""] : [];
+}
+
 const EPOCH_COLUMNS = ["Run", "Epoch", "Loss", "Train [s]", "Test acc.", "Eval [s]"];
 
 function epochTable(runs: readonly Run[]): string[] {
@@ -311,6 +341,7 @@ function renderResult(result: BenchResult): string[] {
   lines.push(...runTable(runs), "");
   const comparisons = comparisonLines(result);
   if (comparisons.length > 0) lines.push(...comparisons, "");
+  lines.push(...agreementLines(result));
   const notes = [
     ...result.notes,
     ...runs.flatMap((run) => {

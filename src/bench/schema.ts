@@ -39,6 +39,8 @@ export const CHOICES = {
 } as const;
 
 const finite = z.number();
+/** A training loss: NaN when training diverged (JSON writes NaN as null, read back as NaN). */
+const loss = finite.nullable().transform((value) => value ?? NaN);
 const timestamp = z.string().refine((s) => !Number.isNaN(Date.parse(s)), "an ISO 8601 timestamp");
 
 const gpuInfoSchema = z.object({
@@ -167,13 +169,18 @@ const epochRecordSchema = z.object({
   /** 1-based epoch number. */
   epoch: finite,
   /** Mean training loss (NaN when training diverged; JSON writes NaN as null, read back as NaN). */
-  loss: finite.nullable().transform((loss) => loss ?? NaN),
+  loss,
   /** Training wall time of the epoch, excluding evaluation. */
   seconds: finite,
   /** Test accuracy after the epoch, or null when not evaluated. */
   testAccuracy: finite.nullable(),
   /** Wall time of the evaluation, or null when not evaluated. */
   evalSeconds: finite.nullable(),
+  /**
+   * Each step's loss in order, where they were read: on the CPU and whenever the epoch's steps
+   * are timed (absent in older results and in untimed GPU epochs). NaN is written as null.
+   */
+  stepLosses: z.array(loss).optional(),
 });
 
 /** Why a run or result is incomplete ("SIGINT", "SIGTERM", "deadline: …"); absent or null: none. */
@@ -198,6 +205,8 @@ const runSchema = z.object({
   firstStepMs: finite,
   /** Wall time of each warm-up step. */
   warmupMs: z.array(finite),
+  /** The timed window's step losses, warm-up steps first (absent without a window, and in older results). */
+  stepLosses: z.array(loss).optional(),
   /** Distribution of the timed step times in milliseconds. */
   stepMs: summarySchema,
   /** Training throughput in the timed window. */

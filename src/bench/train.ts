@@ -138,6 +138,8 @@ export class Trainer {
   readonly #graphs: boolean;
   /** Sum of the step losses since the last reset, float32 on the device. */
   readonly #lossSum: Tensor;
+  /** The last step's loss, float32 on the device (a fixed address, so a graph can write it). */
+  readonly #lastLoss: Tensor;
   /** The graph's static input: the batch's indices into the training set. */
   #index: Tensor | null = null;
   #graph: CudaGraph | null = null;
@@ -161,6 +163,7 @@ export class Trainer {
     this.params = this.model.parameters();
     this.optimizer = new Adam(this.params, { lr: options.lr, impl: options.adam ?? "single" });
     this.#lossSum = keep(zeros([], { device: this.#dev }));
+    this.#lastLoss = keep(zeros([], { device: this.#dev }));
   }
 
   /**
@@ -254,8 +257,8 @@ export class Trainer {
     return this.#captured;
   }
 
-  // zero grads → gather → forward (autocast) → loss → backward → clip → Adam → loss sum: all
-  // device work, nothing read back, so it can be captured as it is.
+  // zero grads → gather → forward (autocast) → loss → backward → clip → Adam → loss sum and
+  // last loss: all device work, nothing read back, so it can be captured as it is.
   #train(idx: Tensor): void {
     const d = this.#data;
     const x = this.#layout(indexSelect(d.trainImages, 0, idx));
@@ -267,6 +270,7 @@ export class Trainer {
     if (this.#clip !== null) clipGradNorm(this.params, this.#clip);
     this.optimizer.step();
     addInPlace(this.#lossSum, loss);
+    copy_(this.#lastLoss, loss);
   }
 
   // A batch in the model's layout; NCHW batches already are, so no call (or handle) is spent.
@@ -282,6 +286,11 @@ export class Trainer {
   /** The summed loss of the steps since the last reset (waits for the device). */
   lossSum(): number {
     return item(this.#lossSum);
+  }
+
+  /** The last step's loss, as float32 (waits for the device). */
+  lastLoss(): number {
+    return item(this.#lastLoss);
   }
 
   /** Sets the device-side loss sum (0 at an epoch start; a checkpoint's value on resume). */
@@ -324,6 +333,7 @@ export class Trainer {
     this.#graph?.dispose();
     this.#index?.dispose();
     this.#lossSum.dispose();
+    this.#lastLoss.dispose();
     this.optimizer.dispose();
     this.model.dispose();
   }

@@ -18,6 +18,8 @@ export interface WindowTimes {
   warmupMs: number[];
   /** Each timed step. */
   timedMs: number[];
+  /** Each step's loss, warm-up steps first (as scripts/pytorch_baseline.py reports them). */
+  losses: number[];
 }
 
 /** Steps over epochs of a seeded order, wrapping to a new permutation when one ends. */
@@ -52,7 +54,7 @@ export function timeWindow(
   data: DeviceData,
   hooks: { stop: Stopper; progress: Progress | null },
 ): WindowTimes {
-  const times: WindowTimes = { warmupMs: [], timedMs: [] };
+  const times: WindowTimes = { warmupMs: [], timedMs: [], losses: [] };
   if (plan.window === null) return times;
   const { warmup, steps } = plan.window;
   const { batchSize, seed } = plan.config;
@@ -64,6 +66,7 @@ export function timeWindow(
       const [order, range] = feed.next();
       const ms = timeStep(trainer, { order, range, device: plan.device });
       (i < warmup ? times.warmupMs : times.timedMs).push(ms);
+      times.losses.push(trainer.lastLoss());
       const label = i < warmup ? "warm-up" : "timed";
       showProgress(hooks.progress, trainer, {
         label,
