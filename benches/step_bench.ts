@@ -41,6 +41,16 @@ const COMBINATIONS = [
   "--channels-last",
   "--precision bf16",
   "--precision bf16 --channels-last",
+  "--channels-last --adam foreach",
+  "--precision bf16 --channels-last --adam foreach",
+  "--precision bf16-pure",
+  "--precision bf16-pure --adam foreach",
+  "--precision bf16-pure --adam foreach --threads 1",
+  "--inception-branches parallel",
+  "--inception-branches parallel --threads 1",
+  "--precision bf16-pure --adam foreach --inception-branches parallel",
+  "--precision bf16-pure --adam foreach --inception-branches parallel --threads 1",
+  "--cpu-best",
   "--cuda-graphs --adam fused",
   "--cuda-graphs --adam fused --tf32",
   "--cuda-graphs --adam fused --precision bf16",
@@ -79,8 +89,9 @@ function runnable(flags: string, device: Device): BenchConfig | null {
   return speedOptionProblem(config, [device], t.buildInfo().libtorch) === null ? config : null;
 }
 
-/** A trainer of `config`'s combination, with its backend flags set. */
+/** A trainer of `config`'s combination, with its threads and backend flags set. */
 function trainerFor(data: DeviceData, config: BenchConfig, device: Device): Trainer {
+  t.setNumThreads(config.threads);
   t.setBackendFlags({ cudnnBenchmark: config.cudnnBenchmark ?? false, allowTF32: config.tf32 });
   return new Trainer(data, {
     lr: config.lr,
@@ -90,6 +101,7 @@ function trainerFor(data: DeviceData, config: BenchConfig, device: Device): Trai
     adam: config.adam === undefined || config.adam === "auto" ? defaultAdam(device) : config.adam,
     graphs: config.cudaGraphs,
     batchSize: config.batchSize,
+    inceptionBranches: config.inceptionBranches,
   });
 }
 

@@ -6,6 +6,12 @@
  */
 import type { BenchConfig, Device } from "./schema.ts";
 
+/**
+ * What `--cpu-best` stands for: the CPU speed options that won the side-by-side sweep
+ * (benches/step_bench.ts, results/sweeps/), as `deno task bench` flags.
+ */
+export const CPU_BEST = "--precision bf16-pure --adam foreach";
+
 /** The flags that only mean something on CUDA. */
 const CUDA_ONLY = [
   ["tf32", "--tf32"],
