@@ -8,7 +8,16 @@
 
 import { type BenchConfig, CHOICES } from "./schema.ts";
 import { CPU_BEST } from "./options.ts";
-import { choice, decimal, flagHelp, type FlagTable, integer, parseFlags, text } from "./flags.ts";
+import {
+  choice,
+  decimal,
+  flagHelp,
+  flagName,
+  type FlagTable,
+  integer,
+  parseFlags,
+  text,
+} from "./flags.ts";
 
 export { formatUsageError, HelpRequested, UsageError } from "./flags.ts";
 
@@ -169,15 +178,19 @@ export function usage(options: ParseBenchArgsOptions = {}): string {
   ].join("\n");
 }
 
-/** `config` with the `--cpu-best` options wherever its own flags kept their defaults. */
-function withCpuBest(config: BenchConfig, options: ParseBenchArgsOptions): BenchConfig {
-  const ctx = context(options);
-  const preset = parseFlags(BENCH_FLAGS, CPU_BEST.split(" "), { context: ctx, usage });
+/** `config` with the `--cpu-best` preset's options, save those `args` names itself. */
+function withCpuBest(
+  config: BenchConfig,
+  args: readonly string[],
+  options: ParseBenchArgsOptions,
+): BenchConfig {
+  const given = new Set(args.map((a) => a.split("=")[0]));
+  const presetArgs = CPU_BEST.split(" ");
+  const preset = parseFlags(BENCH_FLAGS, presetArgs, { context: context(options), usage });
   const out: Record<string, unknown> = { ...config };
   for (const [key, flag] of Object.entries(BENCH_FLAGS)) {
-    const fallback = typeof flag.default === "function" ? flag.default(ctx) : flag.default;
-    const k = key as keyof BenchConfig;
-    if (config[k] === fallback && preset[k] !== fallback) out[key] = preset[k];
+    const name = flagName(key, flag);
+    if (presetArgs.includes(name) && !given.has(name)) out[key] = preset[key as keyof BenchConfig];
   }
   return out as BenchConfig;
 }
@@ -209,7 +222,7 @@ export function parseBenchArgs(
   options: ParseBenchArgsOptions = {},
 ): BenchConfig {
   const parsed = parseFlags(BENCH_FLAGS, args, { context: context(options), usage });
-  const config = parsed.cpuBest ? withCpuBest(parsed, options) : parsed;
+  const config = parsed.cpuBest ? withCpuBest(parsed, args, options) : parsed;
   if (config.epochs === null && config.steps === null) {
     return { ...config, epochs: DEFAULT_EPOCHS, steps: DEFAULT_STEPS };
   }
