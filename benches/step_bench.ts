@@ -4,13 +4,14 @@
  * the machine's state is the same for all), and the fastest named by its `deno task bench` flags:
  *
  *   deno run -A benches/step_bench.ts [--device cpu|cuda] [--steps N] [--warmup N]
- *     [--max-seconds S] [--json FILE]
+ *     [--max-seconds S] [--match REGEX] [--json FILE]
  *
  * Each combination is declared once, as the bench flags that select it; they are parsed by the
  * bench's own parser, so a combination chosen here runs as is with `deno task bench`
  * (scripts/gpu-bench.sh does that, beside PyTorch). The JSON (see {@linkcode Sweep}) is
  * rewritten after every combination, so a sweep stopped by a timeout keeps what it measured;
- * `--max-seconds` stops it at a step boundary. Under `deno bench -A benches/` (deno task
+ * `--max-seconds` stops it at a step boundary; `--match` keeps only the combinations whose flags
+ * match a regular expression. Under `deno bench -A benches/` (deno task
  * microbench) the same combinations are `Deno.bench` cases instead.
  */
 import { parseArgs } from "node:util";
@@ -157,6 +158,7 @@ function sweepArgs(args: string[]) {
       steps: { type: "string", default: "40" },
       warmup: { type: "string", default: "8" },
       "max-seconds": { type: "string" },
+      match: { type: "string" },
       json: { type: "string" },
     },
   });
@@ -178,6 +180,7 @@ function sweepArgs(args: string[]) {
     warmup: number("warmup", values.warmup),
     deadline: maxSeconds === undefined ? Infinity : number("max-seconds", maxSeconds) * 1000,
     json: values.json ?? null,
+    match: values.match === undefined ? null : new RegExp(values.match),
   };
 }
 
@@ -198,7 +201,7 @@ async function sweepMain(args: string[]): Promise<void> {
     entries: [],
     fastest: null,
   };
-  for (const flags of COMBINATIONS) {
+  for (const flags of COMBINATIONS.filter((f) => o.match === null || o.match.test(f))) {
     const config = runnable(flags, o.device);
     if (config === null) continue;
     if (!more()) {
