@@ -2,10 +2,11 @@
 """PyTorch's own CPU recipes for the seed's training step, timed side by side in one process:
 the targets of issue 19 (fp32; bf16 autocast + channels-last; pure bf16 + channels-last).
 
-  /usr/bin/python3 benches/pytorch_step_recipes.py [--threads N] [--rounds R] [--steps S] [--json OUT]
+  /usr/bin/python3 benches/pytorch_step_recipes.py [--threads N] [--rounds R] [--steps S]
+      [--warmup W] [--json OUT]
 
 Each recipe gets its own model (seed 0) and Adam(lr 1e-3); rounds interleave the recipes (S timed
-steps each per round, after 5 warm-up steps) so that the host's noise falls on all of them alike.
+steps each per round, after W warm-up steps, default 5) so that the host's noise falls on all of them alike.
 Batches: 64 MNIST-shaped images from the same randperm-free draw for every recipe.
 """
 import argparse
@@ -58,6 +59,7 @@ def main():
     ap.add_argument("--threads", type=int, default=os.cpu_count())
     ap.add_argument("--rounds", type=int, default=4)
     ap.add_argument("--steps", type=int, default=10)
+    ap.add_argument("--warmup", type=int, default=5)
     ap.add_argument("--json")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
@@ -71,7 +73,7 @@ def main():
         model, opt = make(r)
         model.train()
         steps[r] = step_fn(r, model, opt, crit)
-        for i in range(5):
+        for i in range(a.warmup):
             steps[r](xs[i % 8], ys[i % 8])
     ms = {r: [] for r in recipes}
     for _ in range(a.rounds):
@@ -81,7 +83,8 @@ def main():
                 steps[r](xs[i % 8], ys[i % 8])
                 ms[r].append((time.perf_counter() - t0) * 1000)
     out = {"torch": torch.__version__, "threads": a.threads, "rounds": a.rounds,
-           "stepsPerRound": a.steps,
+           "stepsPerRound": a.steps, "warmup": a.warmup,
+           "load": os.getloadavg(),
            "recipes": {r: {"medianMs": statistics.median(v), "ms": v} for r, v in ms.items()}}
     for r in recipes:
         print(f"{r}: median {statistics.median(ms[r]):.1f} ms ({len(ms[r])} steps)")

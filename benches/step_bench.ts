@@ -46,6 +46,8 @@ const COMBINATIONS = [
   "--precision bf16 --channels-last --adam foreach",
   "--precision bf16-pure",
   "--precision bf16-pure --adam foreach",
+  "--adam single --threads 1",
+  "--precision bf16 --channels-last --threads 1",
   "--precision bf16-pure --adam foreach --threads 1",
   "--inception-branches parallel",
   "--inception-branches parallel --threads 1",
