@@ -8,9 +8,11 @@ import type { BenchConfig, Device } from "./schema.ts";
 
 /**
  * What `--cpu-best` stands for: the CPU speed options that won the side-by-side sweep
- * (benches/step_bench.ts, results/sweeps/), as `deno task bench` flags.
+ * (benches/step_bench.ts; results/sweeps/cpu-issue19-sweep-1thread.json, the fastest of five at
+ * one thread on a heavily loaded 2-core host: 5264 ms against fp32's 6041 ms median), as
+ * `deno task bench` flags; the thread count is left to `--threads`.
  */
-export const CPU_BEST = "--precision bf16-pure --adam foreach";
+export const CPU_BEST = "--precision bf16-pure --adam foreach --inception-branches parallel";
 
 /** The flags that only mean something on CUDA. */
 const CUDA_ONLY = [
