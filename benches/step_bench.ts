@@ -4,13 +4,14 @@
  * the machine's state is the same for all), and the fastest named by its `deno task bench` flags:
  *
  *   deno run -A benches/step_bench.ts [--device cpu|cuda] [--steps N] [--warmup N]
- *     [--max-seconds S] [--json FILE]
+ *     [--max-seconds S] [--match REGEX] [--json FILE]
  *
  * Each combination is declared once, as the bench flags that select it; they are parsed by the
  * bench's own parser, so a combination chosen here runs as is with `deno task bench`
  * (scripts/gpu-bench.sh does that, beside PyTorch). The JSON (see {@linkcode Sweep}) is
  * rewritten after every combination, so a sweep stopped by a timeout keeps what it measured;
- * `--max-seconds` stops it at a step boundary. Under `deno bench -A benches/` (deno task
+ * `--max-seconds` stops it at a step boundary; `--match` keeps only the combinations whose flags
+ * match a regular expression. Under `deno bench -A benches/` (deno task
  * microbench) the same combinations are `Deno.bench` cases instead.
  */
 import { parseArgs } from "node:util";
@@ -41,6 +42,18 @@ const COMBINATIONS = [
   "--channels-last",
   "--precision bf16",
   "--precision bf16 --channels-last",
+  "--channels-last --adam foreach",
+  "--precision bf16 --channels-last --adam foreach",
+  "--precision bf16-pure",
+  "--precision bf16-pure --adam foreach",
+  "--adam single --threads 1",
+  "--precision bf16 --channels-last --threads 1",
+  "--precision bf16-pure --adam foreach --threads 1",
+  "--inception-branches parallel",
+  "--inception-branches parallel --threads 1",
+  "--precision bf16-pure --adam foreach --inception-branches parallel",
+  "--precision bf16-pure --adam foreach --inception-branches parallel --threads 1",
+  "--cpu-best",
   "--cuda-graphs --adam fused",
   "--cuda-graphs --adam fused --tf32",
   "--cuda-graphs --adam fused --precision bf16",
@@ -79,8 +92,9 @@ function runnable(flags: string, device: Device): BenchConfig | null {
   return speedOptionProblem(config, [device], t.buildInfo().libtorch) === null ? config : null;
 }
 
-/** A trainer of `config`'s combination, with its backend flags set. */
+/** A trainer of `config`'s combination, with its threads and backend flags set. */
 function trainerFor(data: DeviceData, config: BenchConfig, device: Device): Trainer {
+  t.setNumThreads(config.threads);
   t.setBackendFlags({ cudnnBenchmark: config.cudnnBenchmark ?? false, allowTF32: config.tf32 });
   return new Trainer(data, {
     lr: config.lr,
@@ -90,6 +104,7 @@ function trainerFor(data: DeviceData, config: BenchConfig, device: Device): Trai
     adam: config.adam === undefined || config.adam === "auto" ? defaultAdam(device) : config.adam,
     graphs: config.cudaGraphs,
     batchSize: config.batchSize,
+    inceptionBranches: config.inceptionBranches,
   });
 }
 
@@ -145,6 +160,7 @@ function sweepArgs(args: string[]) {
       steps: { type: "string", default: "40" },
       warmup: { type: "string", default: "8" },
       "max-seconds": { type: "string" },
+      match: { type: "string" },
       json: { type: "string" },
     },
   });
@@ -166,6 +182,7 @@ function sweepArgs(args: string[]) {
     warmup: number("warmup", values.warmup),
     deadline: maxSeconds === undefined ? Infinity : number("max-seconds", maxSeconds) * 1000,
     json: values.json ?? null,
+    match: values.match === undefined ? null : new RegExp(values.match),
   };
 }
 
@@ -186,7 +203,7 @@ async function sweepMain(args: string[]): Promise<void> {
     entries: [],
     fastest: null,
   };
-  for (const flags of COMBINATIONS) {
+  for (const flags of COMBINATIONS.filter((f) => o.match === null || o.match.test(f))) {
     const config = runnable(flags, o.device);
     if (config === null) continue;
     if (!more()) {

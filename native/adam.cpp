@@ -1,4 +1,5 @@
-// adam.cpp — ato_*: Adam as torch.optim.Adam computes it (single-tensor, foreach and fused).
+// adam.cpp — ato_*: Adam as torch.optim.Adam computes it (single-tensor, foreach and fused), and
+// optionally over fp32 masters whose low-precision copies the model computes with (bf16-pure).
 #include "shim_internal.h"
 
 #include <cmath>
@@ -17,6 +18,9 @@ struct ato_adam_s {
   bool device_steps = false;  // since the first captured step, every step takes the device path
   int64_t device_base = 0;    // host steps before it: the device path's step is step_t + this
   std::vector<at::Tensor> fused_steps;  // one float32 step tensor per parameter, as _fused_adam_ wants
+  // bf16-pure (ato_adam_attach_copies): one copy per parameter, which the model computes with and
+  // which holds the gradients; params are then the fp32 masters, refreshed into the copies.
+  std::vector<at::Tensor> copies;
 };
 
 namespace {
@@ -27,23 +31,32 @@ ato_adam_s &adam_ref(ato_adam opt, const char *what) {
 
 // The parameters that have a gradient, with their gradients (L2 decay folded in) and moments.
 struct AdamLists {
-  std::vector<at::Tensor> params, grads, exp_avg, exp_avg_sq, steps;
+  std::vector<at::Tensor> params, grads, exp_avg, exp_avg_sq, steps, copies;
 };
 
 AdamLists adam_lists(ato_adam_s &o, bool fold_decay) {
   AdamLists l;
   for (size_t i = 0; i < o.params.size(); i++) {
     at::Tensor &p = o.params[i];
-    if (!p.grad().defined()) continue;
-    at::Tensor g = p.grad();
+    // With copies, the gradient is the copy's, widened to the master's dtype (one kernel).
+    const at::Tensor &holder = o.copies.empty() ? p : o.copies[i];
+    if (!holder.grad().defined()) continue;
+    at::Tensor g = o.copies.empty() ? holder.grad() : holder.grad().to(p.scalar_type());
     if (fold_decay && o.weight_decay != 0) g = g.add(p, o.weight_decay);
     l.params.push_back(p);
     l.grads.push_back(g);
     l.exp_avg.push_back(o.exp_avg[i]);
     l.exp_avg_sq.push_back(o.exp_avg_sq[i]);
     if (!o.fused_steps.empty()) l.steps.push_back(o.fused_steps[i]);
+    if (!o.copies.empty()) l.copies.push_back(o.copies[i]);
   }
   return l;
+}
+
+// Narrows the updated masters into their copies (libtorch 1.13 has no _foreach_copy_: one
+// copy_ per parameter, which casts and keeps the copy's layout).
+void refresh_copies(AdamLists &l) {
+  for (size_t i = 0; i < l.copies.size(); i++) l.copies[i].copy_(l.params[i]);
 }
 
 // The first moment's update as torch.optim.Adam of the same release writes it: 2.0 moved from
@@ -80,6 +93,7 @@ void adam_single_host(ato_adam_s &o) {
     l.exp_avg_sq[i].mul_(b2).addcmul_(l.grads[i], l.grads[i], 1 - b2);
     at::Tensor denom = (l.exp_avg_sq[i].sqrt() / bc2_sqrt).add_(o.eps);
     l.params[i].addcdiv_(l.exp_avg[i], denom, -step_size);
+    if (!l.copies.empty()) l.copies[i].copy_(l.params[i]);  // while the master is in cache
   }
 }
 
@@ -98,6 +112,7 @@ void adam_foreach_host(ato_adam_s &o) {
   at::_foreach_div_(denom, std::sqrt(bc2));
   at::_foreach_add_(denom, o.eps);
   at::_foreach_addcdiv_(l.params, l.exp_avg, denom, -(o.lr / bc1));
+  refresh_copies(l);
 }
 
 // torch.optim.Adam(capturable=True): bias corrections from the device step counter, in the
@@ -119,6 +134,7 @@ void adam_capturable(ato_adam_s &o) {
       at::Tensor denom = (l.exp_avg_sq[i].sqrt() / (bc2_sqrt * step_size_neg)).add_(o.eps / step_size_neg);
       l.params[i].addcdiv_(l.exp_avg[i], denom);
     }
+    refresh_copies(l);
     return;
   }
   if (l.params.empty()) return;
@@ -132,6 +148,7 @@ void adam_capturable(ato_adam_s &o) {
   at::_foreach_add_(denom, o.eps);
   at::_foreach_div_(denom, std::vector<at::Tensor>(n, step_size_neg));
   at::_foreach_addcdiv_(l.params, l.exp_avg, denom);
+  refresh_copies(l);
 }
 
 // torch.optim.Adam(fused=True): one fused multi-tensor kernel, step counts read on the device.
@@ -141,6 +158,7 @@ void adam_fused(ato_adam_s &o) {
   at::_foreach_add_(l.steps, 1);
   at::_fused_adam_(l.params, l.grads, l.exp_avg, l.exp_avg_sq, {}, l.steps, o.lr, o.beta1, o.beta2,
                    o.weight_decay, o.eps, /*amsgrad=*/false, /*maximize=*/false);
+  refresh_copies(l);
 }
 
 }  // namespace
@@ -212,6 +230,37 @@ void ato_adam_zero_grad(ato_adam opt, char **err) {
   SHIM_GUARD(, {
     adam_ref(opt, "adam_zero_grad");
     for (auto &p : opt->params) p.mutable_grad().reset();
+    for (auto &c : opt->copies) c.mutable_grad().reset();
+  })
+}
+
+void ato_adam_attach_copies(ato_adam opt, const at_tensor *copies, int64_t n, char **err) {
+  SHIM_GUARD(, {
+    ato_adam_s &o = adam_ref(opt, "adam_attach_copies");
+    std::vector<at::Tensor> list = to_list(copies, n, "adam copies");
+    if (list.size() != o.params.size())
+      throw ShimError("adam_attach_copies: expected " + std::to_string(o.params.size()) +
+                      " copies (one per parameter), found " + std::to_string(list.size()));
+    for (size_t i = 0; i < list.size(); i++) {
+      const at::Tensor &c = list[i], &p = o.params[i];
+      if (c.sizes() != p.sizes() || c.device() != p.device())
+        throw ShimError("adam_attach_copies: copy " + std::to_string(i) + ": expected shape " +
+                        c10::str(p.sizes()) + " on " + p.device().str() + ", found " + c10::str(c.sizes()) +
+                        " on " + c.device().str());
+      if (!c.is_floating_point())
+        throw ShimError("adam_attach_copies: copy " + std::to_string(i) +
+                        ": expected a floating-point dtype, found " + std::string(c10::toString(c.scalar_type())));
+    }
+    o.copies = std::move(list);
+    ato_adam_refresh_copies(opt, err);
+  })
+}
+
+void ato_adam_refresh_copies(ato_adam opt, char **err) {
+  SHIM_GUARD(, {
+    ato_adam_s &o = adam_ref(opt, "adam_refresh_copies");
+    at::NoGradGuard ng;
+    for (size_t i = 0; i < o.copies.size(); i++) o.copies[i].copy_(o.params[i]);
   })
 }
 

@@ -158,6 +158,19 @@ int32_t at_is_contiguous(at_tensor t, int32_t memory_format, char **err);
 /** The value of a one-element tensor as a double. */
 double at_item(at_tensor x, char **err);
 
+/** The branches of a concat block applied to x and concatenated on dim 1 (an Inception block).
+ *  program: ops of 4 int64 each, [code, a, b, c]: 1 conv2d (stride a, padding b; takes the next
+ *  two weights, weight and bias), 2 relu_, 3 max_pool2d (kernel a, stride b, padding c), 0 ends
+ *  a branch. concurrent != 0 runs branch 0 on the calling thread and the others on libtorch's
+ *  inter-op pool at once, with the caller's grad mode and autocast; autograd records the same
+ *  graph either way. */
+at_tensor at_branches(at_tensor x, const int64_t *program, int64_t program_len, const at_tensor *weights,
+                      int64_t n_weights, int32_t concurrent, char **err);
+/** Sets the size of libtorch's inter-op pool (before its first use; an error after). */
+void atr_set_interop_threads(int32_t n, char **err);
+/** The size of libtorch's inter-op pool. */
+int32_t atr_get_interop_threads(char **err);
+
 /* ---- autograd ------------------------------------------------------------------------------ */
 
 /** Sets requires_grad on a leaf tensor. */
@@ -199,6 +212,13 @@ void ato_adam_set_step_count(ato_adam opt, int64_t step, char **err);
 at_tensor ato_adam_state(ato_adam opt, int64_t i, int32_t which, char **err);
 /** Changes the learning rate. */
 void ato_adam_set_lr(ato_adam opt, double lr, char **err);
+/** Makes the n parameters fp32 masters of n low-precision copies (bf16-pure): the model computes
+ *  with the copies, which hold the gradients; each step widens a copy's gradient, updates its
+ *  master and narrows the master back into the copy; zero_grad drops the copies' gradients. The
+ *  copies must match the parameters in shape and device; they are refreshed at once. */
+void ato_adam_attach_copies(ato_adam opt, const at_tensor *copies, int64_t n, char **err);
+/** Narrows every master into its copy again (after the masters were loaded or restored). */
+void ato_adam_refresh_copies(ato_adam opt, char **err);
 /** Releases the optimizer (the parameters stay alive while their own handles do). */
 void ato_adam_free(ato_adam opt);
 

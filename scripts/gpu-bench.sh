@@ -13,7 +13,7 @@
 #   sweep            every speed option timed in one process (benches/step_bench.ts: sweep.json)
 #   fast-vs-pytorch  the sweep's fastest flags beside PyTorch eager in ONE invocation (the goal ratio)
 #   seed-vs-pytorch  the seed's run: fp32 eager for 10 epochs, beside PyTorch
-#   cpu-vs-pytorch   the CPU column: a window on this machine's CPU, beside PyTorch
+#   cpu-vs-pytorch   the CPU column: a window on this machine's CPU with --cpu-best, beside PyTorch
 #   then, with the time left: fast-epochs (the fastest flags for 10 epochs),
 #   tf32-vs-pytorch-tf32 (eager with TF32 on both sides), and report (OUTDIR/docs/results.md).
 # In OUTDIR: results/ (each run's result JSON + markdown, named as in the project's results/:
@@ -153,7 +153,7 @@ log "fastest: ${fast[*]:-none measured, so fp32 eager}"
 
 bench fast-vs-pytorch 90 --device "$gpu" "${window[@]}" "${fast[@]}" --baseline pytorch
 bench seed-vs-pytorch 300 --device "$gpu" --epochs "$epochs" --baseline pytorch
-bench cpu-vs-pytorch 90 --device cpu "${cpu[@]}" --baseline pytorch
+bench cpu-vs-pytorch 90 --device cpu "${cpu[@]}" --cpu-best --baseline pytorch
 bench fast-epochs 150 --device "$gpu" --epochs "$epochs" "${fast[@]}"
 [ "$smoke" != 1 ] && bench tf32-vs-pytorch-tf32 60 --device cuda "${window[@]}" --tf32 --baseline pytorch
 run report 60 deno run -A src/bench/report_main.ts --results "$out/results" --docs "$out/docs" \

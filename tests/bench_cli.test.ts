@@ -29,6 +29,9 @@ const DEFAULTS: BenchConfig = {
   channelsLast: false,
   cudnnBenchmark: false,
   adam: "auto",
+  inceptionBranches: "sequential",
+  interopThreads: null,
+  cpuBest: false,
   clipGradNorm: null,
   maxSeconds: null,
   out: "results",
@@ -98,6 +101,10 @@ Deno.test("parseBenchArgs() reads every flag", () => {
       "--cuda-graphs",
       "--channels-last",
       "--cudnn-benchmark",
+      "--inception-branches",
+      "parallel",
+      "--interop-threads",
+      "2",
       "--adam",
       "fused",
       "--clip-grad-norm",
@@ -138,6 +145,9 @@ Deno.test("parseBenchArgs() reads every flag", () => {
       channelsLast: true,
       cudnnBenchmark: true,
       adam: "fused",
+      inceptionBranches: "parallel",
+      interopThreads: 2,
+      cpuBest: false,
       clipGradNorm: 1.5,
       maxSeconds: 90.5,
       out: "/tmp/r",
@@ -220,7 +230,10 @@ Deno.test("parseBenchArgs() rejects a non-positive --clip-grad-norm", () => {
 
 Deno.test("parseBenchArgs() rejects unknown choices, naming the valid ones", () => {
   rejects(["--device", "tpu"], '--device: expected one of cpu, cuda, all, found "tpu"');
-  rejects(["--precision", "fp16"], '--precision: expected one of fp32, bf16, found "fp16"');
+  rejects(
+    ["--precision", "fp16"],
+    '--precision: expected one of fp32, bf16, bf16-pure, found "fp16"',
+  );
   rejects(["--baseline", "jax"], '--baseline: expected one of pytorch, found "jax"');
   rejects(
     ["--adam", "lamb"],
@@ -303,7 +316,7 @@ Deno.test("usage() lists every flag with its default", () => {
     assert.ok(line, `expected a line for ${flag}`);
   }
   assert.ok(text.includes("default: a 50-step timed window"));
-  assert.equal((text.match(/\(default/g) ?? []).length, 28);
+  assert.equal((text.match(/\(default/g) ?? []).length, 31);
 });
 
 Deno.test("formatUsageError() points to --help", () => {

@@ -127,7 +127,10 @@ Deno.test("gpu-bench.sh runs the GPU issue's first asks first: build, CUDA tests
   );
   assert.match(flagsOf(r, "seed-vs-pytorch"), /--device cuda --epochs 10 --baseline pytorch/);
   assert.doesNotMatch(flagsOf(r, "seed-vs-pytorch"), /--cuda-graphs|--adam|--precision|--tf32/);
-  assert.match(flagsOf(r, "cpu-vs-pytorch"), /--device cpu --steps 100 --baseline pytorch/);
+  assert.match(
+    flagsOf(r, "cpu-vs-pytorch"),
+    /--device cpu --steps 100 --cpu-best --baseline pytorch/,
+  );
   assert.match(
     flagsOf(r, "fast-epochs"),
     /--epochs 10 --cuda-graphs --adam fused --precision bf16/,

@@ -7,7 +7,17 @@
  */
 
 import { type BenchConfig, CHOICES } from "./schema.ts";
-import { choice, decimal, flagHelp, type FlagTable, integer, parseFlags, text } from "./flags.ts";
+import { CPU_BEST } from "./options.ts";
+import {
+  choice,
+  decimal,
+  flagHelp,
+  flagName,
+  type FlagTable,
+  integer,
+  parseFlags,
+  text,
+} from "./flags.ts";
 
 export { formatUsageError, HelpRequested, UsageError } from "./flags.ts";
 
@@ -71,7 +81,8 @@ export const BENCH_FLAGS: FlagTable<Required<BenchConfig>, Required<ParseBenchAr
   precision: {
     ...choice(CHOICES.precision),
     default: "fp32",
-    help: "fp32, or forward and loss under bf16 autocast",
+    help: "fp32; bf16: forward and loss under bf16 autocast; bf16-pure: bf16 channels-last " +
+      "weights and activations, the loss in fp32, fp32 master weights and Adam state",
   },
   tf32: { default: false, help: "allow TF32 for CUDA matmuls and convolutions" },
   cudaGraphs: {
@@ -88,6 +99,23 @@ export const BENCH_FLAGS: FlagTable<Required<BenchConfig>, Required<ParseBenchAr
     ...choice(CHOICES.adam),
     default: "auto",
     help: "Adam's kernels; auto = torch.optim.Adam's default: single on the CPU, foreach on CUDA",
+  },
+  inceptionBranches: {
+    ...choice(CHOICES.inceptionBranches),
+    default: "sequential",
+    help: "an Inception block's four branches one after another, or concurrently on libtorch's " +
+      "inter-op pool (one native call per block)",
+  },
+  interopThreads: {
+    ...integer(1, 1024),
+    default: null,
+    shown: "libtorch's default",
+    help: "size of libtorch's inter-op pool (runs the parallel Inception branches)",
+  },
+  cpuBest: {
+    default: false,
+    help: `the fastest CPU options measured (benches/step_bench.ts): ${CPU_BEST}; flags given ` +
+      "beside it win",
   },
   clipGradNorm: { ...positive, default: null, help: "clip gradients to norm X > 0" },
   maxSeconds: {
@@ -150,6 +178,23 @@ export function usage(options: ParseBenchArgsOptions = {}): string {
   ].join("\n");
 }
 
+/** `config` with the `--cpu-best` preset's options, save those `args` names itself. */
+function withCpuBest(
+  config: BenchConfig,
+  args: readonly string[],
+  options: ParseBenchArgsOptions,
+): BenchConfig {
+  const given = new Set(args.map((a) => a.split("=")[0]));
+  const presetArgs = CPU_BEST.split(" ");
+  const preset = parseFlags(BENCH_FLAGS, presetArgs, { context: context(options), usage });
+  const out: Record<string, unknown> = { ...config };
+  for (const [key, flag] of Object.entries(BENCH_FLAGS)) {
+    const name = flagName(key, flag);
+    if (presetArgs.includes(name) && !given.has(name)) out[key] = preset[key as keyof BenchConfig];
+  }
+  return out as BenchConfig;
+}
+
 /**
  * Parses the benchmark's command line into a {@linkcode BenchConfig}.
  *
@@ -176,7 +221,8 @@ export function parseBenchArgs(
   args: readonly string[],
   options: ParseBenchArgsOptions = {},
 ): BenchConfig {
-  const config = parseFlags(BENCH_FLAGS, args, { context: context(options), usage });
+  const parsed = parseFlags(BENCH_FLAGS, args, { context: context(options), usage });
+  const config = parsed.cpuBest ? withCpuBest(parsed, args, options) : parsed;
   if (config.epochs === null && config.steps === null) {
     return { ...config, epochs: DEFAULT_EPOCHS, steps: DEFAULT_STEPS };
   }

@@ -14,6 +14,7 @@ import {
   cudaDeviceCount,
   pendingSignal,
   setBackendFlags,
+  setInteropThreads,
   setNumThreads,
   ShimNotFoundError,
   TorchError,
@@ -142,6 +143,7 @@ async function openSession(parsed: BenchConfig, args: string[]): Promise<Session
   }
   const devices = chooseDevices(parsed, info);
   setNumThreads(parsed.threads);
+  if (parsed.interopThreads != null) setInteropThreads(parsed.interopThreads);
   setBackendFlags({ cudnnBenchmark: parsed.cudnnBenchmark ?? false, allowTF32: parsed.tf32 });
   const dataset = await loadDataset(parsed.data).catch((e) => {
     throw e instanceof DataError ? new FatalInput(e.message) : e;

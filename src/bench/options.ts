@@ -6,6 +6,14 @@
  */
 import type { BenchConfig, Device } from "./schema.ts";
 
+/**
+ * What `--cpu-best` stands for: the CPU speed options that won the side-by-side sweep
+ * (benches/step_bench.ts; results/sweeps/cpu-issue19-sweep-1thread.json, the fastest of five at
+ * one thread on a heavily loaded 2-core host: 5264 ms against fp32's 6041 ms median), as
+ * `deno task bench` flags; the thread count is left to `--threads`.
+ */
+export const CPU_BEST = "--precision bf16-pure --adam foreach --inception-branches parallel";
+
 /** The flags that only mean something on CUDA. */
 const CUDA_ONLY = [
   ["tf32", "--tf32"],
@@ -32,6 +40,16 @@ export function versionAtLeast(version: string, major: number, minor: number): b
   return a > major || (a === major && b >= minor);
 }
 
+/** The options that only mean something on the CPU. */
+export type CpuOnly = Partial<Pick<BenchConfig, "cpuBest" | "inceptionBranches">>;
+
+// Concurrent branches run on host threads, off the CUDA stream a graph captures on.
+function cpuOnlyFlag(config: CpuOnly): string | null {
+  if (config.cpuBest) return "--cpu-best";
+  if (config.inceptionBranches === "parallel") return "--inception-branches parallel";
+  return null;
+}
+
 /**
  * Why the speed options of `config` cannot run on `devices` with this libtorch, or null when
  * they can.
@@ -42,10 +60,15 @@ export function versionAtLeast(version: string, major: number, minor: number): b
  * @returns A one-line message naming the flag, what it needs and what was found, or null.
  */
 export function speedOptionProblem(
-  config: Pick<BenchConfig, "tf32" | "cudaGraphs" | "cudnnBenchmark" | "adam">,
+  config: Pick<BenchConfig, "tf32" | "cudaGraphs" | "cudnnBenchmark" | "adam"> & CpuOnly,
   devices: readonly Device[],
   libtorch: string,
 ): string | null {
+  const cpuOnly = cpuOnlyFlag(config);
+  if (cpuOnly !== null && devices.includes("cuda")) {
+    return `${cpuOnly} applies to the CPU only: expected --device cpu, found a run on CUDA ` +
+      `(--device ${devices.length > 1 ? "all" : "cuda"})`;
+  }
   if (devices.includes("cpu")) {
     for (const [key, flag] of CUDA_ONLY) {
       if (config[key]) {

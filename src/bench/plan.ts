@@ -65,6 +65,7 @@ export function planRun(config: BenchConfig, device: Device, facts: BuildFacts):
       adam: resolveAdam(config, device),
       graphs: config.cudaGraphs,
       batchSize: config.batchSize,
+      inceptionBranches: config.inceptionBranches ?? "sequential",
     },
     window: config.steps === null ? null : { warmup: config.warmup, steps: config.steps },
     epochs: config.epochs,

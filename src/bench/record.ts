@@ -6,7 +6,7 @@
  */
 import type { EpochsOutcome } from "./epochs.ts";
 import type { RunPlan } from "./plan.ts";
-import type { Run } from "./schema.ts";
+import type { BenchConfig, Run } from "./schema.ts";
 import { summarize } from "./stats.ts";
 import type { WindowTimes } from "./window.ts";
 
@@ -47,6 +47,17 @@ function stepSamples(plan: RunPlan, measured: Measured): { warmupMs: number[]; s
   return { warmupMs, stepMs: timed.length > 0 ? timed : warmupMs };
 }
 
+/** The CPU levers of issue 19 a run used, for its options (none recorded at their defaults). */
+function cpuOptions(config: BenchConfig): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  if ((config.inceptionBranches ?? "sequential") !== "sequential") {
+    out.inceptionBranches = config.inceptionBranches!;
+  }
+  if (config.interopThreads != null) out.interopThreads = config.interopThreads;
+  if (config.cpuBest) out.cpuBest = true;
+  return out;
+}
+
 /**
  * The complete record of a run of this project's stack, its PyTorch `baseline` (or null)
  * attached.
@@ -72,6 +83,7 @@ export function buildRun(plan: RunPlan, measured: Measured & { baseline: Run | n
       channelsLast: config.channelsLast ?? false,
       cudnnBenchmark: config.cudnnBenchmark ?? false,
       adam: plan.trainer.adam ?? "single",
+      ...cpuOptions(config),
       ...(config.clipGradNorm !== null ? { clipGradNorm: config.clipGradNorm } : {}),
     },
     firstStepMs: warmupMs[0] ?? samples[0] ?? NaN,

@@ -32,10 +32,15 @@ export const CHOICES = {
   implementation: ["deno-libtorch", "pytorch"],
   /** `--adam`: Adam's kernels, `auto` for torch.optim.Adam's default on the device. */
   adam: ["auto", "single", "foreach", "fused"],
-  /** Numeric precision of the training step. */
-  precision: ["fp32", "bf16"],
+  /**
+   * Numeric precision of the training step: fp32; bf16 autocast; bf16-pure (bf16 channels-last
+   * weights and activations, fp32 loss, fp32 master weights and Adam state).
+   */
+  precision: ["fp32", "bf16", "bf16-pure"],
   /** `--baseline`: the stacks that can run beside this one. */
   baseline: ["pytorch"],
+  /** `--inception-branches`: an Inception block's branches one after another, or concurrently. */
+  inceptionBranches: ["sequential", "parallel"],
 } as const;
 
 const finite = z.number();
@@ -116,6 +121,12 @@ const benchConfigSchema = z.object({
   cudnnBenchmark: z.boolean().optional(),
   /** Adam's kernels; `auto` is torch.optim.Adam's default per device (absent: auto). */
   adam: z.enum(CHOICES.adam).optional(),
+  /** Inception branches one after another or concurrently (absent in older results: sequential). */
+  inceptionBranches: z.enum(CHOICES.inceptionBranches).optional(),
+  /** Size of libtorch's inter-op pool, or null for libtorch's default (absent: default). */
+  interopThreads: finite.nullable().optional(),
+  /** Whether `--cpu-best` chose the CPU speed options (absent in older results: false). */
+  cpuBest: z.boolean().optional(),
   /** Max gradient norm for clipping, or null for no clipping. */
   clipGradNorm: finite.nullable(),
   /** Deadline in seconds: stop at a step boundary once it passes (absent or null: none). */

@@ -105,7 +105,12 @@ export interface TrainerOptions {
   seed: number;
   /** Clip the gradients' joint L2 norm to this before each step (off when null). */
   clipGradNorm?: number | null;
-  /** Forward pass and loss under bf16 autocast (default `"fp32"`: no autocast). */
+  /**
+   * `"bf16"`: forward pass and loss under bf16 autocast; `"bf16-pure"`: the model computes with
+   * bf16 copies of its fp32 parameters (channels-last whatever {@linkcode channelsLast} says),
+   * the batch in bf16, the loss in fp32, and Adam updates the fp32 masters and refreshes the
+   * copies (default `"fp32"`).
+   */
   precision?: Precision;
   /** Conv weights and input batches in NHWC (channels_last) layout (default false). */
   channelsLast?: boolean;
@@ -119,6 +124,8 @@ export interface TrainerOptions {
   graphs?: boolean;
   /** Images per full-size step: the static batch shape a graph is captured for (default 64). */
   batchSize?: number;
+  /** Inception blocks' branches one after another, or concurrently (default `"sequential"`). */
+  inceptionBranches?: "sequential" | "parallel";
 }
 
 /** A model, its optimizer and the data it trains on, with the loss summed on the device. */
@@ -127,12 +134,17 @@ export class Trainer {
   readonly model: GoogLeNet;
   /** Its Adam optimizer. */
   readonly optimizer: Adam;
-  /** The model's parameters, in state_dict order. */
+  /**
+   * The tensors the model computes with and that receive the gradients, in state_dict order:
+   * its parameters, or their bf16 copies under `"bf16-pure"`.
+   */
   readonly params: Tensor[];
   readonly #data: DeviceData;
   readonly #dev: TorchDevice;
   readonly #clip: number | null;
   readonly #autocast: boolean;
+  /** bf16-pure: the dtype the model computes in (its parameters stay fp32 masters). */
+  readonly #compute: "bfloat16" | null;
   readonly #format: MemoryFormat;
   readonly #batchSize: number;
   readonly #graphs: boolean;
@@ -151,17 +163,23 @@ export class Trainer {
     this.#data = data;
     this.#dev = torchDevice(data.device);
     this.#clip = options.clipGradNorm ?? null;
-    this.#autocast = (options.precision ?? "fp32") === "bf16";
-    this.#format = options.channelsLast ? "channels_last" : "contiguous";
+    this.#autocast = options.precision === "bf16";
+    this.#compute = options.precision === "bf16-pure" ? "bfloat16" : null;
+    this.#format = options.channelsLast || this.#compute ? "channels_last" : "contiguous";
     this.#batchSize = options.batchSize ?? 64;
     this.#graphs = options.graphs ?? false;
     manualSeed(options.seed);
     this.model = new GoogLeNet();
-    if (data.device !== "cpu" || options.channelsLast) {
+    this.model.setConcurrentBranches(options.inceptionBranches === "parallel");
+    if (data.device !== "cpu" || this.#format !== "contiguous") {
       this.model.to(this.#dev, { memoryFormat: this.#format });
     }
-    this.params = this.model.parameters();
-    this.optimizer = new Adam(this.params, { lr: options.lr, impl: options.adam ?? "single" });
+    const masters = this.model.parameters();
+    this.optimizer = new Adam(masters, { lr: options.lr, impl: options.adam ?? "single" });
+    this.params = this.#compute === null
+      ? masters
+      : this.model.makeComputeCopies(this.#compute, { memoryFormat: this.#format });
+    if (this.#compute !== null) this.optimizer.attachCopies(this.params);
     this.#lossSum = keep(zeros([], { device: this.#dev }));
     this.#lastLoss = keep(zeros([], { device: this.#dev }));
   }
@@ -231,7 +249,12 @@ export class Trainer {
       return fn(named);
     } finally {
       for (const m of moments) m.dispose();
+      this.#refreshCopies(); // fn may have restored the masters
     }
+  }
+
+  #refreshCopies(): void {
+    if (this.#compute !== null) this.optimizer.refreshCopies();
   }
 
   /** Adam steps taken (set when restoring a checkpoint: it drives Adam's bias correction). */
@@ -245,6 +268,7 @@ export class Trainer {
   /** Loads the model's weights from a .safetensors or .pt file (state_dict names). */
   loadWeights(path: string): void {
     loadWeights(this.model, path);
+    this.#refreshCopies();
   }
 
   /** Saves the model's weights to a .safetensors or .pt file (state_dict names). */
@@ -273,13 +297,22 @@ export class Trainer {
     copy_(this.#lastLoss, loss);
   }
 
-  // A batch in the model's layout; NCHW batches already are, so no call (or handle) is spent.
+  // A batch in the model's layout and compute dtype; NCHW fp32 batches already are, so no call
+  // (or handle) is spent.
   #layout(x: Tensor): Tensor {
-    return this.#format === "contiguous" ? x : contiguous(x, this.#format);
+    const cast = this.#compute === null ? x : to(x, this.#dev, this.#compute);
+    return this.#format === "contiguous" ? cast : contiguous(cast, this.#format);
+  }
+
+  // The logits: under autocast for "bf16"; in bf16 for "bf16-pure", so widened for the loss.
+  #logits(x: Tensor): Tensor {
+    if (this.#autocast) return autocast(this.#dev, () => this.model.forward(x));
+    const logits = this.model.forward(x);
+    return this.#compute === null ? logits : to(logits, this.#dev, "float32");
   }
 
   #forwardLoss(x: Tensor, y: Tensor): Tensor {
-    if (!this.#autocast) return crossEntropy(this.model.forward(x), y);
+    if (!this.#autocast) return crossEntropy(this.#logits(x), y);
     return autocast(this.#dev, () => crossEntropy(this.model.forward(x), y));
   }
 
@@ -315,10 +348,7 @@ export class Trainer {
           scope(() => {
             const x = this.#layout(narrow(d.testImages, 0, start, size));
             const y = narrow(d.testLabels, 0, start, size);
-            const logits = this.#autocast
-              ? autocast(this.#dev, () => this.model.forward(x))
-              : this.model.forward(x);
-            return item(countEqual(argmax(logits, 1), y));
+            return item(countEqual(argmax(this.#logits(x), 1), y));
           })
         );
       }

@@ -63,6 +63,29 @@ export class Adam extends NativeHandle {
     this.params = params;
   }
 
+  /**
+   * Makes the parameters fp32 masters of `copies` (bf16-pure training): the model computes with
+   * the copies, which hold the gradients; each step widens a copy's gradient, updates its master
+   * with it and narrows the master back into the copy, and {@linkcode Adam.zeroGrad} drops the
+   * copies' gradients. One copy per parameter, of its shape and device; refreshed at once. The
+   * copies must outlive the optimizer.
+   */
+  attachCopies(copies: readonly Tensor[]): void {
+    lib().ato_adam_attach_copies(
+      this.handle,
+      handleList(copies),
+      BigInt(copies.length),
+      errSlot,
+    );
+    check();
+  }
+
+  /** Narrows every master into its copy again (after masters were loaded or restored). */
+  refreshCopies(): void {
+    lib().ato_adam_refresh_copies(this.handle, errSlot);
+    check();
+  }
+
   /** Updates every parameter that has a gradient. */
   step(): void {
     lib().ato_adam_step(this.handle, errSlot);

@@ -55,6 +55,53 @@ export function relu_(x: Tensor): Tensor {
   return x;
 }
 
+/** One op of a {@linkcode branches} program. */
+export type BranchOp =
+  | { op: "conv2d"; stride: number; padding: number; weight: Tensor; bias: Tensor }
+  | { op: "relu_" }
+  | { op: "maxPool2d"; kernel: number; stride: number; padding: number };
+
+const BRANCH_OP_CODES = { conv2d: 1, relu_: 2, maxPool2d: 3 } as const;
+
+/**
+ * The branches of a concat block (an Inception block) applied to `x`, their outputs concatenated
+ * on the channel axis, in one FFI call: one after another, or (`concurrent`) branch 0 on the
+ * calling thread and the others on libtorch's inter-op pool at once, with this thread's grad
+ * mode and autocast. Autograd records the same graph either way.
+ */
+export function branches(
+  x: Tensor,
+  list: readonly (readonly BranchOp[])[],
+  options: { concurrent: boolean },
+): Tensor {
+  const program: bigint[] = [];
+  const weights: Tensor[] = [];
+  for (const ops of list) {
+    for (const o of ops) {
+      const args = o.op === "conv2d"
+        ? [o.stride, o.padding, 0]
+        : o.op === "maxPool2d"
+        ? [o.kernel, o.stride, o.padding]
+        : [0, 0, 0];
+      program.push(BigInt(BRANCH_OP_CODES[o.op]), ...args.map(BigInt));
+      if (o.op === "conv2d") weights.push(o.weight, o.bias);
+    }
+    program.push(0n, 0n, 0n, 0n);
+  }
+  const p = new BigInt64Array(program);
+  return new Tensor(
+    lib().at_branches(
+      x.ptr,
+      p,
+      BigInt(p.length),
+      handleList(weights),
+      BigInt(weights.length),
+      options.concurrent ? 1 : 0,
+      errSlot,
+    ),
+  );
+}
+
 /** Options for {@linkcode maxPool2d}. */
 export interface MaxPool2dOptions {
   /** Stride (default: the kernel size, as PyTorch). */

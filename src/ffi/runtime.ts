@@ -65,6 +65,25 @@ export function getNumThreads(): number {
   return n;
 }
 
+/**
+ * Sets the size of libtorch's inter-op pool, which runs the concurrent branches of the ops'
+ * `branches`; only before the pool's first use (a TorchError after).
+ */
+export function setInteropThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1) {
+    throw new RangeError(`interop threads: expected an integer ≥ 1, found ${n}`);
+  }
+  lib().atr_set_interop_threads(n, errSlot);
+  check();
+}
+
+/** The size of libtorch's inter-op pool. */
+export function getInteropThreads(): number {
+  const n = lib().atr_get_interop_threads(errSlot);
+  check();
+  return n;
+}
+
 /** Number of CUDA devices usable now (0 on CPU-only builds). */
 export function cudaDeviceCount(): number {
   const n = lib().atr_cuda_device_count(errSlot);

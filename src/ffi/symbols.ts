@@ -14,6 +14,8 @@ export const symbols = {
   atr_manual_seed: { parameters: ["u64", "buffer"], result: "void" }, // (uint64_t seed, char **err)
   atr_set_num_threads: { parameters: ["i32", "buffer"], result: "void" }, // (int32_t n, char **err)
   atr_get_num_threads: { parameters: ["buffer"], result: "i32" }, // (char **err)
+  atr_set_interop_threads: { parameters: ["i32", "buffer"], result: "void" }, // (int32_t n, char **err)
+  atr_get_interop_threads: { parameters: ["buffer"], result: "i32" }, // (char **err)
   atr_set_grad_enabled: { parameters: ["i32", "buffer"], result: "i32" }, // (int32_t on, char **err)
   atr_live_tensors: { parameters: [], result: "i64" }, // (void)
   atr_cuda_device_count: { parameters: ["buffer"], result: "i32" }, // (char **err)
@@ -59,6 +61,10 @@ export const symbols = {
   }, // (at_tensor x, int64_t kernel, int64_t stride, int64_t padding, int32_t ceil_mode, char **err)
   at_adaptive_avg_pool2d: { parameters: ["pointer", "i64", "i64", "buffer"], result: "pointer" }, // (at_tensor x, int64_t out_h, int64_t out_w, char **err)
   at_cat: { parameters: ["buffer", "i64", "i64", "buffer"], result: "pointer" }, // (const at_tensor *list, int64_t n, int64_t dim, char **err)
+  at_branches: {
+    parameters: ["pointer", "buffer", "i64", "buffer", "i64", "i32", "buffer"],
+    result: "pointer",
+  }, // (at_tensor x, const int64_t *program, int64_t program_len, const at_tensor *weights, int64_t n_weights, int32_t concurrent, char **err)
   at_view: { parameters: ["pointer", "buffer", "i64", "buffer"], result: "pointer" }, // (at_tensor x, const int64_t *dims, int64_t ndim, char **err)
   at_flatten: { parameters: ["pointer", "i64", "i64", "buffer"], result: "pointer" }, // (at_tensor x, int64_t start, int64_t end, char **err)
   at_linear: { parameters: ["pointer", "pointer", "pointer", "buffer"], result: "pointer" }, // (at_tensor x, at_tensor w, at_tensor b /* nullable */, char **err)
@@ -98,6 +104,8 @@ export const symbols = {
   ato_adam_set_step_count: { parameters: ["pointer", "i64", "buffer"], result: "void" }, // (ato_adam opt, int64_t step, char **err)
   ato_adam_state: { parameters: ["pointer", "i64", "i32", "buffer"], result: "pointer" }, // (ato_adam opt, int64_t i, int32_t which, char **err)
   ato_adam_set_lr: { parameters: ["pointer", "f64", "buffer"], result: "void" }, // (ato_adam opt, double lr, char **err)
+  ato_adam_attach_copies: { parameters: ["pointer", "buffer", "i64", "buffer"], result: "void" }, // (ato_adam opt, const at_tensor *copies, int64_t n, char **err)
+  ato_adam_refresh_copies: { parameters: ["pointer", "buffer"], result: "void" }, // (ato_adam opt, char **err)
   ato_adam_free: { parameters: ["pointer"], result: "void" }, // (ato_adam opt)
 
   // ---- serialization and generator state

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { cat, type Tensor } from "../ffi/mod.ts";
+import { branches, type BranchOp, cat, type Tensor } from "../ffi/mod.ts";
 import { Module } from "./module.ts";
 
 /** nn.Sequential with named children: each child's output is the next one's input. */
@@ -19,10 +19,27 @@ export class Sequential extends Module {
   forward(x: Tensor): Tensor {
     return this.namedChildren().reduce((h, [, child]) => child.forward(h), x);
   }
+
+  /** The children's ops in order, or null when one has no branch form. */
+  override branchOps(): BranchOp[] | null {
+    const ops: BranchOp[] = [];
+    for (const [, child] of this.namedChildren()) {
+      const own = child.branchOps();
+      if (own === null) return null;
+      ops.push(...own);
+    }
+    return ops;
+  }
 }
 
-/** Branches applied to the same input, their outputs concatenated on the channel axis. */
+/**
+ * Branches applied to the same input, their outputs concatenated on the channel axis: one after
+ * another, or concurrently in one native call ({@linkcode Module.setConcurrentBranches}) when
+ * every branch has a branch form.
+ */
 export class Concat extends Module {
+  #concurrent = false;
+
   /** Registers the branches in order. */
   constructor(branches: Iterable<[string, Module]>) {
     super();
@@ -31,6 +48,19 @@ export class Concat extends Module {
 
   /** N x C x H x W → N x (sum of the branches' channels) x H x W. */
   forward(x: Tensor): Tensor {
+    const list = this.#concurrent ? this.#branchList() : null;
+    if (list !== null) return branches(x, list, { concurrent: true });
     return cat(this.namedChildren().map(([, branch]) => branch.forward(x)), 1);
+  }
+
+  #branchList(): BranchOp[][] | null {
+    const list = this.namedChildren().map(([, branch]) => branch.branchOps());
+    return list.every((ops) => ops !== null) ? list as BranchOp[][] : null;
+  }
+
+  /** Runs this block's branches concurrently (true) or one after another (false). */
+  override setConcurrentBranches(on: boolean): void {
+    this.#concurrent = on;
+    super.setConcurrentBranches(on);
   }
 }

@@ -8,6 +8,7 @@
  */
 import {
   adaptiveAvgPool2d,
+  type BranchOp,
   conv2d,
   dropout,
   empty,
@@ -83,6 +84,12 @@ export class Conv2d extends WeightAndBias {
     const { stride, padding } = this.spec;
     return conv2d(x, this.weight, this.bias, { stride, padding });
   }
+
+  /** conv2d with this layer's stride, padding, weight and bias. */
+  override branchOps(): BranchOp[] {
+    const { stride, padding } = this.spec;
+    return [{ op: "conv2d", stride, padding, weight: this.weight, bias: this.bias }];
+  }
 }
 
 /** nn.Linear with a bias: weight out x in, bias out. */
@@ -110,6 +117,12 @@ export class MaxPool2d extends Module {
     const { kernel, stride, padding } = this.spec;
     return maxPool2d(x, kernel, { stride, padding });
   }
+
+  /** max_pool2d with this layer's kernel, stride and padding (floor mode, as forward). */
+  override branchOps(): BranchOp[] {
+    const { kernel, stride, padding } = this.spec;
+    return [{ op: "maxPool2d", kernel, stride, padding }];
+  }
 }
 
 /** nn.AdaptiveAvgPool2d to a square output. */
@@ -130,6 +143,11 @@ export class ReLU extends Module {
   /** Rectifies x in place and returns it. */
   forward(x: Tensor): Tensor {
     return relu_(x);
+  }
+
+  /** relu_. */
+  override branchOps(): BranchOp[] {
+    return [{ op: "relu_" }];
   }
 }
 

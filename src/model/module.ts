@@ -6,8 +6,10 @@
  * @module
  */
 import {
+  type BranchOp,
   contiguous,
   type Device,
+  type DType,
   keep,
   type MemoryFormat,
   noGrad,
@@ -23,21 +25,29 @@ export interface PlacementOptions {
   memoryFormat?: MemoryFormat;
 }
 
-function moveParameter(p: Tensor, device: Device, format: MemoryFormat = "contiguous"): Tensor {
-  const moved = keep(noGrad(() =>
+/** A new leaf: `p` on `device` (in `dtype`), 4-D weights in `format`. */
+function placed(p: Tensor, device: Device, o: { format?: MemoryFormat; dtype?: DType }): Tensor {
+  const format = o.format ?? "contiguous";
+  return setRequiresGrad(keep(noGrad(() =>
     scope(() => {
-      const m = to(p, device);
+      const m = to(p, device, o.dtype);
       return format !== "contiguous" && p.shape.length === 4 ? contiguous(m, format) : m;
     })
-  ));
+  )));
+}
+
+function moveParameter(p: Tensor, device: Device, format: MemoryFormat = "contiguous"): Tensor {
+  const moved = placed(p, device, { format });
   p.dispose();
-  return setRequiresGrad(moved);
+  return moved;
 }
 
 /** A layer or a model: its own parameters, then its children, each under a name, in order. */
 export abstract class Module {
   readonly #parameters = new Map<string, Tensor>();
   readonly #children = new Map<string, Module>();
+  /** Low-precision copies of the parameters that forward computes with (bf16-pure), by name. */
+  readonly #copies = new Map<string, Tensor>();
   #training = true;
 
   /** The module's output for a batch. */
@@ -58,9 +68,9 @@ export abstract class Module {
     return child;
   }
 
-  /** This module's own parameter `name`. */
+  /** This module's own parameter `name` as forward uses it: its compute copy when it has one. */
   protected parameter(name: string): Tensor {
-    const t = this.#parameters.get(name);
+    const t = this.#copies.get(name) ?? this.#parameters.get(name);
     if (t === undefined) {
       throw new Error(
         `expected a parameter named ${name}, found only ${[...this.#parameters.keys()].join(", ")}`,
@@ -99,6 +109,22 @@ export abstract class Module {
     old.dispose();
     child.training = this.#training;
     this.#children.set(name, child);
+  }
+
+  /**
+   * This module's forward as the ops of a native branch program (ops' `branches`), or null when
+   * it has no such form (the default); the tensors are those forward would use.
+   */
+  branchOps(): BranchOp[] | null {
+    return null;
+  }
+
+  /**
+   * Makes every concat block below run its branches concurrently (true) or one after another
+   * (false, the default), as `--inception-branches` says.
+   */
+  setConcurrentBranches(on: boolean): void {
+    for (const c of this.#children.values()) c.setConcurrentBranches(on);
   }
 
   /** Whether dropout is active; setting it sets every descendant, as nn.Module.train() does. */
@@ -141,8 +167,38 @@ export abstract class Module {
     return this;
   }
 
-  /** Frees every parameter. */
+  /**
+   * Gives every parameter a compute copy in `dtype` (4-D weights in `options.memoryFormat`): a
+   * new leaf that requires grad, which forward then uses in place of the parameter, so no
+   * weight is cast per op. The parameters stay as they are (the fp32 masters an optimizer
+   * updates; see Adam.attachCopies). Replaces copies made before.
+   *
+   * @returns The copies in state_dict order (one per parameter); the module frees them.
+   */
+  makeComputeCopies(dtype: DType, options: PlacementOptions = {}): Tensor[] {
+    for (const [name, t] of this.#parameters) {
+      this.#copies.get(name)?.dispose();
+      this.#copies.set(name, placed(t, t.device, { format: options.memoryFormat, dtype }));
+    }
+    for (const c of this.#children.values()) c.makeComputeCopies(dtype, options);
+    return this.computeParameters();
+  }
+
+  /** The tensors forward computes with, in state_dict order: each parameter's copy, or itself. */
+  computeParameters(): Tensor[] {
+    const own = [...this.#parameters].map(([name, t]) => this.#copies.get(name) ?? t);
+    return [...own, ...[...this.#children.values()].flatMap((c) => c.computeParameters())];
+  }
+
+  /** Frees every parameter and every compute copy. */
   dispose(): void {
     for (const t of this.parameters()) t.dispose();
+    this.#disposeCopies();
+  }
+
+  #disposeCopies(): void {
+    for (const t of this.#copies.values()) t.dispose();
+    this.#copies.clear();
+    for (const c of this.#children.values()) c.#disposeCopies();
   }
 }

@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""PyTorch's own CPU recipes for the seed's training step, timed side by side in one process:
+the targets of issue 19 (fp32; bf16 autocast + channels-last; pure bf16 + channels-last).
+
+  /usr/bin/python3 benches/pytorch_step_recipes.py [--threads N] [--rounds R] [--steps S]
+      [--warmup W] [--json OUT]
+
+Each recipe gets its own model (seed 0) and Adam(lr 1e-3); rounds interleave the recipes (S timed
+steps each per round, after W warm-up steps, default 5) so that the host's noise falls on all of them alike.
+Batches: 64 MNIST-shaped images from the same randperm-free draw for every recipe.
+"""
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+
+import torch
+import torch.nn as nn
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "reference"))
+from googlenet import GoogLeNet  # noqa: E402
+
+CL = torch.channels_last
+
+
+def make(recipe):
+    torch.manual_seed(0)
+    model = GoogLeNet()
+    if recipe != "fp32":
+        model = model.to(memory_format=CL)
+    if recipe == "bf16-pure":
+        model = model.to(torch.bfloat16)
+    return model, torch.optim.Adam(model.parameters(), lr=1e-3)
+
+
+def step_fn(recipe, model, opt, crit):
+    def step(x, y):
+        opt.zero_grad()
+        if recipe == "fp32":
+            loss = crit(model(x), y)
+        elif recipe == "fp32-cl":
+            loss = crit(model(x.contiguous(memory_format=CL)), y)
+        elif recipe == "bf16-autocast-cl":
+            with torch.autocast("cpu", dtype=torch.bfloat16):
+                loss = crit(model(x.contiguous(memory_format=CL)), y)
+        else:  # bf16-pure: bf16 weights and activations, the loss in fp32
+            out = model(x.to(torch.bfloat16).contiguous(memory_format=CL))
+            loss = crit(out.float(), y)
+        loss.backward()
+        opt.step()
+    return step
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--threads", type=int, default=os.cpu_count())
+    ap.add_argument("--rounds", type=int, default=4)
+    ap.add_argument("--steps", type=int, default=10)
+    ap.add_argument("--warmup", type=int, default=5)
+    ap.add_argument("--json")
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    g = torch.Generator().manual_seed(0)
+    xs = (torch.rand(8, 64, 1, 28, 28, generator=g) - 0.5) / 0.5
+    ys = torch.randint(0, 10, (8, 64), generator=g)
+    recipes = ["fp32", "fp32-cl", "bf16-autocast-cl", "bf16-pure"]
+    crit = nn.CrossEntropyLoss()
+    steps = {}
+    for r in recipes:
+        model, opt = make(r)
+        model.train()
+        steps[r] = step_fn(r, model, opt, crit)
+        for i in range(a.warmup):
+            steps[r](xs[i % 8], ys[i % 8])
+    ms = {r: [] for r in recipes}
+    for _ in range(a.rounds):
+        for r in recipes:
+            for i in range(a.steps):
+                t0 = time.perf_counter()
+                steps[r](xs[i % 8], ys[i % 8])
+                ms[r].append((time.perf_counter() - t0) * 1000)
+    out = {"torch": torch.__version__, "threads": a.threads, "rounds": a.rounds,
+           "stepsPerRound": a.steps, "warmup": a.warmup,
+           "load": os.getloadavg(),
+           "recipes": {r: {"medianMs": statistics.median(v), "ms": v} for r, v in ms.items()}}
+    for r in recipes:
+        print(f"{r}: median {statistics.median(ms[r]):.1f} ms ({len(ms[r])} steps)")
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(out, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
