@@ -96,7 +96,7 @@ async function sourceHash(defines: string[]): Promise<string> {
 }
 
 const wheel = torchDir();
-checkPackages(wheel ? [] : ["libtorch-dev", "python3-torch"], [["cmake", "cmake"], ["g++", "g++"]]);
+checkPackages(wheel ? [] : ["libtorch-dev", "libgloo-dev", "python3-torch"], [["cmake", "cmake"], ["g++", "g++"]]);
 let layout: TorchLayout;
 try {
   layout = discoverTorch({ torchDir: wheel });
