@@ -1,0 +1,12 @@
+/**
+ * Data-parallel training on PyTorch's c10d, as DistributedDataParallel: the rank environment
+ * (torchrun's or srun's), DistributedSampler's shards, one rank's process group and gradient
+ * averaging, and the launcher of `deno task bench --nproc N`.
+ *
+ * @module
+ */
+export * from "./env.ts";
+export * from "./shard.ts";
+export * from "./parallel.ts";
+export * from "./launch.ts";
+export * from "./checks.ts";
