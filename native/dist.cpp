@@ -68,6 +68,18 @@ c10::intrusive_ptr<c10d::Store> make_store(const char *addr, int32_t port, const
   return c10::make_intrusive<c10d::TCPStore>(addr, opts);
 }
 
+#if TORCH_SHIM_VERSION_GE(2, 0)
+// In 2.x a ProcessGroupGloo/NCCL is a c10d::Backend: a ProcessGroup routes the device's tensors to it.
+c10::intrusive_ptr<c10d::ProcessGroup> as_group(const c10::intrusive_ptr<c10d::Store> &store, int32_t rank,
+                                                int32_t world, c10::intrusive_ptr<c10d::Backend> backend,
+                                                c10::DeviceType device, c10d::ProcessGroup::BackendType type) {
+  auto pg = c10::make_intrusive<c10d::ProcessGroup>(store, rank, world);
+  pg->setBackend(device, type, backend);
+  pg->setDefaultBackend(type);
+  return pg;
+}
+#endif
+
 // Gloo binds to the rendezvous address on loopback (the local launcher), else as Python's
 // default device: GLOO_SOCKET_IFNAME's interface, or the host name's address.
 std::shared_ptr<::gloo::transport::Device> gloo_device(const std::string &addr) {
@@ -83,11 +95,8 @@ c10::intrusive_ptr<c10d::ProcessGroup> make_gloo(const c10::intrusive_ptr<c10d::
   auto opts = c10d::ProcessGroupGloo::Options::create(timeout);
   opts->devices.push_back(gloo_device(addr));
 #if TORCH_SHIM_VERSION_GE(2, 0)
-  auto backend = c10::make_intrusive<c10d::ProcessGroupGloo>(store, rank, world, opts);
-  auto pg = c10::make_intrusive<c10d::ProcessGroup>(store, rank, world);
-  pg->setBackend(c10::DeviceType::CPU, c10d::ProcessGroup::BackendType::GLOO, backend);
-  pg->setDefaultBackend(c10d::ProcessGroup::BackendType::GLOO);
-  return pg;
+  return as_group(store, rank, world, c10::make_intrusive<c10d::ProcessGroupGloo>(store, rank, world, opts),
+                  c10::DeviceType::CPU, c10d::ProcessGroup::BackendType::GLOO);
 #else
   return c10::make_intrusive<c10d::ProcessGroupGloo>(store, rank, world, opts);
 #endif
@@ -99,11 +108,8 @@ c10::intrusive_ptr<c10d::ProcessGroup> make_nccl(const c10::intrusive_ptr<c10d::
   auto opts = c10d::ProcessGroupNCCL::Options::create();
   opts->timeout = timeout;
 #if TORCH_SHIM_VERSION_GE(2, 0)
-  auto backend = c10::make_intrusive<c10d::ProcessGroupNCCL>(store, rank, world, opts);
-  auto pg = c10::make_intrusive<c10d::ProcessGroup>(store, rank, world);
-  pg->setBackend(c10::DeviceType::CUDA, c10d::ProcessGroup::BackendType::NCCL, backend);
-  pg->setDefaultBackend(c10d::ProcessGroup::BackendType::NCCL);
-  return pg;
+  return as_group(store, rank, world, c10::make_intrusive<c10d::ProcessGroupNCCL>(store, rank, world, opts),
+                  c10::DeviceType::CUDA, c10d::ProcessGroup::BackendType::NCCL);
 #else
   return c10::make_intrusive<c10d::ProcessGroupNCCL>(store, rank, world, opts);
 #endif

@@ -10,3 +10,5 @@ export * from "./shard.ts";
 export * from "./parallel.ts";
 export * from "./launch.ts";
 export * from "./checks.ts";
+/** The interrupts ranks agree on (the harness's own). */
+export type { StopSignal } from "../bench/stop.ts";

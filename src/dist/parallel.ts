@@ -16,14 +16,13 @@ import {
   toHost,
 } from "../ffi/mod.ts";
 import type { BatchRange } from "../data/mod.ts";
+import type { StopSignal } from "../bench/stop.ts";
 import type { RankEnv } from "./env.ts";
 import { shardOrder, shardRanges } from "./shard.ts";
 
 /** The default of `--dist-timeout`: seconds a collective may wait for the other ranks. */
 export const DEFAULT_DIST_TIMEOUT_SECONDS = 60;
 
-/** An interrupt the ranks agree on. */
-type Signal = "SIGINT" | "SIGTERM" | null;
 
 /** Options of {@linkcode DataParallel}. */
 export interface DataParallelOptions {
@@ -92,7 +91,7 @@ export class DataParallel {
    * The interrupt every rank stops for, asked by every rank at the same step boundary: any rank's
    * interrupt stops all of them there (SIGTERM over SIGINT when both came).
    */
-  agreeSignal(local: Signal): Signal {
+  agreeSignal(local: StopSignal | null): StopSignal | null {
     // Per signal, how many ranks have it (a sum over the ranks).
     const [ints, terms] = scope(() => {
       const t = fromHost(new Int32Array([+(local === "SIGINT"), +(local === "SIGTERM")]), [2]);
