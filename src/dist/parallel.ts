@@ -23,7 +23,6 @@ import { shardOrder, shardRanges } from "./shard.ts";
 /** The default of `--dist-timeout`: seconds a collective may wait for the other ranks. */
 export const DEFAULT_DIST_TIMEOUT_SECONDS = 60;
 
-
 /** Options of {@linkcode DataParallel}. */
 export interface DataParallelOptions {
   /** Collective backend (default "gloo"). */
