@@ -40,6 +40,8 @@ const DEFAULTS: BenchConfig = {
   checkpointDir: null,
   force: false,
   verbose: false,
+  nproc: 1,
+  distTimeout: 60,
 };
 
 function parse(...args: string[]): BenchConfig {
@@ -119,6 +121,10 @@ Deno.test("parseBenchArgs() reads every flag", () => {
       "/tmp/ck",
       "--force",
       "--verbose",
+      "--nproc",
+      "4",
+      "--dist-timeout",
+      "30",
     ),
     {
       device: "cuda",
@@ -149,6 +155,8 @@ Deno.test("parseBenchArgs() reads every flag", () => {
       checkpointDir: "/tmp/ck",
       force: true,
       verbose: true,
+      nproc: 4,
+      distTimeout: 30,
     },
   );
 });
@@ -294,6 +302,8 @@ Deno.test("usage() lists every flag with its default", () => {
       "--out",
       "--json",
       "--no-progress",
+      "--nproc",
+      "--dist-timeout",
       "--help",
     ]
   ) {
@@ -303,7 +313,7 @@ Deno.test("usage() lists every flag with its default", () => {
     assert.ok(line, `expected a line for ${flag}`);
   }
   assert.ok(text.includes("default: a 50-step timed window"));
-  assert.equal((text.match(/\(default/g) ?? []).length, 28);
+  assert.equal((text.match(/\(default/g) ?? []).length, 30);
 });
 
 Deno.test("formatUsageError() points to --help", () => {
