@@ -56,8 +56,9 @@ for (const who of [0, 1]) {
   Deno.test(`rank ${who} alone fails within the timeout with c10d's message`, async () => {
     const o = await rank({ rank: who, worldSize: 2, port: freePort(), timeoutMs: 2000 });
     assert.strictEqual(o.name, "TorchError", `expected a TorchError, found ${JSON.stringify(o)}`);
-    assert.match(o.error!, /time|connect|refused/i);
-    assert.ok(o.seconds! >= 1.5 && o.seconds! < 15, `failed after ${o.seconds} s, timeout 2 s`);
+    assert.match(o.error!, /time|connect|refused/i, JSON.stringify(o));
+    // The upper bound leaves room for a loaded machine (2 cores shared by several builds).
+    assert.ok(o.seconds! >= 1.5 && o.seconds! < 30, `failed after ${o.seconds} s, timeout 2 s`);
   });
 }
 
