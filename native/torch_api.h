@@ -6,7 +6,8 @@
  *    No C++ type crosses this boundary.
  *  - One prefix per object group: `at_` tensors and ops, `ato_` the Adam optimizer,
  *    `atg_` CUDA graphs, `ats_` serialization, `atr_` the runtime (threads, seeds, grad mode,
- *    generator state, build facts), `atgen_` CPU generators of the caller's own.
+ *    generator state, build facts), `atgen_` CPU generators of the caller's own, `atd_`
+ *    data-parallel training on c10d (process groups and DDP's gradient reducer).
  *  - Errors: every function takes `char **err` as its last parameter: a per-call error slot.
  *    On success it is left untouched; on failure it receives a malloc'd copy of libtorch's
  *    message (free it with `atr_free_string`) and the function returns its fallback value
@@ -30,6 +31,8 @@ typedef struct at_tensor_s *at_tensor;
 typedef struct ato_adam_s *ato_adam;
 typedef struct atg_graph_s *atg_graph;
 typedef struct atgen_generator_s *atgen_generator;
+typedef struct atd_group_s *atd_group;
+typedef struct atd_reducer_s *atd_reducer;
 
 /* ---- runtime ------------------------------------------------------------------------------- */
 
@@ -259,6 +262,35 @@ at_tensor atgen_state(atgen_generator g, char **err);
 void atgen_set_state(atgen_generator g, at_tensor state, char **err);
 /** Releases the generator. Freeing NULL is a no-op. */
 void atgen_free(atgen_generator g);
+
+/* ---- data-parallel training on c10d ------------------------------------------------------- */
+
+/** Joins a process group of `world` ranks as `rank`: the rendezvous store is a FileStore at
+ *  `file` when it is non-NULL and non-empty, else a TCPStore at addr:port that rank 0 serves; the
+ *  backend is 0 Gloo (CPU tensors) or 1 NCCL (CUDA builds). Every store wait and collective
+ *  fails with c10d's message after timeout_ms. */
+atd_group atd_new(const char *addr, int32_t port, const char *file, int32_t rank, int32_t world,
+                  int32_t backend, int64_t timeout_ms, char **err);
+/** Overwrites the tensors on every rank with rank `root`'s values (one coalesced broadcast). */
+void atd_broadcast(atd_group g, const at_tensor *list, int64_t n, int32_t root, char **err);
+/** Sums t in place over the ranks; divides by the world size when `average` is non-zero. */
+void atd_allreduce(atd_group g, at_tensor t, int32_t average, char **err);
+/** Waits until every rank has reached the barrier. */
+void atd_barrier(atd_group g, char **err);
+/** This process's rank. */
+int32_t atd_rank(atd_group g, char **err);
+/** The number of ranks. */
+int32_t atd_world_size(atd_group g, char **err);
+/** Leaves the process group (shutdown). Freeing NULL is a no-op. */
+void atd_free(atd_group g);
+/** c10d::Reducer over the parameters, as DistributedDataParallel builds it (first bucket 1 MiB,
+ *  the others `bucket_bytes`): their gradients are averaged over the ranks during backward. */
+atd_reducer atd_reducer_new(atd_group g, const at_tensor *params, int64_t n, int64_t bucket_bytes,
+                            char **err);
+/** Arms the reducer for the next backward (DDP's forward does this each iteration). */
+void atd_reducer_prepare(atd_reducer r, char **err);
+/** Releases the reducer. Freeing NULL is a no-op. */
+void atd_reducer_free(atd_reducer r);
 
 /* ---- CUDA graphs --------------------------------------------------------------------------- */
 

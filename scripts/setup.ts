@@ -96,7 +96,9 @@ async function sourceHash(defines: string[]): Promise<string> {
 }
 
 const wheel = torchDir();
-checkPackages(wheel ? [] : ["libtorch-dev", "python3-torch"], [["cmake", "cmake"], ["g++", "g++"]]);
+// libgloo-dev: the Gloo headers c10d's ProcessGroupGloo.hpp includes (native/dist.cpp).
+const debianPackages = ["libtorch-dev", "libgloo-dev", "python3-torch"];
+checkPackages(wheel ? [] : debianPackages, [["cmake", "cmake"], ["g++", "g++"]]);
 let layout: TorchLayout;
 try {
   layout = discoverTorch({ torchDir: wheel });

@@ -43,6 +43,8 @@ const DEFAULTS: BenchConfig = {
   checkpointDir: null,
   force: false,
   verbose: false,
+  nproc: 1,
+  distTimeout: 60,
 };
 
 function parse(...args: string[]): BenchConfig {
@@ -126,6 +128,10 @@ Deno.test("parseBenchArgs() reads every flag", () => {
       "/tmp/ck",
       "--force",
       "--verbose",
+      "--nproc",
+      "4",
+      "--dist-timeout",
+      "30",
     ),
     {
       device: "cuda",
@@ -159,6 +165,8 @@ Deno.test("parseBenchArgs() reads every flag", () => {
       checkpointDir: "/tmp/ck",
       force: true,
       verbose: true,
+      nproc: 4,
+      distTimeout: 30,
     },
   );
 });
@@ -307,6 +315,8 @@ Deno.test("usage() lists every flag with its default", () => {
       "--out",
       "--json",
       "--no-progress",
+      "--nproc",
+      "--dist-timeout",
       "--help",
     ]
   ) {
@@ -316,7 +326,7 @@ Deno.test("usage() lists every flag with its default", () => {
     assert.ok(line, `expected a line for ${flag}`);
   }
   assert.ok(text.includes("default: a 50-step timed window"));
-  assert.equal((text.match(/\(default/g) ?? []).length, 31);
+  assert.equal((text.match(/\(default/g) ?? []).length, 33);
 });
 
 Deno.test("formatUsageError() points to --help", () => {

@@ -151,6 +151,19 @@ export const BENCH_FLAGS: FlagTable<Required<BenchConfig>, Required<ParseBenchAr
     help: "where checkpoints go at each epoch end and on interrupt",
   },
   force: { default: false, help: "overwrite existing --save/--json files" },
+  nproc: {
+    ...integer(1, 1024),
+    default: 1,
+    help: "data-parallel ranks on this host (one process each, --threads split between them, " +
+      "--batch-size the global batch); torchrun's RANK/WORLD_SIZE/MASTER_ADDR/MASTER_PORT, when " +
+      "set, make this process one rank instead",
+  },
+  distTimeout: {
+    ...positive,
+    value: "S",
+    default: 60,
+    help: "seconds a rank waits for the others (rendezvous and each collective) before it fails",
+  },
   verbose: { default: false, help: "stack traces for errors" },
 };
 

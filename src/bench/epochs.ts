@@ -6,7 +6,7 @@
  * @module
  */
 import { Generator, liveTensors, synchronize, type Tensor } from "../ffi/mod.ts";
-import { type BatchRange, batchRanges } from "../data/mod.ts";
+import type { BatchRange } from "../data/mod.ts";
 import {
   loadCheckpoint,
   orderState,
@@ -137,7 +137,7 @@ class EpochLoop {
     this.#start = start;
     this.#order = parts.order;
     restoreOrder(this.#order, start.orderBefore);
-    this.#ranges = batchRanges(parts.trainCount, plan.config.batchSize);
+    this.#ranges = trainer.batchRanges();
     this.#epochs = [...start.epochs];
     this.#timeToTarget = start.timeToTargetSeconds;
   }

@@ -39,6 +39,14 @@ import { planRun, type RunPlan } from "./plan.ts";
 import { buildRun } from "./record.ts";
 import { Stopper, type StopSignal } from "./stop.ts";
 import type { BenchConfig, BenchResult, Device, Env, GpuInfo, Run } from "./schema.ts";
+import {
+  DataParallel,
+  launchRanks,
+  type RankEnv,
+  RankEnvError,
+  rankProblem,
+  readRankEnv,
+} from "../dist/mod.ts";
 
 /** A one-line failure the user can act on: printed without a stack, exit code 2. */
 class FatalInput extends Error {}
@@ -53,7 +61,12 @@ interface Session {
   env: Env;
   /** Names this invocation's checkpoint files. */
   runId: string;
+  /** This process's rank of a data-parallel run, or null. */
+  dist: DataParallel | null;
 }
+
+/** Whether this process is a data-parallel rank other than 0 (it neither prints nor writes). */
+const follower = (session: Session) => (session.dist?.rank ?? 0) !== 0;
 
 async function exists(path: string): Promise<boolean> {
   return await Deno.stat(path).then(() => true, () => false);
@@ -132,8 +145,12 @@ async function preflight(config: BenchConfig, devices: Device[]): Promise<BenchC
   return { ...config, steps: null };
 }
 
-/** Opens the shim, picks the devices, loads the data and records the machine. */
-async function openSession(parsed: BenchConfig, args: string[]): Promise<Session> {
+/** Opens the shim, picks the devices, loads the data, records the machine, joins the ranks. */
+async function openSession(
+  parsed: BenchConfig,
+  args: string[],
+  place: RankEnv | null,
+): Promise<Session> {
   let info;
   try {
     info = buildInfo();
@@ -160,7 +177,10 @@ async function openSession(parsed: BenchConfig, args: string[]): Promise<Session
   // Build facts again now that the thread count is set, so that they show the threads used.
   const env = await collectEnv({ torch: { version: info.libtorch, ...buildInfo() }, gpu });
   const runId = new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19);
-  return { config, args, devices, libtorch: info.libtorch, dataset, env, runId };
+  const problem = place && rankProblem(config, devices, place);
+  if (problem) throw new FatalInput(problem);
+  const dist = place && new DataParallel(place, { timeoutSeconds: config.distTimeout });
+  return { config, args, devices, libtorch: info.libtorch, dataset, env, runId, dist };
 }
 
 /** The CPU model or GPU name of a device. */
@@ -189,16 +209,22 @@ async function measure(session: Session, plan: RunPlan) {
   await Deno.mkdir(join(checkpointPath, ".."), { recursive: true });
   const suffix = devices.length > 1 ? `-${plan.device}` : "";
   const data = uploadDataset(session.dataset, plan.device);
+  const { dist } = session, quiet = follower(session);
   try {
     const measured = runDenoLibtorch(plan, data, {
-      stop: new Stopper({ signal: shimSignal, maxSeconds: config.maxSeconds ?? null }),
-      progress: config.progress
+      // Ranks stop together: each step boundary agrees on the interrupt any rank received.
+      stop: new Stopper({
+        signal: dist ? () => dist.agreeSignal(shimSignal()) : shimSignal,
+        maxSeconds: config.maxSeconds ?? null,
+      }),
+      progress: config.progress && !quiet
         ? new Progress({ writer: Deno.stderr, isTerminal: Deno.stderr.isTerminal() })
         : null,
-      checkpointPath: config.epochs !== null ? checkpointPath : null,
+      log: quiet ? () => {} : undefined,
+      checkpointPath: config.epochs !== null && !quiet ? checkpointPath : null,
       resume: config.resume ?? null,
       loadWeights: config.load ?? null,
-      savePath: config.save ? config.save.replace(/(\.[a-z]+)$/, `${suffix}$1`) : null,
+      savePath: config.save && !quiet ? config.save.replace(/(\.[a-z]+)$/, `${suffix}$1`) : null,
     });
     await settleCheckpoint(config, measured.epochs.checkpoint, measured.stopReason !== null);
     return measured;
@@ -222,12 +248,13 @@ async function baselineOf(session: Session, plan: RunPlan): Promise<Run | string
 
 /** One device's complete run record, and a note when its baseline is missing. */
 async function runDevice(session: Session, device: Device): Promise<[Run, string | null]> {
-  console.error(`\n== deno+libtorch on ${device}`);
-  const plan = planRun(session.config, device, {
+  if (!follower(session)) console.error(`\n== deno+libtorch on ${device}`);
+  const planned = planRun(session.config, device, {
     libtorch: session.libtorch,
     deviceName: deviceName(session, device),
     flopsPerImage: googlenetFlopsPerImage(),
   });
+  const plan = { ...planned, trainer: { ...planned.trainer, dist: session.dist } };
   const measured = await measure(session, plan);
   const wanted = session.config.baseline === "pytorch" && measured.stopReason === null;
   const baseline = wanted ? await baselineOf(session, plan) : null;
@@ -266,11 +293,14 @@ async function writeResult(result: BenchResult): Promise<void> {
 /** Runs every device, writes the result; returns the exit code. */
 async function bench(session: Session): Promise<number> {
   const { config, devices, dataset } = session;
-  console.error(
-    `bench: ${devices.join(" + ")}, ${config.threads} threads, batch ${config.batchSize}, ` +
-      `${config.steps ?? 0} timed steps, ${config.epochs ?? 0} epochs, data ${dataset.name}` +
-      (config.baseline ? ", baseline pytorch" : ""),
-  );
+  if (!follower(session)) {
+    console.error(
+      `bench: ${devices.join(" + ")}, ${config.threads} threads, batch ${config.batchSize}, ` +
+        `${config.steps ?? 0} timed steps, ${config.epochs ?? 0} epochs, data ${dataset.name}` +
+        (config.baseline ? ", baseline pytorch" : "") +
+        (session.dist ? `, rank 0 of ${session.dist.worldSize}` : ""),
+    );
+  }
   const runs: Run[] = [];
   const notes = graphWarmupNote(config);
   for (const device of devices) {
@@ -284,6 +314,7 @@ async function bench(session: Session): Promise<number> {
     throw new FatalInput(`${signal}: interrupted before any run finished; nothing written`);
   }
   const stopReason = signal ?? runs.find((r) => r.stopReason)?.stopReason ?? null;
+  if (follower(session)) return stopReason === null ? 0 : signal === "SIGTERM" ? 143 : 130;
   await writeResult({
     schema: 1,
     complete: stopReason === null,
@@ -304,7 +335,7 @@ async function bench(session: Session): Promise<number> {
 function fail(e: unknown, verbose: boolean): never {
   if (verbose && e instanceof Error) console.error(e.stack);
   const known = e instanceof FatalInput || e instanceof WeightsError ||
-    e instanceof CheckpointError;
+    e instanceof CheckpointError || e instanceof RankEnvError;
   const message = !(e instanceof Error)
     ? String(e)
     : known
@@ -323,7 +354,12 @@ export async function main(args: string[]): Promise<number> {
   const config = parseOrExit(args);
   if (typeof config === "number") return config;
   try {
-    return await bench(await openSession(config, args));
+    const place = readRankEnv(Deno.env.toObject());
+    if (place === null && (config.nproc ?? 1) > 1) {
+      const script = new URL(import.meta.url).pathname;
+      return await launchRanks(args, { nproc: config.nproc!, threads: config.threads, script });
+    }
+    return await bench(await openSession(config, args, place));
   } catch (e) {
     fail(e, config.verbose ?? false);
   }

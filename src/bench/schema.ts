@@ -147,6 +147,10 @@ const benchConfigSchema = z.object({
   checkpointDir: z.string().nullable().optional(),
   /** Overwrite existing output files. */
   force: z.boolean().optional(),
+  /** Data-parallel ranks (src/dist/) on this host (absent in older results: 1). */
+  nproc: finite.optional(),
+  /** Seconds a data-parallel rank waits for the others (absent in older results: 60). */
+  distTimeout: finite.optional(),
   /** Stack traces for errors. */
   verbose: z.boolean().optional(),
 });

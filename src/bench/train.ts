@@ -20,6 +20,7 @@ import {
   type Device as TorchDevice,
   fromHost,
   type Generator,
+  type GradientReducer,
   indexSelect,
   item,
   keep,
@@ -36,7 +37,8 @@ import {
 } from "../ffi/mod.ts";
 import type { Device, Precision } from "./schema.ts";
 import { GoogLeNet, loadWeights, saveWeights } from "../model/mod.ts";
-import { type BatchRange, type Dataset, normalizeImages } from "../data/mod.ts";
+import { type BatchRange, batchRanges, type Dataset, normalizeImages } from "../data/mod.ts";
+import type { DataParallel } from "../dist/mod.ts";
 
 /** Images per evaluation batch (eval runs without grad, so large batches are cheap). */
 export const EVAL_BATCH_SIZE = 1000;
@@ -126,6 +128,12 @@ export interface TrainerOptions {
   batchSize?: number;
   /** Inception blocks' branches one after another, or concurrently (default `"sequential"`). */
   inceptionBranches?: "sequential" | "parallel";
+  /**
+   * This process's rank of a data-parallel run (src/dist/), or null (default): the model is
+   * rank 0's, gradients are averaged over the ranks, each epoch trains this rank's shard, the
+   * loss is the ranks' mean, and only rank 0 evaluates.
+   */
+  dist?: DataParallel | null;
 }
 
 /** A model, its optimizer and the data it trains on, with the loss summed on the device. */
@@ -157,6 +165,8 @@ export class Trainer {
   #graph: CudaGraph | null = null;
   #captured = false;
   #warmed = 0;
+  readonly #dist: DataParallel | null;
+  readonly #sync: GradientReducer | null;
 
   /** Seeds libtorch, builds the model (PyTorch's initialisation for that seed) on the data's device. */
   constructor(data: DeviceData, options: TrainerOptions) {
@@ -180,6 +190,9 @@ export class Trainer {
       ? masters
       : this.model.makeComputeCopies(this.#compute, { memoryFormat: this.#format });
     if (this.#compute !== null) this.optimizer.attachCopies(this.params);
+    // The reducer hooks the tensors that receive the gradients (the bf16 copies under bf16-pure).
+    this.#dist = options.dist ?? null;
+    this.#sync = this.#dist?.attach(this.params) ?? null;
     this.#lossSum = keep(zeros([], { device: this.#dev }));
     this.#lastLoss = keep(zeros([], { device: this.#dev }));
   }
@@ -190,13 +203,21 @@ export class Trainer {
    * (one draw per epoch advances `gen`).
    */
   epochOrder(gen: Generator): Tensor {
-    const perm = gen.randperm(this.#data.trainCount);
+    const perm = this.#dist?.shardOf(gen.randperm(this.#data.trainCount)) ??
+      gen.randperm(this.#data.trainCount);
     if (this.#data.device === "cpu") return perm;
     try {
       return to(perm, this.#dev);
     } finally {
       perm.dispose();
     }
+  }
+
+  /** An epoch's batches over {@linkcode Trainer.epochOrder} (this rank's, in a distributed run). */
+  batchRanges(): BatchRange[] {
+    const { trainCount } = this.#data;
+    return this.#dist?.ranges(trainCount, this.#batchSize) ??
+      batchRanges(trainCount, this.#batchSize);
   }
 
   /**
@@ -290,6 +311,7 @@ export class Trainer {
     this.model.training = true;
     this.optimizer.zeroGrad();
     const loss = this.#forwardLoss(x, y);
+    this.#sync?.prepare();
     backward(loss);
     if (this.#clip !== null) clipGradNorm(this.params, this.#clip);
     this.optimizer.step();
@@ -316,9 +338,11 @@ export class Trainer {
     return autocast(this.#dev, () => crossEntropy(this.model.forward(x), y));
   }
 
-  /** The summed loss of the steps since the last reset (waits for the device). */
+  /** The summed loss of the steps since the last reset (waits for the device); in a
+   *  distributed run, the ranks' mean (every rank must ask). */
   lossSum(): number {
-    return item(this.#lossSum);
+    const sum = item(this.#lossSum);
+    return this.#dist?.mean(sum) ?? sum;
   }
 
   /** The last step's loss, as float32 (waits for the device). */
@@ -336,8 +360,10 @@ export class Trainer {
     });
   }
 
-  /** Test-set accuracy in eval mode (dropout off, no grad), in batches of EVAL_BATCH_SIZE. */
+  /** Test-set accuracy in eval mode (dropout off, no grad), in batches of EVAL_BATCH_SIZE; NaN
+   *  on a distributed run's ranks other than 0 (rank 0 evaluates). */
   evaluate(): number {
+    if (this.#dist !== null && this.#dist.rank !== 0) return NaN; // rank 0 evaluates
     const d = this.#data;
     this.model.training = false;
     try {
@@ -364,6 +390,7 @@ export class Trainer {
     this.#index?.dispose();
     this.#lossSum.dispose();
     this.#lastLoss.dispose();
+    this.#sync?.dispose();
     this.optimizer.dispose();
     this.model.dispose();
   }

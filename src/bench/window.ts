@@ -5,7 +5,7 @@
  * @module
  */
 import { Generator, type Tensor } from "../ffi/mod.ts";
-import { type BatchRange, batchRanges } from "../data/mod.ts";
+import type { BatchRange } from "../data/mod.ts";
 import type { RunPlan } from "./plan.ts";
 import type { Progress } from "./progress.ts";
 import { showProgress, timeStep } from "./steps.ts";
@@ -59,7 +59,7 @@ export function timeWindow(
   const { warmup, steps } = plan.window;
   const { batchSize, seed } = plan.config;
   const trainer = new Trainer(data, plan.trainer);
-  const feed = new StepFeed(trainer, seed, batchRanges(data.trainCount, batchSize));
+  const feed = new StepFeed(trainer, seed, trainer.batchRanges());
   const startMs = performance.now();
   try {
     for (let i = 0; i < warmup + steps && !hooks.stop.atStep(`timed window step ${i}`); i++) {

@@ -1,6 +1,6 @@
 /**
- * The TypeScript side of the torch shim: tensors, ops, autograd, Adam, runtime, generators and CUDA
- * graphs.
+ * The TypeScript side of the torch shim: tensors, ops, autograd, Adam, runtime, generators, CUDA
+ * graphs and c10d process groups.
  *
  * ```ts
  * import { fromHost, relu, scope, toHost } from "./mod.ts";
@@ -22,3 +22,4 @@ export * from "./runtime.ts";
 export * from "./graph.ts";
 export * from "./serialize.ts";
 export * from "./generator.ts";
+export * from "./dist.ts";

@@ -125,6 +125,21 @@ export const symbols = {
   atgen_set_state: { parameters: ["pointer", "pointer", "buffer"], result: "void" }, // (atgen_generator g, at_tensor state, char **err)
   atgen_free: { parameters: ["pointer"], result: "void" }, // (atgen_generator g)
 
+  // ---- data-parallel training on c10d
+  atd_new: {
+    parameters: ["buffer", "i32", "buffer", "i32", "i32", "i32", "i64", "buffer"],
+    result: "pointer",
+  }, // (const char *addr, int32_t port, const char *file /* nullable */, int32_t rank, int32_t world, int32_t backend, int64_t timeout_ms, char **err) -> atd_group
+  atd_broadcast: { parameters: ["pointer", "buffer", "i64", "i32", "buffer"], result: "void" }, // (atd_group g, const at_tensor *list, int64_t n, int32_t root, char **err)
+  atd_allreduce: { parameters: ["pointer", "pointer", "i32", "buffer"], result: "void" }, // (atd_group g, at_tensor t, int32_t average, char **err)
+  atd_barrier: { parameters: ["pointer", "buffer"], result: "void" }, // (atd_group g, char **err)
+  atd_rank: { parameters: ["pointer", "buffer"], result: "i32" }, // (atd_group g, char **err)
+  atd_world_size: { parameters: ["pointer", "buffer"], result: "i32" }, // (atd_group g, char **err)
+  atd_free: { parameters: ["pointer"], result: "void" }, // (atd_group g)
+  atd_reducer_new: { parameters: ["pointer", "buffer", "i64", "i64", "buffer"], result: "pointer" }, // (atd_group g, const at_tensor *params, int64_t n, int64_t bucket_bytes, char **err) -> atd_reducer
+  atd_reducer_prepare: { parameters: ["pointer", "buffer"], result: "void" }, // (atd_reducer r, char **err)
+  atd_reducer_free: { parameters: ["pointer"], result: "void" }, // (atd_reducer r)
+
   // ---- CUDA graphs
   atg_supported: { parameters: [], result: "i32" }, // (void)
   atg_new: { parameters: ["buffer"], result: "pointer" }, // (char **err)

@@ -1,0 +1,241 @@
+// dist.cpp — atd_*: data-parallel training on PyTorch's own c10d, as DistributedDataParallel does
+// it: a store (TCPStore or FileStore) for the rendezvous, a process group (Gloo for CPU tensors;
+// NCCL in a CUDA build), a broadcast of the parameters from rank 0 and c10d::Reducer, DDP's C++
+// core, which averages the gradients in buckets whose all-reduce overlaps the backward pass.
+//
+// Why the Reducer and not a home-made bucketed all-reduce: libtorch_cpu exports it with a plain C++
+// constructor, it hooks the parameters' gradient accumulators itself (no Python), and it is the
+// code DDP runs, so the bucket order, the division by the world size and the timeouts are DDP's.
+//
+// The 1.13-vs-2.x difference stays in this file: in 2.x a ProcessGroupGloo/NCCL is a c10d::Backend
+// that a c10d::ProcessGroup wraps; in 1.13 it is the ProcessGroup.
+#include "shim_internal.h"
+
+#define USE_C10D_GLOO 1
+#include <torch/csrc/distributed/c10d/FileStore.hpp>
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#include <torch/csrc/distributed/c10d/reducer.hpp>
+#ifdef TORCH_SHIM_CUDA
+#define USE_C10D_NCCL 1
+#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
+#endif
+
+#include <chrono>
+#include <memory>
+
+using namespace shim;
+
+struct atd_group_s {
+  c10::intrusive_ptr<c10d::Store> store;
+  c10::intrusive_ptr<c10d::ProcessGroup> pg;
+  int32_t rank;
+  int32_t world;
+};
+
+struct atd_reducer_s {
+  std::unique_ptr<c10d::Reducer> reducer;
+};
+
+namespace {
+
+constexpr int32_t kGloo = 0, kNccl = 1;
+
+atd_group_s &deref_group(atd_group g, const char *what) {
+  if (g == nullptr) throw ShimError(std::string(what) + ": expected a process group handle, found NULL");
+  return *g;
+}
+
+bool is_loopback(const std::string &addr) {
+  return addr == "localhost" || addr.rfind("127.", 0) == 0 || addr == "::1";
+}
+
+c10::intrusive_ptr<c10d::Store> make_store(const char *addr, int32_t port, const char *file,
+                                           int32_t rank, int32_t world, std::chrono::milliseconds timeout) {
+  if (file != nullptr && *file != '\0') {
+    auto store = c10::make_intrusive<c10d::FileStore>(file, world);
+    store->setTimeout(timeout);
+    return store;
+  }
+  if (addr == nullptr || *addr == '\0') throw ShimError("store: expected MASTER_ADDR or a file, found neither");
+  if (port < 1 || port > 65535) throw ShimError("store: expected a port 1..65535, found " + std::to_string(port));
+  c10d::TCPStoreOptions opts;
+  opts.port = static_cast<std::uint16_t>(port);
+  opts.isServer = rank == 0;
+  opts.numWorkers = static_cast<std::size_t>(world);
+  opts.waitWorkers = true;
+  opts.timeout = timeout;
+  return c10::make_intrusive<c10d::TCPStore>(addr, opts);
+}
+
+#if TORCH_SHIM_VERSION_GE(2, 0)
+// In 2.x a ProcessGroupGloo/NCCL is a c10d::Backend: a ProcessGroup routes the device's tensors to it.
+c10::intrusive_ptr<c10d::ProcessGroup> as_group(const c10::intrusive_ptr<c10d::Store> &store, int32_t rank,
+                                                int32_t world, c10::intrusive_ptr<c10d::Backend> backend,
+                                                c10::DeviceType device, c10d::ProcessGroup::BackendType type) {
+  auto pg = c10::make_intrusive<c10d::ProcessGroup>(store, rank, world);
+  pg->setBackend(device, type, backend);
+  pg->setDefaultBackend(type);
+  return pg;
+}
+#endif
+
+// Gloo binds to the rendezvous address on loopback (the local launcher), else as Python's
+// default device: GLOO_SOCKET_IFNAME's interface, or the host name's address.
+std::shared_ptr<::gloo::transport::Device> gloo_device(const std::string &addr) {
+  const char *ifname = std::getenv("GLOO_SOCKET_IFNAME");
+  if (ifname != nullptr && *ifname != '\0') return c10d::ProcessGroupGloo::createDeviceForInterface(ifname);
+  if (is_loopback(addr)) return c10d::ProcessGroupGloo::createDeviceForHostname(addr);
+  return c10d::ProcessGroupGloo::createDefaultDevice();
+}
+
+c10::intrusive_ptr<c10d::ProcessGroup> make_gloo(const c10::intrusive_ptr<c10d::Store> &store, int32_t rank,
+                                                 int32_t world, const std::string &addr,
+                                                 std::chrono::milliseconds timeout) {
+  auto opts = c10d::ProcessGroupGloo::Options::create(timeout);
+  opts->devices.push_back(gloo_device(addr));
+#if TORCH_SHIM_VERSION_GE(2, 0)
+  return as_group(store, rank, world, c10::make_intrusive<c10d::ProcessGroupGloo>(store, rank, world, opts),
+                  c10::DeviceType::CPU, c10d::ProcessGroup::BackendType::GLOO);
+#else
+  return c10::make_intrusive<c10d::ProcessGroupGloo>(store, rank, world, opts);
+#endif
+}
+
+c10::intrusive_ptr<c10d::ProcessGroup> make_nccl(const c10::intrusive_ptr<c10d::Store> &store, int32_t rank,
+                                                 int32_t world, std::chrono::milliseconds timeout) {
+#ifdef TORCH_SHIM_CUDA
+  auto opts = c10d::ProcessGroupNCCL::Options::create();
+  opts->timeout = timeout;
+#if TORCH_SHIM_VERSION_GE(2, 0)
+  return as_group(store, rank, world, c10::make_intrusive<c10d::ProcessGroupNCCL>(store, rank, world, opts),
+                  c10::DeviceType::CUDA, c10d::ProcessGroup::BackendType::NCCL);
+#else
+  return c10::make_intrusive<c10d::ProcessGroupNCCL>(store, rank, world, opts);
+#endif
+#else
+  throw ShimError(std::string("process group: NCCL needs a CUDA build of the shim; this one was built "
+                              "against a CPU-only libtorch ") + TORCH_VERSION);
+#endif
+}
+
+void wait(const c10::intrusive_ptr<c10d::Work> &work) {
+  work->wait();
+}
+
+}  // namespace
+
+extern "C" {
+
+atd_group atd_new(const char *addr, int32_t port, const char *file, int32_t rank, int32_t world,
+                  int32_t backend, int64_t timeout_ms, char **err) {
+  SHIM_GUARD(nullptr, {
+    if (world < 1) throw ShimError("process group: expected a world size >= 1, found " + std::to_string(world));
+    if (rank < 0 || rank >= world)
+      throw ShimError("process group: expected a rank 0.." + std::to_string(world - 1) + " (world size " +
+                      std::to_string(world) + "), found " + std::to_string(rank));
+    if (timeout_ms < 1) throw ShimError("process group: expected a timeout >= 1 ms, found " + std::to_string(timeout_ms));
+    if (backend != kGloo && backend != kNccl)
+      throw ShimError("process group: expected backend 0 (gloo) or 1 (nccl), found " + std::to_string(backend));
+    const std::chrono::milliseconds timeout(timeout_ms);
+    auto store = make_store(addr, port, file, rank, world, timeout);
+    const std::string host = addr == nullptr ? "127.0.0.1" : addr;
+    auto pg = backend == kGloo ? make_gloo(store, rank, world, host, timeout) : make_nccl(store, rank, world, timeout);
+    return new atd_group_s{store, pg, rank, world};
+  })
+}
+
+void atd_broadcast(atd_group g, const at_tensor *list, int64_t n, int32_t root, char **err) {
+  SHIM_GUARD(, {
+    auto &grp = deref_group(g, "broadcast");
+    auto tensors = to_list(list, n, "broadcast");
+    if (tensors.empty()) return;
+    at::NoGradGuard no_grad;
+    // One flat buffer, as DDP's _sync_module_states coalesces; then copied back in place.
+    std::vector<at::Tensor> flat_parts;
+    flat_parts.reserve(tensors.size());
+    for (auto &t : tensors) flat_parts.push_back(t.detach().reshape({-1}));
+    std::vector<at::Tensor> flat{at::cat(flat_parts)};
+    wait(grp.pg->broadcast(flat, c10d::BroadcastOptions{root}));
+    int64_t offset = 0;
+    for (auto &t : tensors) {
+      const int64_t k = t.numel();
+      t.detach().copy_(flat[0].narrow(0, offset, k).view(t.sizes()));
+      offset += k;
+    }
+  })
+}
+
+void atd_allreduce(atd_group g, at_tensor t, int32_t average, char **err) {
+  SHIM_GUARD(, {
+    auto &grp = deref_group(g, "allreduce");
+    at::NoGradGuard no_grad;
+    std::vector<at::Tensor> one{deref(t, "allreduce").detach()};
+    wait(grp.pg->allreduce(one));
+    if (average != 0) one[0].div_(grp.world);
+  })
+}
+
+void atd_barrier(atd_group g, char **err) {
+  SHIM_GUARD(, { wait(deref_group(g, "barrier").pg->barrier()); })
+}
+
+int32_t atd_rank(atd_group g, char **err) { SHIM_GUARD(-1, { return deref_group(g, "rank").rank; }) }
+
+int32_t atd_world_size(atd_group g, char **err) {
+  SHIM_GUARD(-1, { return deref_group(g, "world_size").world; })
+}
+
+void atd_free(atd_group g) {
+  try {
+    delete g;
+  } catch (...) {
+  }
+}
+
+atd_reducer atd_reducer_new(atd_group g, const at_tensor *params, int64_t n, int64_t bucket_bytes, char **err) {
+  SHIM_GUARD(nullptr, {
+    auto &grp = deref_group(g, "reducer");
+    auto tensors = to_list(params, n, "reducer");
+    if (tensors.empty()) throw ShimError("reducer: expected at least one parameter, found none");
+    if (bucket_bytes < 1) throw ShimError("reducer: expected bucket bytes >= 1, found " + std::to_string(bucket_bytes));
+    for (size_t i = 0; i < tensors.size(); i++)
+      if (!tensors[i].requires_grad())
+        throw ShimError("reducer: expected parameters that require grad, found parameter " + std::to_string(i) +
+                        " without");
+    // As DistributedDataParallel.__init__: a small first bucket, the rest capped at bucket_bytes,
+    // bucket order reversed (gradients arrive last-layer first).
+    const std::vector<bool> sparse(tensors.size(), false);
+    auto [indices, limits] = c10d::compute_bucket_assignment_by_size(
+        tensors, {static_cast<size_t>(c10d::kDefaultFirstBucketBytes), static_cast<size_t>(bucket_bytes)}, sparse);
+    std::reverse(indices.begin(), indices.end());
+    std::reverse(limits.begin(), limits.end());
+    auto reducer = std::make_unique<c10d::Reducer>(tensors, indices, limits, grp.pg, sparse, bucket_bytes,
+                                                   /*find_unused_parameters=*/false,
+                                                   /*gradient_as_bucket_view=*/false,
+                                                   std::unordered_map<size_t, std::string>{},
+                                                   static_cast<int64_t>(c10d::kDefaultFirstBucketBytes));
+    return new atd_reducer_s{std::move(reducer)};
+  })
+}
+
+void atd_reducer_prepare(atd_reducer r, char **err) {
+  SHIM_GUARD(, {
+    if (r == nullptr) throw ShimError("reducer_prepare: expected a reducer handle, found NULL");
+    // As DDP's forward: rebuild the buckets in gradient order once (after the first backward),
+    // then arm the autograd hooks for the coming backward.
+    r->reducer->rebuild_buckets();
+    r->reducer->prepare_for_forward();
+    r->reducer->prepare_for_backward({});
+  })
+}
+
+void atd_reducer_free(atd_reducer r) {
+  // ~Reducer is noexcept(false): nothing may cross extern "C".
+  try {
+    delete r;
+  } catch (...) {
+  }
+}
+
+}  // extern "C"

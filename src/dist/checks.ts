@@ -1,0 +1,34 @@
+/**
+ * What a data-parallel rank refuses before it joins the others, each as one line saying what
+ * was expected and what was found.
+ *
+ * @module
+ */
+import type { BenchConfig, Device } from "../bench/schema.ts";
+import type { RankEnv } from "./env.ts";
+
+/** Why this configuration cannot run as rank `place` of a data-parallel run, or null. */
+export function rankProblem(
+  config: BenchConfig,
+  devices: readonly Device[],
+  place: Pick<RankEnv, "worldSize">,
+): string | null {
+  const n = place.worldSize;
+  if (devices.length !== 1 || devices[0] !== "cpu") {
+    return `data-parallel ranks: expected --device cpu (Gloo; NCCL ranks on CUDA are not ` +
+      `wired into the harness yet), found ${devices.join(" + ")}`;
+  }
+  if (config.batchSize % n !== 0) {
+    return `--batch-size ${config.batchSize}: expected a multiple of the ${n} ranks (the global ` +
+      `batch is split evenly), found a remainder of ${config.batchSize % n}`;
+  }
+  if (config.maxSeconds != null) {
+    return `--max-seconds with ${n} ranks: expected no deadline (each rank's clock would stop it ` +
+      `at another step), found ${config.maxSeconds}`;
+  }
+  if (config.baseline !== null) {
+    return `--baseline ${config.baseline} with ${n} ranks: expected none (the PyTorch DDP ` +
+      `reference is scripts/pytorch_ddp.py), found ${config.baseline}`;
+  }
+  return null;
+}

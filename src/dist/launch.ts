@@ -1,0 +1,131 @@
+/**
+ * The launcher of `deno task bench --nproc N`: starts N rank processes of the same entry point on
+ * this host, each with torchrun's environment (RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR=127.0.0.1,
+ * a free MASTER_PORT) and `--threads` split between them; forwards SIGINT and SIGTERM once to each
+ * rank (they agree on a step boundary and rank 0 writes one checkpoint); when a rank fails, names
+ * it and its cause in one line, gives the others a few seconds to stop (a rank blocked in a
+ * collective fails by itself within `--dist-timeout`), then kills what is left, so no rank outlives the launcher's exit.
+ *
+ * Each rank runs in a session of its own (setsid), so that a Ctrl-C in the terminal reaches the
+ * ranks once, through the launcher, and not a second time from the terminal (a second signal
+ * makes a rank exit at once).
+ *
+ * @module
+ */
+import { rankEnvVars } from "./env.ts";
+
+/** Options of {@linkcode launchRanks}. */
+export interface LaunchOptions {
+  /** The number of ranks. */
+  nproc: number;
+  /** CPU threads of the whole job; each rank gets an equal share (at least 1). */
+  threads: number;
+  /** The entry point each rank runs (src/bench/main.ts). */
+  script: string;
+  /** Prints the launcher's lines (default: console.error). */
+  log?: (line: string) => void;
+}
+
+/** Milliseconds the other ranks get to stop after one failed, before they are killed. */
+export const KILL_GRACE_MS = 5000;
+
+/** The threads each of `nproc` ranks gets out of `threads`. */
+export function threadsPerRank(threads: number, nproc: number): number {
+  return Math.max(1, Math.floor(threads / nproc));
+}
+
+/** `args` with `--flag V` / `--flag=V` replaced by `--flag value` (appended when absent). */
+export function withFlag(args: readonly string[], flag: string, value: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === flag) i++;
+    else if (!args[i].startsWith(`${flag}=`)) out.push(args[i]);
+  }
+  return [...out, flag, value];
+}
+
+/** A port free on 127.0.0.1 right now (the OS picks it). */
+export function freeLoopbackPort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+/** How a rank ended, as the launcher's line says it. */
+export function describeExit(status: Deno.CommandStatus): string {
+  return status.signal !== null ? `killed by ${status.signal}` : `exit code ${status.code}`;
+}
+
+function spawnRank(rank: number, args: string[], options: LaunchOptions, port: number) {
+  const env = rankEnvVars({
+    rank,
+    worldSize: options.nproc,
+    localRank: rank,
+    masterAddr: "127.0.0.1",
+    masterPort: port,
+  });
+  return new Deno.Command("setsid", {
+    args: [Deno.execPath(), "run", "-A", options.script, ...args],
+    env,
+    stdin: "null",
+    stdout: rank === 0 ? "inherit" : "null",
+    stderr: "inherit",
+  }).spawn();
+}
+
+/** Starts the ranks and waits for them; returns the launcher's exit code. */
+export async function launchRanks(
+  args: readonly string[],
+  options: LaunchOptions,
+): Promise<number> {
+  const log = options.log ?? ((line: string) => console.error(line));
+  const perRank = threadsPerRank(options.threads, options.nproc);
+  const rankArgs = withFlag(args, "--threads", String(perRank));
+  const port = freeLoopbackPort();
+  log(`bench: ${options.nproc} ranks on 127.0.0.1:${port}, ${perRank} threads each`);
+  const ranks = Array.from(
+    { length: options.nproc },
+    (_, r) => spawnRank(r, rankArgs, options, port),
+  );
+  log(`bench: rank pids ${ranks.map((c) => c.pid).join(" ")}`);
+  const live = new Set(ranks.keys());
+  const forward = (signal: Deno.Signal) => () => {
+    for (const r of live) ranks[r].kill(signal);
+  };
+  const handlers = (["SIGINT", "SIGTERM"] as const).map((s) => [s, forward(s)] as const);
+  for (const [s, h] of handlers) Deno.addSignalListener(s, h);
+  try {
+    return await superviseRanks(ranks, { live, log, graceMs: KILL_GRACE_MS });
+  } finally {
+    for (const [s, h] of handlers) Deno.removeSignalListener(s, h);
+  }
+}
+
+/** Waits for every rank; after the first failure, kills those left after `graceMs`. */
+async function superviseRanks(
+  ranks: Deno.ChildProcess[],
+  state: { live: Set<number>; log: (line: string) => void; graceMs: number },
+): Promise<number> {
+  const { live, log } = state;
+  const ended = ranks.map((c, r) => c.status.then((status) => ({ r, status })));
+  let code = 0;
+  let killer: ReturnType<typeof setTimeout> | undefined;
+  while (live.size > 0) {
+    const { r, status } = await Promise.race([...live].map((i) => ended[i]));
+    live.delete(r);
+    if (status.success || code !== 0) continue;
+    code = status.signal !== null ? 1 : status.code;
+    if (live.size === 0) break;
+    log(
+      `bench: rank ${r} failed (${describeExit(status)}); stopping ranks ${[...live].join(", ")} ` +
+        `(killed after ${state.graceMs / 1000} s)`,
+    );
+    killer = setTimeout(() => {
+      for (const i of live) ranks[i].kill("SIGKILL");
+    }, state.graceMs);
+  }
+  clearTimeout(killer);
+  if (code !== 0) log(`bench: the run failed (exit code ${code})`);
+  return code;
+}

@@ -1,0 +1,14 @@
+/**
+ * Data-parallel training on PyTorch's c10d, as DistributedDataParallel: the rank environment
+ * (torchrun's or srun's), DistributedSampler's shards, one rank's process group and gradient
+ * averaging, and the launcher of `deno task bench --nproc N`.
+ *
+ * @module
+ */
+export * from "./env.ts";
+export * from "./shard.ts";
+export * from "./parallel.ts";
+export * from "./launch.ts";
+export * from "./checks.ts";
+/** The interrupts ranks agree on (the harness's own). */
+export type { StopSignal } from "../bench/stop.ts";
