@@ -20,6 +20,7 @@ const GIB = 1024 ** 3;
 const STACK_NAMES: Record<Implementation, string> = {
   "deno-libtorch": "deno+libtorch",
   pytorch: "PyTorch",
+  libtorch: "libtorch C++",
 };
 
 /** The speed switches a run or configuration may turn on, as reports name them. */

@@ -264,3 +264,11 @@ export function noisyRatioNote(ratio: number, ci: readonly [number, number]): st
   return `noisy: the ratio's 95% interval reaches ±${(spread * 100).toFixed(1)}% of it, ` +
     `expected within ±${NOISY_RATIO * 100}%`;
 }
+
+/** A paired ratio with its interval, e.g. `0.853 [0.821, 0.874]`. */
+export function formatRatio(
+  p: { ratioMedian: number; ratioCI95: readonly [number, number] },
+): string {
+  const f = (x: number) => x.toFixed(3);
+  return `${f(p.ratioMedian)} [${f(p.ratioCI95[0])}, ${f(p.ratioCI95[1])}]`;
+}
