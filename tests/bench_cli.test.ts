@@ -23,6 +23,8 @@ const DEFAULTS: BenchConfig = {
   data: "mnist",
   targetAccuracy: 0.97,
   baseline: null,
+  rounds: null,
+  windowSteps: 10,
   precision: "fp32",
   tf32: false,
   cudaGraphs: false,
@@ -91,7 +93,11 @@ Deno.test("parseBenchArgs() reads every flag", () => {
       "--target-accuracy",
       "0.99",
       "--baseline",
-      "pytorch",
+      "pytorch,libtorch",
+      "--rounds",
+      "7",
+      "--window-steps",
+      "4",
       "--precision",
       "bf16",
       "--tf32",
@@ -131,7 +137,9 @@ Deno.test("parseBenchArgs() reads every flag", () => {
       seed: 42,
       data: "fashion-mnist",
       targetAccuracy: 0.99,
-      baseline: "pytorch",
+      baseline: ["pytorch", "libtorch"],
+      rounds: 7,
+      windowSteps: 4,
       precision: "bf16",
       tf32: true,
       cudaGraphs: true,
@@ -221,7 +229,16 @@ Deno.test("parseBenchArgs() rejects a non-positive --clip-grad-norm", () => {
 Deno.test("parseBenchArgs() rejects unknown choices, naming the valid ones", () => {
   rejects(["--device", "tpu"], '--device: expected one of cpu, cuda, all, found "tpu"');
   rejects(["--precision", "fp16"], '--precision: expected one of fp32, bf16, found "fp16"');
-  rejects(["--baseline", "jax"], '--baseline: expected one of pytorch, found "jax"');
+  rejects(
+    ["--baseline", "jax"],
+    '--baseline: expected a comma-separated list of distinct pytorch, libtorch, found "jax"',
+  );
+  rejects(
+    ["--baseline", "pytorch,pytorch"],
+    "--baseline: expected a comma-separated list of distinct pytorch, libtorch, found " +
+      '"pytorch,pytorch"',
+  );
+  rejects(["--window-steps", "0"], '--window-steps: expected an integer ≥ 1, found "0"');
   rejects(
     ["--adam", "lamb"],
     '--adam: expected one of auto, single, foreach, fused, found "lamb"',
@@ -277,6 +294,8 @@ Deno.test("usage() lists every flag with its default", () => {
       "--data",
       "--target-accuracy",
       "--baseline",
+      "--rounds",
+      "--window-steps",
       "--precision",
       "--tf32",
       "--cuda-graphs",

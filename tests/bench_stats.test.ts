@@ -126,7 +126,7 @@ Deno.test("median() takes the middle of an unsorted sample and leaves it unsorte
 
 Deno.test("bootstrapCI() is pure: the same samples and seed give the same interval", () => {
   const sample = [5, 1, 4, 2, 8, 3, 9, 7, 6];
-  const med = ([x]: number[][]) => median(x);
+  const med = ([x]: Float64Array[]) => median(x);
   const a = bootstrapCI([sample], med, { seed: 7 });
   assert.deepEqual(bootstrapCI([sample], med, { seed: 7 }), a);
   assert.notDeepEqual(bootstrapCI([sample], med, { seed: 8, resamples: 50 }), a);

@@ -20,7 +20,7 @@ import type { Summary } from "./schema.ts";
  * quantile([1, 2, 3, 4], 0.5); // 2.5
  * ```
  */
-export function quantile(sorted: readonly number[], p: number): number {
+export function quantile(sorted: ArrayLike<number>, p: number): number {
   if (sorted.length === 0) {
     throw new RangeError("quantile: expected at least one sample, found none");
   }
@@ -34,8 +34,8 @@ export function quantile(sorted: readonly number[], p: number): number {
 }
 
 /** The median of a non-empty sample in any order: of `[3, 1, 4, 2]`, 2.5. */
-export function median(samples: readonly number[]): number {
-  return quantile([...samples].sort((a, b) => a - b), 0.5);
+export function median(samples: ArrayLike<number>): number {
+  return quantile(Float64Array.from(samples).sort(), 0.5);
 }
 
 /**
@@ -144,8 +144,10 @@ export interface BootstrapOptions {
 }
 
 /** A resample (drawn with replacement, of the same size) of `sample`. */
-function resample(sample: readonly number[], random: () => number): number[] {
-  return Array.from(sample, () => sample[Math.floor(random() * sample.length)]);
+function resample(sample: readonly number[], random: () => number): Float64Array {
+  const out = new Float64Array(sample.length);
+  for (let i = 0; i < out.length; i++) out[i] = sample[Math.floor(random() * sample.length)];
+  return out;
 }
 
 /**
@@ -167,7 +169,7 @@ function resample(sample: readonly number[], random: () => number): number[] {
  */
 export function bootstrapCI(
   samples: readonly (readonly number[])[],
-  statistic: (resampled: number[][]) => number,
+  statistic: (resampled: Float64Array[]) => number,
   options: BootstrapOptions = {},
 ): [number, number] {
   const { resamples = 2000, level = 0.95, seed = 0 } = options;
@@ -202,7 +204,7 @@ export function medianRatio(
   b: readonly number[],
   options: BootstrapOptions = {},
 ): { ratio: number; ci: [number, number] } {
-  const ratioOf = ([x, y]: readonly (readonly number[])[]) => median(x) / median(y);
+  const ratioOf = ([x, y]: readonly ArrayLike<number>[]) => median(x) / median(y);
   return { ratio: ratioOf([a, b]), ci: bootstrapCI([a, b], ratioOf, options) };
 }
 
