@@ -36,11 +36,13 @@ export interface PairedShape {
 
 /**
  * The paired window of `config`: `--rounds` (default: `--steps` over `--window-steps`, rounded
- * up) rounds of `--window-steps` steps per side, or null without a timed window.
+ * up) rounds of `--window-steps` steps per side (no more than `--steps` when `--rounds` is not
+ * given), or null without a timed window.
  */
 export function pairedShape(config: BenchConfig): PairedShape | null {
   if (config.steps === null) return null;
-  const windowSteps = config.windowSteps ?? DEFAULT_WINDOW_STEPS;
+  const asked = config.windowSteps ?? DEFAULT_WINDOW_STEPS;
+  const windowSteps = config.rounds == null ? Math.min(asked, config.steps) : asked;
   const rounds = config.rounds ?? Math.ceil(config.steps / windowSteps);
   return { warmup: config.warmup, rounds, windowSteps };
 }
