@@ -21,7 +21,7 @@ import { StepFeed, type WindowTimes } from "./window.ts";
 import { startWorker, type Worker, type WorkerCommandLine, WorkerError } from "./worker.ts";
 
 /** The libtorch C++ worker (issue 18's second baseline); `GOOGLENET_WORKER` overrides it. */
-export const LIBTORCH_WORKER = Deno.env.get("GOOGLENET_WORKER") ??
+export const LIBTORCH_WORKER: string = Deno.env.get("GOOGLENET_WORKER") ??
   new URL("../../native/build/googlenet_worker", import.meta.url).pathname;
 
 /** The shape of a paired window: warm-up steps, then rounds of one window per side. */
@@ -191,7 +191,7 @@ export class Pairing {
   /** Runs the paired window; our side's times, for the run record. */
   async run(data: DeviceData, stop: Stopper): Promise<WindowTimes> {
     const ours = new Ours(this.#plan, data);
-    const { warmup, rounds, windowSteps } = this.#shape;
+    const { warmup, rounds } = this.#shape;
     try {
       ours.side.warmupMs = ours.steps(warmup);
       for (const b of this.#baselines) b.side.warmupMs = (await baselineSteps(b, warmup)) ?? [];

@@ -7,25 +7,26 @@
  * --seed S [--tf32]`, a worker loads the MNIST IDX files, builds the seed's GoogLeNet after
  * seeding the default generator with S, Adam(LR), and the batch order (torch.randperm(60000) on a
  * CPU generator of its own seeded with S, a new permutation per epoch), then prints
- * {@linkcode readySchema}'s line. Each command line on stdin ({@linkcode commandSchema}) is
+ * the ready line (`readySchema` below). Each command line on stdin (`commandSchema`) is
  * answered by exactly one line: `{"op":"steps","n":K}` runs the next K training steps (the batch
  * order continuing across calls), each timed between device synchronisations, and replies
- * {@linkcode stepsReplySchema}; `{"op":"quit"}` replies `{"bye":true}` and exits 0; anything else
- * is answered by {@linkcode errorReplySchema} and the worker keeps serving. A fatal failure prints
+ * `stepsReplySchema`; `{"op":"quit"}` replies `{"bye":true}` and exits 0; anything else
+ * is answered by `errorReplySchema` and the worker keeps serving. A fatal failure prints
  * an error line and exits 1; EOF on stdin means quit.
  *
  * @module
  */
 import { z } from "zod";
-import type { Device } from "./schema.ts";
+import { CHOICES, type Device } from "./schema.ts";
 
-/** The implementations that speak the protocol. */
-export const WORKER_IMPLEMENTATIONS = ["pytorch", "libtorch"] as const;
-
-/** The worker's first line: it is ready, and what it is. */
+/**
+ * The worker's first line: it is ready, and what it is.
+ *
+ * @internal
+ */
 export const readySchema = z.object({
   ready: z.literal(true),
-  implementation: z.enum(WORKER_IMPLEMENTATIONS),
+  implementation: z.enum(CHOICES.baseline),
   /** The torch (or libtorch) release, e.g. `"1.13.1"`. */
   version: z.string(),
   /** CPU model or GPU name. */
@@ -34,30 +35,46 @@ export const readySchema = z.object({
   threads: z.number().int().positive(),
 });
 
-/** A command on the worker's stdin. */
+/**
+ * A command on the worker's stdin.
+ *
+ * @internal
+ */
 export const commandSchema = z.discriminatedUnion("op", [
   z.object({ op: z.literal("steps"), n: z.number().int().positive() }),
   z.object({ op: z.literal("quit") }),
 ]);
 
-/** The reply to `steps`: each step's milliseconds and loss (a NaN loss is written null). */
+/**
+ * The reply to `steps`: each step's milliseconds and loss (a NaN loss is written null).
+ *
+ * @internal
+ */
 export const stepsReplySchema = z.object({
   stepMs: z.array(z.number()),
   losses: z.array(z.number().nullable().transform((x) => x ?? NaN)),
 });
 
-/** The reply to `quit`. */
+/**
+ * The reply to `quit`.
+ *
+ * @internal
+ */
 export const byeReplySchema = z.object({ bye: z.literal(true) });
 
-/** The reply to a command the worker could not run. */
+/**
+ * The reply to a command the worker could not run.
+ *
+ * @internal
+ */
 export const errorReplySchema = z.object({ error: z.string() });
 
 /** The ready line's content. */
-export type WorkerReady = z.output<typeof readySchema>;
+export type WorkerReady = typeof readySchema["_zod"]["output"];
 /** A command. */
-export type WorkerCommand = z.input<typeof commandSchema>;
+export type WorkerCommand = typeof commandSchema["_zod"]["input"];
 /** A `steps` reply. */
-export type StepsReply = z.output<typeof stepsReplySchema>;
+export type StepsReply = typeof stepsReplySchema["_zod"]["output"];
 
 /** A worker that failed, answered an error, broke the protocol or died. */
 export class WorkerError extends Error {
