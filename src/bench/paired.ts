@@ -103,6 +103,7 @@ class Ours {
 /** Runs `n` steps of a baseline, recording them; a failing worker leaves the rotation. */
 async function baselineSteps(b: Baseline, n: number): Promise<number[] | null> {
   if (b.failed !== null) return null;
+  if (n === 0) return []; // --warmup 0: nothing to ask
   try {
     const reply = await b.worker.steps(n);
     b.side.losses.push(...reply.losses);
