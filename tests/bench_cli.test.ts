@@ -322,7 +322,7 @@ Deno.test("usage() lists every flag with its default", () => {
     assert.ok(line, `expected a line for ${flag}`);
   }
   assert.ok(text.includes("default: a 50-step timed window"));
-  assert.equal((text.match(/\(default/g) ?? []).length, 28);
+  assert.equal((text.match(/\(default/g) ?? []).length, 30);
 });
 
 Deno.test("formatUsageError() points to --help", () => {
