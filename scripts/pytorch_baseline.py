@@ -41,6 +41,10 @@ stderr: the seed's "Epoch [i/N], Loss: x.xxxx" lines and, at the end,
   passed since the start, skip an epoch the last one says will not fit; the JSON then has
   "complete": false and the reason in "stopReason".
 
+--serve: the worker protocol v1 (declared in src/bench/worker.ts): prints a ready line, then
+  answers {"op":"steps","n":K} with the next K steps' times and losses and {"op":"quit"} with
+  {"bye":true}, one JSON line each; no --json.
+
 Exit codes: 0 ok, 2 bad arguments / data / device, 3 torch not installed.
 """
 
@@ -283,6 +287,58 @@ def run_epochs(trainer, epochs, test_x, test_y, target, deadline):
     return records, ttt, step_ms
 
 
+def endless_batches(trainer):
+    """The batch order without end: a new permutation each time one is used up."""
+    while True:
+        yield from trainer.batches(trainer.permutation())
+
+
+def reply(obj):
+    print(json.dumps(obj), flush=True)
+
+
+def serve_command(line, trainer, batches):
+    """One command line's reply (the protocol's), and whether to stop serving."""
+    try:
+        cmd = json.loads(line)
+    except ValueError:
+        cmd = None
+    if cmd == {"op": "quit"}:
+        return {"bye": True}, True
+    n = cmd.get("n") if isinstance(cmd, dict) and cmd.get("op") == "steps" and len(cmd) == 2 else None
+    if type(n) is not int or n < 1:
+        found = line.strip()[:200]
+        return {"error": 'expected {"op":"steps","n":K >= 1} or {"op":"quit"}, found %s' % found}, False
+    step_ms, losses = [], []
+    for _ in range(n):
+        idx = next(batches)
+        trainer.sync()
+        t0 = time.perf_counter()
+        loss = trainer.step(idx)
+        trainer.sync()
+        step_ms.append((time.perf_counter() - t0) * 1000.0)
+        loss = loss.item()
+        losses.append(loss if loss == loss else None)
+    return {"stepMs": step_ms, "losses": losses}, False
+
+
+def serve(args, device, train_x, train_y):
+    """--serve: the worker protocol on stdin/stdout until quit or EOF."""
+    trainer = Trainer(args, device, train_x, train_y)
+    trainer.model.train()
+    batches = endless_batches(trainer)
+    reply({"ready": True, "implementation": "pytorch", "version": torch.__version__,
+           "deviceName": device_name(device), "threads": torch.get_num_threads()})
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        answer, stop = serve_command(line, trainer, batches)
+        reply(answer)
+        if stop:
+            break
+    return 0
+
+
 # ----------------------------------------------------------------- main ---
 
 def main(argv=None):
@@ -305,10 +361,13 @@ def main(argv=None):
     )
     ap.add_argument("--max-seconds", type=float, default=None,
                     help="deadline: stop at a step boundary once S seconds have passed (default: none)")
-    ap.add_argument("--json", required=True, help="where to write the results JSON")
+    ap.add_argument("--json", help="where to write the results JSON (required without --serve)")
+    ap.add_argument("--serve", action="store_true", help="run as a worker (protocol v1) on stdin/stdout")
     ap.add_argument("--train-limit", type=int, default=None, help="(smoke tests) use the first N train images")
     ap.add_argument("--test-limit", type=int, default=None, help="(smoke tests) use the first N test images")
     args = ap.parse_args(argv)
+    if args.json is None and not args.serve:
+        ap.error("--json is required without --serve")
 
     if args.steps is None and args.epochs is None:
         args.epochs = 10
@@ -334,7 +393,16 @@ def main(argv=None):
             test_x, test_y = test_x[: args.test_limit], test_y[: args.test_limit]
     except (OSError, ValueError) as e:
         print("pytorch_baseline: %s" % e, file=sys.stderr)
+        if args.serve:
+            reply({"error": "pytorch worker: %s" % e})
+            return 1
         return 2
+    if args.serve:
+        try:
+            return serve(args, device, train_x, train_y)
+        except Exception as e:  # a fatal failure: one error line, exit 1
+            reply({"error": "pytorch worker: %s: %s" % (type(e).__name__, e)})
+            return 1
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
 

@@ -23,6 +23,8 @@ const DEFAULTS: BenchConfig = {
   data: "mnist",
   targetAccuracy: 0.97,
   baseline: null,
+  rounds: null,
+  windowSteps: 10,
   precision: "fp32",
   tf32: false,
   cudaGraphs: false,
@@ -96,7 +98,11 @@ Deno.test("parseBenchArgs() reads every flag", () => {
       "--target-accuracy",
       "0.99",
       "--baseline",
-      "pytorch",
+      "pytorch,libtorch",
+      "--rounds",
+      "7",
+      "--window-steps",
+      "4",
       "--precision",
       "bf16",
       "--tf32",
@@ -144,7 +150,9 @@ Deno.test("parseBenchArgs() reads every flag", () => {
       seed: 42,
       data: "fashion-mnist",
       targetAccuracy: 0.99,
-      baseline: "pytorch",
+      baseline: ["pytorch", "libtorch"],
+      rounds: 7,
+      windowSteps: 4,
       precision: "bf16",
       tf32: true,
       cudaGraphs: true,
@@ -242,7 +250,16 @@ Deno.test("parseBenchArgs() rejects unknown choices, naming the valid ones", () 
     ["--precision", "fp16"],
     '--precision: expected one of fp32, bf16, bf16-pure, found "fp16"',
   );
-  rejects(["--baseline", "jax"], '--baseline: expected one of pytorch, found "jax"');
+  rejects(
+    ["--baseline", "jax"],
+    '--baseline: expected a comma-separated list of distinct pytorch, libtorch, found "jax"',
+  );
+  rejects(
+    ["--baseline", "pytorch,pytorch"],
+    "--baseline: expected a comma-separated list of distinct pytorch, libtorch, found " +
+      '"pytorch,pytorch"',
+  );
+  rejects(["--window-steps", "0"], '--window-steps: expected an integer ≥ 1, found "0"');
   rejects(
     ["--adam", "lamb"],
     '--adam: expected one of auto, single, foreach, fused, found "lamb"',
@@ -298,6 +315,8 @@ Deno.test("usage() lists every flag with its default", () => {
       "--data",
       "--target-accuracy",
       "--baseline",
+      "--rounds",
+      "--window-steps",
       "--precision",
       "--tf32",
       "--cuda-graphs",
@@ -326,7 +345,7 @@ Deno.test("usage() lists every flag with its default", () => {
     assert.ok(line, `expected a line for ${flag}`);
   }
   assert.ok(text.includes("default: a 50-step timed window"));
-  assert.equal((text.match(/\(default/g) ?? []).length, 33);
+  assert.equal((text.match(/\(default/g) ?? []).length, 35);
 });
 
 Deno.test("formatUsageError() points to --help", () => {

@@ -123,7 +123,7 @@ function fixture(): BenchResult {
       seed: 0,
       data: "mnist",
       targetAccuracy: 0.97,
-      baseline: "pytorch",
+      baseline: ["pytorch"],
       precision: "fp32",
       tf32: false,
       cudaGraphs: false,

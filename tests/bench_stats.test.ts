@@ -1,5 +1,14 @@
 import assert from "node:assert/strict";
-import { median, quantile, spreadWarning, summarize } from "../src/bench/stats.ts";
+import {
+  bootstrapCI,
+  median,
+  medianRatio,
+  noisyRatioNote,
+  pairedRatios,
+  quantile,
+  spreadWarning,
+  summarize,
+} from "../src/bench/stats.ts";
 
 function close(actual: number, expected: number, tolerance = 1e-12) {
   assert.ok(
@@ -113,4 +122,54 @@ Deno.test("median() takes the middle of an unsorted sample and leaves it unsorte
   assert.deepEqual(sample, [9, 1, 5]);
   assert.equal(median([4, 1, 3, 2]), 2.5);
   assert.throws(() => median([]), RangeError);
+});
+
+Deno.test("bootstrapCI() is pure: the same samples and seed give the same interval", () => {
+  const sample = [5, 1, 4, 2, 8, 3, 9, 7, 6];
+  const med = ([x]: Float64Array[]) => median(x);
+  const a = bootstrapCI([sample], med, { seed: 7 });
+  assert.deepEqual(bootstrapCI([sample], med, { seed: 7 }), a);
+  assert.notDeepEqual(bootstrapCI([sample], med, { seed: 8, resamples: 50 }), a);
+});
+
+Deno.test("bootstrapCI() brackets the median within the sample's range", () => {
+  const sample = Array.from({ length: 41 }, (_, i) => 100 + (i * 37) % 41);
+  const [lo, hi] = bootstrapCI([sample], ([x]) => median(x));
+  assert.ok(lo <= median(sample) && median(sample) <= hi, `${lo} ≤ ${median(sample)} ≤ ${hi}`);
+  assert.ok(lo >= 100 && hi <= 140 && lo < hi, `[${lo}, ${hi}]`);
+});
+
+Deno.test("bootstrapCI() of a constant sample is that constant", () => {
+  assert.deepEqual(bootstrapCI([[3, 3, 3]], ([x]) => median(x)), [3, 3]);
+});
+
+Deno.test("bootstrapCI() rejects an empty sample and a level outside (0, 1)", () => {
+  assert.throws(
+    () => bootstrapCI([[1], []], () => 0),
+    /expected non-empty samples, found sample 1 empty/,
+  );
+  assert.throws(() => bootstrapCI([[1]], () => 0, { level: 1 }), /expected a level in \(0, 1\)/);
+});
+
+Deno.test("medianRatio() gives the ratio of medians and an interval around it", () => {
+  const a = [20, 21, 19, 22, 20, 18, 20, 21];
+  const b = [10, 10.5, 9.5, 11, 10, 9, 10, 10.5];
+  const { ratio, ci } = medianRatio(a, b);
+  close(ratio, 2);
+  assert.ok(ci[0] < 2 && ci[1] > 2 && ci[0] > 1.6 && ci[1] < 2.4, `[${ci}]`);
+});
+
+Deno.test("pairedRatios() takes each round's ratio of medians and their median", () => {
+  const ours = [[10, 11, 12], [20, 22, 24], [5, 5, 5]];
+  const base = [[10, 10, 10], [20, 20, 20], [4, 5, 6]];
+  const p = pairedRatios(ours, base);
+  assert.deepEqual(p.ratios, [1.1, 1.1, 1]);
+  close(p.ratioMedian, 1.1);
+  assert.ok(p.ratioCI95[0] >= 1 && p.ratioCI95[1] <= 1.1 + 1e-12, `[${p.ratioCI95}]`);
+  assert.throws(() => pairedRatios(ours, base.slice(1)), /found 3 and 2/);
+});
+
+Deno.test("noisyRatioNote() flags an interval reaching beyond ±5% of the ratio", () => {
+  assert.equal(noisyRatioNote(1, [0.96, 1.04]), null);
+  assert.match(noisyRatioNote(1, [0.9, 1.02])!, /reaches ±10\.0% of it, expected within ±5%/);
 });

@@ -49,11 +49,14 @@ function compare(a: readonly number[], b: readonly number[], stage: StepPlace["s
 }
 
 /**
- * The agreement of `run`'s per-step losses with its baseline's, or null when the two have no
- * per-step losses in common (no baseline, or results from before they were recorded).
+ * The agreement of `run`'s per-step losses with a baseline's (default: its first), or null when
+ * the two have no per-step losses in common (no baseline, or results from before they were
+ * recorded).
  */
-export function lossAgreement(run: Run): LossAgreement | null {
-  const base = run.baseline;
+export function lossAgreement(
+  run: Run,
+  base: Run | null = run.baseline,
+): LossAgreement | null {
   if (!base) return null;
   let firstParting: StepPlace | null = null;
   let window: LossAgreement["window"] = null;

@@ -9,7 +9,9 @@ import { summarize } from "./stats.ts";
 
 /** The Python interpreter with torch (Debian's python3-torch by default). */
 export const BASELINE_PYTHON = Deno.env.get("TORCH_PYTHON") ?? "/usr/bin/python3";
-const SCRIPT = new URL("../../scripts/pytorch_baseline.py", import.meta.url).pathname;
+/** scripts/pytorch_baseline.py, the PyTorch side (epochs, a timed window, or a worker). */
+export const BASELINE_SCRIPT = new URL("../../scripts/pytorch_baseline.py", import.meta.url)
+  .pathname;
 
 /** The baseline's outcome: a run, or the reason it was skipped. */
 export type BaselineOutcome = { run: Run } | { skipped: string };
@@ -52,7 +54,7 @@ function scriptArgs(
   config: BenchConfig,
   options: { device: Device; dataDir: string; out: string },
 ) {
-  const args = [SCRIPT, "--data", options.dataDir, "--device", options.device];
+  const args = [BASELINE_SCRIPT, "--data", options.dataDir, "--device", options.device];
   const values: [string, number][] = [
     ["--threads", config.threads],
     ["--batch-size", config.batchSize],

@@ -15,6 +15,7 @@ import {
   flagName,
   type FlagTable,
   integer,
+  list,
   parseFlags,
   text,
 } from "./flags.ts";
@@ -29,6 +30,8 @@ export interface ParseBenchArgsOptions {
 
 /** Default timed window when neither `--epochs` nor `--steps` is given. */
 export const DEFAULT_STEPS = 50;
+/** Default steps per side in each paired round with a baseline. */
+export const DEFAULT_WINDOW_STEPS = 10;
 /** Default evaluated epochs when neither `--epochs` nor `--steps` is given. */
 export const DEFAULT_EPOCHS = 1;
 
@@ -74,9 +77,21 @@ export const BENCH_FLAGS: FlagTable<Required<BenchConfig>, Required<ParseBenchAr
     help: "test accuracy for time to target, in (0, 1]",
   },
   baseline: {
-    ...choice(CHOICES.baseline),
+    ...list(CHOICES.baseline),
     default: null,
-    help: "also run the same configuration in PyTorch",
+    help: "also run the same configuration in PyTorch and/or the libtorch C++ worker; the " +
+      "timed window is then measured paired with each (see --rounds)",
+  },
+  rounds: {
+    ...integer(1),
+    default: null,
+    shown: "--steps / --window-steps, rounded up",
+    help: "with --baseline: rounds of one window per side, back to back in ABBA order",
+  },
+  windowSteps: {
+    ...integer(1),
+    default: DEFAULT_WINDOW_STEPS,
+    help: "with --baseline: steps per side in each paired round",
   },
   precision: {
     ...choice(CHOICES.precision),

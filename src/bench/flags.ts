@@ -103,6 +103,21 @@ export function choice<T extends string>(choices: readonly T[]): FlagValue<T> {
   };
 }
 
+/** A comma-separated list of distinct `choices`, e.g. `a,b`, read as an array in that order. */
+export function list<T extends string>(choices: readonly T[]): FlagValue<T[]> {
+  return {
+    value: `${choices.join("|")}[,...]`,
+    expected: `a comma-separated list of distinct ${choices.join(", ")}`,
+    read: (raw) => {
+      const items = raw.split(",").map((item) => choices.find((c) => c === item.trim()));
+      const known = items.filter((c): c is T => c !== undefined);
+      return known.length === items.length && new Set(known).size === known.length
+        ? known
+        : undefined;
+    },
+  };
+}
+
 /** Any text matching `pattern` (default: not blank). */
 export function text(
   value: string,

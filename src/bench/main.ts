@@ -34,6 +34,7 @@ import { CheckpointError } from "./checkpoint.ts";
 import { checkWeightsFile, WeightsError } from "../model/mod.ts";
 import { join } from "node:path";
 import { runPytorchBaseline } from "./baseline.ts";
+import { pairedSummary, Pairing } from "./paired.ts";
 import { speedOptionProblem } from "./options.ts";
 import { planRun, type RunPlan } from "./plan.ts";
 import { buildRun } from "./record.ts";
@@ -201,8 +202,11 @@ async function settleCheckpoint(config: BenchConfig, path: string | null, stoppe
   }
 }
 
-/** The stack's measurements on one device, its checkpoint settled. */
-async function measure(session: Session, plan: RunPlan) {
+/**
+ * The stack's measurements on one device, its checkpoint settled; with a `pairing`, the timed
+ * window is the paired window (paired.ts) and the stages after it run as usual.
+ */
+async function measure(session: Session, plan: RunPlan, pairing: Pairing | null = null) {
   const { config, devices, runId } = session;
   const checkpointPath = config.resume ??
     join(config.checkpointDir ?? config.out, `checkpoint-${runId}-${plan.device}.safetensors`);
@@ -210,13 +214,15 @@ async function measure(session: Session, plan: RunPlan) {
   const suffix = devices.length > 1 ? `-${plan.device}` : "";
   const data = uploadDataset(session.dataset, plan.device);
   const { dist } = session, quiet = follower(session);
+  // Ranks stop together: each step boundary agrees on the interrupt any rank received.
+  const stop = new Stopper({
+    signal: dist ? () => dist.agreeSignal(shimSignal()) : shimSignal,
+    maxSeconds: config.maxSeconds ?? null,
+  });
   try {
-    const measured = runDenoLibtorch(plan, data, {
-      // Ranks stop together: each step boundary agrees on the interrupt any rank received.
-      stop: new Stopper({
-        signal: dist ? () => dist.agreeSignal(shimSignal()) : shimSignal,
-        maxSeconds: config.maxSeconds ?? null,
-      }),
+    const window = pairing === null ? null : await pairing.run(data, stop);
+    const measured = runDenoLibtorch(window === null ? plan : { ...plan, window: null }, data, {
+      stop,
       progress: config.progress && !quiet
         ? new Progress({ writer: Deno.stderr, isTerminal: Deno.stderr.isTerminal() })
         : null,
@@ -227,7 +233,7 @@ async function measure(session: Session, plan: RunPlan) {
       savePath: config.save && !quiet ? config.save.replace(/(\.[a-z]+)$/, `${suffix}$1`) : null,
     });
     await settleCheckpoint(config, measured.epochs.checkpoint, measured.stopReason !== null);
-    return measured;
+    return window === null ? measured : { ...measured, window };
   } finally {
     disposeDeviceData(data);
   }
@@ -236,7 +242,10 @@ async function measure(session: Session, plan: RunPlan) {
 /** The PyTorch baseline of a finished run, or the note saying why there is none. */
 async function baselineOf(session: Session, plan: RunPlan): Promise<Run | string> {
   console.error(`\n== PyTorch baseline on ${plan.device}`);
-  const b = await runPytorchBaseline(session.config, plan.device, {
+  // Beside a paired window, PyTorch's own run covers the epochs only.
+  const paired = plan.window !== null && session.config.baseline !== null;
+  const config = paired ? { ...session.config, steps: null } : session.config;
+  const b = await runPytorchBaseline(config, plan.device, {
     dataDir: session.dataset.dir,
     flopsPerImage: plan.facts.flopsPerImage,
     deviceName: plan.device === "cpu" ? session.env.cpuModel : undefined,
@@ -246,8 +255,8 @@ async function baselineOf(session: Session, plan: RunPlan): Promise<Run | string
   return b.skipped;
 }
 
-/** One device's complete run record, and a note when its baseline is missing. */
-async function runDevice(session: Session, device: Device): Promise<[Run, string | null]> {
+/** One device's complete run record, and notes on the baselines that are missing. */
+async function runDevice(session: Session, device: Device): Promise<[Run, string[]]> {
   if (!follower(session)) console.error(`\n== deno+libtorch on ${device}`);
   const planned = planRun(session.config, device, {
     libtorch: session.libtorch,
@@ -255,14 +264,29 @@ async function runDevice(session: Session, device: Device): Promise<[Run, string
     flopsPerImage: googlenetFlopsPerImage(),
   });
   const plan = { ...planned, trainer: { ...planned.trainer, dist: session.dist } };
-  const measured = await measure(session, plan);
-  const wanted = session.config.baseline === "pytorch" && measured.stopReason === null;
-  const baseline = wanted ? await baselineOf(session, plan) : null;
-  const run = buildRun(plan, {
-    ...measured,
-    baseline: typeof baseline === "string" ? null : baseline,
-  });
-  return [run, typeof baseline === "string" ? baseline : null];
+  const names = session.config.baseline ?? [];
+  const pairing = names.length > 0 && plan.window !== null
+    ? await Pairing.start(names, plan, { dataDir: session.dataset.dir })
+    : null;
+  const notes = [...(pairing?.skipped ?? [])];
+  let measured;
+  try {
+    measured = await measure(session, plan, pairing);
+  } finally {
+    notes.push(...(await pairing?.close() ?? []));
+  }
+  const wanted = names.includes("pytorch") && measured.stopReason === null &&
+    (pairing === null || plan.epochs !== null);
+  const epochs = wanted ? await baselineOf(session, plan) : null;
+  if (typeof epochs === "string") notes.push(epochs);
+  const full = typeof epochs === "string" ? null : epochs;
+  const baselines = pairing === null
+    ? (full === null ? [] : [full])
+    : pairing.runs({ plan, deviceName: deviceName(session, plan.device) }, full);
+  const run = buildRun(plan, { ...measured, baseline: baselines[0] ?? null });
+  if (baselines.length > 1) run.moreBaselines = baselines.slice(1);
+  for (const line of pairedSummary(run)) console.error(line);
+  return [run, notes];
 }
 
 /** The note on a CUDA-graph window whose warm-up is shorter than the graph's own. */
@@ -297,7 +321,7 @@ async function bench(session: Session): Promise<number> {
     console.error(
       `bench: ${devices.join(" + ")}, ${config.threads} threads, batch ${config.batchSize}, ` +
         `${config.steps ?? 0} timed steps, ${config.epochs ?? 0} epochs, data ${dataset.name}` +
-        (config.baseline ? ", baseline pytorch" : "") +
+        (config.baseline ? `, baseline ${config.baseline.join(",")}` : "") +
         (session.dist ? `, rank 0 of ${session.dist.worldSize}` : ""),
     );
   }
@@ -305,9 +329,9 @@ async function bench(session: Session): Promise<number> {
   const notes = graphWarmupNote(config);
   for (const device of devices) {
     if (shimSignal() !== null) break;
-    const [run, note] = await runDevice(session, device);
+    const [run, more] = await runDevice(session, device);
     runs.push(run);
-    if (note !== null) notes.push(note);
+    notes.push(...more);
   }
   const signal = shimSignal();
   if (runs.length === 0) {

@@ -20,3 +20,4 @@ export * from "./write.ts";
 export * from "./progress.ts";
 export * from "./env.ts";
 export * from "./flops.ts";
+export * from "./worker.ts";

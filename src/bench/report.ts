@@ -7,8 +7,8 @@
  * @module
  */
 
-import type { BenchResult, Implementation, Run } from "./schema.ts";
-import { median, spreadWarning } from "./stats.ts";
+import type { BenchResult, Implementation, Paired, Run } from "./schema.ts";
+import { formatRatio, median, medianCI, noisyRatioNote, spreadWarning } from "./stats.ts";
 import { defaultAdam } from "./options.ts";
 import { devicesOf } from "./write.ts";
 import { LOSS_PARTING, lossAgreement } from "./agreement.ts";
@@ -20,6 +20,7 @@ const GIB = 1024 ** 3;
 const STACK_NAMES: Record<Implementation, string> = {
   "deno-libtorch": "deno+libtorch",
   pytorch: "PyTorch",
+  libtorch: "libtorch C++",
 };
 
 /** The speed switches a run or configuration may turn on, as reports name them. */
@@ -106,8 +107,13 @@ export function rowsOf(result: BenchResult): Run[] {
   const version = libtorchVersion(result.env.torch);
   return result.runs.flatMap((run) => {
     const named = withLibtorchVersion(run, version);
-    return run.baseline ? [named, run.baseline] : [named];
+    return [named, ...baselinesOf(run)];
   });
+}
+
+/** A run's baselines: the first, then any further ones. */
+function baselinesOf(run: Run): Run[] {
+  return [...(run.baseline ? [run.baseline] : []), ...(run.moreBaselines ?? [])];
 }
 
 /** The libtorch release of a result's environment, or null when it was not recorded. */
@@ -242,14 +248,30 @@ function comparisonLines(result: BenchResult): string[] {
     );
   }
   for (const run of result.runs) {
-    const base = run.baseline;
-    if (!base) continue;
-    lines.push(
-      `- ${implementationName(run)} vs ${implementationName(base)} on ${run.device} ` +
-        `(${run.precision}): ${implementationName(run)} is ${versus(run, base)}`,
-    );
+    for (const base of baselinesOf(run)) {
+      lines.push(
+        `- ${implementationName(run)} vs ${implementationName(base)} on ${run.device} ` +
+          `(${run.precision}): ${implementationName(run)} is ${versus(run, base)}`,
+      );
+      if (base.paired) lines.push(pairedLine(run, base, base.paired));
+    }
   }
   return lines;
+}
+
+/** A median step with its 95% bootstrap interval, e.g. `121.22 ms [118.40, 124.06]`. */
+function medianWithCI(samples: readonly number[]): string {
+  const { median, ci } = medianCI(samples);
+  return `${ms(median)} ms [${ms(ci[0])}, ${ms(ci[1])}]`;
+}
+
+/** The paired measurement's line: ratio [95% CI], each side's median [95% CI], noisy or not. */
+function pairedLine(run: Run, base: Run, p: Paired): string {
+  const note = noisyRatioNote(p.ratioMedian, p.ratioCI95);
+  return `  - paired over ${p.rounds} rounds of ${p.windowSteps} steps (ABBA): ` +
+    `${implementationName(run)}/${implementationName(base)} ratio ${formatRatio(p)} (95% CI); ` +
+    `median step ${medianWithCI(run.stepMs.samples)} vs ${medianWithCI(base.stepMs.samples)}` +
+    (note === null ? "" : `; ${note}`);
 }
 
 /** A loss difference, e.g. `0` or `3.6e-7`. */
@@ -260,8 +282,8 @@ function lossDiff(x: number): string {
 /** Per run with a baseline: its per-step loss agreement (none for older results). */
 function agreementLines(result: BenchResult): string[] {
   const lines: string[] = [];
-  for (const run of result.runs) {
-    const a = lossAgreement(run);
+  for (const [run, base] of result.runs.flatMap((r) => baselinesOf(r).map((b) => [r, b]))) {
+    const a = lossAgreement(run, base);
     if (a === null) continue;
     const parts = [
       ...(a.window ? [`window ${lossDiff(a.window.maxAbsDiff)} (${a.window.steps} steps)`] : []),
@@ -274,7 +296,7 @@ function agreementLines(result: BenchResult): string[] {
         p.stage === "window" ? "window" : `epoch ${p.stage}`
       } step ${p.step} (${p.ours.toPrecision(6)} vs ${p.baseline.toPrecision(6)})`;
     lines.push(
-      `- ${runLabel(run)} vs ${implementationName(run.baseline!)}, largest per-step loss ` +
+      `- ${runLabel(run)} vs ${implementationName(base)}, largest per-step loss ` +
         `difference: ${parts.join(", ")}; ${parting}`,
     );
   }
@@ -410,6 +432,8 @@ export function renderHeadline(results: readonly BenchResult[]): string {
     }
   }
   if (picked.size === 0) return "No results yet.\n";
+  // The paired ratio's column appears once a picked baseline was measured paired with ours.
+  const paired = [...picked.values()].some((run) => run.paired !== undefined);
   const rows = [...picked.values()].map((run) => [
     runLabel(run),
     run.device === "cpu" ? `${run.deviceName}, ${run.threads} threads` : run.deviceName,
@@ -418,6 +442,11 @@ export function renderHeadline(results: readonly BenchResult[]): string {
     run.epochs.length > 0 ? String(run.epochs.length) : DASH,
     percent(run.finalTestAccuracy),
     timeToTarget(run),
+    ...(paired ? [run.paired ? formatRatio(run.paired) : DASH] : []),
   ]);
-  return table(HEADLINE_COLUMNS, rows, 2).join("\n") + "\n";
+  const columns = paired ? [...HEADLINE_COLUMNS, PAIRED_COLUMN] : HEADLINE_COLUMNS;
+  return table(columns, rows, 2).join("\n") + "\n";
 }
+
+/** The headline's column of a paired baseline's ratio: ours over it, with its interval. */
+const PAIRED_COLUMN = "Ours/this, paired: ratio [95% CI]";

@@ -29,7 +29,7 @@ export const CHOICES = {
   /** `--device`: one device, or `all` for every device present. */
   deviceChoice: [...DEVICES, "all"],
   /** Which stack produced a run. */
-  implementation: ["deno-libtorch", "pytorch"],
+  implementation: ["deno-libtorch", "pytorch", "libtorch"],
   /** `--adam`: Adam's kernels, `auto` for torch.optim.Adam's default on the device. */
   adam: ["auto", "single", "foreach", "fused"],
   /**
@@ -37,8 +37,8 @@ export const CHOICES = {
    * weights and activations, fp32 loss, fp32 master weights and Adam state).
    */
   precision: ["fp32", "bf16", "bf16-pure"],
-  /** `--baseline`: the stacks that can run beside this one. */
-  baseline: ["pytorch"],
+  /** `--baseline`: the stacks that can run beside this one (libtorch: the C++ worker). */
+  baseline: ["pytorch", "libtorch"],
   /** `--inception-branches`: an Inception block's branches one after another, or concurrently. */
   inceptionBranches: ["sequential", "parallel"],
 } as const;
@@ -107,8 +107,16 @@ const benchConfigSchema = z.object({
   data: z.string(),
   /** Test accuracy whose first crossing is reported as time to target. */
   targetAccuracy: finite,
-  /** Also run the same configuration in PyTorch for comparison. */
-  baseline: z.enum(CHOICES.baseline).nullable(),
+  /**
+   * The stacks also run with the same configuration, in order (older results: one name, read as
+   * a list of it), or null.
+   */
+  baseline: z.union([z.enum(CHOICES.baseline), z.array(z.enum(CHOICES.baseline))]).nullable()
+    .transform((b) => typeof b === "string" ? [b] : b),
+  /** Paired rounds with a baseline (absent or null: as many as `steps` fills). */
+  rounds: finite.nullable().optional(),
+  /** Steps per side in each paired round (absent in older results). */
+  windowSteps: finite.optional(),
   /** Training precision. */
   precision: z.enum(CHOICES.precision),
   /** Allow TF32 matmuls/convolutions on CUDA. */
@@ -198,6 +206,24 @@ const epochRecordSchema = z.object({
   stepLosses: z.array(loss).optional(),
 });
 
+/**
+ * A baseline's paired, interleaved measurement beside ours: rounds of one window of
+ * `windowSteps` steps per side, back to back in ABBA order; each round's ratio is our window's
+ * median step over the baseline's.
+ */
+const pairedSchema = z.object({
+  /** Rounds measured. */
+  rounds: finite,
+  /** Steps per side per round. */
+  windowSteps: finite,
+  /** Each round's ratio, ours over the baseline's (below 1: ours is faster). */
+  ratios: z.array(finite),
+  /** The median of the rounds' ratios. */
+  ratioMedian: finite,
+  /** Its 95% percentile-bootstrap interval. */
+  ratioCI95: z.tuple([finite, finite]),
+});
+
 /** Why a run or result is incomplete ("SIGINT", "SIGTERM", "deadline: …"); absent or null: none. */
 const stopReason = z.string().nullable().optional();
 
@@ -244,10 +270,19 @@ const runSchema = z.object({
   complete: z.boolean(),
   /** Why the run is incomplete, e.g. `"SIGINT"` or `"deadline: …"` (absent in older results). */
   stopReason,
-  /** The PyTorch run with the same configuration (`--baseline pytorch`), or null. */
+  /**
+   * The first `--baseline` run with the same configuration (e.g. PyTorch's), or null. A baseline
+   * run measured paired with ours carries `paired`.
+   */
   get baseline(): z.ZodNullable<typeof runSchema> {
     return runSchema.nullable();
   },
+  /** The further `--baseline` runs, after the first (absent with one baseline or none). */
+  get moreBaselines(): z.ZodOptional<z.ZodArray<typeof runSchema>> {
+    return z.array(runSchema).optional();
+  },
+  /** On a baseline run: its paired measurement beside ours (absent when not paired). */
+  paired: pairedSchema.optional(),
 });
 
 /**
@@ -298,6 +333,10 @@ export type DeviceChoice = BenchConfig["device"];
 export type Implementation = Run["implementation"];
 /** `--adam`: which Adam kernels, or `auto` for torch.optim.Adam's default on the device. */
 export type AdamChoice = NonNullable<BenchConfig["adam"]>;
+/** A baseline's paired measurement beside ours. */
+export type Paired = NonNullable<Run["paired"]>;
+/** A stack that can run beside ours (`--baseline`). */
+export type BaselineName = (typeof CHOICES.baseline)[number];
 /** Numeric precision of the training step. */
 export type Precision = BenchConfig["precision"];
 

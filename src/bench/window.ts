@@ -22,8 +22,8 @@ export interface WindowTimes {
   losses: number[];
 }
 
-/** Steps over epochs of a seeded order, wrapping to a new permutation when one ends. */
-class StepFeed {
+/** Steps over epochs of a seeded order, wrapping to a new permutation when one ends (the paired window reuses it). */
+export class StepFeed {
   #trainer: Trainer;
   #gen: Generator;
   #order: Tensor | null = null;

@@ -1,0 +1,315 @@
+/**
+ * Worker protocol v1, declared once: a baseline (scripts/pytorch_baseline.py --serve, or the
+ * libtorch C++ program native/build/googlenet_worker --serve) runs as a long-lived process driven
+ * over stdin/stdout with one JSON object per line (stderr is free for logs).
+ *
+ * Started as `<program> --serve --data DIR --device cpu|cuda --threads N --batch-size B --lr LR
+ * --seed S [--tf32]`, a worker loads the MNIST IDX files, builds the seed's GoogLeNet after
+ * seeding the default generator with S, Adam(LR), and the batch order (torch.randperm(60000) on a
+ * CPU generator of its own seeded with S, a new permutation per epoch), then prints
+ * the ready line (`readySchema` below). Each command line on stdin (`commandSchema`) is
+ * answered by exactly one line: `{"op":"steps","n":K}` runs the next K training steps (the batch
+ * order continuing across calls), each timed between device synchronisations, and replies
+ * `stepsReplySchema`; `{"op":"quit"}` replies `{"bye":true}` and exits 0; anything else
+ * is answered by `errorReplySchema` and the worker keeps serving. A fatal failure prints
+ * an error line and exits 1; EOF on stdin means quit.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { CHOICES, type Device } from "./schema.ts";
+
+/**
+ * The worker's first line: it is ready, and what it is.
+ *
+ * @internal
+ */
+export const readySchema = z.object({
+  ready: z.literal(true),
+  implementation: z.enum(CHOICES.baseline),
+  /** The torch (or libtorch) release, e.g. `"1.13.1"`. */
+  version: z.string(),
+  /** CPU model or GPU name. */
+  deviceName: z.string(),
+  /** Intra-op threads in use. */
+  threads: z.number().int().positive(),
+});
+
+/**
+ * A command on the worker's stdin.
+ *
+ * @internal
+ */
+export const commandSchema = z.discriminatedUnion("op", [
+  z.object({ op: z.literal("steps"), n: z.number().int().positive() }),
+  z.object({ op: z.literal("quit") }),
+]);
+
+/**
+ * The reply to `steps`: each step's milliseconds and loss (a NaN loss is written null).
+ *
+ * @internal
+ */
+export const stepsReplySchema = z.object({
+  stepMs: z.array(z.number()),
+  losses: z.array(z.number().nullable().transform((x) => x ?? NaN)),
+});
+
+/**
+ * The reply to `quit`.
+ *
+ * @internal
+ */
+export const byeReplySchema = z.object({ bye: z.literal(true) });
+
+/**
+ * The reply to a command the worker could not run.
+ *
+ * @internal
+ */
+export const errorReplySchema = z.object({ error: z.string() });
+
+/** The ready line's content. */
+export type WorkerReady = typeof readySchema["_zod"]["output"];
+/** A command. */
+export type WorkerCommand = typeof commandSchema["_zod"]["input"];
+/** A `steps` reply. */
+export type StepsReply = typeof stepsReplySchema["_zod"]["output"];
+
+/** A worker that failed, answered an error, broke the protocol or died. */
+export class WorkerError extends Error {
+  /** Creates a worker error with a one-line message. */
+  constructor(message: string) {
+    super(message);
+    this.name = "WorkerError";
+  }
+}
+
+/** The training configuration a worker is started with. */
+export interface WorkerConfig {
+  /** Folder of the four MNIST IDX files. */
+  dataDir: string;
+  /** Device. */
+  device: Device;
+  /** Intra-op threads. */
+  threads: number;
+  /** Images per step. */
+  batchSize: number;
+  /** Adam's learning rate. */
+  lr: number;
+  /** Seed of the model's initialisation and of the batch order. */
+  seed: number;
+  /** Allow TF32 on CUDA. */
+  tf32: boolean;
+}
+
+/** The protocol's command line after the program and its own leading arguments. */
+export function serveArgs(config: WorkerConfig): string[] {
+  const args = ["--serve", "--data", config.dataDir, "--device", config.device];
+  args.push("--threads", String(config.threads), "--batch-size", String(config.batchSize));
+  args.push("--lr", String(config.lr), "--seed", String(config.seed));
+  return config.tf32 ? [...args, "--tf32"] : args;
+}
+
+/** Lines of a byte stream, without their newlines. */
+async function* linesOf(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  let buf = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    buf += chunk;
+    let i;
+    while ((i = buf.indexOf("\n")) >= 0) {
+      yield buf.slice(0, i);
+      buf = buf.slice(i + 1);
+    }
+  }
+  if (buf) yield buf;
+}
+
+/** How many of the worker's last stderr lines an error quotes. */
+const STDERR_KEPT = 5;
+
+/** A running worker: {@linkcode startWorker} makes one. */
+export class Worker {
+  /** What the worker said it is. */
+  readonly ready: WorkerReady;
+  /** The worker's name in messages, e.g. `"pytorch worker"`. */
+  readonly name: string;
+  #child: Deno.ChildProcess;
+  #stdin: WritableStreamDefaultWriter<Uint8Array>;
+  #lines: AsyncGenerator<string>;
+  #stderr: string[];
+  #stderrDone: Promise<void>;
+
+  /** @internal Use {@linkcode startWorker}. */
+  constructor(
+    child: Deno.ChildProcess,
+    state: { ready: WorkerReady; name: string; lines: AsyncGenerator<string> } & StderrTail,
+  ) {
+    this.#child = child;
+    this.#stdin = child.stdin.getWriter();
+    this.ready = state.ready;
+    this.name = state.name;
+    this.#lines = state.lines;
+    this.#stderr = state.tail;
+    this.#stderrDone = state.done;
+  }
+
+  /** Runs the next `n` training steps; their times and losses. */
+  async steps(n: number): Promise<StepsReply> {
+    const reply = await this.#ask({ op: "steps", n }, stepsReplySchema);
+    if (reply.stepMs.length !== n || reply.losses.length !== n) {
+      throw new WorkerError(
+        `${this.name}: expected ${n} step times and losses, found ${reply.stepMs.length} and ` +
+          `${reply.losses.length}`,
+      );
+    }
+    return reply;
+  }
+
+  /** Asks the worker to quit and waits for it to exit. */
+  async quit(): Promise<void> {
+    await this.#ask({ op: "quit" }, byeReplySchema);
+    await this.#stdin.close().catch(() => {});
+    await this.#child.status;
+    await this.#stderrDone;
+  }
+
+  /** Ends the worker without asking (after a failure); safe to call on an exited one. */
+  async kill(): Promise<void> {
+    try {
+      this.#child.kill("SIGTERM");
+    } catch { /* already exited */ }
+    await this.#stdin.close().catch(() => {});
+    await this.#child.status;
+    await this.#stderrDone;
+  }
+
+  async #ask<T extends z.ZodType>(command: WorkerCommand, schema: T): Promise<z.output<T>> {
+    const line = JSON.stringify(commandSchema.parse(command)) + "\n";
+    try {
+      await this.#stdin.write(new TextEncoder().encode(line));
+    } catch {
+      throw await deadWorker(this.name, this.#child, {
+        tail: this.#stderr,
+        done: this.#stderrDone,
+      });
+    }
+    return await readReply(this.name, this.#next(), schema);
+  }
+
+  async #next(): Promise<string> {
+    const { value, done } = await this.#lines.next();
+    if (!done) return value;
+    throw await deadWorker(this.name, this.#child, { tail: this.#stderr, done: this.#stderrDone });
+  }
+}
+
+/** The last stderr lines of a worker, and when its stderr ended. */
+interface StderrTail {
+  tail: string[];
+  done: Promise<void>;
+}
+
+/** Reads stderr to its end, passing each line to `log` and keeping the last few. */
+function followStderr(child: Deno.ChildProcess, log: (line: string) => void): StderrTail {
+  const tail: string[] = [];
+  const done = (async () => {
+    for await (const line of linesOf(child.stderr)) {
+      log(line);
+      tail.push(line);
+      if (tail.length > STDERR_KEPT) tail.shift();
+    }
+  })().catch(() => {});
+  return { tail, done };
+}
+
+/** The error of a worker that exited: its code and its last stderr lines. */
+async function deadWorker(name: string, child: Deno.ChildProcess, stderr: StderrTail) {
+  const status = await child.status;
+  await stderr.done;
+  const last = stderr.tail.length > 0 ? `; its last stderr lines: ${stderr.tail.join(" | ")}` : "";
+  return new WorkerError(`${name} exited with code ${status.code}${last}`);
+}
+
+/** A reply line checked against `schema`; an error reply or a malformed line throws. */
+async function readReply<T extends z.ZodType>(
+  name: string,
+  next: Promise<string>,
+  schema: T,
+): Promise<z.output<T>> {
+  const line = await next;
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    throw new WorkerError(`${name}: expected a JSON line, found ${JSON.stringify(line)}`);
+  }
+  const error = errorReplySchema.safeParse(value);
+  if (error.success) throw new WorkerError(`${name}: ${error.data.error}`);
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new WorkerError(
+      `${name}: expected a reply with ${
+        issue.path.join(".") || "its fields"
+      } (${issue.message}), ` +
+        `found ${JSON.stringify(line).slice(0, 200)}`,
+    );
+  }
+  return parsed.data;
+}
+
+/** How to start a worker: the program and its arguments before the protocol's. */
+export interface WorkerCommandLine {
+  /** The executable. */
+  program: string;
+  /** Arguments before `--serve` (e.g. the script a Python runs). */
+  args?: string[];
+  /** Name in messages. Default `"<program> worker"`. */
+  name?: string;
+  /** Receives each stderr line. Default: dropped. */
+  log?: (line: string) => void;
+}
+
+/**
+ * Starts a worker and waits for its ready line.
+ *
+ * @param command The program to run.
+ * @param config The training it serves.
+ * @returns The ready worker.
+ * @throws {WorkerError} When it cannot start, or exits or says something else before ready.
+ */
+export async function startWorker(
+  command: WorkerCommandLine,
+  config: WorkerConfig,
+): Promise<Worker> {
+  const name = command.name ?? `${command.program} worker`;
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command(command.program, {
+      args: [...(command.args ?? []), ...serveArgs(config)],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+  } catch (e) {
+    throw new WorkerError(`${name}: could not start ${command.program} (${(e as Error).message})`);
+  }
+  const stderr = followStderr(child, command.log ?? (() => {}));
+  const lines = linesOf(child.stdout);
+  try {
+    const first = await lines.next();
+    if (first.done) throw await deadWorker(name, child, stderr);
+    const ready = await readReply(name, Promise.resolve(first.value), readySchema);
+    return new Worker(child, { ready, name, lines, ...stderr });
+  } catch (e) {
+    try {
+      child.kill("SIGTERM");
+    } catch { /* exited */ }
+    await child.stdin.close().catch(() => {});
+    await child.status;
+    await lines.return(undefined);
+    await stderr.done;
+    throw e;
+  }
+}

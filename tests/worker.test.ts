@@ -1,0 +1,156 @@
+// Worker protocol v1 (src/bench/worker.ts): the client against scripted fake workers (no torch)
+// and against scripts/pytorch_baseline.py --serve on a tiny IDX set.
+import assert from "node:assert/strict";
+import { startWorker, type WorkerConfig, WorkerError } from "../src/bench/worker.ts";
+import { BASELINE_SCRIPT } from "../src/bench/baseline.ts";
+import { hasPythonTorch, PYTHON, writeTinyDataset } from "./_helpers.ts";
+
+const CONFIG: WorkerConfig = {
+  dataDir: "/nonexistent",
+  device: "cpu",
+  threads: 1,
+  batchSize: 64,
+  lr: 1e-3,
+  seed: 0,
+  tf32: false,
+};
+
+const READY =
+  '{"ready":true,"implementation":"libtorch","version":"1.13.1","deviceName":"x","threads":1}';
+
+/** A fake worker: a shell script (the protocol's arguments land in $1...). */
+function fake(script: string) {
+  return { program: "sh", args: ["-c", script, "fake"], name: "fake worker" };
+}
+
+Deno.test("a worker's ready line and steps replies are read and checked", async () => {
+  const w = await startWorker(
+    fake(
+      `echo '${READY}'; read line; echo '{"stepMs":[1.5,2],"losses":[2.3,null]}'; ` +
+        `read line; echo '{"bye":true}'`,
+    ),
+    CONFIG,
+  );
+  assert.equal(w.ready.implementation, "libtorch");
+  const r = await w.steps(2);
+  assert.deepEqual(r.stepMs, [1.5, 2]);
+  assert.equal(r.losses[0], 2.3);
+  assert.ok(Number.isNaN(r.losses[1]));
+  await w.quit();
+});
+
+Deno.test("a worker's error reply becomes a WorkerError with its message", async () => {
+  const w = await startWorker(
+    fake(`echo '${READY}'; read line; echo '{"error":"expected n >= 1, found 0"}'; read line`),
+    CONFIG,
+  );
+  await assert.rejects(() => w.steps(1), (e) => {
+    assert.ok(e instanceof WorkerError);
+    assert.equal(e.message, "fake worker: expected n >= 1, found 0");
+    return true;
+  });
+  await w.kill();
+});
+
+Deno.test("a worker that dies is named with its exit code and last stderr lines", async () => {
+  const w = await startWorker(
+    fake(`echo '${READY}'; read line; echo 'out of memory' >&2; echo 'giving up' >&2; exit 3`),
+    CONFIG,
+  );
+  await assert.rejects(
+    () => w.steps(4),
+    new WorkerError(
+      "fake worker exited with code 3; its last stderr lines: out of memory | giving up",
+    ),
+  );
+  await w.kill();
+});
+
+Deno.test("a worker that breaks the protocol is rejected with what was found", async () => {
+  await assert.rejects(
+    () => startWorker(fake("echo hello"), CONFIG),
+    new WorkerError('fake worker: expected a JSON line, found "hello"'),
+  );
+  await assert.rejects(
+    () => startWorker(fake(`echo '{"ready":true}'`), CONFIG),
+    /fake worker: expected a reply with implementation .*found/,
+  );
+  const w = await startWorker(fake(`echo '${READY}'; read line; echo '{"stepMs":[1]}'`), CONFIG);
+  await assert.rejects(() => w.steps(1), /expected a reply with losses/);
+  await w.kill();
+  const v = await startWorker(
+    fake(`echo '${READY}'; read line; echo '{"stepMs":[1],"losses":[1]}'`),
+    CONFIG,
+  );
+  await assert.rejects(() => v.steps(2), /expected 2 step times and losses, found 1 and 1/);
+  await v.kill();
+  await assert.rejects(
+    () => startWorker({ program: "/no/such/worker" }, CONFIG),
+    /\/no\/such\/worker worker: could not start \/no\/such\/worker/,
+  );
+});
+
+Deno.test({
+  name: "the PyTorch worker continues the batch order across steps calls, as its --steps run",
+  ignore: !hasPythonTorch(),
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "worker-idx-" });
+    try {
+      // 100 images: batches of 64 and 36, so 5 steps wrap into two new permutations.
+      await writeTinyDataset(dir, { train: 100, test: 20 });
+      const w = await startWorker({ program: PYTHON, args: [BASELINE_SCRIPT] }, {
+        ...CONFIG,
+        dataDir: dir,
+      });
+      assert.equal(w.ready.implementation, "pytorch");
+      assert.equal(w.ready.threads, 1);
+      const losses = [...(await w.steps(3)).losses, ...(await w.steps(2)).losses];
+      await w.quit();
+      const out = `${dir}/a.json`;
+      const run = new Deno.Command(PYTHON, {
+        args: [BASELINE_SCRIPT, "--data", dir, "--threads", "1", "--steps", "5", "--warmup", "0"]
+          .concat(["--json", out]),
+        stderr: "null",
+      }).outputSync();
+      assert.ok(run.success);
+      assert.deepEqual(losses, JSON.parse(Deno.readTextFileSync(out)).stepLosses);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "the PyTorch worker answers a bad command with an error line and keeps serving",
+  ignore: !hasPythonTorch(),
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "worker-idx-" });
+    try {
+      await writeTinyDataset(dir, { train: 64, test: 10 });
+      const child = new Deno.Command(PYTHON, {
+        args: [BASELINE_SCRIPT, "--serve", "--data", dir, "--threads", "1"],
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "null",
+      }).spawn();
+      const writer = child.stdin.getWriter();
+      await writer.write(
+        new TextEncoder().encode('nonsense\n{"op":"steps","n":0}\n{"op":"quit"}\n'),
+      );
+      await writer.close();
+      const { code, stdout } = await child.output();
+      const lines = new TextDecoder().decode(stdout).trim().split("\n").map((l) => JSON.parse(l));
+      assert.equal(code, 0);
+      assert.equal(lines[0].ready, true);
+      assert.deepEqual(lines.slice(1), [
+        { error: 'expected {"op":"steps","n":K >= 1} or {"op":"quit"}, found nonsense' },
+        {
+          error: 'expected {"op":"steps","n":K >= 1} or {"op":"quit"}, found {"op":"steps","n":0}',
+        },
+        { bye: true },
+      ]);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
