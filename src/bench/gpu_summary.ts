@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { ms as twoDecimals, percent, rowsOf, runName, speed } from "./report.ts";
+import { ms as twoDecimals, percent, rowsOf, runName, speed, switchesOn, table } from "./report.ts";
 import type { BenchResult, Run } from "./schema.ts";
 import { defaultAdam } from "./options.ts";
 
@@ -23,43 +23,23 @@ const FULL_EPOCHS = 10;
 /** Whether a run is the plain recipe: fp32 eager, no speed option, no clipping. */
 export function isPlainRun(run: Run): boolean {
   const o = run.options;
-  return run.precision === "fp32" && o.cudaGraphs !== true && o.tf32 !== true &&
-    o.channelsLast !== true && o.cudnnBenchmark !== true && o.clipGradNorm === undefined &&
+  return run.precision === "fp32" && switchesOn(o).length === 0 && o.clipGradNorm === undefined &&
     (o.adam === undefined || o.adam === defaultAdam(run.device));
 }
 
-function ms(x: number): string {
-  return `${twoDecimals(x)} ms`;
-}
-
-function newest(list: Located[]): Located | undefined {
-  return [...list].sort((a, b) => b.result.createdAt.localeCompare(a.result.createdAt))[0];
-}
-
-function fastest(list: Located[]): Located | undefined {
-  return [...list].sort((a, b) => a.run.stepMs.median - b.run.stepMs.median)[0];
-}
-
-function when(x: Located): string {
-  return x.result.createdAt.slice(0, 16).replace("T", " ");
-}
-
-function trainingSeconds(run: Run): number {
-  return run.epochs.reduce((sum, e) => sum + e.seconds, 0);
-}
-
-function ours(list: Located[]): Located[] {
-  return list.filter((x) => x.run.implementation === "deno-libtorch");
-}
+const ms = (x: number) => `${twoDecimals(x)} ms`;
+const when = (x: Located) => x.result.createdAt.slice(0, 16).replace("T", " ");
+const trainingSeconds = (run: Run) => run.epochs.reduce((sum, e) => sum + e.seconds, 0);
+const ours = (list: Located[]) => list.filter((x) => x.run.implementation === "deno-libtorch");
+const newest = (list: Located[]): Located | undefined =>
+  [...list].sort((a, b) => b.result.createdAt.localeCompare(a.result.createdAt))[0];
+const fastest = (list: Located[]): Located | undefined =>
+  [...list].sort((a, b) => a.run.stepMs.median - b.run.stepMs.median)[0];
 
 /** The newest PyTorch run of each kind on the GPU: plain fp32, and with TF32 (its conv default). */
 function pytorchRuns(group: Located[]): Located[] {
-  const kinds = new Map<string, Located[]>();
-  for (const x of group.filter((x) => x.run.implementation === "pytorch")) {
-    const name = runName(x.run);
-    kinds.set(name, [...(kinds.get(name) ?? []), x]);
-  }
-  return [...kinds.values()].map((list) => newest(list)!);
+  const pytorch = group.filter((x) => x.run.implementation === "pytorch");
+  return [...Map.groupBy(pytorch, (x) => runName(x.run)).values()].map((list) => newest(list)!);
 }
 
 /**
@@ -129,21 +109,20 @@ function epochsTable(group: Located[]): string[] {
     .sort((x, y) => trainingSeconds(x.run) - trainingSeconds(y.run));
   if (full.length === 0) return [];
   const reference = ours(full).find((x) => isPlainRun(x.run))?.run.finalTestAccuracy ?? null;
-  const rows = full.map(({ run: r }) => {
-    const delta = reference === null || r.finalTestAccuracy === null
+  const rows = full.map(({ run: r }) => [
+    runName(r),
+    trainingSeconds(r).toFixed(1),
+    percent(r.finalTestAccuracy),
+    reference === null || r.finalTestAccuracy === null
       ? "–"
-      : ((r.finalTestAccuracy - reference) * 100).toFixed(2);
-    return `| ${runName(r)} | ${trainingSeconds(r).toFixed(1)} | ` +
-      `${percent(r.finalTestAccuracy)} | ${delta} |`;
-  });
+      : ((r.finalTestAccuracy - reference) * 100).toFixed(2),
+  ]);
   return [
     "",
     `${FULL_EPOCHS} epochs on this GPU (training time is the sum of the epochs' wall times, ` +
     "evaluation excluded):",
     "",
-    "| Run | Training [s] | Final test acc. | vs fp32 eager [pp] |",
-    "|:---|---:|---:|---:|",
-    ...rows,
+    ...table(["Run", "Training [s]", "Final test acc.", "vs fp32 eager [pp]"], rows),
   ];
 }
 

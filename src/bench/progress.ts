@@ -60,7 +60,8 @@ export function formatDuration(seconds: number): string {
   return `${Math.floor(s / 3600)}h${String(Math.floor(s / 60) % 60).padStart(2, "0")}m`;
 }
 
-function formatLoss(loss: number): string {
+/** A loss as tables and progress lines show it: four digits, one decimal from 100 up. */
+export function formatLoss(loss: number): string {
   if (!Number.isFinite(loss)) return String(loss);
   return Math.abs(loss) >= 100 ? loss.toFixed(1) : loss.toPrecision(4);
 }

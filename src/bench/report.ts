@@ -11,6 +11,7 @@ import type { BenchResult, Implementation, Run } from "./schema.ts";
 import { median, spreadWarning } from "./stats.ts";
 import { defaultAdam } from "./options.ts";
 import { devicesOf } from "./write.ts";
+import { formatLoss } from "./progress.ts";
 
 const DASH = "–";
 const GIB = 1024 ** 3;
@@ -30,20 +31,18 @@ const SWITCHES = [
 ] as const;
 
 /** The names of the switches that are on in `options`. */
-function switchesOn(options: Partial<Record<(typeof SWITCHES)[number][0], unknown>>): string[] {
+export function switchesOn(
+  options: Partial<Record<(typeof SWITCHES)[number][0], unknown>>,
+): string[] {
   return SWITCHES.filter(([key]) => options[key] === true).map(([, name]) => name);
 }
 
-function cell(text: string): string {
-  return text.replaceAll("|", "\\|").replaceAll("\n", " ");
-}
-
 function row(cells: readonly string[]): string {
-  return `| ${cells.map(cell).join(" | ")} |`;
+  return `| ${cells.map((c) => c.replaceAll("|", "\\|").replaceAll("\n", " ")).join(" | ")} |`;
 }
 
 /** A Markdown table: the first `textColumns` columns left-aligned, the rest right-aligned. */
-function table(columns: readonly string[], rows: string[][], textColumns = 1): string[] {
+export function table(columns: readonly string[], rows: string[][], textColumns = 1): string[] {
   const align = `|${":---|".repeat(textColumns)}${"---:|".repeat(columns.length - textColumns)}`;
   return [row(columns), align, ...rows.map(row)];
 }
@@ -61,15 +60,6 @@ export function ms(x: number): string {
 /** A fraction as a percentage with two decimals, or a dash for null. */
 export function percent(fraction: number | null): string {
   return fraction === null ? DASH : `${(fraction * 100).toFixed(2)}%`;
-}
-
-function formatLoss(loss: number): string {
-  if (!Number.isFinite(loss)) return String(loss);
-  return Math.abs(loss) >= 100 ? loss.toFixed(1) : loss.toPrecision(4);
-}
-
-function implementationName(run: Run): string {
-  return STACK_NAMES[run.implementation];
 }
 
 /**
@@ -215,40 +205,34 @@ function runTable(runs: readonly Run[]): string[] {
 }
 
 /** How `run`'s median step compares with `reference`'s, with both medians. */
-function versus(run: Run, reference: Run): string {
+function versus(run: Pick<Run, "stepMs">, reference: Run): string {
   const [a, b] = [run.stepMs.median, reference.stepMs.median];
   return `${speed(a, b)} per step (median ${ms(a)} ms vs ${ms(b)} ms)`;
 }
 
 function comparisonLines(result: BenchResult): string[] {
-  const lines: string[] = [];
   const rows = rowsOf(result);
-  const seen = new Set<string>();
-  for (const cuda of rows) {
-    if (cuda.device !== "cuda") continue;
-    const key = `${cuda.implementation}/${cuda.precision}`;
-    if (seen.has(key)) continue;
-    const cpu = rows.find((r) =>
-      r.device === "cpu" && r.implementation === cuda.implementation &&
-      r.precision === cuda.precision
-    );
-    if (!cpu) continue;
-    seen.add(key);
-    lines.push(
-      `- CUDA vs CPU (${implementationName(cuda)}, ${cuda.precision}): CUDA is ${
-        versus(cuda, cpu)
-      }`,
-    );
+  const kind = (r: Run) => `${r.implementation}/${r.precision}`;
+  const name = (r: Pick<Run, "implementation">) => STACK_NAMES[r.implementation];
+  const pairs = new Map<string, [Run, Run]>();
+  for (const cuda of rows.filter((r) => r.device === "cuda")) {
+    const cpu = rows.find((r) => r.device === "cpu" && kind(r) === kind(cuda));
+    if (cpu && !pairs.has(kind(cuda))) pairs.set(kind(cuda), [cuda, cpu]);
   }
-  for (const run of result.runs) {
-    const base = run.baseline;
-    if (!base) continue;
-    lines.push(
-      `- ${implementationName(run)} vs ${implementationName(base)} on ${run.device} ` +
-        `(${run.precision}): ${implementationName(run)} is ${versus(run, base)}`,
-    );
-  }
-  return lines;
+  return [
+    ...[...pairs.values()].map(([cuda, cpu]) =>
+      `- CUDA vs CPU (${name(cuda)}, ${cuda.precision}): CUDA is ${versus(cuda, cpu)}`
+    ),
+    ...result.runs.flatMap(({ baseline: base, ...run }) =>
+      base
+        ? [
+          `- ${name(run)} vs ${name(base)} on ${run.device} (${run.precision}): ${name(run)} is ${
+            versus(run, base)
+          }`,
+        ]
+        : []
+    ),
+  ];
 }
 
 const EPOCH_COLUMNS = ["Run", "Epoch", "Loss", "Train [s]", "Test acc.", "Eval [s]"];
@@ -326,19 +310,10 @@ function renderResult(result: BenchResult): string[] {
 }
 
 /**
- * Renders results as Markdown: for each result a section with date, host,
- * CPU, GPU, software versions and the command line, then a table in
- * hyperfine's layout (labels left-aligned, numbers right-aligned, one row per
- * run with each PyTorch baseline on its own row, `Relative` = median step
- * time over the fastest median), CUDA-vs-CPU and deno-vs-PyTorch speed lines,
- * notes (including timing-spread warnings), and a per-epoch table.
- *
- * `Epoch [s]` is the median training time of the run's epochs; `Time to
- * target` reads "not reached" when epochs were evaluated but the target was
- * never met, and "not evaluated" when no epoch was evaluated.
- *
- * @param results The results, rendered in the given order.
- * @returns Markdown ending in one newline.
+ * Renders results as Markdown, in the given order, in hyperfine's layout: per result a section
+ * with the machine, software and command, a table with one row per run (each PyTorch baseline on
+ * its own row; `Relative` = median step over the fastest median; `Epoch [s]` = the median epoch),
+ * the speed comparisons, notes (timing-spread warnings included) and a per-epoch table.
  */
 export function renderMarkdown(results: readonly BenchResult[]): string {
   if (results.length === 0) return "No results yet.\n";
@@ -357,16 +332,10 @@ const HEADLINE_COLUMNS = [
 ];
 
 /**
- * A short table for the README: one row per run kind (name and hardware),
- * taken from the result with the most epochs that has it (the full protocol
- * before short windows), the newest among equals, baselines included.
- *
- * @param results The results, in any order.
- * @returns A Markdown table ending in one newline, or a sentence when there
- * are no runs.
+ * The README's table: one row per run name and hardware, from the result with the most epochs
+ * that has it (the full protocol before short windows), the newest among equals.
  */
 export function renderHeadline(results: readonly BenchResult[]): string {
-  // One row per run name and hardware: the full protocol (most epochs) first, then the newest.
   const epochsOf = (r: BenchResult) => Math.max(0, ...r.runs.map((run) => run.epochs.length));
   const ordered = [...results].sort((a, b) =>
     epochsOf(b) - epochsOf(a) || b.createdAt.localeCompare(a.createdAt)
