@@ -14,12 +14,10 @@ export interface CollectEnvOptions {
   gpu?: GpuInfo | null;
   /** Directory whose git checkout is described. Default `Deno.cwd()`. */
   cwd?: string;
-  /**
-   * Paths (relative to `cwd`) whose changes do not make the checkout dirty,
-   * so earlier results and generated docs don't. Default `["results", "docs"]`.
-   */
-  ignoreDirty?: string[];
 }
+
+/** Paths whose changes do not make a checkout dirty: earlier results and generated docs. */
+const NOT_DIRTY = ["results", "docs"];
 
 /** The CPU model in `/proc/cpuinfo` text (`model name`, or on some ARM kernels `Hardware`…). */
 export function parseCpuModel(cpuinfo: string): string | null {
@@ -66,18 +64,17 @@ function safe<T>(read: () => T, fallback: T): T {
 
 /**
  * Collects the {@linkcode Env} of this machine: CPU, cores, memory, OS, Deno/V8/TypeScript, host,
- * and the git commit and dirtiness (ignoring `ignoreDirty`), or without a checkout the
+ * and the git commit and dirtiness (changes under results/ and docs/ aside), or without a checkout the
  * environment's `GIT_COMMIT` and `GIT_DIRTY=1`. A fact that cannot be read becomes `"unknown"`, 0
  * or a null commit: nothing here throws for a missing fact.
  */
 export async function collectEnv(options: CollectEnvOptions): Promise<Env> {
   const cwd = options.cwd ?? Deno.cwd();
-  const ignore = options.ignoreDirty ?? ["results", "docs"];
   const [cpuinfo, osRelease, head, status] = await Promise.all([
     readText("/proc/cpuinfo"),
     readText("/etc/os-release"),
     git(["rev-parse", "HEAD"], cwd),
-    git(["status", "--porcelain", "--", ".", ...ignore.map((p) => `:(exclude)${p}`)], cwd),
+    git(["status", "--porcelain", "--", ".", ...NOT_DIRTY.map((p) => `:(exclude)${p}`)], cwd),
   ]);
   const distro = (osRelease && parseOsRelease(osRelease)) ?? Deno.build.os;
   const kernel = safe(() => Deno.osRelease(), "unknown");

@@ -13,13 +13,7 @@ const CUDA_ONLY = [
   ["cudnnBenchmark", "--cudnn-benchmark"],
 ] as const;
 
-/**
- * The Adam kernels torch.optim.Adam picks by default on a device: a loop over parameters on the
- * CPU, multi-tensor `foreach` kernels on CUDA. `--adam auto` means this.
- *
- * @param device Where the run trains.
- * @returns `"single"` or `"foreach"`.
- */
+/** What `--adam auto` means: torch.optim.Adam's default, a loop on the CPU, `foreach` on CUDA. */
 export function defaultAdam(device: Device): "single" | "foreach" {
   return device === "cuda" ? "foreach" : "single";
 }
@@ -33,13 +27,8 @@ export function versionAtLeast(version: string, major: number, minor: number): b
 }
 
 /**
- * Why the speed options of `config` cannot run on `devices` with this libtorch, or null when
- * they can.
- *
- * @param config The parsed command line.
- * @param devices The devices the run will use.
- * @param libtorch libtorch's version, e.g. `"1.13.1"`.
- * @returns A one-line message naming the flag, what it needs and what was found, or null.
+ * Why the speed options of `config` cannot run on `devices` with this `libtorch` version: a
+ * one-line message naming the flag, what it needs and what was found; null when they can.
  */
 export function speedOptionProblem(
   config: Pick<BenchConfig, "tf32" | "cudaGraphs" | "cudnnBenchmark" | "adam">,

@@ -64,8 +64,6 @@ export function summarize(samples: readonly number[]): Summary {
 export interface SpreadWarningOptions {
   /** Largest acceptable interquartile range as a fraction of the median. Default 0.1. */
   threshold?: number;
-  /** Unit appended to the numbers in the message. Default `"ms"`. */
-  unit?: string;
 }
 
 /**
@@ -76,12 +74,12 @@ export function spreadWarning(
   summary: Summary,
   options: SpreadWarningOptions = {},
 ): string | null {
-  const { threshold = 0.1, unit = "ms" } = options;
+  const { threshold = 0.1 } = options;
   const iqr = summary.q3 - summary.q1;
   const ratio = summary.median === 0 ? (iqr === 0 ? 0 : Infinity) : iqr / Math.abs(summary.median);
   if (ratio <= threshold) return null;
   const percent = Number.isFinite(ratio) ? `${(ratio * 100).toFixed(1)}%` : "unbounded";
-  return `noisy timings: the interquartile range (${iqr.toFixed(3)} ${unit}) is ${percent} of ` +
-    `the median (${summary.median.toFixed(3)} ${unit}), expected at most ` +
+  return `noisy timings: the interquartile range (${iqr.toFixed(3)} ms) is ${percent} of ` +
+    `the median (${summary.median.toFixed(3)} ms), expected at most ` +
     `${(threshold * 100).toFixed(0)}%`;
 }
