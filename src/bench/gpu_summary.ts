@@ -109,20 +109,21 @@ function epochsTable(group: Located[]): string[] {
     .sort((x, y) => trainingSeconds(x.run) - trainingSeconds(y.run));
   if (full.length === 0) return [];
   const reference = ours(full).find((x) => isPlainRun(x.run))?.run.finalTestAccuracy ?? null;
-  const rows = full.map(({ run: r }) => [
-    runName(r),
-    trainingSeconds(r).toFixed(1),
-    percent(r.finalTestAccuracy),
-    reference === null || r.finalTestAccuracy === null
-      ? "–"
-      : ((r.finalTestAccuracy - reference) * 100).toFixed(2),
-  ]);
   return [
     "",
     `${FULL_EPOCHS} epochs on this GPU (training time is the sum of the epochs' wall times, ` +
     "evaluation excluded):",
     "",
-    ...table(["Run", "Training [s]", "Final test acc.", "vs fp32 eager [pp]"], rows),
+    ...table<Run>([
+      ["Run", runName],
+      ["Training [s]", (r) => trainingSeconds(r).toFixed(1)],
+      ["Final test acc.", (r) => percent(r.finalTestAccuracy)],
+      [
+        "vs fp32 eager [pp]",
+        ({ finalTestAccuracy: a }) =>
+          reference === null || a === null ? "–" : ((a - reference) * 100).toFixed(2),
+      ],
+    ], full.map((x) => x.run)),
   ];
 }
 

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { BenchResult, Implementation, Run } from "./schema.ts";
+import type { BenchResult, EpochRecord, Implementation, Run } from "./schema.ts";
 import { median, spreadWarning } from "./stats.ts";
 import { defaultAdam } from "./options.ts";
 import { devicesOf } from "./write.ts";
@@ -41,10 +41,18 @@ function row(cells: readonly string[]): string {
   return `| ${cells.map((c) => c.replaceAll("|", "\\|").replaceAll("\n", " ")).join(" | ")} |`;
 }
 
+/** A table column: its header and each row's cell. */
+export type Column<T> = readonly [header: string, cell: (row: T) => string];
+
 /** A Markdown table: the first `textColumns` columns left-aligned, the rest right-aligned. */
-export function table(columns: readonly string[], rows: string[][], textColumns = 1): string[] {
+export function table<T>(
+  columns: readonly Column<T>[],
+  rows: readonly T[],
+  textColumns = 1,
+): string[] {
   const align = `|${":---|".repeat(textColumns)}${"---:|".repeat(columns.length - textColumns)}`;
-  return [row(columns), align, ...rows.map(row)];
+  const cells = (r: T) => row(columns.map(([, cell]) => cell(r)));
+  return [row(columns.map(([header]) => header)), align, ...rows.map(cells)];
 }
 
 /** Seconds with one decimal, or a dash for null. */
@@ -112,6 +120,10 @@ function withLibtorchVersion(run: Run, version: string | null): Run {
   return { ...run, label: `${prefix}${version} ${run.label.slice(prefix.length)}` };
 }
 
+function imagesPerSecond(run: Run): string {
+  return Math.round(run.imagesPerSecond).toString();
+}
+
 function timeToTarget(run: Run): string {
   if (run.timeToTargetSeconds !== null) return seconds(run.timeToTargetSeconds);
   return run.epochs.some((e) => e.testAccuracy !== null) ? "not reached" : "not evaluated";
@@ -171,37 +183,22 @@ function environmentLines(result: BenchResult): string[] {
   ];
 }
 
-const RUN_COLUMNS = [
-  "Run",
-  "Step median [ms]",
-  "Mean ± σ [ms]",
-  "p10 … p90 [ms]",
-  "Images/s",
-  "Epoch [s]",
-  "Test acc.",
-  "Time to target [s]",
-  "Relative",
-];
-
 function runTable(runs: readonly Run[]): string[] {
   const fastest = Math.min(...runs.map((r) => r.stepMs.median));
-  return table(
-    RUN_COLUMNS,
-    runs.map((run) => {
-      const s = run.stepMs;
-      return [
-        runLabel(run),
-        ms(s.median),
-        `${ms(s.mean)} ± ${ms(s.std)}`,
-        `${ms(s.p10)} … ${ms(s.p90)}`,
-        Math.round(run.imagesPerSecond).toString(),
-        run.epochs.length === 0 ? DASH : seconds(median(run.epochs.map((e) => e.seconds))),
-        percent(run.finalTestAccuracy),
-        timeToTarget(run),
-        (s.median / fastest).toFixed(2),
-      ];
-    }),
-  );
+  return table<Run>([
+    ["Run", runLabel],
+    ["Step median [ms]", (r) => ms(r.stepMs.median)],
+    ["Mean ± σ [ms]", ({ stepMs: s }) => `${ms(s.mean)} ± ${ms(s.std)}`],
+    ["p10 … p90 [ms]", ({ stepMs: s }) => `${ms(s.p10)} … ${ms(s.p90)}`],
+    ["Images/s", imagesPerSecond],
+    [
+      "Epoch [s]",
+      (r) => r.epochs.length === 0 ? DASH : seconds(median(r.epochs.map((e) => e.seconds))),
+    ],
+    ["Test acc.", (r) => percent(r.finalTestAccuracy)],
+    ["Time to target [s]", timeToTarget],
+    ["Relative", (r) => (r.stepMs.median / fastest).toFixed(2)],
+  ], runs);
 }
 
 /** How `run`'s median step compares with `reference`'s, with both medians. */
@@ -235,22 +232,15 @@ function comparisonLines(result: BenchResult): string[] {
   ];
 }
 
-const EPOCH_COLUMNS = ["Run", "Epoch", "Loss", "Train [s]", "Test acc.", "Eval [s]"];
-
 function epochTable(runs: readonly Run[]): string[] {
-  return table(
-    EPOCH_COLUMNS,
-    runs.flatMap((run) =>
-      run.epochs.map((e) => [
-        runLabel(run),
-        String(e.epoch),
-        formatLoss(e.loss),
-        seconds(e.seconds),
-        percent(e.testAccuracy),
-        seconds(e.evalSeconds),
-      ])
-    ),
-  );
+  return table<[Run, EpochRecord]>([
+    ["Run", ([run]) => runLabel(run)],
+    ["Epoch", ([, e]) => String(e.epoch)],
+    ["Loss", ([, e]) => formatLoss(e.loss)],
+    ["Train [s]", ([, e]) => seconds(e.seconds)],
+    ["Test acc.", ([, e]) => percent(e.testAccuracy)],
+    ["Eval [s]", ([, e]) => seconds(e.evalSeconds)],
+  ], runs.flatMap((run) => run.epochs.map((e): [Run, EpochRecord] => [run, e])));
 }
 
 /**
@@ -321,16 +311,6 @@ export function renderMarkdown(results: readonly BenchResult[]): string {
   return lines.join("\n").replace(/\n+$/, "") + "\n";
 }
 
-const HEADLINE_COLUMNS = [
-  "Run",
-  "Hardware",
-  "Step median [ms]",
-  "Images/s",
-  "Epochs",
-  "Final test acc.",
-  "Time to target [s]",
-];
-
 /**
  * The README's table: one row per run name and hardware, from the result with the most epochs
  * that has it (the full protocol before short windows), the newest among equals.
@@ -348,14 +328,20 @@ export function renderHeadline(results: readonly BenchResult[]): string {
     }
   }
   if (picked.size === 0) return "No results yet.\n";
-  const rows = [...picked.values()].map((run) => [
-    runLabel(run),
-    run.device === "cpu" ? `${run.deviceName}, ${run.threads} threads` : run.deviceName,
-    ms(run.stepMs.median),
-    Math.round(run.imagesPerSecond).toString(),
-    run.epochs.length > 0 ? String(run.epochs.length) : DASH,
-    percent(run.finalTestAccuracy),
-    timeToTarget(run),
-  ]);
-  return table(HEADLINE_COLUMNS, rows, 2).join("\n") + "\n";
+  return table<Run>(
+    [
+      ["Run", runLabel],
+      [
+        "Hardware",
+        (r) => r.device === "cpu" ? `${r.deviceName}, ${r.threads} threads` : r.deviceName,
+      ],
+      ["Step median [ms]", (r) => ms(r.stepMs.median)],
+      ["Images/s", imagesPerSecond],
+      ["Epochs", (r) => r.epochs.length > 0 ? String(r.epochs.length) : DASH],
+      ["Final test acc.", (r) => percent(r.finalTestAccuracy)],
+      ["Time to target [s]", timeToTarget],
+    ],
+    [...picked.values()],
+    2,
+  ).join("\n") + "\n";
 }
