@@ -145,14 +145,7 @@ export function loadCheckpoint(path: string, trainer: Trainer, recipe: Recipe): 
   if (!path.endsWith(".safetensors")) {
     throw new CheckpointError(`${path}: expected a .safetensors checkpoint`);
   }
-  let loaded;
-  try {
-    loaded = loadNamed(path);
-  } catch (e) {
-    if (e instanceof WeightsError) throw new CheckpointError(`--resume ${e.message}`);
-    throw e;
-  }
-  const { tensors, metadata } = loaded;
+  const { tensors, metadata } = asCheckpointError(() => loadNamed(path), "--resume ");
   try {
     const meta = readMeta(metadata.checkpoint, `--resume ${path}`);
     for (const key of Object.keys(recipe) as (keyof Recipe)[]) {
@@ -165,17 +158,23 @@ export function loadCheckpoint(path: string, trainer: Trainer, recipe: Recipe): 
       }
     }
     const { cpu, order, state } = splitGenerators(tensors, path);
-    try {
-      trainer.withNamedState((named) => assignNamed(named, state, `--resume ${path}`));
-    } catch (e) {
-      if (e instanceof WeightsError) throw new CheckpointError(e.message);
-      throw e;
-    }
+    asCheckpointError(() =>
+      trainer.withNamedState((named) => assignNamed(named, state, `--resume ${path}`))
+    );
     trainer.adamSteps = meta.adamSteps;
     setRngState(cpu);
     return { ...meta, position: { ...meta.position, orderBefore: toHost(order) as Uint8Array } };
   } finally {
     for (const t of tensors.values()) t.dispose();
+  }
+}
+
+/** `f()`, with a {@linkcode WeightsError} it throws thrown as a CheckpointError. */
+function asCheckpointError<T>(f: () => T, prefix = ""): T {
+  try {
+    return f();
+  } catch (e) {
+    throw e instanceof WeightsError ? new CheckpointError(prefix + e.message) : e;
   }
 }
 

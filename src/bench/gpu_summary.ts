@@ -1,9 +1,6 @@
 /**
- * The GPU comparisons the seed is about, drawn across result files: for each GPU, the goal ratio
- * (this stack's fastest CUDA step against PyTorch eager measured in the same invocation), then
- * the fastest CUDA step against every PyTorch run on that GPU, against this stack's plain fp32
- * eager run, and against this stack on the CPU of the same machine; then every 10-epoch CUDA
- * run's training time and final accuracy beside the fp32 eager run's.
+ * The GPU comparisons the seed is about, drawn across result files (see
+ * {@linkcode renderGpuSummary}).
  *
  * @module
  */
@@ -128,12 +125,11 @@ function epochsTable(group: Located[]): string[] {
 }
 
 /**
- * Markdown lines comparing each GPU's runs across results (empty when no result has a complete
- * CUDA run of this stack). Ratios between different invocations are labelled as such; the goal
- * ratio comes from one invocation.
- *
- * @param results Every result, in any order.
- * @returns Lines without a trailing blank line, or an empty array.
+ * Markdown lines comparing each GPU's complete runs across results, per GPU and host: the goal
+ * ratio (this stack's fastest CUDA step against PyTorch eager measured in the same invocation),
+ * then the fastest CUDA step against every PyTorch run on that GPU, this stack's fp32 eager step
+ * and its CPU step on the same machine (ratios between invocations labelled so), then the 10-epoch
+ * runs' training time and accuracy. Empty when no result has a complete CUDA run of this stack.
  */
 export function renderGpuSummary(results: readonly BenchResult[]): string[] {
   const all: Located[] = results.flatMap((result) =>

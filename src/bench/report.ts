@@ -1,8 +1,6 @@
 /**
- * Markdown reports of benchmark results.
- *
- * The output depends only on the results given (never on the current date),
- * so it can be regenerated without spurious diffs and tested exactly.
+ * Markdown reports of benchmark results: a function of the results alone (never of the date), so
+ * that regenerating them makes no spurious diff.
  *
  * @module
  */
@@ -72,10 +70,7 @@ export function percent(fraction: number | null): string {
 
 /**
  * A run's name in tables and charts: its label plus the options that change the recipe (so that a
- * clipped run never passes for the seed's plain recipe).
- *
- * @param run The run.
- * @returns E.g. `deno+libtorch cpu fp32, clip-grad-norm 1`.
+ * clipped run never passes for the seed's plain recipe), e.g. `deno+libtorch cpu fp32, TF32`.
  */
 export function runName(run: Run): string {
   const o = run.options;
@@ -92,12 +87,8 @@ function runLabel(run: Run): string {
 }
 
 /**
- * Every run of a result with each baseline right after the run it belongs to. This stack's runs
- * are named with the libtorch release they ran on (`deno+libtorch 2.6.0 cpu fp32`), as PyTorch's
- * runs are with theirs, so that runs on different releases never share a name.
- *
- * @param result A result.
- * @returns Its runs and their PyTorch baselines.
+ * Every run of a result, each baseline right after its run. This stack's runs are named with the
+ * libtorch release they ran on (`deno+libtorch 2.6.0 cpu fp32`), as PyTorch's are with theirs.
  */
 export function rowsOf(result: BenchResult): Run[] {
   const version = libtorchVersion(result.env.torch);
@@ -129,13 +120,7 @@ function timeToTarget(run: Run): string {
   return run.epochs.some((e) => e.testAccuracy !== null) ? "not reached" : "not evaluated";
 }
 
-/**
- * How `subjectMs` compares with `referenceMs`, as `"2.50× faster"` or `"2.00× slower"`.
- *
- * @param subjectMs The time being described.
- * @param referenceMs The time it is compared with.
- * @returns The ratio phrase.
- */
+/** How `subjectMs` compares with `referenceMs`: `"2.50× faster"` or `"2.00× slower"`. */
 export function speed(subjectMs: number, referenceMs: number): string {
   const ratio = referenceMs / subjectMs;
   return ratio >= 1 ? `${ratio.toFixed(2)}× faster` : `${(1 / ratio).toFixed(2)}× slower`;
@@ -243,12 +228,7 @@ function epochTable(runs: readonly Run[]): string[] {
   ], runs.flatMap((run) => run.epochs.map((e): [Run, EpochRecord] => [run, e])));
 }
 
-/**
- * The heading of a result's section: `<UTC date> · <host> · <devices>`.
- *
- * @param result The result.
- * @returns E.g. `"2025-01-31 · gpu-box · cpu, cuda"`.
- */
+/** The heading of a result's section: `<UTC date> · <host> · <devices>`. */
 export function resultTitle(result: BenchResult): string {
   const time = Date.parse(result.createdAt);
   const date = Number.isNaN(time) ? result.createdAt : new Date(time).toISOString().slice(0, 10);

@@ -60,13 +60,7 @@ export async function writeFileAtomic(
   return "written";
 }
 
-/**
- * The devices of a result's runs, baselines included, in the order cpu, cuda; `config.device`
- * when nothing ran.
- *
- * @param result The result.
- * @returns E.g. `["cpu", "cuda"]`.
- */
+/** The devices of a result's runs and baselines, cpu before cuda; `config.device` when none ran. */
 export function devicesOf(result: BenchResult): string[] {
   const used = new Set(result.runs.flatMap((run) => [run.device, run.baseline?.device]));
   return used.size === 0 ? [result.config.device] : CHOICES.device.filter((d) => used.has(d));
