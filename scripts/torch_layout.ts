@@ -68,7 +68,7 @@ function read(path: string): string {
   }
 }
 
-/** The paths of `dir`'s entries (folders only with `folders`), sorted; none when it is unreadable. */
+/** The paths of `dir`'s entries (only folders with `folders`), sorted; none if it is unreadable. */
 function entries(dir: string, folders?: "folders"): string[] {
   try {
     return [...Deno.readDirSync(dir)].filter((e) => !folders || e.isDirectory || e.isSymlink)

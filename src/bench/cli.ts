@@ -130,7 +130,7 @@ function context(options: ParseBenchArgsOptions): Required<ParseBenchArgsOptions
   return { cores: options.cores ?? navigator.hardwareConcurrency };
 }
 
-/** The help text (every flag with its default, `--threads`' from `options.cores`), ending in a newline. */
+/** The help text: every flag with its default (`--threads`' from `options.cores`). */
 export function usage(options: ParseBenchArgsOptions = {}): string {
   return [
     "Usage: deno task bench [flags]",

@@ -28,7 +28,7 @@ export function parseCpuModel(cpuinfo: string): string | null {
   return null;
 }
 
-/** The `PRETTY_NAME` (else `NAME VERSION`) of `/etc/os-release` text, e.g. `"Debian GNU/Linux 12"`. */
+/** The `PRETTY_NAME` (else `NAME VERSION`) of `/etc/os-release` text, e.g. `Debian GNU/Linux 12`. */
 export function parseOsRelease(text: string): string | null {
   const fields: Record<string, string | undefined> = {};
   for (const [, key, value] of text.matchAll(/^\s*([A-Z_]+)=(.*?)\s*$/gm)) {
@@ -64,9 +64,9 @@ function safe<T>(read: () => T, fallback: T): T {
 
 /**
  * Collects the {@linkcode Env} of this machine: CPU, cores, memory, OS, Deno/V8/TypeScript, host,
- * and the git commit and dirtiness (changes under results/ and docs/ aside), or without a checkout the
- * environment's `GIT_COMMIT` and `GIT_DIRTY=1`. A fact that cannot be read becomes `"unknown"`, 0
- * or a null commit: nothing here throws for a missing fact.
+ * git commit and dirtiness (results/ and docs/ aside), or without a checkout the environment's
+ * `GIT_COMMIT` and `GIT_DIRTY=1`. A fact that cannot be read becomes `"unknown"`, 0 or a null
+ * commit: nothing here throws for a missing fact.
  */
 export async function collectEnv(options: CollectEnvOptions): Promise<Env> {
   const cwd = options.cwd ?? Deno.cwd();

@@ -56,7 +56,7 @@ export interface ReportMainOptions {
   error?: (line: string) => void;
 }
 
-/** Runs the report command; the exit status: 1 for invalid files under `--strict`, 2 for a usage error. */
+/** Runs the report command; exit status 1: invalid files under `--strict`, 2: a usage error. */
 export async function reportMain(
   args: readonly string[],
   options: ReportMainOptions = {},

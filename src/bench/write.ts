@@ -29,7 +29,7 @@ function readIfExists(path: string): Promise<Buffer | null> {
  * Writes `data` (text as UTF-8) to a temporary file in `path`'s directory and renames it over
  * `path`, so readers never see a half-written file.
  *
- * @returns `"unchanged"`, writing nothing, when `path` already held exactly `data`, else `"written"`.
+ * @returns `"unchanged"` (writing nothing) when `path` already held exactly `data`, else `"written"`.
  * @throws {Deno.errors.AlreadyExists} When `path` holds different content and `force` is not set.
  */
 export async function writeFileAtomic(
