@@ -197,7 +197,7 @@ function readMeta(json: string | undefined, where: string): z.output<typeof meta
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   throw new CheckpointError(
-    `${where}: expected checkpoint metadata, found ${issue.path.join(".")}: ${issue.message}`,
+    `${where}: invalid checkpoint metadata at ${issue.path.join(".")}: ${issue.message}`,
   );
 }
 
