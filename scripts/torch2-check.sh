@@ -104,14 +104,12 @@ log "ok: $(nm -D --defined-only "$work/build-cuda/libtorch_shim.so" | grep -c -E
 #    root's own libtorch headers, when they are newer than its libtorch-cuda (sid: 2.14 vs 2.6).
 rootversion=$(torch_version "$root/usr/include")
 if [ "$rootversion" != "$version" ] && [ -f "$root/usr/include/ATen/cuda/CUDAGraph.h" ]; then
-  std=$(sed -n 's/.*C++\([0-9]*\) or later.*/\1/p' "$root/usr/include/ATen/ATen.h" | head -1)
-  [ "${std:-17}" -ge 17 ] || std=17
+  std=$(deno eval "import { torchCxxStandard } from '$repo/scripts/torch_layout.ts';
+    console.log(torchCxxStandard(Deno.readTextFileSync('$root/usr/include/ATen/ATen.h')))")
   log "compile -DTORCH_SHIM_CUDA (C++$std) against $suite's libtorch $rootversion headers (no link)"
   rm -rf "$root/tmp/cuda-stubs" && cp -r "$stubs" "$root/tmp/cuda-stubs"
-  [ -f "$root/usr/include/c10/cuda/impl/cuda_cmake_macros.h" ] || {
-    mkdir -p "$root/tmp/cuda-stubs/c10/cuda/impl"
+  [ -f "$root/usr/include/c10/cuda/impl/cuda_cmake_macros.h" ] ||
     printf '#pragma once\n' > "$root/tmp/cuda-stubs/c10/cuda/impl/cuda_cmake_macros.h"
-  }
   mkdir -p "$root/usr/local/cuda"
   mountpoint -q "$root/usr/local/cuda" || mount --bind -o ro "$cuda" "$root/usr/local/cuda"
   trap 'umount "$root/proc" "$root/dev" "$root/usr/local/cuda" 2>/dev/null || true' EXIT

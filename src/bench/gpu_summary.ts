@@ -25,6 +25,8 @@ export function isPlainRun(run: Run): boolean {
 }
 
 const ms = (x: number) => `${twoDecimals(x)} ms`;
+const againstPytorch = (b: number, p: number) =>
+  `${speed(b, p)} per step, ${(b / p).toFixed(2)} of PyTorch's step time.`;
 const when = (x: Located) => x.result.createdAt.slice(0, 16).replace("T", " ");
 const trainingSeconds = (run: Run) => run.epochs.reduce((sum, e) => sum + e.seconds, 0);
 const ours = (list: Located[]) => list.filter((x) => x.run.implementation === "deno-libtorch");
@@ -50,8 +52,7 @@ function goalLine(group: Located[]): string[] {
   const b = best.run.stepMs.median, p = best.run.baseline!.stepMs.median;
   return [
     `- Goal ratio, in one invocation (${when(best)}): ${runName(best.run)}, median ${ms(b)}, ` +
-    `against ${runName(best.run.baseline!)}, median ${ms(p)}: ${speed(b, p)} per step, ` +
-    `${(b / p).toFixed(2)} of PyTorch's step time.`,
+    `against ${runName(best.run.baseline!)}, median ${ms(p)}: ${againstPytorch(b, p)}`,
   ];
 }
 
@@ -66,8 +67,7 @@ function comparisonLines(best: Located, group: Located[], all: Located[]): strin
     const together = x.result === best.result ? "in the same invocation" : "separate invocations";
     lines.push(
       `- Against PyTorch eager on the same GPU (${runName(x.run)}, median ${ms(p)}, ` +
-        `${when(x)}; ${together}): ${speed(b, p)} per step, ${(b / p).toFixed(2)} of ` +
-        `PyTorch's step time.`,
+        `${when(x)}; ${together}): ${againstPytorch(b, p)}`,
     );
   }
   const eager = fastest(ours(group).filter((x) => isPlainRun(x.run)));

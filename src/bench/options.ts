@@ -6,12 +6,8 @@
  */
 import type { BenchConfig, Device } from "./schema.ts";
 
-/** The flags that only mean something on CUDA. */
-const CUDA_ONLY = [
-  ["tf32", "--tf32"],
-  ["cudaGraphs", "--cuda-graphs"],
-  ["cudnnBenchmark", "--cudnn-benchmark"],
-] as const;
+/** The options that only mean something on CUDA. */
+const CUDA_ONLY = ["tf32", "cudaGraphs", "cudnnBenchmark"] as const;
 
 /** What `--adam auto` means: torch.optim.Adam's default, a loop on the CPU, `foreach` on CUDA. */
 export function defaultAdam(device: Device): "single" | "foreach" {
@@ -36,8 +32,9 @@ export function speedOptionProblem(
   libtorch: string,
 ): string | null {
   if (devices.includes("cpu")) {
-    for (const [key, flag] of CUDA_ONLY) {
+    for (const key of CUDA_ONLY) {
       if (config[key]) {
+        const flag = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
         return `${flag} applies to CUDA only: expected --device cuda, found a run on the CPU ` +
           `(--device ${devices.length > 1 ? "all" : "cpu"})`;
       }

@@ -40,8 +40,6 @@ export interface ProgressOptions {
   now?: () => number;
   /** Least seconds between plain (non-terminal) lines. Default 10. */
   intervalSeconds?: number;
-  /** Least milliseconds between live redraws. Default 100 (10 Hz). */
-  redrawMs?: number;
   /** Width of the bar in characters. Default 24. */
   barWidth?: number;
 }
@@ -61,9 +59,12 @@ export function formatLoss(loss: number): string {
   return Math.abs(loss) >= 100 ? loss.toFixed(1) : loss.toPrecision(4);
 }
 
+/** Least milliseconds between a terminal's redraws (10 Hz). */
+const REDRAW_MS = 100;
+
 /**
  * Reports training progress: on a terminal one live line with a bar, redrawn in place at most
- * every `redrawMs`; elsewhere (logs, CI) a plain line at most every `intervalSeconds`. The last
+ * every {@linkcode REDRAW_MS}; elsewhere (logs, CI) a plain line at most every `intervalSeconds`. The last
  * step of an epoch or window is always shown; {@linkcode Progress.done} ends the line.
  */
 export class Progress {
@@ -79,7 +80,6 @@ export class Progress {
       isTerminal: options.isTerminal ?? Deno.stdout.isTerminal(),
       now: options.now ?? (() => performance.now()),
       intervalSeconds: options.intervalSeconds ?? 10,
-      redrawMs: options.redrawMs ?? 100,
       barWidth: options.barWidth ?? 24,
     };
   }
@@ -87,7 +87,7 @@ export class Progress {
   /** Records the current state and shows it unless throttled. */
   update(state: ProgressState): void {
     const now = this.#o.now();
-    const wait = this.#o.isTerminal ? this.#o.redrawMs : this.#o.intervalSeconds * 1000;
+    const wait = this.#o.isTerminal ? REDRAW_MS : this.#o.intervalSeconds * 1000;
     if (state.step < state.steps && now - this.#lastWrite < wait) this.#pending = state;
     else this.#show(state, now);
   }
