@@ -29,9 +29,7 @@ const SWITCHES = [
 ] as const;
 
 /** The names of the switches that are on in `options`. */
-export function switchesOn(
-  options: Partial<Record<(typeof SWITCHES)[number][0], unknown>>,
-): string[] {
+export function switchesOn(options: Readonly<Record<string, unknown>>): string[] {
   return SWITCHES.filter(([key]) => options[key] === true).map(([, name]) => name);
 }
 
