@@ -3,26 +3,16 @@
 #
 #   scripts/gpu-bench.sh OUTDIR
 #
-# An ordered list of named runs, what the GPU issue asks for first. The whole script keeps to
-# GPU_BENCH_BUDGET_S (default 460 s of a 10-minute command): every run's timeout is capped by the
-# time left, a benchmark stops itself before that with --max-seconds (a deadline, so a cut run
-# still writes its result, marked incomplete), and under 20 s left a run is skipped. A failed run
-# is named in summary.log and the next one starts.
-#   build            deno task setup (the shim against this machine's torch), build-info.json
-#   cuda-tests       tests/cuda.test.ts
-#   sweep            every speed option timed in one process (benches/step_bench.ts: sweep.json)
-#   fast-vs-pytorch  the sweep's fastest flags beside PyTorch eager in ONE invocation (the goal ratio)
-#   seed-vs-pytorch  the seed's run: fp32 eager for 10 epochs, beside PyTorch
-#   cpu-vs-pytorch   the CPU column: a window on this machine's CPU with --cpu-best, beside PyTorch
-#   then, with the time left: fast-epochs (the fastest flags for 10 epochs),
-#   tf32-vs-pytorch-tf32 (eager with TF32 on both sides), and report (OUTDIR/docs/results.md).
-# In OUTDIR: results/ (each run's result JSON + markdown, named as in the project's results/:
-# `cp -n OUTDIR/results/* results/`, then `deno task report`), NAME.log and NAME.json per run,
-# sweep.json, summary.log, build-info.json, nvidia-smi.csv.
+# An ordered list of named runs (see the end: the GPU issue's first asks first), each in OUTDIR as
+# NAME.log (and NAME.json), its result in OUTDIR/results/ (`cp -n OUTDIR/results/* results/`, then
+# `deno task report`), every line of note in summary.log. The whole script keeps to
+# GPU_BENCH_BUDGET_S (default 460 s of a 10-minute command): each run's timeout is capped by the
+# time left and a benchmark's --max-seconds deadline comes before it (a cut run still writes its
+# result, marked incomplete); under 20 s left a run is skipped; a failed run is named and the next
+# one starts. GPU_BENCH_SMOKE=1 rehearses every run on the CPU (a few steps, 1 epoch; budget 200 s).
 #
 # Deno, the npm packages and MNIST come from .carry/ (scripts/carry.sh fills it on a machine with
 # npm): Deno is unpacked with xz (else Python's lzma) and must answer `deno --version`, else exit 2.
-# GPU_BENCH_SMOKE=1 rehearses every run on the CPU (a few steps, 1 epoch; budget 200 s).
 set -uo pipefail
 out=${1:?usage: scripts/gpu-bench.sh OUTDIR}
 cd "$(dirname "$0")/.."
@@ -87,10 +77,9 @@ print(":".join([d + "/lib"] + sorted(glob.glob(os.path.dirname(d) + "/nvidia/**/
   export LD_LIBRARY_PATH
 fi
 
-# run NAME CAP_S COMMAND...: COMMAND under a timeout of CAP_S or the time left, whichever is
-# less, its output in NAME.log. In COMMAND, @S becomes that timeout less 15 s (the deadline of a
-# benchmark, leaving it time to start and to write its result), @H half of that (the share of
-# each side of a run beside PyTorch).
+# run NAME CAP_S COMMAND...: COMMAND under a timeout of CAP_S or the time left, whichever is less.
+# In COMMAND, @S becomes that timeout less 15 s (a benchmark's deadline, leaving it time to start
+# and write its result), @H half of that (each side's share of a run beside PyTorch).
 run() {
   local name=$1 cap=$2 rest args=() a
   shift 2

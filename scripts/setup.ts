@@ -1,13 +1,12 @@
 /**
- * Set-up for `deno task bench|test`: checks the system packages (installs them when run as root),
- * finds libtorch (scripts/torch_layout.ts) and builds the torch shim with CMake, the one build
- * path (CI and the GPU machine alike), again only when native/ or the libtorch found changed.
+ * Set-up for `deno task bench|test`: checks the system packages (installs them as root), finds
+ * libtorch (scripts/torch_layout.ts) and builds the torch shim with CMake, the one build path (CI
+ * and the GPU machine alike), again only when native/ or the libtorch found changed.
  *
  *   deno run -A scripts/setup.ts [--quiet] [--force]
  *
- * Which libtorch: a PyTorch wheel named by TORCH_CMAKE_PREFIX (its
- * `torch.utils.cmake_prefix_path`, .../torch/share/cmake) or by TORCH_PYTHON (a python3 that
- * imports it); else Debian's libtorch-dev (the apt packages are then checked); else the wheel of
+ * Which libtorch: the PyTorch wheel of TORCH_CMAKE_PREFIX (its `torch.utils.cmake_prefix_path`)
+ * or of TORCH_PYTHON (a python3 that imports it); else Debian's libtorch-dev; else the wheel of
  * python3 on PATH. CUDA_HOME or CUDA_PATH name the CUDA headers for a CUDA wheel.
  *
  * @module
@@ -50,8 +49,7 @@ const hasCommand = (cmd: string) => run("sh", ["-c", `command -v ${cmd} >/dev/nu
 const installed = (pkg: string) =>
   run("dpkg-query", ["-W", "-f=${Status}", pkg], "quiet").stdout.includes("install ok installed");
 
-/** A wheel's torch folder when it has a libtorch of its own (Debian's python3-torch links to
- *  the system's: that one is the Debian layout). */
+/** A wheel's torch folder if it has a libtorch of its own (Debian's python3-torch has not). */
 function wheelOf(python: string): string | undefined {
   const dir = run(python, ["-c", "import torch; print(torch.__path__[0])"], "quiet").stdout;
   if (!dir || !existsSync(`${dir}/lib/libtorch.so`)) return undefined;
@@ -59,7 +57,7 @@ function wheelOf(python: string): string | undefined {
   return inside ? dir : undefined;
 }
 
-/** The wheel to build against: TORCH_CMAKE_PREFIX's, TORCH_PYTHON's, else (no Debian libtorch) python3's. */
+/** The wheel to build against, if any (see the module's doc). */
 function torchDir(): string | undefined {
   const prefix = Deno.env.get("TORCH_CMAKE_PREFIX")?.replace(/\/+$/, "");
   if (prefix) return prefix.replace(/\/share\/cmake$/, "");

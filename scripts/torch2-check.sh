@@ -1,21 +1,16 @@
 #!/usr/bin/env bash
-# Checks the shim against PyTorch 2.x on a machine that has only Debian 12's libtorch 1.13 and no
-# GPU, so that a GPU machine's minutes do not go to compile errors:
-#   1. a Debian root in WORKDIR/root (debootstrap; trixie: libtorch-dev 2.6, python3-torch 2.6,
-#      cmake, g++), where the shim is built with CMake against libtorch 2.6 and the whole test suite
-#      runs (that PyTorch as the parity reference);
-#   2. the CUDA build of the shim (-DTORCH_SHIM_CUDA) compiled against the suite's libtorch-cuda-dev
-#      headers and linked with --no-undefined against its libtorch_cuda/libc10_cuda and the CUDA
-#      runtime, which proves every symbol the CUDA paths use exists in that release. Needs a CUDA
-#      toolkit's headers (CUDA_HOME, default /usr/local/cuda); the cuBLAS/cuSPARSE/cuSOLVER headers
-#      that ATen includes only for their handle types are stubbed when the toolkit lacks them;
-#   3. when the suite's libtorch-dev is newer than its libtorch-cuda-dev (sid: 2.14 against 2.6), the
-#      CUDA build compiled (not linked) against those newer headers too, inside the root.
-# TORCH2_SUITE picks the Debian release (trixie: PyTorch 2.6; sid: 2.14, newer than the GPU
-# machine's 2.11, so an API both sides of it have is very likely in 2.11 as well).
+# Checks the shim against PyTorch 2.x on a machine with only Debian 12's libtorch 1.13 and no GPU,
+# so that a GPU machine's minutes do not go to compile errors:
+#   1. in a Debian root of TORCH2_SUITE (debootstrap; trixie: PyTorch 2.6, sid: 2.14, newer than the
+#      GPU machine's 2.11) the shim is built with CMake and the whole test suite runs;
+#   2. the CUDA build is compiled against that suite's libtorch-cuda-dev and linked with
+#      --no-undefined against its libraries and the CUDA runtime, proving every symbol it uses
+#      exists (needs a CUDA toolkit's headers, CUDA_HOME, default /usr/local/cuda; the
+#      cuBLAS/cuSPARSE/cuSOLVER headers ATen includes for their handle types are stubbed if absent);
+#   3. when the root's libtorch-dev is newer than its libtorch-cuda-dev (sid), the CUDA build is
+#      compiled (not linked) against those newer headers too.
 #
-#   sudo scripts/torch2-check.sh [WORKDIR]       # default /tmp/torch2-check; about 2.5 GB there
-#   sudo TORCH2_SUITE=sid scripts/torch2-check.sh /tmp/torch2-sid   # Debian unstable's (newer) PyTorch
+#   sudo [TORCH2_SUITE=sid] scripts/torch2-check.sh [WORKDIR]   # default /tmp/torch2-check, ~2.5 GB
 #
 # Needs root (debootstrap, chroot, mount), Deno on PATH and Debian's mirror (deb.debian.org).
 set -euo pipefail
@@ -109,14 +104,12 @@ log "ok: $(nm -D --defined-only "$work/build-cuda/libtorch_shim.so" | grep -c -E
 #    root's own libtorch headers, when they are newer than its libtorch-cuda (sid: 2.14 vs 2.6).
 rootversion=$(torch_version "$root/usr/include")
 if [ "$rootversion" != "$version" ] && [ -f "$root/usr/include/ATen/cuda/CUDAGraph.h" ]; then
-  std=$(sed -n 's/.*C++\([0-9]*\) or later.*/\1/p' "$root/usr/include/ATen/ATen.h" | head -1)
-  [ "${std:-17}" -ge 17 ] || std=17
+  std=$(deno eval "import { torchCxxStandard } from '$repo/scripts/torch_layout.ts';
+    console.log(torchCxxStandard(Deno.readTextFileSync('$root/usr/include/ATen/ATen.h')))")
   log "compile -DTORCH_SHIM_CUDA (C++$std) against $suite's libtorch $rootversion headers (no link)"
   rm -rf "$root/tmp/cuda-stubs" && cp -r "$stubs" "$root/tmp/cuda-stubs"
-  [ -f "$root/usr/include/c10/cuda/impl/cuda_cmake_macros.h" ] || {
-    mkdir -p "$root/tmp/cuda-stubs/c10/cuda/impl"
+  [ -f "$root/usr/include/c10/cuda/impl/cuda_cmake_macros.h" ] ||
     printf '#pragma once\n' > "$root/tmp/cuda-stubs/c10/cuda/impl/cuda_cmake_macros.h"
-  }
   mkdir -p "$root/usr/local/cuda"
   mountpoint -q "$root/usr/local/cuda" || mount --bind -o ro "$cuda" "$root/usr/local/cuda"
   trap 'umount "$root/proc" "$root/dev" "$root/usr/local/cuda" 2>/dev/null || true' EXIT

@@ -1,14 +1,10 @@
 /**
- * Where a libtorch lives and how the shim is built against it: the facts scripts/setup.ts passes
- * to native/CMakeLists.txt as cache variables, discovered without Torch's CMake config (a wheel's
+ * Where a libtorch lives and how the shim is built against it: the cache variables
+ * scripts/setup.ts passes to native/CMakeLists.txt, found without Torch's CMake config (a wheel's
  * CUDA config demands a toolkit layout, and from CUDA 12.9 a CUDA::nvToolsExt target, that a
- * machine may lack).
- *
- * Two layouts: Debian's libtorch-dev (headers under /usr/include, libraries in
- * /usr/lib/<arch>-linux-gnu) and a PyTorch wheel (`torch.__path__[0]` with include/, lib/ and
- * share/cmake/Torch/; its CUDA libraries and headers in the sibling site-packages/nvidia/*).
- * {@linkcode discoverTorch} only reads the folders it is given (tests hand it fake trees);
- * {@linkcode cmakeArgs} is pure.
+ * machine may lack). Two layouts: Debian's libtorch-dev (/usr/include, /usr/lib/<arch>-linux-gnu)
+ * and a PyTorch wheel (`torch.__path__[0]` with include/, lib/, share/cmake/Torch/, and its CUDA
+ * libraries in the sibling site-packages/nvidia/*).
  *
  * @module
  */
@@ -72,9 +68,10 @@ function read(path: string): string {
   }
 }
 
-function subdirs(dir: string): string[] {
+/** The paths of `dir`'s entries (only folders with `folders`), sorted; none if it is unreadable. */
+function entries(dir: string, folders?: "folders"): string[] {
   try {
-    return [...Deno.readDirSync(dir)].filter((e) => e.isDirectory || e.isSymlink)
+    return [...Deno.readDirSync(dir)].filter((e) => !folders || e.isDirectory || e.isSymlink)
       .map((e) => `${dir}/${e.name}`).sort();
   } catch {
     return [];
@@ -123,10 +120,10 @@ export function discoverTorch(options: DiscoverOptions = {}): TorchLayout {
  */
 function discoverCuda(wheel: string | undefined, options: DiscoverOptions): TorchLayout["cuda"] {
   const env = options.env ?? Deno.env.toObject();
-  const nvidia = wheel ? subdirs(`${wheel.replace(/\/[^/]+$/, "")}/nvidia`) : [];
+  const nvidia = wheel ? entries(`${wheel.replace(/\/[^/]+$/, "")}/nvidia`, "folders") : [];
   const nvcc = (env.PATH ?? "").split(":").filter((d) => d && existsSync(`${d}/nvcc`))
     .map((d) => Deno.realPathSync(`${d}/nvcc`).replace(/\/bin\/nvcc$/, ""));
-  const toolkits = subdirs(options.toolkitsIn ?? "/usr/local")
+  const toolkits = entries(options.toolkitsIn ?? "/usr/local", "folders")
     .filter((d) => /\/cuda(-[\d.]+)?$/.test(d)).reverse();
   const homes = [env.CUDA_HOME, env.CUDA_PATH, ...nvidia, ...nvcc, ...toolkits]
     .filter((d): d is string => !!d);
@@ -142,16 +139,8 @@ function discoverCuda(wheel: string | undefined, options: DiscoverOptions): Torc
   const extra = nvidia.map((d) => `${d}/include`).filter((d) => existsSync(d));
   const includeDirs = [...new Set([`${home}/include`, ...extra])];
   const libDirs = [`${home}/lib`, `${home}/lib64`, ...nvidia.map((d) => `${d}/lib`)];
-  const cudart = libDirs.flatMap((d) => {
-    try {
-      return [...Deno.readDirSync(d)].map((e) => e.name).filter((n) =>
-        /^libcudart\.so\.\d+$/.test(n)
-      )
-        .sort().map((n) => `${d}/${n}`);
-    } catch {
-      return [];
-    }
-  })[0];
+  const cudart =
+    libDirs.flatMap((d) => entries(d).filter((p) => /\/libcudart\.so\.\d+$/.test(p)))[0];
   return cudart ? { includeDirs, cudart } : { includeDirs };
 }
 

@@ -92,6 +92,12 @@ await Deno.writeFile(
     checkpoint: JSON.stringify({ ...meta, format: "googlenet-mnist-checkpoint/1" }),
   }),
 );
+// A checkpoint whose metadata lacks the training position.
+const noPosition = `${tmp}/no-position.safetensors`;
+await Deno.writeFile(
+  noPosition,
+  encodeSafetensors(new Map(), { checkpoint: JSON.stringify({ ...meta, position: undefined }) }),
+);
 const wrongWeights = `${tmp}/wrong.pt`;
 await Deno.writeTextFile(wrongWeights, "not a zip archive");
 
@@ -201,6 +207,11 @@ const rows: Row[] = [
     args: [...RUN, "--data", good, "--epochs", "1", "--resume", oldFormat],
     message:
       /expected a googlenet-mnist-checkpoint\/2 file, found googlenet-mnist-checkpoint\/1 .*randperm/,
+  },
+  {
+    what: "a checkpoint whose metadata lacks the training position",
+    args: [...RUN, "--data", good, "--epochs", "1", "--resume", noPosition],
+    message: /invalid checkpoint metadata at position: .*expected object, received undefined/,
   },
   {
     what: "a missing checkpoint",

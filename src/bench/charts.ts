@@ -22,15 +22,9 @@ export interface Chart {
   svg: string;
 }
 
-interface Series {
-  name: string;
-  run: Run;
-}
+type Series = { name: string; run: Run };
 
-/**
- * Every run (baselines included) with a series name: the run label, plus
- * host and date when several results are charted together.
- */
+/** Every run (baselines included), named by its label (plus host and date for several results). */
 function seriesOf(results: readonly BenchResult[]): Series[] {
   const many = results.length > 1;
   return results.flatMap((result) => {
@@ -63,88 +57,75 @@ async function toSvg(spec: vl.TopLevelSpec): Promise<string> {
   }
 }
 
+/** A chart of `values` coloured by run; null without values. */
+function spec(
+  title: string,
+  values: object[],
+  layout: { mark: unknown; height?: number; encoding: object },
+): vl.TopLevelSpec | null {
+  if (values.length === 0) return null;
+  const color = { field: "run", type: "nominal", title: "Run" };
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title,
+    width: WIDTH,
+    ...layout,
+    data: { values },
+    encoding: { color, ...layout.encoding },
+  } as vl.TopLevelSpec;
+}
+
 function lossSpec(series: readonly Series[]): vl.TopLevelSpec | null {
   const values = series.flatMap(({ name, run }) =>
     run.epochs
       .filter((e) => Number.isFinite(e.loss) && e.loss > 0)
       .map((e) => ({ run: name, epoch: e.epoch, loss: e.loss }))
   );
-  if (values.length === 0) return null;
-  return {
-    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    title: "Training loss per epoch (log scale)",
-    width: WIDTH,
+  return spec("Training loss per epoch (log scale)", values, {
     height: 300,
-    data: { values },
     mark: { type: "line", point: true },
     encoding: {
       x: { field: "epoch", type: "quantitative", title: "Epoch", axis: { tickMinStep: 1 } },
       y: { field: "loss", type: "quantitative", title: "Mean loss", scale: { type: "log" } },
-      color: { field: "run", type: "nominal", title: "Run" },
     },
-  };
+  });
 }
 
 function epochTimeSpec(series: readonly Series[]): vl.TopLevelSpec | null {
   const values = series.flatMap(({ name, run }) =>
     run.epochs.map((e) => ({ run: name, epoch: String(e.epoch), seconds: e.seconds }))
   );
-  if (values.length === 0) return null;
-  return {
-    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    title: "Training time per epoch",
-    width: WIDTH,
+  return spec("Training time per epoch", values, {
     height: 300,
-    data: { values },
     mark: "bar",
     encoding: {
       x: { field: "epoch", type: "ordinal", title: "Epoch", axis: { labelAngle: 0 } },
       xOffset: { field: "run", type: "nominal" },
       y: { field: "seconds", type: "quantitative", title: "Seconds" },
-      color: { field: "run", type: "nominal", title: "Run" },
     },
-  };
+  });
 }
 
 function stepTimeSpec(series: readonly Series[]): vl.TopLevelSpec | null {
   const values = series.flatMap(({ name, run }) =>
     run.stepMs.samples.filter((ms) => ms > 0).map((ms) => ({ run: name, ms }))
   );
-  if (values.length === 0) return null;
-  return {
-    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    title: "Training step time (log scale)",
-    width: WIDTH,
-    data: { values },
+  return spec("Training step time (log scale)", values, {
     mark: { type: "boxplot", extent: 1.5 },
     encoding: {
       y: { field: "run", type: "nominal", title: null, sort: null },
       x: { field: "ms", type: "quantitative", title: "Step time [ms]", scale: { type: "log" } },
       color: { field: "run", type: "nominal", legend: null },
     },
-  };
+  });
 }
 
 /**
- * Renders the charts of a set of results as SVG:
- * - `loss.svg`: mean training loss per epoch per run, on a log scale (the
- *   recipe's loss can spike to hundreds before settling);
- * - `epoch-time.svg`: training seconds per epoch, grouped bars per run;
- * - `step-time.svg`: box plot of the timed step times per run (log scale).
- *
- * Runs are named by their label, plus host and date when several results
- * are given. A chart without data (e.g. no evaluated epochs) is left out.
- *
- * @param results The results.
- * @returns The charts, in the order above.
- *
- * @example Usage
- * ```ts ignore
- * import { renderCharts } from "./charts.ts";
- * for (const { file, svg } of await renderCharts(results)) {
- *   await Deno.writeTextFile(`docs/charts/${file}`, svg);
- * }
- * ```
+ * Renders the charts of a set of results as SVG, in this order: `loss.svg` (mean training loss
+ * per epoch, log scale: the recipe's loss can spike to hundreds before settling), `epoch-time.svg`
+ * (training seconds per epoch, grouped bars) and `step-time.svg` (box plot of the timed steps, log
+ * scale). Runs are named by their label, plus host and date when several results are given. A
+ * chart without data is left out.
  */
 export async function renderCharts(results: readonly BenchResult[]): Promise<Chart[]> {
   const series = seriesOf(results);

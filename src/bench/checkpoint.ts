@@ -16,7 +16,8 @@ import {
   toHost,
 } from "../ffi/mod.ts";
 import { assignNamed, loadNamed, saveNamed, WeightsError } from "../model/mod.ts";
-import type { BenchConfig, EpochRecord } from "./schema.ts";
+import { z } from "zod";
+import { type BenchConfig, benchResultSchema } from "./schema.ts";
 import type { Trainer } from "./train.ts";
 
 /**
@@ -36,58 +37,60 @@ const DEFAULT_RNG_TENSOR = "rng.cpu";
 /** The checkpoint tensor holding {@linkcode TrainingPosition.orderBefore}. */
 const ORDER_TENSOR = "rng.order";
 
-/** Where training stands. */
-export interface TrainingPosition {
-  /** 0-based epoch in progress (or next to start when stepInEpoch is 0). */
-  epochIndex: number;
-  /** Steps already done in that epoch. */
-  stepInEpoch: number;
-  /**
-   * The data order's generator state (libtorch's CPU generator state bytes) before that epoch's
-   * permutation was drawn; stored as the tensor `rng.order`, not in the metadata.
-   */
-  orderBefore: Uint8Array;
-  /** Sum of the step losses done in that epoch (float32, as accumulated). */
-  runningLoss: number;
-  /** Seconds already spent in that epoch. */
-  epochSeconds: number;
-  /** That epoch's step losses so far, where they were read (absent in older checkpoints). */
-  stepLosses?: number[];
-  /** Epochs finished so far. */
-  epochs: EpochRecord[];
-  /** Seconds on the time-to-accuracy clock so far. */
-  elapsedSeconds: number;
-  /** Time to target, once reached. */
-  timeToTargetSeconds: number | null;
-}
+const count = z.int().nonnegative();
+const seconds = z.number().nonnegative();
+/** The recipe a checkpoint belongs to, the configuration's fields a resumed run must share. */
+const recipeSchema = benchResultSchema.shape.config.pick({
+  batchSize: true,
+  lr: true,
+  seed: true,
+  data: true,
+  clipGradNorm: true,
+});
+/** A checkpoint's metadata, JSON under the safetensors metadata key `checkpoint`. */
+const metaSchema = z.object({
+  format: z.literal(CHECKPOINT_FORMAT),
+  recipe: recipeSchema,
+  /** Where training stands (but for the data order's state, a tensor of its own). */
+  position: z.object({
+    /** 0-based epoch in progress (or next to start when stepInEpoch is 0). */
+    epochIndex: count,
+    /** Steps already done in that epoch. */
+    stepInEpoch: count,
+    /** Sum of the step losses done in that epoch (float32, as accumulated; JSON null: NaN). */
+    runningLoss: z.number().nullable().transform((loss) => loss ?? NaN),
+    /** Seconds already spent in that epoch. */
+    epochSeconds: seconds,
+    /** That epoch's step losses so far, where they were read (absent in older checkpoints). */
+    stepLosses: benchResultSchema.shape.runs.element.shape.epochs.element.shape.stepLosses,
+    /** Epochs finished so far. */
+    epochs: benchResultSchema.shape.runs.element.shape.epochs,
+    /** Seconds on the time-to-accuracy clock so far. */
+    elapsedSeconds: seconds,
+    /** Time to target, once reached. */
+    timeToTargetSeconds: seconds.nullable(),
+  }),
+  /** Adam steps taken. */
+  adamSteps: count,
+  /** When it was written. */
+  createdAt: z.string(),
+});
 
 /** The recipe a checkpoint belongs to; a resumed run must use the same. */
-export interface Recipe {
-  /** Images per step. */
-  batchSize: number;
-  /** Learning rate. */
-  lr: number;
-  /** Seed. */
-  seed: number;
-  /** Data set. */
-  data: string;
-  /** Gradient clipping. */
-  clipGradNorm: number | null;
-}
+export type Recipe = z.output<typeof recipeSchema>;
+
+/**
+ * Where training stands, with the data order's generator state (libtorch's CPU generator state
+ * bytes) before that epoch's permutation was drawn.
+ */
+export type TrainingPosition = z.output<typeof metaSchema>["position"] & {
+  orderBefore: Uint8Array;
+};
 
 /** A checkpoint's metadata. */
-export interface CheckpointMeta {
-  /** {@linkcode CHECKPOINT_FORMAT}. */
-  format: string;
-  /** The recipe. */
-  recipe: Recipe;
-  /** Where training stands. */
+export type CheckpointMeta = Omit<z.output<typeof metaSchema>, "position"> & {
   position: TrainingPosition;
-  /** Adam steps taken. */
-  adamSteps: number;
-  /** When it was written. */
-  createdAt: string;
-}
+};
 
 /** A checkpoint that does not fit this run or cannot be read. */
 export class CheckpointError extends Error {
@@ -100,13 +103,7 @@ export class CheckpointError extends Error {
 
 /** The recipe fields of a configuration. */
 export function recipeOf(config: BenchConfig): Recipe {
-  return {
-    batchSize: config.batchSize,
-    lr: config.lr,
-    seed: config.seed,
-    data: config.data,
-    clipGradNorm: config.clipGradNorm,
-  };
+  return recipeSchema.parse(config);
 }
 
 /** Writes a checkpoint of `trainer` at `position` to `path`. */
@@ -150,54 +147,60 @@ export function loadCheckpoint(path: string, trainer: Trainer, recipe: Recipe): 
   if (!path.endsWith(".safetensors")) {
     throw new CheckpointError(`${path}: expected a .safetensors checkpoint`);
   }
-  let loaded;
+  const { tensors, metadata } = asCheckpointError(() => loadNamed(path), "--resume ");
   try {
-    loaded = loadNamed(path);
-  } catch (e) {
-    if (e instanceof WeightsError) throw new CheckpointError(`--resume ${e.message}`);
-    throw e;
-  }
-  const { tensors, metadata } = loaded;
-  try {
-    let meta: CheckpointMeta;
-    try {
-      meta = JSON.parse(metadata.checkpoint ?? "null");
-    } catch {
-      throw new CheckpointError(
-        `--resume ${path}: expected checkpoint metadata, found unparsable JSON`,
-      );
-    }
-    if (meta === null || meta.format !== CHECKPOINT_FORMAT) {
-      throw new CheckpointError(
-        `--resume ${path}: expected a ${CHECKPOINT_FORMAT} file, found ${
-          meta === null ? "no checkpoint metadata" : meta.format
-        }${meta?.format === OLD_FORMAT ? OLD_FORMAT_NOTE : ""}`,
-      );
-    }
+    const meta = readMeta(metadata.checkpoint, `--resume ${path}`);
     for (const key of Object.keys(recipe) as (keyof Recipe)[]) {
       if (meta.recipe[key] !== recipe[key]) {
         throw new CheckpointError(
           `--resume ${path}: the checkpoint was made with ${key} ${
             JSON.stringify(meta.recipe[key])
-          }, ` +
-            `this run has ${JSON.stringify(recipe[key])}`,
+          }, this run has ${JSON.stringify(recipe[key])}`,
         );
       }
     }
     const { cpu, order, state } = splitGenerators(tensors, path);
-    try {
-      trainer.withNamedState((named) => assignNamed(named, state, `--resume ${path}`));
-    } catch (e) {
-      if (e instanceof WeightsError) throw new CheckpointError(e.message);
-      throw e;
-    }
+    asCheckpointError(() =>
+      trainer.withNamedState((named) => assignNamed(named, state, `--resume ${path}`))
+    );
     trainer.adamSteps = meta.adamSteps;
     setRngState(cpu);
-    meta.position.orderBefore = toHost(order) as Uint8Array;
-    return meta;
+    return { ...meta, position: { ...meta.position, orderBefore: toHost(order) as Uint8Array } };
   } finally {
     for (const t of tensors.values()) t.dispose();
   }
+}
+
+/** `f()`, with a {@linkcode WeightsError} it throws thrown as a CheckpointError. */
+function asCheckpointError<T>(f: () => T, prefix = ""): T {
+  try {
+    return f();
+  } catch (e) {
+    throw e instanceof WeightsError ? new CheckpointError(prefix + e.message) : e;
+  }
+}
+
+/** A checkpoint's metadata from its JSON text, checked against {@linkcode metaSchema}. */
+function readMeta(json: string | undefined, where: string): z.output<typeof metaSchema> {
+  let value;
+  try {
+    value = JSON.parse(json ?? "null");
+  } catch {
+    throw new CheckpointError(`${where}: expected checkpoint metadata, found unparsable JSON`);
+  }
+  if (value?.format !== CHECKPOINT_FORMAT) {
+    throw new CheckpointError(
+      `${where}: expected a ${CHECKPOINT_FORMAT} file, found ${
+        value === null ? "no checkpoint metadata" : value.format
+      }${value?.format === OLD_FORMAT ? OLD_FORMAT_NOTE : ""}`,
+    );
+  }
+  const parsed = metaSchema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new CheckpointError(
+    `${where}: invalid checkpoint metadata at ${issue.path.join(".")}: ${issue.message}`,
+  );
 }
 
 /**

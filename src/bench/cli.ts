@@ -186,13 +186,7 @@ function context(options: ParseBenchArgsOptions): Required<ParseBenchArgsOptions
   return { cores: options.cores ?? navigator.hardwareConcurrency };
 }
 
-/**
- * The help text: every flag with its default.
- *
- * @param options The machine's core count, shown as the `--threads` default.
- * Default `navigator.hardwareConcurrency`.
- * @returns Multi-line usage text ending in a newline.
- */
+/** The help text: every flag with its default (`--threads`' from `options.cores`). */
 export function usage(options: ParseBenchArgsOptions = {}): string {
   return [
     "Usage: deno task bench [flags]",
@@ -224,26 +218,12 @@ function withCpuBest(
 }
 
 /**
- * Parses the benchmark's command line into a {@linkcode BenchConfig}.
+ * Parses the benchmark's command line (a leading `--`, as `deno task` may pass, is dropped). With
+ * neither `--epochs` nor `--steps`, the profile is a {@linkcode DEFAULT_STEPS}-step timed window,
+ * then {@linkcode DEFAULT_EPOCHS} evaluated epoch.
  *
- * Unknown flags, positional arguments, repeated flags and malformed values
- * are rejected. A leading `--` (as `deno task` may pass) is dropped. When
- * neither `--epochs` nor `--steps` is given, the default profile is a
- * {@linkcode DEFAULT_STEPS}-step timed window followed by
- * {@linkcode DEFAULT_EPOCHS} evaluated epoch, i.e. `epochs: 1, steps: 50`.
- *
- * @param args The arguments, e.g. `Deno.args`.
- * @param options The machine's core count for the `--threads` default.
- * @returns The configuration.
- * @throws {UsageError} On any command-line mistake, with a one-line message.
+ * @throws {UsageError} On an unknown, repeated or positional argument or a malformed value.
  * @throws {HelpRequested} When `--help` or `-h` is given.
- *
- * @example Usage
- * ```ts
- * import { parseBenchArgs } from "./cli.ts";
- * const config = parseBenchArgs(["--device", "cpu", "--steps", "20"], { cores: 2 });
- * config.threads; // 2
- * ```
  */
 export function parseBenchArgs(
   args: readonly string[],

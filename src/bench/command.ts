@@ -7,18 +7,8 @@
 const SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
 
 /**
- * Joins arguments into one shell command line, single-quoting every argument
- * that holds anything but `A–Z a–z 0–9 _ @ % + = : , . / -`.
- *
- * @param argv The words, e.g. `["deno", "task", "bench", ...Deno.args]`.
- * @returns The command line, e.g. `deno task bench --data 'my data'`.
- *
- * @example Usage
- * ```ts
- * import { formatCommandLine } from "./command.ts";
- * formatCommandLine(["deno", "task", "bench", "--data", "it's"]);
- * // "deno task bench --data 'it'\''s'"
- * ```
+ * Joins words into one POSIX shell command line, single-quoting each word that holds anything but
+ * `A–Z a–z 0–9 _ @ % + = : , . / -`: `["--data", "it's"]` → `--data 'it'\''s'`.
  */
 export function formatCommandLine(argv: readonly string[]): string {
   return argv.map((arg) => SAFE.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`).join(" ");

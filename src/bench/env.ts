@@ -14,20 +14,12 @@ export interface CollectEnvOptions {
   gpu?: GpuInfo | null;
   /** Directory whose git checkout is described. Default `Deno.cwd()`. */
   cwd?: string;
-  /**
-   * Paths (relative to `cwd`) whose changes do not make the checkout dirty,
-   * so earlier results and generated docs don't. Default `["results", "docs"]`.
-   */
-  ignoreDirty?: string[];
 }
 
-/**
- * The CPU model named in `/proc/cpuinfo` text (`model name`, or on some ARM
- * kernels `Hardware`/`Processor`).
- *
- * @param cpuinfo The file's text.
- * @returns The model, or null when none is named.
- */
+/** Paths whose changes do not make a checkout dirty: earlier results and generated docs. */
+const NOT_DIRTY = ["results", "docs"];
+
+/** The CPU model in `/proc/cpuinfo` text (`model name`, or on some ARM kernels `Hardware`…). */
 export function parseCpuModel(cpuinfo: string): string | null {
   for (const key of ["model name", "Hardware", "Processor", "cpu model"]) {
     const match = new RegExp(`^${key}\\s*:\\s*(.+)$`, "m").exec(cpuinfo);
@@ -36,33 +28,17 @@ export function parseCpuModel(cpuinfo: string): string | null {
   return null;
 }
 
-/**
- * The `PRETTY_NAME` (else `NAME VERSION`) of `/etc/os-release` text.
- *
- * @param text The file's text.
- * @returns E.g. `"Debian GNU/Linux 12 (bookworm)"`, or null.
- */
+/** The `PRETTY_NAME` (else `NAME VERSION`) of `/etc/os-release` text, e.g. `Debian GNU/Linux 12`. */
 export function parseOsRelease(text: string): string | null {
-  const fields = new Map<string, string>();
-  for (const line of text.split("\n")) {
-    const match = /^([A-Z_]+)=(.*)$/.exec(line.trim());
-    if (match) fields.set(match[1], match[2].replace(/^(["'])(.*)\1$/, "$2"));
+  const fields: Record<string, string | undefined> = {};
+  for (const [, key, value] of text.matchAll(/^\s*([A-Z_]+)=(.*?)\s*$/gm)) {
+    fields[key] = value.replace(/^(["'])(.*)\1$/, "$2");
   }
-  const pretty = fields.get("PRETTY_NAME");
-  if (pretty) return pretty;
-  const name = fields.get("NAME");
-  if (!name) return null;
-  const version = fields.get("VERSION");
-  return version ? `${name} ${version}` : name;
+  const { PRETTY_NAME: pretty, NAME: name, VERSION: version } = fields;
+  return pretty || (name ? (version ? `${name} ${version}` : name) : null);
 }
 
-async function readText(path: string): Promise<string | null> {
-  try {
-    return await Deno.readTextFile(path);
-  } catch {
-    return null;
-  }
-}
+const readText = (path: string) => Deno.readTextFile(path).catch(() => null);
 
 async function git(args: string[], cwd: string): Promise<string | null> {
   try {
@@ -87,26 +63,18 @@ function safe<T>(read: () => T, fallback: T): T {
 }
 
 /**
- * Collects the {@linkcode Env} of this machine: CPU model from
- * `/proc/cpuinfo`, cores from `navigator.hardwareConcurrency`, memory from
- * `Deno.systemMemoryInfo()`, OS from `/etc/os-release` and
- * `Deno.osRelease()`, Deno/V8/TypeScript versions, the host name, and the git
- * commit (`git rev-parse HEAD`) and dirtiness (`git status --porcelain`,
- * ignoring `ignoreDirty`), else the environment's `GIT_COMMIT` and `GIT_DIRTY=1`.
- * Facts that cannot be read become `"unknown"`, 0, or null for the git commit;
- * nothing here throws for a missing fact.
- *
- * @param options The libtorch facts, the GPU, and the checkout to describe.
- * @returns The environment.
+ * Collects the {@linkcode Env} of this machine: CPU, cores, memory, OS, Deno/V8/TypeScript, host,
+ * git commit and dirtiness (results/ and docs/ aside), or without a checkout the environment's
+ * `GIT_COMMIT` and `GIT_DIRTY=1`. A fact that cannot be read becomes `"unknown"`, 0 or a null
+ * commit: nothing here throws for a missing fact.
  */
 export async function collectEnv(options: CollectEnvOptions): Promise<Env> {
   const cwd = options.cwd ?? Deno.cwd();
-  const ignore = options.ignoreDirty ?? ["results", "docs"];
   const [cpuinfo, osRelease, head, status] = await Promise.all([
     readText("/proc/cpuinfo"),
     readText("/etc/os-release"),
     git(["rev-parse", "HEAD"], cwd),
-    git(["status", "--porcelain", "--", ".", ...ignore.map((p) => `:(exclude)${p}`)], cwd),
+    git(["status", "--porcelain", "--", ".", ...NOT_DIRTY.map((p) => `:(exclude)${p}`)], cwd),
   ]);
   const distro = (osRelease && parseOsRelease(osRelease)) ?? Deno.build.os;
   const kernel = safe(() => Deno.osRelease(), "unknown");

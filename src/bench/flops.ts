@@ -7,10 +7,8 @@ import { INPUT_SIZE, traceGoogLeNet } from "../model/architecture.ts";
 import { leaves, type TracedLayer } from "../model/spec.ts";
 
 /**
- * One convolution or fully connected layer, per image.
- *
- * For a `"linear"` layer `inC`/`outC` are the input/output features and the
- * spatial fields may be omitted (they default to 1).
+ * One convolution or fully connected layer, per image. For a `"linear"` layer `inC`/`outC` are
+ * the input/output features and the spatial fields may be omitted.
  */
 export interface LayerShape {
   /** Layer type. */
@@ -31,63 +29,50 @@ export interface LayerShape {
   groups?: number;
 }
 
-function positiveInteger(value: unknown, where: string): number {
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
-    throw new RangeError(`${where}: expected a positive integer, found ${String(value)}`);
-  }
-  return value;
-}
+/** The dimensions of a layer, each a positive integer (the last five 1 when absent). */
+const DIMENSIONS = ["inC", "outC", "kH", "kW", "outH", "outW", "groups"] as const;
 
 /**
  * Multiply–accumulates of one forward pass of one image through `layers`:
- * `outH·outW·outC·(inC/groups)·kH·kW` per convolution and `inC·outC` per
- * linear layer. Biases, activations, pooling, normalization and the loss are
- * not counted.
+ * `outH·outW·outC·(inC/groups)·kH·kW` per convolution and `inC·outC` per linear layer. Biases,
+ * activations, pooling, normalization and the loss are not counted.
  *
- * @param layers The layers.
- * @returns MACs per image.
- * @throws {RangeError} When a dimension is not a positive integer or groups do
- * not divide the channels.
+ * @throws {RangeError} When a dimension is not a positive integer or groups do not divide the
+ * channels, naming the layer and the field.
  */
 export function forwardMacsPerImage(layers: readonly LayerShape[]): number {
-  let macs = 0;
-  for (const [i, layer] of layers.entries()) {
+  return layers.reduce((macs, layer, i) => {
     const where = `layers[${i}]`;
-    const inC = positiveInteger(layer.inC, `${where}.inC`);
-    const outC = positiveInteger(layer.outC, `${where}.outC`);
-    if (layer.kind === "linear") {
-      macs += inC * outC;
-      continue;
-    }
+    const used = layer.kind === "linear" ? DIMENSIONS.slice(0, 2) : DIMENSIONS;
+    const [inC, outC, kH, kW, outH, outW, groups] = used.map((key) => {
+      const value = layer[key] ?? 1;
+      if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
+        throw new RangeError(
+          `${where}.${key}: expected a positive integer, found ${String(value)}`,
+        );
+      }
+      return value;
+    });
+    if (layer.kind === "linear") return macs + inC * outC;
     if (layer.kind !== "conv") {
       throw new RangeError(
         `${where}.kind: expected "conv" or "linear", found ${JSON.stringify(layer.kind)}`,
       );
     }
-    const kH = positiveInteger(layer.kH ?? 1, `${where}.kH`);
-    const kW = positiveInteger(layer.kW ?? 1, `${where}.kW`);
-    const outH = positiveInteger(layer.outH ?? 1, `${where}.outH`);
-    const outW = positiveInteger(layer.outW ?? 1, `${where}.outW`);
-    const groups = positiveInteger(layer.groups ?? 1, `${where}.groups`);
     if (inC % groups !== 0 || outC % groups !== 0) {
       throw new RangeError(
         `${where}.groups: expected a divisor of inC ${inC} and outC ${outC}, found ${groups}`,
       );
     }
-    macs += outH * outW * outC * (inC / groups) * kH * kW;
-  }
-  return macs;
+    return macs + outH * outW * outC * (inC / groups) * kH * kW;
+  }, 0);
 }
 
 /**
- * Training FLOPs per image, by the usual convention: a forward pass costs
- * 2 FLOPs per multiply–accumulate ({@linkcode forwardMacsPerImage}), and a
- * training step costs 3× the forward pass (forward, plus backward for the
- * input gradients and for the weight gradients, each as costly as the
- * forward). Only convolution and linear layers are counted.
+ * Training FLOPs per image, by the usual convention: 2 FLOPs per multiply–accumulate of the
+ * forward pass, and a step costs 3 forward passes (forward, then the input and the weight
+ * gradients). Only convolution and linear layers are counted.
  *
- * @param layers The model's convolution and linear layers.
- * @returns `3 × 2 × MACs` per image.
  * @throws {RangeError} As {@linkcode forwardMacsPerImage}.
  *
  * @example Usage
@@ -109,28 +94,18 @@ export interface LayerGeometry extends Required<Omit<LayerShape, "groups">> {
 /** The conv and linear layers of a traced model, with their per-image shapes. */
 export function layerGeometry(traced: TracedLayer): LayerGeometry[] {
   return leaves(traced).flatMap(({ path: name, spec, input, output }): LayerGeometry[] => {
-    if (spec.kind === "conv") {
-      const [inC] = input;
-      const [outC, outH, outW] = output;
-      return [{ kind: "conv", name, inC, outC, kH: spec.kernel, kW: spec.kernel, outH, outW }];
-    }
-    if (spec.kind !== "linear") return [];
-    return [{
-      kind: "linear",
-      name,
-      inC: input[0],
-      outC: output[0],
-      kH: 1,
-      kW: 1,
-      outH: 1,
-      outW: 1,
-    }];
+    const [inC] = input;
+    const [outC, outH, outW] = output;
+    const flat = { kH: 1, kW: 1, outH: 1, outW: 1 };
+    if (spec.kind === "linear") return [{ kind: "linear", name, inC, outC, ...flat }];
+    if (spec.kind !== "conv") return [];
+    return [{ kind: "conv", name, inC, outC, kH: spec.kernel, kW: spec.kernel, outH, outW }];
   });
 }
 
 /**
- * Geometry of GoogLeNet's conv and linear layers for square images of `inputSize` pixels, read from
- * its stage table (no libtorch, no model).
+ * Geometry of GoogLeNet's conv and linear layers for square images of `inputSize` pixels, read
+ * from its stage table (no libtorch, no model).
  *
  * @throws {RangeError} When `inputSize` is not a positive integer.
  */
@@ -139,8 +114,7 @@ export function googlenetLayers(inputSize: number = INPUT_SIZE): LayerGeometry[]
 }
 
 /**
- * Training FLOPs per image of the seed's GoogLeNet on square images of `inputSize` pixels
- * ({@linkcode trainingFlopsPerImage} of {@linkcode googlenetLayers}).
+ * Training FLOPs per image of the seed's GoogLeNet on square images of `inputSize` pixels.
  *
  * @throws {RangeError} When `inputSize` is not a positive integer.
  */

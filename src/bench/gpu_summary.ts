@@ -1,13 +1,10 @@
 /**
- * The GPU comparisons the seed is about, drawn across result files: for each GPU, the goal ratio
- * (this stack's fastest CUDA step against PyTorch eager measured in the same invocation), then
- * the fastest CUDA step against every PyTorch run on that GPU, against this stack's plain fp32
- * eager run, and against this stack on the CPU of the same machine; then every 10-epoch CUDA
- * run's training time and final accuracy beside the fp32 eager run's.
+ * The GPU comparisons the seed is about, drawn across result files (see
+ * {@linkcode renderGpuSummary}).
  *
  * @module
  */
-import { ms as twoDecimals, percent, rowsOf, runName, speed } from "./report.ts";
+import { ms as twoDecimals, percent, rowsOf, runName, speed, switchesOn, table } from "./report.ts";
 import type { BenchResult, Run } from "./schema.ts";
 import { defaultAdam } from "./options.ts";
 
@@ -23,43 +20,25 @@ const FULL_EPOCHS = 10;
 /** Whether a run is the plain recipe: fp32 eager, no speed option, no clipping. */
 export function isPlainRun(run: Run): boolean {
   const o = run.options;
-  return run.precision === "fp32" && o.cudaGraphs !== true && o.tf32 !== true &&
-    o.channelsLast !== true && o.cudnnBenchmark !== true && o.clipGradNorm === undefined &&
+  return run.precision === "fp32" && switchesOn(o).length === 0 && o.clipGradNorm === undefined &&
     (o.adam === undefined || o.adam === defaultAdam(run.device));
 }
 
-function ms(x: number): string {
-  return `${twoDecimals(x)} ms`;
-}
-
-function newest(list: Located[]): Located | undefined {
-  return [...list].sort((a, b) => b.result.createdAt.localeCompare(a.result.createdAt))[0];
-}
-
-function fastest(list: Located[]): Located | undefined {
-  return [...list].sort((a, b) => a.run.stepMs.median - b.run.stepMs.median)[0];
-}
-
-function when(x: Located): string {
-  return x.result.createdAt.slice(0, 16).replace("T", " ");
-}
-
-function trainingSeconds(run: Run): number {
-  return run.epochs.reduce((sum, e) => sum + e.seconds, 0);
-}
-
-function ours(list: Located[]): Located[] {
-  return list.filter((x) => x.run.implementation === "deno-libtorch");
-}
+const ms = (x: number) => `${twoDecimals(x)} ms`;
+const againstPytorch = (b: number, p: number) =>
+  `${speed(b, p)} per step, ${(b / p).toFixed(2)} of PyTorch's step time.`;
+const when = (x: Located) => x.result.createdAt.slice(0, 16).replace("T", " ");
+const trainingSeconds = (run: Run) => run.epochs.reduce((sum, e) => sum + e.seconds, 0);
+const ours = (list: Located[]) => list.filter((x) => x.run.implementation === "deno-libtorch");
+const newest = (list: Located[]): Located | undefined =>
+  [...list].sort((a, b) => b.result.createdAt.localeCompare(a.result.createdAt))[0];
+const fastest = (list: Located[]): Located | undefined =>
+  [...list].sort((a, b) => a.run.stepMs.median - b.run.stepMs.median)[0];
 
 /** The newest PyTorch run of each kind on the GPU: plain fp32, and with TF32 (its conv default). */
 function pytorchRuns(group: Located[]): Located[] {
-  const kinds = new Map<string, Located[]>();
-  for (const x of group.filter((x) => x.run.implementation === "pytorch")) {
-    const name = runName(x.run);
-    kinds.set(name, [...(kinds.get(name) ?? []), x]);
-  }
-  return [...kinds.values()].map((list) => newest(list)!);
+  const pytorch = group.filter((x) => x.run.implementation === "pytorch");
+  return [...Map.groupBy(pytorch, (x) => runName(x.run)).values()].map((list) => newest(list)!);
 }
 
 /**
@@ -73,8 +52,7 @@ function goalLine(group: Located[]): string[] {
   const b = best.run.stepMs.median, p = best.run.baseline!.stepMs.median;
   return [
     `- Goal ratio, in one invocation (${when(best)}): ${runName(best.run)}, median ${ms(b)}, ` +
-    `against ${runName(best.run.baseline!)}, median ${ms(p)}: ${speed(b, p)} per step, ` +
-    `${(b / p).toFixed(2)} of PyTorch's step time.`,
+    `against ${runName(best.run.baseline!)}, median ${ms(p)}: ${againstPytorch(b, p)}`,
   ];
 }
 
@@ -89,8 +67,7 @@ function comparisonLines(best: Located, group: Located[], all: Located[]): strin
     const together = x.result === best.result ? "in the same invocation" : "separate invocations";
     lines.push(
       `- Against PyTorch eager on the same GPU (${runName(x.run)}, median ${ms(p)}, ` +
-        `${when(x)}; ${together}): ${speed(b, p)} per step, ${(b / p).toFixed(2)} of ` +
-        `PyTorch's step time.`,
+        `${when(x)}; ${together}): ${againstPytorch(b, p)}`,
     );
   }
   const eager = fastest(ours(group).filter((x) => isPlainRun(x.run)));
@@ -129,31 +106,30 @@ function epochsTable(group: Located[]): string[] {
     .sort((x, y) => trainingSeconds(x.run) - trainingSeconds(y.run));
   if (full.length === 0) return [];
   const reference = ours(full).find((x) => isPlainRun(x.run))?.run.finalTestAccuracy ?? null;
-  const rows = full.map(({ run: r }) => {
-    const delta = reference === null || r.finalTestAccuracy === null
-      ? "–"
-      : ((r.finalTestAccuracy - reference) * 100).toFixed(2);
-    return `| ${runName(r)} | ${trainingSeconds(r).toFixed(1)} | ` +
-      `${percent(r.finalTestAccuracy)} | ${delta} |`;
-  });
   return [
     "",
     `${FULL_EPOCHS} epochs on this GPU (training time is the sum of the epochs' wall times, ` +
     "evaluation excluded):",
     "",
-    "| Run | Training [s] | Final test acc. | vs fp32 eager [pp] |",
-    "|:---|---:|---:|---:|",
-    ...rows,
+    ...table<Run>([
+      ["Run", runName],
+      ["Training [s]", (r) => trainingSeconds(r).toFixed(1)],
+      ["Final test acc.", (r) => percent(r.finalTestAccuracy)],
+      [
+        "vs fp32 eager [pp]",
+        ({ finalTestAccuracy: a }) =>
+          reference === null || a === null ? "–" : ((a - reference) * 100).toFixed(2),
+      ],
+    ], full.map((x) => x.run)),
   ];
 }
 
 /**
- * Markdown lines comparing each GPU's runs across results (empty when no result has a complete
- * CUDA run of this stack). Ratios between different invocations are labelled as such; the goal
- * ratio comes from one invocation.
- *
- * @param results Every result, in any order.
- * @returns Lines without a trailing blank line, or an empty array.
+ * Markdown lines comparing each GPU's complete runs across results, per GPU and host: the goal
+ * ratio (this stack's fastest CUDA step against PyTorch eager measured in the same invocation),
+ * then the fastest CUDA step against every PyTorch run on that GPU, this stack's fp32 eager step
+ * and its CPU step on the same machine (ratios between invocations labelled so), then the 10-epoch
+ * runs' training time and accuracy. Empty when no result has a complete CUDA run of this stack.
  */
 export function renderGpuSummary(results: readonly BenchResult[]): string[] {
   const all: Located[] = results.flatMap((result) =>

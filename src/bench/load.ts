@@ -32,43 +32,33 @@ export interface LoadedResults {
 }
 
 /**
- * Reads every `*.json` file directly in `dir`, in file-name order, and
- * validates it with {@linkcode parseBenchResult}. Files that are not valid
- * JSON or not valid results are reported in `problems` instead of thrown.
- * A missing directory yields no results and no problems.
- *
- * @param dir The results directory.
- * @returns Valid results and skipped files.
+ * Reads and validates ({@linkcode parseBenchResult}) every `*.json` file directly in `dir`, in
+ * file-name order. A file that is not JSON or not a valid result is reported in `problems`, not
+ * thrown; a missing directory yields neither results nor problems.
  */
 export async function loadResults(dir: string): Promise<LoadedResults> {
+  const loaded: LoadedResults = { results: [], problems: [] };
   const names: string[] = [];
   try {
     for await (const entry of Deno.readDir(dir)) {
       if (entry.isFile && entry.name.endsWith(".json")) names.push(entry.name);
     }
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return { results: [], problems: [] };
+    if (error instanceof Deno.errors.NotFound) return loaded;
     throw error;
   }
-  names.sort();
-  const loaded: LoadedResults = { results: [], problems: [] };
-  for (const name of names) {
-    const path = join(dir, name);
-    let value: unknown;
+  for (const path of names.sort().map((name) => join(dir, name))) {
     try {
-      value = JSON.parse(await Deno.readTextFile(path));
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      loaded.problems.push({ path, message: `expected JSON, found a parse error: ${reason}` });
-      continue;
-    }
-    try {
-      loaded.results.push({ path, result: parseBenchResult(value) });
-    } catch (error) {
-      loaded.problems.push({
+      loaded.results.push({
         path,
-        message: error instanceof Error ? error.message : String(error),
+        result: parseBenchResult(JSON.parse(await Deno.readTextFile(path))),
       });
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      const message = error instanceof SyntaxError
+        ? `expected JSON, found a parse error: ${why}`
+        : why;
+      loaded.problems.push({ path, message });
     }
   }
   return loaded;

@@ -8,26 +8,14 @@ import type { BenchConfig, Device } from "./schema.ts";
 
 /**
  * What `--cpu-best` stands for: the CPU speed options that won the side-by-side sweep
- * (benches/step_bench.ts; results/sweeps/cpu-issue19-sweep-1thread.json, the fastest of five at
- * one thread on a heavily loaded 2-core host: 5264 ms against fp32's 6041 ms median), as
- * `deno task bench` flags; the thread count is left to `--threads`.
+ * (benches/step_bench.ts), as `deno task bench` flags; the thread count is left to `--threads`.
  */
 export const CPU_BEST = "--precision bf16-pure --adam foreach --inception-branches parallel";
 
-/** The flags that only mean something on CUDA. */
-const CUDA_ONLY = [
-  ["tf32", "--tf32"],
-  ["cudaGraphs", "--cuda-graphs"],
-  ["cudnnBenchmark", "--cudnn-benchmark"],
-] as const;
+/** The options that only mean something on CUDA. */
+const CUDA_ONLY = ["tf32", "cudaGraphs", "cudnnBenchmark"] as const;
 
-/**
- * The Adam kernels torch.optim.Adam picks by default on a device: a loop over parameters on the
- * CPU, multi-tensor `foreach` kernels on CUDA. `--adam auto` means this.
- *
- * @param device Where the run trains.
- * @returns `"single"` or `"foreach"`.
- */
+/** What `--adam auto` means: torch.optim.Adam's default, a loop on the CPU, `foreach` on CUDA. */
 export function defaultAdam(device: Device): "single" | "foreach" {
   return device === "cuda" ? "foreach" : "single";
 }
@@ -51,13 +39,8 @@ function cpuOnlyFlag(config: CpuOnly): string | null {
 }
 
 /**
- * Why the speed options of `config` cannot run on `devices` with this libtorch, or null when
- * they can.
- *
- * @param config The parsed command line.
- * @param devices The devices the run will use.
- * @param libtorch libtorch's version, e.g. `"1.13.1"`.
- * @returns A one-line message naming the flag, what it needs and what was found, or null.
+ * Why the speed options of `config` cannot run on `devices` with this `libtorch` version: a
+ * one-line message naming the flag, what it needs and what was found; null when they can.
  */
 export function speedOptionProblem(
   config: Pick<BenchConfig, "tf32" | "cudaGraphs" | "cudnnBenchmark" | "adam"> & CpuOnly,
@@ -70,8 +53,9 @@ export function speedOptionProblem(
       `(--device ${devices.length > 1 ? "all" : "cuda"})`;
   }
   if (devices.includes("cpu")) {
-    for (const [key, flag] of CUDA_ONLY) {
+    for (const key of CUDA_ONLY) {
       if (config[key]) {
+        const flag = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
         return `${flag} applies to CUDA only: expected --device cuda, found a run on the CPU ` +
           `(--device ${devices.length > 1 ? "all" : "cpu"})`;
       }

@@ -4,7 +4,6 @@
  *
  * @module
  */
-import type { AdamImpl } from "../ffi/mod.ts";
 import { defaultAdam } from "./options.ts";
 import type { BenchConfig, Device } from "./schema.ts";
 import type { TrainerOptions } from "./train.ts";
@@ -41,15 +40,6 @@ export interface RunPlan {
   timeEpochSteps: boolean;
 }
 
-/**
- * The Adam kernels a run uses: `--adam`, or for `auto` what torch.optim.Adam picks by default
- * (a loop over parameters on the CPU, multi-tensor `foreach` kernels on CUDA).
- */
-export function resolveAdam(config: BenchConfig, device: Device): AdamImpl {
-  const choice = config.adam ?? "auto";
-  return choice === "auto" ? defaultAdam(device) : choice;
-}
-
 /** The plan of a run of `config` on `device`. */
 export function planRun(config: BenchConfig, device: Device, facts: BuildFacts): RunPlan {
   return {
@@ -62,7 +52,7 @@ export function planRun(config: BenchConfig, device: Device, facts: BuildFacts):
       clipGradNorm: config.clipGradNorm,
       precision: config.precision,
       channelsLast: config.channelsLast ?? false,
-      adam: resolveAdam(config, device),
+      adam: config.adam === undefined || config.adam === "auto" ? defaultAdam(device) : config.adam,
       graphs: config.cudaGraphs,
       batchSize: config.batchSize,
       inceptionBranches: config.inceptionBranches ?? "sequential",

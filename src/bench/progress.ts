@@ -40,18 +40,11 @@ export interface ProgressOptions {
   now?: () => number;
   /** Least seconds between plain (non-terminal) lines. Default 10. */
   intervalSeconds?: number;
-  /** Least milliseconds between live redraws. Default 100 (10 Hz). */
-  redrawMs?: number;
   /** Width of the bar in characters. Default 24. */
   barWidth?: number;
 }
 
-/**
- * Formats seconds as `12s`, `3m05s` or `1h02m`.
- *
- * @param seconds Non-negative seconds; anything else formats as `?`.
- * @returns The short duration.
- */
+/** Seconds as `12s`, `3m05s` or `1h02m`; `?` for a negative or non-finite number. */
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return "?";
   const s = Math.round(seconds);
@@ -60,120 +53,88 @@ export function formatDuration(seconds: number): string {
   return `${Math.floor(s / 3600)}h${String(Math.floor(s / 60) % 60).padStart(2, "0")}m`;
 }
 
-function formatLoss(loss: number): string {
+/** A loss as tables and progress lines show it: four digits, one decimal from 100 up. */
+export function formatLoss(loss: number): string {
   if (!Number.isFinite(loss)) return String(loss);
   return Math.abs(loss) >= 100 ? loss.toFixed(1) : loss.toPrecision(4);
 }
 
+/** Least milliseconds between a terminal's redraws (10 Hz). */
+const REDRAW_MS = 100;
+
 /**
- * Reports training progress. On a terminal it draws one live line, redrawn
- * in place with `\r` at most every `redrawMs` (10 Hz); elsewhere (logs, CI)
- * it prints a plain line at most every `intervalSeconds`. The last step of
- * an epoch or window is always shown. Call {@linkcode Progress.done} at the
- * end to finish the line.
- *
- * @example Usage
- * ```ts ignore
- * import { Progress } from "./progress.ts";
- * const progress = new Progress();
- * for (let step = 1; step <= 100; step++) progress.update({ step, steps: 100 });
- * progress.done();
- * ```
+ * Reports training progress: on a terminal one live line with a bar, redrawn in place at most
+ * every {@linkcode REDRAW_MS}; elsewhere (logs, CI) a plain line at most every `intervalSeconds`. The last
+ * step of an epoch or window is always shown; {@linkcode Progress.done} ends the line.
  */
 export class Progress {
-  #writer: ProgressWriter;
-  #tty: boolean;
-  #now: () => number;
-  #intervalMs: number;
-  #redrawMs: number;
-  #barWidth: number;
+  readonly #o: Required<ProgressOptions>;
   #lastWrite = -Infinity;
   #lastWidth = 0;
   #pending: ProgressState | null = null;
-  #encoder = new TextEncoder();
 
   /** Creates a progress reporter; see {@linkcode ProgressOptions} for defaults. */
   constructor(options: ProgressOptions = {}) {
-    this.#writer = options.writer ?? Deno.stdout;
-    this.#tty = options.isTerminal ?? Deno.stdout.isTerminal();
-    this.#now = options.now ?? (() => performance.now());
-    this.#intervalMs = (options.intervalSeconds ?? 10) * 1000;
-    this.#redrawMs = options.redrawMs ?? 100;
-    this.#barWidth = options.barWidth ?? 24;
+    this.#o = {
+      writer: options.writer ?? Deno.stdout,
+      isTerminal: options.isTerminal ?? Deno.stdout.isTerminal(),
+      now: options.now ?? (() => performance.now()),
+      intervalSeconds: options.intervalSeconds ?? 10,
+      barWidth: options.barWidth ?? 24,
+    };
   }
 
-  /**
-   * Records the current state and shows it unless throttled.
-   *
-   * @param state The state.
-   */
+  /** Records the current state and shows it unless throttled. */
   update(state: ProgressState): void {
-    const now = this.#now();
-    const final = state.step >= state.steps;
-    const wait = this.#tty ? this.#redrawMs : this.#intervalMs;
-    if (!final && now - this.#lastWrite < wait) {
-      this.#pending = state;
-      return;
-    }
-    this.#show(state, now);
+    const now = this.#o.now();
+    const wait = this.#o.isTerminal ? REDRAW_MS : this.#o.intervalSeconds * 1000;
+    if (state.step < state.steps && now - this.#lastWrite < wait) this.#pending = state;
+    else this.#show(state, now);
   }
 
   /** Shows the last throttled state, if any, and ends the live line. */
   done(): void {
-    if (this.#pending !== null) this.#show(this.#pending, this.#now());
-    if (this.#tty && this.#lastWidth > 0) this.#write("\n");
+    if (this.#pending !== null) this.#show(this.#pending, this.#o.now());
+    if (this.#o.isTerminal && this.#lastWidth > 0) this.#write("\n");
     this.#lastWidth = 0;
   }
 
   /**
-   * The text of one progress line, without bar or line ending.
-   *
-   * @param state The state.
-   * @returns E.g. `epoch 1/3 step 469/938 (50%) · 5120 img/s · loss 0.1234 · ETA 1m05s`.
+   * The text of one progress line, without bar or line ending, e.g.
+   * `train epoch 1/3 step 469/938 (50%) · 5120 img/s · loss 0.1234 · ETA 1m05s`.
    */
   static describe(state: ProgressState): string {
-    const parts: string[] = [];
-    const head: string[] = [];
-    if (state.label) head.push(state.label);
-    if (state.epoch !== undefined) {
-      head.push(
-        state.epochs === undefined
-          ? `epoch ${state.epoch}`
-          : `epoch ${state.epoch}/${state.epochs}`,
-      );
-    }
+    const epoch = state.epochs === undefined ? state.epoch : `${state.epoch}/${state.epochs}`;
     const percent = state.steps > 0 ? Math.floor((100 * state.step) / state.steps) : 0;
-    head.push(`step ${state.step}/${state.steps} (${percent}%)`);
-    parts.push(head.join(" "));
-    if (state.imagesPerSecond !== undefined) {
-      parts.push(`${Math.round(state.imagesPerSecond)} img/s`);
-    }
-    if (state.loss !== undefined) parts.push(`loss ${formatLoss(state.loss)}`);
-    if (state.etaSeconds !== undefined) parts.push(`ETA ${formatDuration(state.etaSeconds)}`);
-    return parts.join(" · ");
-  }
-
-  #bar(state: ProgressState): string {
-    const fraction = state.steps > 0 ? Math.min(1, Math.max(0, state.step / state.steps)) : 0;
-    const filled = Math.round(fraction * this.#barWidth);
-    return `[${"#".repeat(filled)}${"-".repeat(this.#barWidth - filled)}]`;
+    const head = [
+      state.label || undefined,
+      state.epoch === undefined ? undefined : `epoch ${epoch}`,
+      `step ${state.step}/${state.steps} (${percent}%)`,
+    ];
+    const { imagesPerSecond: speed, loss, etaSeconds: eta } = state;
+    return [
+      head.filter((part) => part !== undefined).join(" "),
+      speed === undefined ? undefined : `${Math.round(speed)} img/s`,
+      loss === undefined ? undefined : `loss ${formatLoss(loss)}`,
+      eta === undefined ? undefined : `ETA ${formatDuration(eta)}`,
+    ].filter((part) => part !== undefined).join(" · ");
   }
 
   #show(state: ProgressState, now: number): void {
     this.#lastWrite = now;
     this.#pending = null;
-    if (!this.#tty) {
-      this.#write(`${Progress.describe(state)}\n`);
-      return;
-    }
-    const line = `${this.#bar(state)} ${Progress.describe(state)}`;
+    if (!this.#o.isTerminal) return this.#write(`${Progress.describe(state)}\n`);
+    const fraction = state.steps > 0 ? Math.min(1, Math.max(0, state.step / state.steps)) : 0;
+    const filled = Math.round(fraction * this.#o.barWidth);
+    const bar = `[${"#".repeat(filled)}${"-".repeat(this.#o.barWidth - filled)}]`;
+    const line = `${bar} ${Progress.describe(state)}`;
     const pad = " ".repeat(Math.max(0, this.#lastWidth - line.length));
     this.#lastWidth = line.length;
     this.#write(`\r${line}${pad}`);
   }
 
   #write(text: string): void {
-    let bytes = this.#encoder.encode(text);
-    while (bytes.length > 0) bytes = bytes.subarray(this.#writer.writeSync(bytes));
+    let bytes = new TextEncoder().encode(text);
+    while (bytes.length > 0) bytes = bytes.subarray(this.#o.writer.writeSync(bytes));
   }
 }

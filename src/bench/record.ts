@@ -32,13 +32,11 @@ export function runLabel(plan: RunPlan): string {
  * `--warmup` of them apart (the warm-up stands in when nothing else was timed).
  */
 function stepSamples(plan: RunPlan, measured: Measured): { warmupMs: number[]; stepMs: number[] } {
-  const { window, epochs } = measured;
+  const { window, epochs: { stepMs: epochMs } } = measured;
   const warmup = plan.config.warmup;
-  const fromWindow = window.timedMs.length > 0;
-  const warmupMs = fromWindow
-    ? window.warmupMs
-    : [...window.warmupMs, ...epochs.stepMs.slice(0, warmup)];
-  const timed = fromWindow ? window.timedMs : epochs.stepMs.slice(warmup);
+  const [warmupMs, timed] = window.timedMs.length > 0
+    ? [window.warmupMs, window.timedMs]
+    : [[...window.warmupMs, ...epochMs.slice(0, warmup)], epochMs.slice(warmup)];
   if (timed.length === 0 && warmupMs.length === 0) {
     throw new Error(
       "the run stopped before its first training step completed: no timing to report",

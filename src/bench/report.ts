@@ -1,16 +1,15 @@
 /**
- * Markdown reports of benchmark results.
- *
- * The output depends only on the results given (never on the current date),
- * so it can be regenerated without spurious diffs and tested exactly.
+ * Markdown reports of benchmark results: a function of the results alone (never of the date), so
+ * that regenerating them makes no spurious diff.
  *
  * @module
  */
 
-import type { BenchResult, Implementation, Paired, Run } from "./schema.ts";
+import type { BenchResult, EpochRecord, Implementation, Paired, Run } from "./schema.ts";
 import { formatRatio, median, medianCI, noisyRatioNote, spreadWarning } from "./stats.ts";
 import { defaultAdam } from "./options.ts";
 import { devicesOf } from "./write.ts";
+import { formatLoss } from "./progress.ts";
 import { LOSS_PARTING, lossAgreement } from "./agreement.ts";
 
 const DASH = "–";
@@ -32,22 +31,26 @@ const SWITCHES = [
 ] as const;
 
 /** The names of the switches that are on in `options`. */
-function switchesOn(options: Partial<Record<(typeof SWITCHES)[number][0], unknown>>): string[] {
+export function switchesOn(options: Readonly<Record<string, unknown>>): string[] {
   return SWITCHES.filter(([key]) => options[key] === true).map(([, name]) => name);
 }
 
-function cell(text: string): string {
-  return text.replaceAll("|", "\\|").replaceAll("\n", " ");
+function row(cells: readonly string[]): string {
+  return `| ${cells.map((c) => c.replaceAll("|", "\\|").replaceAll("\n", " ")).join(" | ")} |`;
 }
 
-function row(cells: readonly string[]): string {
-  return `| ${cells.map(cell).join(" | ")} |`;
-}
+/** A table column: its header and each row's cell. */
+export type Column<T> = readonly [header: string, cell: (row: T) => string];
 
 /** A Markdown table: the first `textColumns` columns left-aligned, the rest right-aligned. */
-function table(columns: readonly string[], rows: string[][], textColumns = 1): string[] {
+export function table<T>(
+  columns: readonly Column<T>[],
+  rows: readonly T[],
+  textColumns = 1,
+): string[] {
   const align = `|${":---|".repeat(textColumns)}${"---:|".repeat(columns.length - textColumns)}`;
-  return [row(columns), align, ...rows.map(row)];
+  const cells = (r: T) => row(columns.map(([, cell]) => cell(r)));
+  return [row(columns.map(([header]) => header)), align, ...rows.map(cells)];
 }
 
 /** Seconds with one decimal, or a dash for null. */
@@ -65,21 +68,9 @@ export function percent(fraction: number | null): string {
   return fraction === null ? DASH : `${(fraction * 100).toFixed(2)}%`;
 }
 
-function formatLoss(loss: number): string {
-  if (!Number.isFinite(loss)) return String(loss);
-  return Math.abs(loss) >= 100 ? loss.toFixed(1) : loss.toPrecision(4);
-}
-
-function implementationName(run: Run): string {
-  return STACK_NAMES[run.implementation];
-}
-
 /**
  * A run's name in tables and charts: its label plus the options that change the recipe (so that a
- * clipped run never passes for the seed's plain recipe).
- *
- * @param run The run.
- * @returns E.g. `deno+libtorch cpu fp32, clip-grad-norm 1`.
+ * clipped run never passes for the seed's plain recipe), e.g. `deno+libtorch cpu fp32, TF32`.
  */
 export function runName(run: Run): string {
   const o = run.options;
@@ -96,12 +87,8 @@ function runLabel(run: Run): string {
 }
 
 /**
- * Every run of a result with each baseline right after the run it belongs to. This stack's runs
- * are named with the libtorch release they ran on (`deno+libtorch 2.6.0 cpu fp32`), as PyTorch's
- * runs are with theirs, so that runs on different releases never share a name.
- *
- * @param result A result.
- * @returns Its runs and their PyTorch baselines.
+ * Every run of a result, each baseline right after its run. This stack's runs are named with the
+ * libtorch release they ran on (`deno+libtorch 2.6.0 cpu fp32`), as PyTorch's are with theirs.
  */
 export function rowsOf(result: BenchResult): Run[] {
   const version = libtorchVersion(result.env.torch);
@@ -129,18 +116,16 @@ function withLibtorchVersion(run: Run, version: string | null): Run {
   return { ...run, label: `${prefix}${version} ${run.label.slice(prefix.length)}` };
 }
 
+function imagesPerSecond(run: Run): string {
+  return Math.round(run.imagesPerSecond).toString();
+}
+
 function timeToTarget(run: Run): string {
   if (run.timeToTargetSeconds !== null) return seconds(run.timeToTargetSeconds);
   return run.epochs.some((e) => e.testAccuracy !== null) ? "not reached" : "not evaluated";
 }
 
-/**
- * How `subjectMs` compares with `referenceMs`, as `"2.50× faster"` or `"2.00× slower"`.
- *
- * @param subjectMs The time being described.
- * @param referenceMs The time it is compared with.
- * @returns The ratio phrase.
- */
+/** How `subjectMs` compares with `referenceMs`: `"2.50× faster"` or `"2.00× slower"`. */
 export function speed(subjectMs: number, referenceMs: number): string {
   const ratio = referenceMs / subjectMs;
   return ratio >= 1 ? `${ratio.toFixed(2)}× faster` : `${(1 / ratio).toFixed(2)}× slower`;
@@ -188,75 +173,52 @@ function environmentLines(result: BenchResult): string[] {
   ];
 }
 
-const RUN_COLUMNS = [
-  "Run",
-  "Step median [ms]",
-  "Mean ± σ [ms]",
-  "p10 … p90 [ms]",
-  "Images/s",
-  "Epoch [s]",
-  "Test acc.",
-  "Time to target [s]",
-  "Relative",
-];
-
 function runTable(runs: readonly Run[]): string[] {
   const fastest = Math.min(...runs.map((r) => r.stepMs.median));
-  return table(
-    RUN_COLUMNS,
-    runs.map((run) => {
-      const s = run.stepMs;
-      return [
-        runLabel(run),
-        ms(s.median),
-        `${ms(s.mean)} ± ${ms(s.std)}`,
-        `${ms(s.p10)} … ${ms(s.p90)}`,
-        Math.round(run.imagesPerSecond).toString(),
-        run.epochs.length === 0 ? DASH : seconds(median(run.epochs.map((e) => e.seconds))),
-        percent(run.finalTestAccuracy),
-        timeToTarget(run),
-        (s.median / fastest).toFixed(2),
-      ];
-    }),
-  );
+  return table<Run>([
+    ["Run", runLabel],
+    ["Step median [ms]", (r) => ms(r.stepMs.median)],
+    ["Mean ± σ [ms]", ({ stepMs: s }) => `${ms(s.mean)} ± ${ms(s.std)}`],
+    ["p10 … p90 [ms]", ({ stepMs: s }) => `${ms(s.p10)} … ${ms(s.p90)}`],
+    ["Images/s", imagesPerSecond],
+    [
+      "Epoch [s]",
+      (r) => r.epochs.length === 0 ? DASH : seconds(median(r.epochs.map((e) => e.seconds))),
+    ],
+    ["Test acc.", (r) => percent(r.finalTestAccuracy)],
+    ["Time to target [s]", timeToTarget],
+    ["Relative", (r) => (r.stepMs.median / fastest).toFixed(2)],
+  ], runs);
 }
 
 /** How `run`'s median step compares with `reference`'s, with both medians. */
-function versus(run: Run, reference: Run): string {
+function versus(run: Pick<Run, "stepMs">, reference: Run): string {
   const [a, b] = [run.stepMs.median, reference.stepMs.median];
   return `${speed(a, b)} per step (median ${ms(a)} ms vs ${ms(b)} ms)`;
 }
 
 function comparisonLines(result: BenchResult): string[] {
-  const lines: string[] = [];
   const rows = rowsOf(result);
-  const seen = new Set<string>();
-  for (const cuda of rows) {
-    if (cuda.device !== "cuda") continue;
-    const key = `${cuda.implementation}/${cuda.precision}`;
-    if (seen.has(key)) continue;
-    const cpu = rows.find((r) =>
-      r.device === "cpu" && r.implementation === cuda.implementation &&
-      r.precision === cuda.precision
-    );
-    if (!cpu) continue;
-    seen.add(key);
-    lines.push(
-      `- CUDA vs CPU (${implementationName(cuda)}, ${cuda.precision}): CUDA is ${
-        versus(cuda, cpu)
-      }`,
-    );
+  const kind = (r: Run) => `${r.implementation}/${r.precision}`;
+  const name = (r: Pick<Run, "implementation">) => STACK_NAMES[r.implementation];
+  const pairs = new Map<string, [Run, Run]>();
+  for (const cuda of rows.filter((r) => r.device === "cuda")) {
+    const cpu = rows.find((r) => r.device === "cpu" && kind(r) === kind(cuda));
+    if (cpu && !pairs.has(kind(cuda))) pairs.set(kind(cuda), [cuda, cpu]);
   }
-  for (const run of result.runs) {
-    for (const base of baselinesOf(run)) {
-      lines.push(
-        `- ${implementationName(run)} vs ${implementationName(base)} on ${run.device} ` +
-          `(${run.precision}): ${implementationName(run)} is ${versus(run, base)}`,
-      );
-      if (base.paired) lines.push(pairedLine(run, base, base.paired));
-    }
-  }
-  return lines;
+  return [
+    ...[...pairs.values()].map(([cuda, cpu]) =>
+      `- CUDA vs CPU (${name(cuda)}, ${cuda.precision}): CUDA is ${versus(cuda, cpu)}`
+    ),
+    ...result.runs.flatMap((run) =>
+      baselinesOf(run).flatMap((base) => [
+        `- ${name(run)} vs ${name(base)} on ${run.device} (${run.precision}): ${name(run)} is ${
+          versus(run, base)
+        }`,
+        ...(base.paired ? [pairedLine(run, base, base.paired)] : []),
+      ])
+    ),
+  ];
 }
 
 /** A median step with its 95% bootstrap interval, e.g. `121.22 ms [118.40, 124.06]`. */
@@ -268,8 +230,9 @@ function medianWithCI(samples: readonly number[]): string {
 /** The paired measurement's line: ratio [95% CI], each side's median [95% CI], noisy or not. */
 function pairedLine(run: Run, base: Run, p: Paired): string {
   const note = noisyRatioNote(p.ratioMedian, p.ratioCI95);
+  const [a, b] = [STACK_NAMES[run.implementation], STACK_NAMES[base.implementation]];
   return `  - paired over ${p.rounds} rounds of ${p.windowSteps} steps (ABBA): ` +
-    `${implementationName(run)}/${implementationName(base)} ratio ${formatRatio(p)} (95% CI); ` +
+    `${a}/${b} ratio ${formatRatio(p)} (95% CI); ` +
     `median step ${medianWithCI(run.stepMs.samples)} vs ${medianWithCI(base.stepMs.samples)}` +
     (note === null ? "" : `; ${note}`);
 }
@@ -279,7 +242,7 @@ function lossDiff(x: number): string {
   return x === 0 ? "0" : x.toExponential(1);
 }
 
-/** Per run with a baseline: its per-step loss agreement (none for older results). */
+/** Per run and baseline: their per-step loss agreement (none for older results). */
 function agreementLines(result: BenchResult): string[] {
   const lines: string[] = [];
   for (const [run, base] of result.runs.flatMap((r) => baselinesOf(r).map((b) => [r, b]))) {
@@ -296,37 +259,25 @@ function agreementLines(result: BenchResult): string[] {
         p.stage === "window" ? "window" : `epoch ${p.stage}`
       } step ${p.step} (${p.ours.toPrecision(6)} vs ${p.baseline.toPrecision(6)})`;
     lines.push(
-      `- ${runLabel(run)} vs ${implementationName(base)}, largest per-step loss ` +
+      `- ${runLabel(run)} vs ${STACK_NAMES[base.implementation]}, largest per-step loss ` +
         `difference: ${parts.join(", ")}; ${parting}`,
     );
   }
   return lines.length > 0 ? ["### Loss agreement with the baseline", "", ...lines, ""] : [];
 }
 
-const EPOCH_COLUMNS = ["Run", "Epoch", "Loss", "Train [s]", "Test acc.", "Eval [s]"];
-
 function epochTable(runs: readonly Run[]): string[] {
-  return table(
-    EPOCH_COLUMNS,
-    runs.flatMap((run) =>
-      run.epochs.map((e) => [
-        runLabel(run),
-        String(e.epoch),
-        formatLoss(e.loss),
-        seconds(e.seconds),
-        percent(e.testAccuracy),
-        seconds(e.evalSeconds),
-      ])
-    ),
-  );
+  return table<[Run, EpochRecord]>([
+    ["Run", ([run]) => runLabel(run)],
+    ["Epoch", ([, e]) => String(e.epoch)],
+    ["Loss", ([, e]) => formatLoss(e.loss)],
+    ["Train [s]", ([, e]) => seconds(e.seconds)],
+    ["Test acc.", ([, e]) => percent(e.testAccuracy)],
+    ["Eval [s]", ([, e]) => seconds(e.evalSeconds)],
+  ], runs.flatMap((run) => run.epochs.map((e): [Run, EpochRecord] => [run, e])));
 }
 
-/**
- * The heading of a result's section: `<UTC date> · <host> · <devices>`.
- *
- * @param result The result.
- * @returns E.g. `"2025-01-31 · gpu-box · cpu, cuda"`.
- */
+/** The heading of a result's section: `<UTC date> · <host> · <devices>`. */
 export function resultTitle(result: BenchResult): string {
   const time = Date.parse(result.createdAt);
   const date = Number.isNaN(time) ? result.createdAt : new Date(time).toISOString().slice(0, 10);
@@ -379,19 +330,10 @@ function renderResult(result: BenchResult): string[] {
 }
 
 /**
- * Renders results as Markdown: for each result a section with date, host,
- * CPU, GPU, software versions and the command line, then a table in
- * hyperfine's layout (labels left-aligned, numbers right-aligned, one row per
- * run with each PyTorch baseline on its own row, `Relative` = median step
- * time over the fastest median), CUDA-vs-CPU and deno-vs-PyTorch speed lines,
- * notes (including timing-spread warnings), and a per-epoch table.
- *
- * `Epoch [s]` is the median training time of the run's epochs; `Time to
- * target` reads "not reached" when epochs were evaluated but the target was
- * never met, and "not evaluated" when no epoch was evaluated.
- *
- * @param results The results, rendered in the given order.
- * @returns Markdown ending in one newline.
+ * Renders results as Markdown, in the given order, in hyperfine's layout: per result a section
+ * with the machine, software and command, a table with one row per run (each PyTorch baseline on
+ * its own row; `Relative` = median step over the fastest median; `Epoch [s]` = the median epoch),
+ * the speed comparisons, notes (timing-spread warnings included) and a per-epoch table.
  */
 export function renderMarkdown(results: readonly BenchResult[]): string {
   if (results.length === 0) return "No results yet.\n";
@@ -399,27 +341,11 @@ export function renderMarkdown(results: readonly BenchResult[]): string {
   return lines.join("\n").replace(/\n+$/, "") + "\n";
 }
 
-const HEADLINE_COLUMNS = [
-  "Run",
-  "Hardware",
-  "Step median [ms]",
-  "Images/s",
-  "Epochs",
-  "Final test acc.",
-  "Time to target [s]",
-];
-
 /**
- * A short table for the README: one row per run kind (name and hardware),
- * taken from the result with the most epochs that has it (the full protocol
- * before short windows), the newest among equals, baselines included.
- *
- * @param results The results, in any order.
- * @returns A Markdown table ending in one newline, or a sentence when there
- * are no runs.
+ * The README's table: one row per run name and hardware, from the result with the most epochs
+ * that has it (the full protocol before short windows), the newest among equals.
  */
 export function renderHeadline(results: readonly BenchResult[]): string {
-  // One row per run name and hardware: the full protocol (most epochs) first, then the newest.
   const epochsOf = (r: BenchResult) => Math.max(0, ...r.runs.map((run) => run.epochs.length));
   const ordered = [...results].sort((a, b) =>
     epochsOf(b) - epochsOf(a) || b.createdAt.localeCompare(a.createdAt)
@@ -434,19 +360,27 @@ export function renderHeadline(results: readonly BenchResult[]): string {
   if (picked.size === 0) return "No results yet.\n";
   // The paired ratio's column appears once a picked baseline was measured paired with ours.
   const paired = [...picked.values()].some((run) => run.paired !== undefined);
-  const rows = [...picked.values()].map((run) => [
-    runLabel(run),
-    run.device === "cpu" ? `${run.deviceName}, ${run.threads} threads` : run.deviceName,
-    ms(run.stepMs.median),
-    Math.round(run.imagesPerSecond).toString(),
-    run.epochs.length > 0 ? String(run.epochs.length) : DASH,
-    percent(run.finalTestAccuracy),
-    timeToTarget(run),
-    ...(paired ? [run.paired ? formatRatio(run.paired) : DASH] : []),
-  ]);
-  const columns = paired ? [...HEADLINE_COLUMNS, PAIRED_COLUMN] : HEADLINE_COLUMNS;
-  return table(columns, rows, 2).join("\n") + "\n";
+  return table<Run>(
+    [
+      ["Run", runLabel],
+      [
+        "Hardware",
+        (r) => r.device === "cpu" ? `${r.deviceName}, ${r.threads} threads` : r.deviceName,
+      ],
+      ["Step median [ms]", (r) => ms(r.stepMs.median)],
+      ["Images/s", imagesPerSecond],
+      ["Epochs", (r) => r.epochs.length > 0 ? String(r.epochs.length) : DASH],
+      ["Final test acc.", (r) => percent(r.finalTestAccuracy)],
+      ["Time to target [s]", timeToTarget],
+      ...(paired ? [PAIRED_COLUMN] : []),
+    ],
+    [...picked.values()],
+    2,
+  ).join("\n") + "\n";
 }
 
 /** The headline's column of a paired baseline's ratio: ours over it, with its interval. */
-const PAIRED_COLUMN = "Ours/this, paired: ratio [95% CI]";
+const PAIRED_COLUMN: Column<Run> = [
+  "Ours/this, paired: ratio [95% CI]",
+  (r) => r.paired ? formatRatio(r.paired) : DASH,
+];

@@ -1,13 +1,7 @@
 /**
- * `deno task report`: turns `results/*.json` into `docs/results.md` and
- * `docs/charts/*.svg`.
- *
- * ```sh
- * deno run -A src/bench/report_main.ts [--results DIR] [--docs DIR] [--readme FILE] [--strict]
- * ```
- *
- * Invalid result files are skipped with a message on stderr naming the file
- * and the first problem; `--strict` makes them fail the command (exit 1).
+ * `deno task report`: turns `results/*.json` into `docs/results.md`, `docs/charts/*.svg` and the
+ * README's headline table. An invalid result file is skipped with a message on stderr naming it
+ * and its first problem (`--strict`: and the command fails).
  *
  * @module
  */
@@ -62,14 +56,7 @@ export interface ReportMainOptions {
   error?: (line: string) => void;
 }
 
-/**
- * Runs the report command.
- *
- * @param args Command-line arguments (see the module docs).
- * @param options Where messages go.
- * @returns The exit status: 0 on success, 1 for invalid files under
- * `--strict`, 2 for a command-line mistake.
- */
+/** Runs the report command; exit status 1: invalid files under `--strict`, 2: a usage error. */
 export async function reportMain(
   args: readonly string[],
   options: ReportMainOptions = {},
@@ -100,15 +87,12 @@ export async function reportMain(
   const outcome = await writeFileAtomic(target, resultsPage(results, charts, flags), {
     force: true,
   });
+  const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? "" : "s"}`;
   const skipped = problems.length > 0 ? `, ${problems.length} invalid file(s) skipped` : "";
   const counts = `${count(results.length, "result")}, ${count(charts.length, "chart")}`;
   log(`${outcome === "written" ? "wrote" : "unchanged"} ${target}: ${counts}${skipped}`);
   if (flags.readme !== "" && results.length > 0) await updateReadme(flags.readme, results, log);
   return problems.length > 0 && flags.strict ? 1 : 0;
-}
-
-function count(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }
 
 /** Renders the charts into `dir`, removes charts that no longer have data, returns them. */
@@ -167,13 +151,7 @@ async function updateReadme(
 /** Markers around the generated headline table in the README. */
 export const HEADLINE_MARKERS = ["<!-- headline:start -->", "<!-- headline:end -->"] as const;
 
-/**
- * Replaces the text between the headline markers with `table`; null when the markers are missing.
- *
- * @param text The README.
- * @param table The generated table.
- * @returns The new README, or null.
- */
+/** The README `text` with `table` between the headline markers; null when they are missing. */
 export function spliceHeadline(text: string, table: string): string | null {
   const [open, close] = HEADLINE_MARKERS;
   const a = text.indexOf(open);

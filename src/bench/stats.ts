@@ -7,26 +7,14 @@
 import type { Summary } from "./schema.ts";
 
 /**
- * The `p`-quantile of an ascending-sorted sample, interpolating linearly
- * between the two nearest ranks (numpy's default `method="linear"`).
- *
- * @param sorted Finite numbers in ascending order; must not be empty.
- * @param p Quantile in [0, 1].
- * @returns The interpolated quantile.
- *
- * @example Usage
- * ```ts
- * import { quantile } from "./stats.ts";
- * quantile([1, 2, 3, 4], 0.5); // 2.5
- * ```
+ * The `p`-quantile (`p` in [0, 1]) of a non-empty ascending sample, interpolating linearly
+ * between the two nearest ranks (numpy's default `method="linear"`): of `[1, 2, 3, 4]`, 0.5 → 2.5.
  */
 export function quantile(sorted: ArrayLike<number>, p: number): number {
   if (sorted.length === 0) {
     throw new RangeError("quantile: expected at least one sample, found none");
   }
-  if (!(p >= 0 && p <= 1)) {
-    throw new RangeError(`quantile: expected p in [0, 1], found ${p}`);
-  }
+  if (!(p >= 0 && p <= 1)) throw new RangeError(`quantile: expected p in [0, 1], found ${p}`);
   const h = (sorted.length - 1) * p;
   const lo = Math.floor(h);
   const hi = Math.min(lo + 1, sorted.length - 1);
@@ -39,20 +27,10 @@ export function median(samples: ArrayLike<number>): number {
 }
 
 /**
- * Summarizes a sample: median and quantiles by linear interpolation (as
- * numpy's default), mean, and the sample standard deviation (n − 1; 0 when
- * there are fewer than two samples). The samples are kept in their original
- * order.
+ * Summarizes a sample: median and quantiles as {@linkcode quantile}, mean, and the sample standard
+ * deviation (n − 1; 0 for one sample); `samples` keeps their order.
  *
- * @param samples Finite numbers, at least one.
- * @returns The summary.
  * @throws {RangeError} When `samples` is empty or holds a non-finite number.
- *
- * @example Usage
- * ```ts
- * import { summarize } from "./stats.ts";
- * summarize([4, 1, 3, 2]).median; // 2.5
- * ```
  */
 export function summarize(samples: readonly number[]): Summary {
   if (samples.length === 0) {
@@ -86,35 +64,23 @@ export function summarize(samples: readonly number[]): Summary {
 export interface SpreadWarningOptions {
   /** Largest acceptable interquartile range as a fraction of the median. Default 0.1. */
   threshold?: number;
-  /** Unit appended to the numbers in the message. Default `"ms"`. */
-  unit?: string;
 }
 
 /**
- * Warns when a sample is noisy: when its interquartile range exceeds
- * `threshold` (default 10 %) of its median.
- *
- * @param summary A summary from {@linkcode summarize}.
- * @param options Threshold and unit.
- * @returns A one-line warning, or null when the spread is acceptable.
- *
- * @example Usage
- * ```ts
- * import { spreadWarning, summarize } from "./stats.ts";
- * spreadWarning(summarize([10, 10, 10, 10])); // null
- * ```
+ * A one-line warning when a summary's interquartile range exceeds `threshold` (default 10 %) of
+ * its median, else null.
  */
 export function spreadWarning(
   summary: Summary,
   options: SpreadWarningOptions = {},
 ): string | null {
-  const { threshold = 0.1, unit = "ms" } = options;
+  const { threshold = 0.1 } = options;
   const iqr = summary.q3 - summary.q1;
   const ratio = summary.median === 0 ? (iqr === 0 ? 0 : Infinity) : iqr / Math.abs(summary.median);
   if (ratio <= threshold) return null;
   const percent = Number.isFinite(ratio) ? `${(ratio * 100).toFixed(1)}%` : "unbounded";
-  return `noisy timings: the interquartile range (${iqr.toFixed(3)} ${unit}) is ${percent} of ` +
-    `the median (${summary.median.toFixed(3)} ${unit}), expected at most ` +
+  return `noisy timings: the interquartile range (${iqr.toFixed(3)} ms) is ${percent} of ` +
+    `the median (${summary.median.toFixed(3)} ms), expected at most ` +
     `${(threshold * 100).toFixed(0)}%`;
 }
 

@@ -39,10 +39,7 @@ export class Stopper {
     return this.reason === "SIGINT" || this.reason === "SIGTERM" ? this.reason : null;
   }
 
-  /**
-   * Asked before a step; true when the run must stop there. `where` names the position for the
-   * deadline's reason, e.g. `"epoch 3 step 120"`.
-   */
+  /** Whether the run must stop before a step; `where` ("epoch 3 step 120") names it in a reason. */
   atStep(where: string): boolean {
     if (this.reason !== null) return true;
     const signal = this.#signal();

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { Buffer } from "node:buffer";
 import { basename, dirname, extname, join } from "node:path";
 import { type BenchResult, CHOICES } from "./schema.ts";
 
@@ -16,52 +17,30 @@ export interface WriteFileAtomicOptions {
 /** What {@linkcode writeFileAtomic} did. */
 export type WriteOutcome = "written" | "unchanged";
 
-function toBytes(data: string | Uint8Array): Uint8Array {
-  return typeof data === "string" ? new TextEncoder().encode(data) : data;
-}
-
-async function readIfExists(path: string): Promise<Uint8Array | null> {
-  try {
-    return await Deno.readFile(path);
-  } catch (error) {
+/** A file's bytes, or null when there is no such file. */
+function readIfExists(path: string): Promise<Buffer | null> {
+  return Deno.readFile(path).then(Buffer.from, (error) => {
     if (error instanceof Deno.errors.NotFound) return null;
     throw error;
-  }
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+  });
 }
 
 /**
- * Writes a file atomically: the data goes to a temporary file in the same
- * directory, which is then renamed over `path`, so readers never see a
- * half-written file. Writing identical content again is a no-op.
+ * Writes `data` (text as UTF-8) to a temporary file in `path`'s directory and renames it over
+ * `path`, so readers never see a half-written file.
  *
- * @param path Destination file; its directory must exist.
- * @param data Text (written as UTF-8) or bytes.
- * @param options `force` to replace a file with different content.
- * @returns `"unchanged"` when `path` already held exactly `data`, else `"written"`.
- * @throws {Deno.errors.AlreadyExists} When `path` exists with different content
- * and `force` is not set.
- *
- * @example Usage
- * ```ts ignore
- * import { writeFileAtomic } from "./write.ts";
- * await writeFileAtomic("results/x.json", "{}\n");
- * ```
+ * @returns `"unchanged"` (writing nothing) when `path` already held exactly `data`, else `"written"`.
+ * @throws {Deno.errors.AlreadyExists} When `path` holds different content and `force` is not set.
  */
 export async function writeFileAtomic(
   path: string,
   data: string | Uint8Array,
   options: WriteFileAtomicOptions = {},
 ): Promise<WriteOutcome> {
-  const bytes = toBytes(data);
+  const bytes = Buffer.from(data);
   const existing = await readIfExists(path);
   if (existing !== null) {
-    if (sameBytes(existing, bytes)) return "unchanged";
+    if (existing.equals(bytes)) return "unchanged";
     if (!options.force) {
       throw new Deno.errors.AlreadyExists(
         `refusing to overwrite ${path}: expected no file or identical content, found a ` +
@@ -81,26 +60,17 @@ export async function writeFileAtomic(
   return "written";
 }
 
-/**
- * The devices of a result's runs, baselines included, in the order cpu, cuda; `config.device`
- * when nothing ran.
- *
- * @param result The result.
- * @returns E.g. `["cpu", "cuda"]`.
- */
+/** The devices of a result's runs and baselines, cpu before cuda; `config.device` when none ran. */
 export function devicesOf(result: BenchResult): string[] {
   const used = new Set(result.runs.flatMap((run) => [run.device, run.baseline?.device]));
   return used.size === 0 ? [result.config.device] : CHOICES.device.filter((d) => used.has(d));
 }
 
 /**
- * The canonical file name of a result: `<YYYY-MM-DD>-<host>-<devices>.json`,
- * with the UTC date of `createdAt`, the host name reduced to
- * `[a-z0-9.-]`, and the devices of its runs (baselines included) joined by
- * `-` in the order cpu, cuda. A result without runs uses `config.device`.
+ * The canonical file name of a result: `<YYYY-MM-DD>-<host>-<devices>.json` (the UTC date of
+ * `createdAt`, the host name reduced to `[a-z0-9.-]`, {@linkcode devicesOf} joined by `-`), e.g.
+ * `"2025-01-31-gpu-box-cpu-cuda.json"`.
  *
- * @param result The result.
- * @returns E.g. `"2025-01-31-gpu-box-cpu-cuda.json"`.
  * @throws {RangeError} When `createdAt` is not a valid timestamp.
  */
 export function resultFileName(result: BenchResult): string {
@@ -123,15 +93,9 @@ export interface UniquePathOptions {
 }
 
 /**
- * Picks a path in `dir` for `name` that does not clobber another file:
- * `dir/name` when it is free, else `stem-2.ext`, `stem-3.ext`, … When
- * `content` is given, an existing candidate with exactly that content is
- * returned instead, so writing the same result twice does not duplicate it.
- *
- * @param dir Directory.
- * @param name File name, e.g. from {@linkcode resultFileName}.
- * @param options Content to match against existing files.
- * @returns The chosen path.
+ * A path in `dir` for `name` that clobbers no other file: `dir/name` when it is free, else
+ * `stem-2.ext`, `stem-3.ext`, …; or the first of them that already holds exactly `content`, so
+ * that writing the same result twice does not duplicate it.
  */
 export async function uniquePath(
   dir: string,
@@ -140,11 +104,10 @@ export async function uniquePath(
 ): Promise<string> {
   const ext = extname(name);
   const stem = name.slice(0, name.length - ext.length);
-  const wanted = options.content === undefined ? null : toBytes(options.content);
+  const wanted = options.content === undefined ? null : Buffer.from(options.content);
   for (let n = 1;; n++) {
     const path = join(dir, n === 1 ? name : `${stem}-${n}${ext}`);
     const existing = await readIfExists(path);
-    if (existing === null) return path;
-    if (wanted !== null && sameBytes(existing, wanted)) return path;
+    if (existing === null || (wanted !== null && existing.equals(wanted))) return path;
   }
 }
