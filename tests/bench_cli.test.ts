@@ -31,6 +31,8 @@ const DEFAULTS: BenchConfig = {
   adam: "auto",
   clipGradNorm: null,
   maxSeconds: null,
+  breakdownSteps: 10,
+  profile: null,
   out: "results",
   json: null,
   progress: true,
@@ -104,6 +106,10 @@ Deno.test("parseBenchArgs() reads every flag", () => {
       "1.5",
       "--max-seconds",
       "90.5",
+      "--breakdown-steps",
+      "3",
+      "--profile",
+      "trace.json",
       "--out",
       "/tmp/r",
       "--json",
@@ -140,6 +146,8 @@ Deno.test("parseBenchArgs() reads every flag", () => {
       adam: "fused",
       clipGradNorm: 1.5,
       maxSeconds: 90.5,
+      breakdownSteps: 3,
+      profile: "trace.json",
       out: "/tmp/r",
       json: "out.json",
       progress: false,
@@ -291,6 +299,8 @@ Deno.test("usage() lists every flag with its default", () => {
       "--verbose",
       "--clip-grad-norm",
       "--max-seconds",
+      "--breakdown-steps",
+      "--profile",
       "--out",
       "--json",
       "--no-progress",
@@ -303,7 +313,7 @@ Deno.test("usage() lists every flag with its default", () => {
     assert.ok(line, `expected a line for ${flag}`);
   }
   assert.ok(text.includes("default: a 50-step timed window"));
-  assert.equal((text.match(/\(default/g) ?? []).length, 28);
+  assert.equal((text.match(/\(default/g) ?? []).length, 30);
 });
 
 Deno.test("formatUsageError() points to --help", () => {
