@@ -100,13 +100,15 @@ export const BENCH_FLAGS: FlagTable<Required<BenchConfig>, Required<ParseBenchAr
   breakdownSteps: {
     ...integer(0),
     default: 10,
-    help: "after the timed window, N more steps synchronised after each phase: where the step's " +
-      "time goes (gather, forward, backward, optimizer, host; FFI calls × their cost); 0: off",
+    help: "after the timed window, N more steps (at most the window's) synchronised after each " +
+      "phase: where the step's time goes (gather, forward, backward, optimizer, host; FFI " +
+      "calls × their cost); 0: off",
   },
   profile: {
     ...text("FILE"),
     default: null,
-    help: "write libtorch's profiler trace of one more window (after the timed one) as " +
+    help: "write libtorch's profiler trace of one more window (after the timed one; the " +
+      "breakdown's steps, at least 1) as " +
       "chrome://tracing JSON",
   },
   out: { ...text("DIR"), default: "results", help: "directory for the result file" },

@@ -41,7 +41,8 @@ export type RunHooks = Omit<EpochHooks, "log" | "progress"> & {
  */
 function stepProfile(plan: RunPlan, data: DeviceData, stop: Stopper): Breakdown | null {
   if (plan.window === null || stop.atStep("the step breakdown")) return null;
-  const steps = plan.config.breakdownSteps ?? 0;
+  // At most as many steps as the timed window: a short run stays short.
+  const steps = Math.min(plan.config.breakdownSteps ?? 0, plan.window.steps);
   const path = plan.config.profile ?? null;
   if (path !== null) profileWindow(plan, data, { steps: Math.max(1, steps), path });
   return steps > 0 ? measureBreakdown(plan, data, steps) : null;
