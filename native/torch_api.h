@@ -69,6 +69,11 @@ void atr_set_backend_flags(int32_t cudnn_benchmark, int32_t allow_tf32, char **e
 /** Turns autocast on or off for the calling thread on a device (-1 the CPU, k >= 0 CUDA) with a
  *  dtype code (5 bfloat16; 6 float16, CUDA only); while on, the weight-cast cache is off. */
 void atr_set_autocast(int32_t device, int32_t enabled, int32_t dtype, char **err);
+/** Starts libtorch's (legacy) profiler on the calling thread; atr_profile_stop writes its trace,
+ *  chrome://tracing JSON, to `path` (opened now). One profile at a time. */
+void atr_profile_start(const char *path, char **err);
+/** Stops the profile atr_profile_start began and writes its trace. */
+void atr_profile_stop(char **err);
 
 /* ---- tensors: creation, host transfer, queries --------------------------------------------- */
 

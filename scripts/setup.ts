@@ -1,7 +1,8 @@
 /**
- * Set-up for `deno task bench|test`: checks the system packages (installs them as root), finds
- * libtorch (scripts/torch_layout.ts) and builds the torch shim with CMake, the one build path (CI
- * and the GPU machine alike), again only when native/ or the libtorch found changed.
+ * Set-up for `deno task bench|test`: checks the system packages (installs them when run as root),
+ * finds libtorch (scripts/torch_layout.ts) and builds the torch shim and the libtorch C++ baseline
+ * worker (native/build/googlenet_worker, checked to start) with CMake, the one build path (CI and
+ * the GPU machine alike), again only when native/ or the libtorch found changed.
  *
  *   deno run -A scripts/setup.ts [--quiet] [--force]
  *
@@ -86,11 +87,33 @@ function checkPackages(packages: string[], commands: [string, string][]): void {
   if (!ok) fail(`failed to install ${missing.join(", ")}; run: ${line}`);
 }
 
+/** The files under native/ (its bench/ folder included; build/ not), relative to it, sorted. */
+function nativeSources(dir = NATIVE, prefix = ""): string[] {
+  return [...Deno.readDirSync(dir)].flatMap((e) => {
+    if (e.isFile) return [prefix + e.name];
+    if (!e.isDirectory || (prefix === "" && e.name === "build")) return [];
+    return nativeSources(`${dir}/${e.name}`, `${prefix}${e.name}/`);
+  }).sort();
+}
+
 async function sourceHash(defines: string[]): Promise<string> {
-  const names = [...Deno.readDirSync(NATIVE)].filter((e) => e.isFile).map((e) => e.name).sort();
+  const names = nativeSources();
   const parts = [...defines, ...names.flatMap((n) => [n, Deno.readTextFileSync(`${NATIVE}/${n}`)])];
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(parts.join("\0")));
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** The worker must start and refuse a call without --serve with its JSON error line (its
+ *  libtorch resolves, its error path works). */
+function verifyWorker(path: string): void {
+  const out = new Deno.Command(path, { stdout: "piped", stderr: "piped" }).outputSync();
+  const line = new TextDecoder().decode(out.stdout).trim();
+  if (out.code !== 1 || !line.startsWith('{"error":')) {
+    fail(
+      `${path}: expected exit 1 with an {"error":...} line when run bare, found exit ${out.code}: ` +
+        (line || new TextDecoder().decode(out.stderr).trim()),
+    );
+  }
 }
 
 const wheel = torchDir();
@@ -106,7 +129,9 @@ try {
 const defines = cmakeArgs(layout!);
 const hash = await sourceHash(defines);
 const current = existsSync(STAMP) ? Deno.readTextFileSync(STAMP).trim() : "";
-if (!values.force && current === hash && existsSync(`${BUILD}/libtorch_shim.so`)) {
+/** What the build makes: the shim and the libtorch C++ baseline worker. */
+const OUTPUTS = [`${BUILD}/libtorch_shim.so`, `${BUILD}/googlenet_worker`];
+if (!values.force && current === hash && OUTPUTS.every((p) => existsSync(p))) {
   log("setup: shim up to date");
 } else {
   log(`setup: building the torch shim against ${layout!.libDir} (native/build/libtorch_shim.so)`);
@@ -120,6 +145,11 @@ if (!values.force && current === hash && existsSync(`${BUILD}/libtorch_shim.so`)
     !run("cmake", ["-S", NATIVE, "-B", BUILD, ...generator, ...defines]).ok ||
     !run("cmake", ["--build", BUILD, "-j", jobs]).ok
   ) fail("the shim failed to build (see the output above)");
+  const missing = OUTPUTS.filter((p) => !existsSync(p));
+  if (missing.length > 0) {
+    fail(`expected the build to make ${OUTPUTS.join(", ")}; missing ${missing.join(", ")}`);
+  }
+  verifyWorker(`${BUILD}/googlenet_worker`);
   Deno.writeTextFileSync(STAMP, hash + "\n");
   log("setup: shim built");
 }

@@ -36,6 +36,8 @@ const DEFAULTS: BenchConfig = {
   cpuBest: false,
   clipGradNorm: null,
   maxSeconds: null,
+  breakdownSteps: 10,
+  profile: null,
   out: "results",
   json: null,
   progress: true,
@@ -119,6 +121,10 @@ Deno.test("parseBenchArgs() reads every flag", () => {
       "1.5",
       "--max-seconds",
       "90.5",
+      "--breakdown-steps",
+      "3",
+      "--profile",
+      "trace.json",
       "--out",
       "/tmp/r",
       "--json",
@@ -164,6 +170,8 @@ Deno.test("parseBenchArgs() reads every flag", () => {
       cpuBest: false,
       clipGradNorm: 1.5,
       maxSeconds: 90.5,
+      breakdownSteps: 3,
+      profile: "trace.json",
       out: "/tmp/r",
       json: "out.json",
       progress: false,
@@ -331,6 +339,8 @@ Deno.test("usage() lists every flag with its default", () => {
       "--verbose",
       "--clip-grad-norm",
       "--max-seconds",
+      "--breakdown-steps",
+      "--profile",
       "--out",
       "--json",
       "--no-progress",
@@ -345,7 +355,7 @@ Deno.test("usage() lists every flag with its default", () => {
     assert.ok(line, `expected a line for ${flag}`);
   }
   assert.ok(text.includes("default: a 50-step timed window"));
-  assert.equal((text.match(/\(default/g) ?? []).length, 35);
+  assert.equal((text.match(/\(default/g) ?? []).length, 37);
 });
 
 Deno.test("formatUsageError() points to --help", () => {

@@ -140,6 +140,20 @@ export const BENCH_FLAGS: FlagTable<Required<BenchConfig>, Required<ParseBenchAr
     help: "deadline for each run (ours on each device, and PyTorch's beside it): stop at a " +
       "step boundary once S seconds have passed, and skip an epoch the last one says won't fit",
   },
+  breakdownSteps: {
+    ...integer(0),
+    default: 10,
+    help: "after the timed window, N more steps (at most the window's) synchronised after each " +
+      "phase: where the step's time goes (gather, forward, backward, optimizer, host; FFI " +
+      "calls × their cost); 0: off",
+  },
+  profile: {
+    ...text("FILE"),
+    default: null,
+    help: "write libtorch's profiler trace of one more window (after the timed one; the " +
+      "breakdown's steps, at least 1) as " +
+      "chrome://tracing JSON",
+  },
   out: { ...text("DIR"), default: "results", help: "directory for the result file" },
   json: { ...text("FILE"), default: null, help: "also write the result JSON to FILE" },
   progress: {

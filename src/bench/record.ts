@@ -6,7 +6,7 @@
  */
 import type { EpochsOutcome } from "./epochs.ts";
 import type { RunPlan } from "./plan.ts";
-import type { BenchConfig, Run } from "./schema.ts";
+import type { BenchConfig, Breakdown, Run } from "./schema.ts";
 import { summarize } from "./stats.ts";
 import type { WindowTimes } from "./window.ts";
 
@@ -14,6 +14,8 @@ import type { WindowTimes } from "./window.ts";
 export interface Measured {
   /** The timed window's step times. */
   window: WindowTimes;
+  /** Where the step's time goes (measured after the window), or null. */
+  breakdown?: Breakdown | null;
   /** The epochs' outcome. */
   epochs: EpochsOutcome;
   /** Peak device memory (CUDA) or peak resident memory (CPU) in bytes, or null. */
@@ -96,6 +98,7 @@ export function buildRun(plan: RunPlan, measured: Measured & { baseline: Run | n
     flopsPerImage: facts.flopsPerImage,
     achievedFlops: facts.flopsPerImage * imagesPerSecond,
     finalTestAccuracy: epochs.at(-1)?.testAccuracy ?? null,
+    ...(measured.breakdown ? { breakdown: measured.breakdown } : {}),
     baseline: measured.baseline,
     complete: measured.stopReason === null,
     stopReason: measured.stopReason,

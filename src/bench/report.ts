@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { BenchResult, EpochRecord, Implementation, Paired, Run } from "./schema.ts";
+import type { BenchResult, Breakdown, EpochRecord, Implementation, Paired, Run } from "./schema.ts";
 import { formatRatio, median, medianCI, noisyRatioNote, spreadWarning } from "./stats.ts";
 import { defaultAdam } from "./options.ts";
 import { devicesOf } from "./write.ts";
@@ -284,6 +284,25 @@ export function resultTitle(result: BenchResult): string {
   return `${date} · ${result.env.hostname} · ${devicesOf(result).join(", ")}`;
 }
 
+/** A run's step breakdown as markdown: one table row per phase, then the FFI estimate. */
+export function breakdownLines(b: Breakdown): string[] {
+  const pct = (ms: number) => `${((100 * ms) / b.stepMs).toFixed(1)}%`;
+  const rows = Object.entries(b.phasesMs).map(
+    ([phase, ms]) => `| ${phase} | ${ms.toFixed(2)} | ${pct(ms)} |`,
+  );
+  return [
+    `Where the step's time goes (${b.steps} steps after the timed window, the device ` +
+    `synchronised after each phase; mean step ${b.stepMs.toFixed(2)} ms):`,
+    "",
+    "| phase | ms/step | share |",
+    "|---|---:|---:|",
+    ...rows,
+    "",
+    `FFI: ${b.ffi.callsPerStep} shim calls per step × ${b.ffi.callNs.toFixed(0)} ns per call = ` +
+    `${b.ffi.msPerStep.toFixed(3)} ms per step (${pct(b.ffi.msPerStep)} of the step).`,
+  ];
+}
+
 function renderResult(result: BenchResult): string[] {
   const lines = [`## ${resultTitle(result)}`, ""];
   if (!result.complete) {
@@ -323,6 +342,9 @@ function renderResult(result: BenchResult): string[] {
     }),
   ];
   if (notes.length > 0) lines.push("Notes:", "", ...notes.map((n) => `- ${n}`), "");
+  for (const run of runs.filter((r) => r.breakdown !== undefined)) {
+    lines.push(`### Step breakdown: ${runLabel(run)}`, "", ...breakdownLines(run.breakdown!), "");
+  }
   if (runs.some((run) => run.epochs.length > 0)) {
     lines.push("### Per epoch", "", ...epochTable(runs), "");
   }

@@ -12,6 +12,9 @@ import type { Progress } from "./progress.ts";
 import type { Measured } from "./record.ts";
 import { type EpochHooks, trainEpochs } from "./epochs.ts";
 import { timeWindow } from "./window.ts";
+import { measureBreakdown, profileWindow } from "./breakdown.ts";
+import type { Breakdown } from "./schema.ts";
+import type { Stopper } from "./stop.ts";
 import { type DeviceData, torchDevice } from "./train.ts";
 
 /** Peak resident memory of this process in bytes (VmHWM), or null where /proc is missing. */
@@ -32,12 +35,26 @@ export type RunHooks = Omit<EpochHooks, "log" | "progress"> & {
   progress?: Progress | null;
 };
 
+/**
+ * After a timed window: the step's breakdown (`--breakdown-steps`, null when 0 or without a
+ * window) and libtorch's trace of one more window (`--profile`), on steps of their own.
+ */
+function stepProfile(plan: RunPlan, data: DeviceData, stop: Stopper): Breakdown | null {
+  if (plan.window === null || stop.atStep("the step breakdown")) return null;
+  // At most as many steps as the timed window: a short run stays short.
+  const steps = Math.min(plan.config.breakdownSteps ?? 0, plan.window.steps);
+  const path = plan.config.profile ?? null;
+  if (path !== null) profileWindow(plan, data, { steps: Math.max(1, steps), path });
+  return steps > 0 ? measureBreakdown(plan, data, steps) : null;
+}
+
 /** Runs the plan's stages on one device: the timed window, then the epochs. */
 export function runDenoLibtorch(plan: RunPlan, data: DeviceData, hooks: RunHooks): Measured {
   const dev = torchDevice(plan.device);
   const progress = hooks.progress ?? null;
   cudaResetPeakMemory(dev);
   const window = timeWindow(plan, data, { stop: hooks.stop, progress });
+  const breakdown = stepProfile(plan, data, hooks.stop);
   const epochs = trainEpochs(plan, data, {
     ...hooks,
     progress,
@@ -45,6 +62,7 @@ export function runDenoLibtorch(plan: RunPlan, data: DeviceData, hooks: RunHooks
   });
   return {
     window,
+    breakdown,
     epochs,
     peakMemoryBytes: plan.device === "cuda" ? cudaPeakMemory(dev) : peakRssBytes(),
     stopReason: hooks.stop.reason,

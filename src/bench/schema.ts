@@ -161,6 +161,10 @@ const benchConfigSchema = z.object({
   distTimeout: finite.optional(),
   /** Stack traces for errors. */
   verbose: z.boolean().optional(),
+  /** Steps of the step-time breakdown after the timed window (absent in older results; 0: off). */
+  breakdownSteps: finite.optional(),
+  /** Where libtorch's profiler trace of a window was written (absent or null: none). */
+  profile: z.string().nullable().optional(),
 });
 
 const summarySchema = z.object({
@@ -186,6 +190,35 @@ const summarySchema = z.object({
   count: finite,
   /** The samples, in measurement order. */
   samples: z.array(finite),
+});
+
+/** Where a step's time goes: see src/bench/breakdown.ts, which measures it. */
+const breakdownSchema = z.object({
+  /** Steps measured (after the timed window, on a fresh model, none of them timed there). */
+  steps: finite,
+  /** Mean wall time of those steps, the device synchronised after each phase. */
+  stepMs: finite,
+  /**
+   * Mean milliseconds per step in each phase: gather (the batch's index_select), forward (with
+   * the loss), backward, optimizer (zeroing, clipping, Adam, the loss sum) and host (the rest of
+   * the step: handle scopes, slicing, the TypeScript between the phases).
+   */
+  phasesMs: z.object({
+    gather: finite,
+    forward: finite,
+    backward: finite,
+    optimizer: finite,
+    host: finite,
+  }),
+  /** The FFI layer: shim calls per step times the measured cost of one call. */
+  ffi: z.object({
+    /** Shim calls one training step makes. */
+    callsPerStep: finite,
+    /** Nanoseconds of one shim call (Tensor.numel: a pointer in, an int64 out, the error check). */
+    callNs: finite,
+    /** `callsPerStep × callNs`, in milliseconds. */
+    msPerStep: finite,
+  }),
 });
 
 const epochRecordSchema = z.object({
@@ -270,6 +303,8 @@ const runSchema = z.object({
   complete: z.boolean(),
   /** Why the run is incomplete, e.g. `"SIGINT"` or `"deadline: …"` (absent in older results). */
   stopReason,
+  /** Where our step's time goes (runs of ours with a timed window; absent otherwise). */
+  breakdown: breakdownSchema.optional(),
   /**
    * The first `--baseline` run with the same configuration (e.g. PyTorch's), or null. A baseline
    * run measured paired with ours carries `paired`.
@@ -325,6 +360,8 @@ export type Run = BenchResult["runs"][number];
 export type Summary = Run["stepMs"];
 /** Measurements of one training epoch. */
 export type EpochRecord = Run["epochs"][number];
+/** Where a step's time goes: phases and the FFI layer's share. */
+export type Breakdown = NonNullable<Run["breakdown"]>;
 /** A device the benchmark can train on. */
 export type Device = Run["device"];
 /** The `--device` choice: one device, or every device present. */

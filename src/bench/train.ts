@@ -96,6 +96,12 @@ export function disposeDeviceData(d: DeviceData): void {
   for (const t of [d.trainImages, d.trainLabels, d.testImages, d.testLabels]) t.dispose();
 }
 
+/**
+ * The phases of a training step: batch gather, forward (with the loss), backward, and the
+ * optimizer (zeroing gradients, clipping, Adam, the loss sum).
+ */
+export type StepPhase = "gather" | "forward" | "backward" | "optimizer";
+
 /** Eager full-size steps, on the graph's side stream, before the step is captured. */
 export const GRAPH_WARMUP_STEPS = 3;
 
@@ -302,21 +308,35 @@ export class Trainer {
     return this.#captured;
   }
 
+  /**
+   * One eager training step on the batch `range` of `order` (as {@linkcode Trainer.step} without
+   * a graph), calling `mark` at the end of each phase: the time since the previous mark belongs
+   * to that phase (the step profile of breakdown.ts, which synchronises the device in `mark`).
+   */
+  stepPhased(order: Tensor, range: BatchRange, mark: (phase: StepPhase) => void): void {
+    scope(() => this.#train(narrow(order, 0, range.start, range.size), mark));
+  }
+
   // zero grads → gather → forward (autocast) → loss → backward → clip → Adam → loss sum and
   // last loss: all device work, nothing read back, so it can be captured as it is.
-  #train(idx: Tensor): void {
+  #train(idx: Tensor, mark: (phase: StepPhase) => void = () => {}): void {
     const d = this.#data;
     const x = this.#layout(indexSelect(d.trainImages, 0, idx));
     const y = indexSelect(d.trainLabels, 0, idx);
+    mark("gather");
     this.model.training = true;
     this.optimizer.zeroGrad();
+    mark("optimizer");
     const loss = this.#forwardLoss(x, y);
     this.#sync?.prepare();
+    mark("forward");
     backward(loss);
+    mark("backward");
     if (this.#clip !== null) clipGradNorm(this.params, this.#clip);
     this.optimizer.step();
     addInPlace(this.#lossSum, loss);
     copy_(this.#lastLoss, loss);
+    mark("optimizer");
   }
 
   // A batch in the model's layout and compute dtype; NCHW fp32 batches already are, so no call

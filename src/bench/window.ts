@@ -29,11 +29,13 @@ export class StepFeed {
   #order: Tensor | null = null;
   #ranges: BatchRange[];
   #i = 0;
+  /** Feeds `trainer` the batches `ranges` of permutations drawn from Generator(seed). */
   constructor(trainer: Trainer, seed: number, ranges: BatchRange[]) {
     this.#trainer = trainer;
     this.#gen = new Generator(seed);
     this.#ranges = ranges;
   }
+  /** The next batch: the current permutation and the range in it. */
   next(): [Tensor, BatchRange] {
     if (this.#order === null || this.#i >= this.#ranges.length) {
       this.#order?.dispose();
@@ -42,6 +44,7 @@ export class StepFeed {
     }
     return [this.#order, this.#ranges[this.#i++]];
   }
+  /** Frees the permutation and the generator. */
   dispose(): void {
     this.#order?.dispose();
     this.#gen.dispose();

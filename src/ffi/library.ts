@@ -31,8 +31,45 @@ export function shimCandidates(): string[] {
   return [new URL(`../../native/build/${LIB_NAME}`, import.meta.url).pathname];
 }
 
+/** While {@linkcode countFfiCalls} runs: the shim's functions, each counting its calls. */
+let counting: Shim | null = null;
+let calls = 0;
+
+/** The shim's functions wrapped so that each call adds one to `calls`. */
+function countingShim(real: Shim): Shim {
+  const wrapped = Object.fromEntries(
+    Object.entries(real).map(([name, fn]) => [
+      name,
+      (...args: unknown[]) => {
+        calls++;
+        return (fn as (...a: unknown[]) => unknown)(...args);
+      },
+    ]),
+  );
+  return wrapped as unknown as Shim;
+}
+
+/**
+ * Runs `fn` and counts the shim calls it makes through {@linkcode lib} (the counting wrapper is
+ * in place only meanwhile, so other calls pay nothing for it).
+ *
+ * @returns `fn`'s result and the number of shim calls.
+ */
+export function countFfiCalls<T>(fn: () => T): { result: T; calls: number } {
+  if (counting !== null) throw new Error("countFfiCalls: expected no count running, found one");
+  counting = countingShim(lib());
+  calls = 0;
+  try {
+    const result = fn();
+    return { result, calls };
+  } finally {
+    counting = null;
+  }
+}
+
 /** Opens the shim (once) and returns its functions. */
 export function lib(): Shim {
+  if (counting !== null) return counting;
   if (shim !== null) return shim;
   const candidates = shimCandidates();
   const path = candidates.find((p) => {

@@ -10,7 +10,7 @@
  * @module
  */
 export * from "./error.ts";
-export { BUILD_COMMAND, lib, type Shim, shimCandidates } from "./library.ts";
+export { BUILD_COMMAND, countFfiCalls, lib, type Shim, shimCandidates } from "./library.ts";
 export { symbols } from "./symbols.ts";
 export * from "./handle.ts";
 export * from "./tensor.ts";

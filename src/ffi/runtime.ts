@@ -187,3 +187,27 @@ export function pendingSignal(): "SIGINT" | "SIGTERM" | null {
   const s = lib().atr_pending_signal();
   return s === 0 ? null : s === 15 ? "SIGTERM" : "SIGINT";
 }
+
+/**
+ * Runs `fn` under libtorch's profiler and writes its trace of the ops `fn` ran to `path`, as
+ * chrome://tracing JSON (libtorch's legacy profiler, RecordProfile: the one its C++ API offers
+ * in 1.13). The trace is written even when `fn` throws.
+ *
+ * @throws {TorchError} When `path` cannot be written or a profile is already running.
+ */
+export function profile<T>(path: string, fn: () => T): T {
+  const bytes = new TextEncoder().encode(path + "\0");
+  if (bytes.indexOf(0) !== bytes.length - 1) {
+    throw new TypeError(
+      `profile: expected a path without NUL bytes, found ${JSON.stringify(path)}`,
+    );
+  }
+  lib().atr_profile_start(bytes, errSlot);
+  check();
+  try {
+    return fn();
+  } finally {
+    lib().atr_profile_stop(errSlot);
+    check();
+  }
+}

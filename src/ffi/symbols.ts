@@ -26,6 +26,8 @@ export const symbols = {
   atr_pending_signal: { parameters: [], result: "i32" }, // (void)
   atr_set_backend_flags: { parameters: ["i32", "i32", "buffer"], result: "void" }, // (int32_t cudnn_benchmark, int32_t allow_tf32, char **err)
   atr_set_autocast: { parameters: ["i32", "i32", "i32", "buffer"], result: "void" }, // (int32_t device, int32_t enabled, int32_t dtype, char **err)
+  atr_profile_start: { parameters: ["buffer", "buffer"], result: "void" }, // (const char *path, char **err)
+  atr_profile_stop: { parameters: ["buffer"], result: "void" }, // (char **err)
 
   // ---- tensors
   at_from_host: {
