@@ -12,10 +12,18 @@ Deno.test("--cpu-best sets the preset's options and records that it did", () => 
   assert.notDeepStrictEqual(preset, plain, "the preset changes something");
 });
 
-Deno.test("--cpu-best: a flag given beside it wins over the preset", () => {
-  const best = parseBenchArgs(["--cpu-best", "--precision", "fp32", "--adam", "single"]);
-  assert.strictEqual(best.precision, "fp32");
-  assert.strictEqual(best.adam, "single");
+Deno.test("--cpu-best: flags given beside it are kept with the preset's", () => {
+  const best = parseBenchArgs(["--cpu-best", "--precision", "bf16", "--adam", "foreach"]);
+  const preset = parseBenchArgs([
+    ...CPU_BEST.split(" "),
+    "--precision",
+    "bf16",
+    "--adam",
+    "foreach",
+  ]);
+  assert.deepStrictEqual({ ...best, cpuBest: false }, preset);
+  assert.strictEqual(best.precision, "bf16");
+  assert.strictEqual(best.adam, "foreach");
 });
 
 Deno.test("--inception-branches and --interop-threads parse; bad values are named", () => {
