@@ -57,8 +57,9 @@ for (const who of [0, 1]) {
     const o = await rank({ rank: who, worldSize: 2, port: freePort(), timeoutMs: 2000 });
     assert.strictEqual(o.name, "TorchError", `expected a TorchError, found ${JSON.stringify(o)}`);
     assert.match(o.error!, /time|connect|refused/i, JSON.stringify(o));
-    // The upper bound leaves room for a loaded machine (2 cores shared by several builds).
-    assert.ok(o.seconds! >= 1.5 && o.seconds! < 30, `failed after ${o.seconds} s, timeout 2 s`);
+    // c10d may give up before the timeout (a refused connection); what matters is that it does
+    // not wait past it. The bound leaves room for a loaded machine (2 cores, several builds).
+    assert.ok(o.seconds! < 30, `failed after ${o.seconds} s, timeout 2 s`);
   });
 }
 

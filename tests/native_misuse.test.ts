@@ -139,7 +139,9 @@ Deno.test("native functions reject wrong shapes and values with libtorch's messa
 function headerPrototypes(header: string): Map<string, Sym> {
   const code = header.replace(/\/\*[\s\S]*?\*\//g, "").replace(/\s+/g, " ");
   const out = new Map<string, Sym>();
-  for (const m of code.matchAll(/([\w *]+?)\b((?:at|atr|ato|atg|ats|atgen)_\w+)\(([^)]*)\);/g)) {
+  for (
+    const m of code.matchAll(/([\w *]+?)\b((?:at|atr|ato|atg|ats|atgen|atd)_\w+)\(([^)]*)\);/g)
+  ) {
     const params = m[3].trim() === "void" ? [] : m[3].split(",").map((p) =>
       // Drop the parameter's name: what is left is its C type.
       ffiType(p.trim().replace(/\w+$/, ""), false)
@@ -161,6 +163,8 @@ const SCALARS: Record<string, string> = {
   atgen_generator: "pointer",
   atg_graph: "pointer",
   ats_dict: "pointer",
+  atd_group: "pointer",
+  atd_reducer: "pointer",
 };
 
 /**

@@ -221,8 +221,9 @@ async function measure(session: Session, plan: RunPlan, pairing: Pairing | null 
   });
   try {
     const window = pairing === null ? null : await pairing.run(data, stop);
-    const measured = runDenoLibtorch(window === null ? plan : { ...plan, window: null }, data, {
+    const measured = runDenoLibtorch(plan, data, {
       stop,
+      pairedWindow: window,
       progress: config.progress && !quiet
         ? new Progress({ writer: Deno.stderr, isTerminal: Deno.stderr.isTerminal() })
         : null,
@@ -233,7 +234,7 @@ async function measure(session: Session, plan: RunPlan, pairing: Pairing | null 
       savePath: config.save && !quiet ? config.save.replace(/(\.[a-z]+)$/, `${suffix}$1`) : null,
     });
     await settleCheckpoint(config, measured.epochs.checkpoint, measured.stopReason !== null);
-    return window === null ? measured : { ...measured, window };
+    return measured;
   } finally {
     disposeDeviceData(data);
   }

@@ -11,7 +11,7 @@ import type { RunPlan } from "./plan.ts";
 import type { Progress } from "./progress.ts";
 import type { Measured } from "./record.ts";
 import { type EpochHooks, trainEpochs } from "./epochs.ts";
-import { timeWindow } from "./window.ts";
+import { timeWindow, type WindowTimes } from "./window.ts";
 import { measureBreakdown, profileWindow } from "./breakdown.ts";
 import type { Breakdown } from "./schema.ts";
 import type { Stopper } from "./stop.ts";
@@ -33,6 +33,8 @@ export type RunHooks = Omit<EpochHooks, "log" | "progress"> & {
   log?: (line: string) => void;
   /** Live progress, or null (default). */
   progress?: Progress | null;
+  /** The plan's window, already measured paired with the baselines (paired.ts); else timed here. */
+  pairedWindow?: WindowTimes | null;
 };
 
 /**
@@ -53,7 +55,7 @@ export function runDenoLibtorch(plan: RunPlan, data: DeviceData, hooks: RunHooks
   const dev = torchDevice(plan.device);
   const progress = hooks.progress ?? null;
   cudaResetPeakMemory(dev);
-  const window = timeWindow(plan, data, { stop: hooks.stop, progress });
+  const window = hooks.pairedWindow ?? timeWindow(plan, data, { stop: hooks.stop, progress });
   const breakdown = stepProfile(plan, data, hooks.stop);
   const epochs = trainEpochs(plan, data, {
     ...hooks,
