@@ -24,6 +24,7 @@ import {
   Trainer,
   uploadDataset,
 } from "../src/bench/train.ts";
+import { trainerOptions } from "../src/bench/plan.ts";
 import {
   type BenchConfig,
   defaultAdam,
@@ -96,16 +97,7 @@ function runnable(flags: string, device: Device): BenchConfig | null {
 function trainerFor(data: DeviceData, config: BenchConfig, device: Device): Trainer {
   t.setNumThreads(config.threads);
   t.setBackendFlags({ cudnnBenchmark: config.cudnnBenchmark ?? false, allowTF32: config.tf32 });
-  return new Trainer(data, {
-    lr: config.lr,
-    seed: config.seed,
-    precision: config.precision,
-    channelsLast: config.channelsLast ?? false,
-    adam: config.adam === undefined || config.adam === "auto" ? defaultAdam(device) : config.adam,
-    graphs: config.cudaGraphs,
-    batchSize: config.batchSize,
-    inceptionBranches: config.inceptionBranches,
-  });
+  return new Trainer(data, trainerOptions(config, device));
 }
 
 /** The first 100 batches of MNIST on the device: enough distinct steps for any window. */

@@ -40,23 +40,28 @@ export interface RunPlan {
   timeEpochSteps: boolean;
 }
 
+/** The trainer's options of `config` on `device` (`--adam auto` resolved for the device). */
+export function trainerOptions(config: BenchConfig, device: Device): TrainerOptions {
+  return {
+    lr: config.lr,
+    seed: config.seed,
+    clipGradNorm: config.clipGradNorm,
+    precision: config.precision,
+    channelsLast: config.channelsLast ?? false,
+    adam: config.adam === undefined || config.adam === "auto" ? defaultAdam(device) : config.adam,
+    graphs: config.cudaGraphs,
+    batchSize: config.batchSize,
+    inceptionBranches: config.inceptionBranches ?? "sequential",
+  };
+}
+
 /** The plan of a run of `config` on `device`. */
 export function planRun(config: BenchConfig, device: Device, facts: BuildFacts): RunPlan {
   return {
     config,
     device,
     facts,
-    trainer: {
-      lr: config.lr,
-      seed: config.seed,
-      clipGradNorm: config.clipGradNorm,
-      precision: config.precision,
-      channelsLast: config.channelsLast ?? false,
-      adam: config.adam === undefined || config.adam === "auto" ? defaultAdam(device) : config.adam,
-      graphs: config.cudaGraphs,
-      batchSize: config.batchSize,
-      inceptionBranches: config.inceptionBranches ?? "sequential",
-    },
+    trainer: trainerOptions(config, device),
     window: config.steps === null ? null : { warmup: config.warmup, steps: config.steps },
     epochs: config.epochs,
     timeEpochSteps: device === "cpu" || config.steps === null,
