@@ -27,7 +27,6 @@ import {
 import { trainerOptions } from "../src/bench/plan.ts";
 import {
   type BenchConfig,
-  defaultAdam,
   type Device,
   parseBenchArgs,
   speedOptionProblem,
