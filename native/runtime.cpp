@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <csignal>
 #include <ctime>
+#include <malloc.h>
 #include <sstream>
 #include <unistd.h>
 
@@ -54,6 +55,15 @@ extern "C" void on_signal(int sig) {
 extern "C" {
 
 void atr_free_string(char *s) { std::free(s); }
+
+void atr_mallopt(int32_t param, int32_t value, char **err) {
+  SHIM_GUARD(, {
+    if (mallopt(param, value) != 1) {
+      throw ShimError("mallopt(" + std::to_string(param) + ", " + std::to_string(value) +
+                      "): glibc refused the setting");
+    }
+  })
+}
 
 char *atr_build_info(char **err) {
   SHIM_GUARD(nullptr, {

@@ -59,6 +59,9 @@ void atr_cuda_synchronize(int32_t device, char **err);
 int64_t atr_cuda_peak_memory(int32_t device, char **err);
 /** Resets the CUDA caching allocator's peak statistics. */
 void atr_cuda_reset_peak_memory(int32_t device, char **err);
+/** Sets one of glibc malloc's parameters (mallopt: -1 M_TRIM_THRESHOLD, -4 M_MMAP_MAX, ...);
+ *  an error when glibc refuses it. */
+void atr_mallopt(int32_t param, int32_t value, char **err);
 /** Installs SIGINT and SIGTERM handlers that only record the signal, so a synchronous training
  *  loop can stop at its next step boundary; a second signal exits at once with 128 + signal. */
 void atr_watch_signals(char **err);

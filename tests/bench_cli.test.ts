@@ -32,6 +32,7 @@ const DEFAULTS: BenchConfig = {
   cudnnBenchmark: false,
   adam: "auto",
   inceptionBranches: "sequential",
+  malloc: "pinned",
   interopThreads: null,
   cpuBest: false,
   clipGradNorm: null,
@@ -113,6 +114,8 @@ Deno.test("parseBenchArgs() reads every flag", () => {
       "--cudnn-benchmark",
       "--inception-branches",
       "parallel",
+      "--malloc",
+      "default",
       "--interop-threads",
       "2",
       "--adam",
@@ -166,6 +169,7 @@ Deno.test("parseBenchArgs() reads every flag", () => {
       cudnnBenchmark: true,
       adam: "fused",
       inceptionBranches: "parallel",
+      malloc: "default",
       interopThreads: 2,
       cpuBest: false,
       clipGradNorm: 1.5,
@@ -328,6 +332,7 @@ Deno.test("usage() lists every flag with its default", () => {
       "--precision",
       "--tf32",
       "--cuda-graphs",
+      "--malloc",
       "--channels-last",
       "--cudnn-benchmark",
       "--adam",
@@ -355,7 +360,7 @@ Deno.test("usage() lists every flag with its default", () => {
     assert.ok(line, `expected a line for ${flag}`);
   }
   assert.ok(text.includes("default: a 50-step timed window"));
-  assert.equal((text.match(/\(default/g) ?? []).length, 37);
+  assert.equal((text.match(/\(default/g) ?? []).length, 38);
 });
 
 Deno.test("formatUsageError() points to --help", () => {

@@ -5,6 +5,7 @@
  * @module
  */
 import type { BenchConfig, Device, Run } from "./schema.ts";
+import { mallocEnv } from "./malloc.ts";
 import { summarize } from "./stats.ts";
 
 /** The Python interpreter with torch (Debian's python3-torch by default). */
@@ -142,7 +143,8 @@ export async function runPytorchBaseline(
     let child: Deno.ChildProcess;
     try {
       const args = scriptArgs(config, { device, dataDir: options.dataDir, out });
-      child = new Deno.Command(python, { args, stdout: "inherit", stderr: "piped" }).spawn();
+      const env = mallocEnv(config.malloc ?? "default");
+      child = new Deno.Command(python, { args, env, stdout: "inherit", stderr: "piped" }).spawn();
     } catch (e) {
       return {
         skipped: `PyTorch baseline skipped: ${python} could not start (${(e as Error).message})`,

@@ -121,6 +121,13 @@ export const BENCH_FLAGS: FlagTable<Required<BenchConfig>, Required<ParseBenchAr
     help: "an Inception block's four branches one after another, or concurrently on libtorch's " +
       "inter-op pool (one native call per block)",
   },
+  malloc: {
+    ...choice(CHOICES.malloc),
+    default: "pinned",
+    help: "glibc malloc in every process of the run (ours and the baselines'): pinned = blocks " +
+      "never mmapped and the heap never trimmed, so that a process's page faults per step do not " +
+      "depend on its history (src/bench/malloc.ts); default = glibc's moving thresholds",
+  },
   interopThreads: {
     ...integer(1, 1024),
     default: null,

@@ -24,6 +24,7 @@ import { DataError, type Dataset, loadDataset } from "../data/mod.ts";
 import { formatUsageError, HelpRequested, parseBenchArgs, UsageError } from "./cli.ts";
 import { formatCommandLine } from "./command.ts";
 import { collectEnv } from "./env.ts";
+import { applyMalloc } from "./malloc.ts";
 import { Progress } from "./progress.ts";
 import { renderMarkdown } from "./report.ts";
 import { resultFileName, uniquePath, writeFileAtomic } from "./write.ts";
@@ -156,6 +157,7 @@ async function openSession(
   try {
     info = buildInfo();
     watchSignals();
+    applyMalloc(parsed.malloc ?? "default");
   } catch (e) {
     throw e instanceof ShimNotFoundError ? new FatalInput(e.message) : e;
   }

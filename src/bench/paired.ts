@@ -10,6 +10,7 @@
 import { existsSync } from "node:fs";
 import { batchRanges } from "../data/mod.ts";
 import { BASELINE_PYTHON, BASELINE_SCRIPT } from "./baseline.ts";
+import { mallocEnv } from "./malloc.ts";
 import { DEFAULT_WINDOW_STEPS } from "./cli.ts";
 import type { RunPlan } from "./plan.ts";
 import type { BaselineName, BenchConfig, Paired, Run } from "./schema.ts";
@@ -166,7 +167,8 @@ export class Pairing {
         continue;
       }
       try {
-        const worker = await startWorker(workerCommand(name, log), {
+        const command = { ...workerCommand(name, log), env: mallocEnv(config.malloc ?? "default") };
+        const worker = await startWorker(command, {
           dataDir: options.dataDir,
           device,
           threads: config.threads,

@@ -149,6 +149,7 @@ function configLine(result: BenchResult): string {
   parts.push(...switchesOn(c));
   if (c.adam !== undefined && c.adam !== "auto") parts.push(`Adam ${c.adam}`);
   if (c.clipGradNorm !== null) parts.push(`clip grad norm ${c.clipGradNorm}`);
+  if (c.malloc !== undefined) parts.push(`glibc malloc ${c.malloc}`);
   return parts.join(", ");
 }
 

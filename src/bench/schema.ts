@@ -41,6 +41,8 @@ export const CHOICES = {
   baseline: ["pytorch", "libtorch"],
   /** `--inception-branches`: an Inception block's branches one after another, or concurrently. */
   inceptionBranches: ["sequential", "parallel"],
+  /** `--malloc`: glibc malloc pinned (no mmap of blocks, no trimming) in every process, or as is. */
+  malloc: ["pinned", "default"],
 } as const;
 
 const finite = z.number();
@@ -133,6 +135,8 @@ const benchConfigSchema = z.object({
   inceptionBranches: z.enum(CHOICES.inceptionBranches).optional(),
   /** Size of libtorch's inter-op pool, or null for libtorch's default (absent: default). */
   interopThreads: finite.nullable().optional(),
+  /** glibc malloc's settings in every process of the run (absent in older results: default). */
+  malloc: z.enum(CHOICES.malloc).optional(),
   /** Whether `--cpu-best` chose the CPU speed options (absent in older results: false). */
   cpuBest: z.boolean().optional(),
   /** Max gradient norm for clipping, or null for no clipping. */

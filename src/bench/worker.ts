@@ -269,6 +269,8 @@ export interface WorkerCommandLine {
   name?: string;
   /** Receives each stderr line. Default: dropped. */
   log?: (line: string) => void;
+  /** Environment variables added to this process's (e.g. malloc.ts's `mallocEnv`). */
+  env?: Record<string, string>;
 }
 
 /**
@@ -288,6 +290,7 @@ export async function startWorker(
   try {
     child = new Deno.Command(command.program, {
       args: [...(command.args ?? []), ...serveArgs(config)],
+      env: command.env,
       stdin: "piped",
       stdout: "piped",
       stderr: "piped",

@@ -66,6 +66,20 @@ export function getNumThreads(): number {
 }
 
 /**
+ * Sets one of glibc malloc's parameters, as C's `mallopt(param, value)` (e.g. -4 M_MMAP_MAX,
+ * -1 M_TRIM_THRESHOLD). Throws a TorchError when glibc refuses it.
+ */
+export function mallopt(param: number, value: number): void {
+  if (!Number.isInteger(param) || !Number.isInteger(value) || Math.abs(value) > 2 ** 31 - 1) {
+    throw new RangeError(
+      `mallopt: expected integer param and 32-bit value, found ${param}, ${value}`,
+    );
+  }
+  lib().atr_mallopt(param, value, errSlot);
+  check();
+}
+
+/**
  * Sets the size of libtorch's inter-op pool, which runs the concurrent branches of the ops'
  * `branches`; only before the pool's first use (a TorchError after).
  */

@@ -14,6 +14,7 @@ export const symbols = {
   atr_manual_seed: { parameters: ["u64", "buffer"], result: "void" }, // (uint64_t seed, char **err)
   atr_set_num_threads: { parameters: ["i32", "buffer"], result: "void" }, // (int32_t n, char **err)
   atr_get_num_threads: { parameters: ["buffer"], result: "i32" }, // (char **err)
+  atr_mallopt: { parameters: ["i32", "i32", "buffer"], result: "void" }, // (int32_t param, int32_t value, char **err)
   atr_set_interop_threads: { parameters: ["i32", "buffer"], result: "void" }, // (int32_t n, char **err)
   atr_get_interop_threads: { parameters: ["buffer"], result: "i32" }, // (char **err)
   atr_set_grad_enabled: { parameters: ["i32", "buffer"], result: "i32" }, // (int32_t on, char **err)
