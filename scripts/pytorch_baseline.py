@@ -53,6 +53,7 @@ import gzip
 import json
 import os
 import platform
+import resource
 import struct
 import sys
 import time
@@ -215,12 +216,19 @@ class Deadline:
         return True
 
 
+def minor_faults():
+    """This process's minor page faults so far (getrusage's ru_minflt)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
 def run_steps(trainer, warmup, steps, deadline):
-    """Mode A: warmup + timed steps; returns (warmupMs, stepMs, stepLosses)."""
+    """Mode A: warmup + timed steps; returns (warmupMs, stepMs, stepLosses, minor page faults
+    per timed step)."""
     trainer.model.train()
     warm_ms, step_ms, losses = [], [], []
     total = warmup + steps
     done = 0
+    faults = minor_faults() if warmup == 0 else None
     while done < total and not deadline.passed("step %d of the window" % done):
         for idx in trainer.batches(trainer.permutation()):
             if done >= total or deadline.passed("step %d of the window" % done):
@@ -233,7 +241,10 @@ def run_steps(trainer, warmup, steps, deadline):
             (warm_ms if done < warmup else step_ms).append(ms)
             losses.append(loss.item())
             done += 1
-    return warm_ms, step_ms, losses
+            if done == warmup:
+                faults = minor_faults()
+    per_step = (minor_faults() - faults) / len(step_ms) if step_ms else None
+    return warm_ms, step_ms, losses, per_step
 
 
 def run_epochs(trainer, epochs, test_x, test_y, target, deadline):
@@ -434,7 +445,8 @@ def main(argv=None):
 
     if args.steps is not None:
         trainer = Trainer(args, device, train_x, train_y)
-        warm_ms, step_ms, losses = run_steps(trainer, args.warmup, args.steps, deadline)
+        warm_ms, step_ms, losses, faults = run_steps(trainer, args.warmup, args.steps, deadline)
+        result["minorFaultsPerStep"] = faults  # extra: benches/malloc_processes.ts reads it
         result["warmupMs"] = warm_ms
         result["stepMs"] = step_ms
         result["stepLosses"] = losses  # warmup steps first, then timed steps
