@@ -25,6 +25,7 @@ import {
   uploadDataset,
 } from "../src/bench/train.ts";
 import { trainerOptions } from "../src/bench/plan.ts";
+import { applyMalloc } from "../src/bench/malloc.ts";
 import {
   type BenchConfig,
   type Device,
@@ -183,6 +184,7 @@ async function sweepMain(args: string[]): Promise<void> {
   const start = performance.now();
   const more = () => performance.now() - start < o.deadline;
   t.setNumThreads(navigator.hardwareConcurrency); // as the harness's --threads default
+  applyMalloc(parseBenchArgs([]).malloc ?? "default"); // as the harness's --malloc default
   const data = await stepData(o.device);
   const sweep: Sweep = {
     createdAt: new Date().toISOString(),
@@ -235,6 +237,7 @@ function timeCombination(
 /** The same combinations as `Deno.bench` cases (deno task microbench). */
 async function registerBenches(): Promise<void> {
   t.setNumThreads(navigator.hardwareConcurrency);
+  applyMalloc(parseBenchArgs([]).malloc ?? "default");
   const device: Device = t.cudaDeviceCount() > 0 ? "cuda" : "cpu";
   const data = await stepData(device);
   const ranges = batchRanges(100 * 64, 64);
