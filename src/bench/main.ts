@@ -264,8 +264,10 @@ async function baselineOf(session: Session, plan: RunPlan): Promise<Run | string
   return b.skipped;
 }
 
-/** Why the worker-only baselines (all but `pytorch`, which has its epochs run) sit out a run
- * without a timed window. */
+/**
+ * Why the worker-only baselines (all but `pytorch`, which has its epochs run) sit out a run
+ * without a timed window.
+ */
 function unpairedNotes(names: readonly BaselineName[], plan: RunPlan): string[] {
   if (plan.window !== null) return [];
   return names.filter((n) => n !== "pytorch").map((n) =>

@@ -71,8 +71,7 @@ function workerCommand(name: BaselineName, log: (line: string) => void): WorkerC
 /** A started worker, checked to run the recipe of `name` (its ready line names it). */
 async function startBaseline(
   name: BaselineName,
-  config: WorkerConfig,
-  log: (line: string) => void,
+  { config, log }: { config: WorkerConfig; log: (line: string) => void },
 ): Promise<Worker> {
   const worker = await startWorker(workerCommand(name, log), config);
   const { recipe } = BASELINES[name];
@@ -196,14 +195,17 @@ export class Pairing {
       }
       try {
         const worker = await startBaseline(name, {
-          dataDir: options.dataDir,
-          device,
-          threads: config.threads,
-          batchSize: config.batchSize,
-          lr: config.lr,
-          seed: config.seed,
-          tf32: config.tf32,
-        }, log);
+          log,
+          config: {
+            dataDir: options.dataDir,
+            device,
+            threads: config.threads,
+            batchSize: config.batchSize,
+            lr: config.lr,
+            seed: config.seed,
+            tf32: config.tf32,
+          },
+        });
         baselines.push({ name, worker, side: emptySide(), failed: null });
       } catch (e) {
         if (!(e instanceof WorkerError)) throw e;
@@ -367,10 +369,9 @@ export function pairedSummary(run: Run): string[] {
     if (!b?.paired) return [];
     const p = b.paired;
     const note = noisyRatioNote(p.ratioMedian, p.ratioCI95);
+    const name = baselineNameOf(b) ?? b.implementation;
     return [
-      `paired ${run.device}: ours/${baselineNameOf(b) ?? b.implementation} = ${
-        formatRatio(p)
-      } over ${p.rounds} ` +
+      `paired ${run.device}: ours/${name} = ${formatRatio(p)} over ${p.rounds} ` +
       `rounds of ${p.windowSteps} steps${note ? ` (${note})` : ""}`,
     ];
   });

@@ -211,7 +211,6 @@ function versus(run: Pick<Run, "stepMs">, reference: Run): string {
 function comparisonLines(result: BenchResult): string[] {
   const rows = rowsOf(result);
   const kind = (r: Run) => `${r.implementation}/${r.precision}`;
-  const name = stackName;
   const pairs = new Map<string, [Run, Run]>();
   for (const cuda of rows.filter((r) => r.device === "cuda")) {
     const cpu = rows.find((r) => r.device === "cpu" && kind(r) === kind(cuda));
@@ -219,13 +218,13 @@ function comparisonLines(result: BenchResult): string[] {
   }
   return [
     ...[...pairs.values()].map(([cuda, cpu]) =>
-      `- CUDA vs CPU (${name(cuda)}, ${cuda.precision}): CUDA is ${versus(cuda, cpu)}`
+      `- CUDA vs CPU (${stackName(cuda)}, ${cuda.precision}): CUDA is ${versus(cuda, cpu)}`
     ),
     ...result.runs.flatMap((run) =>
       baselinesOf(run).flatMap((base) => [
-        `- ${name(run)} vs ${name(base)} on ${run.device} (${run.precision}): ${name(run)} is ${
-          versus(run, base)
-        }`,
+        `- ${stackName(run)} vs ${stackName(base)} on ${run.device} (${run.precision}): ${
+          stackName(run)
+        } is ${versus(run, base)}`,
         ...(base.paired ? [pairedLine(run, base, base.paired)] : []),
       ])
     ),
