@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """PyTorch's own CPU recipes for the seed's training step, timed side by side in one process:
-the targets of issue 19 (fp32; bf16 autocast + channels-last; pure bf16 + channels-last).
+the targets of issue 19 (fp32; bf16 autocast + channels-last; pure bf16 + channels-last), as
+declared in scripts/pytorch_recipes.py (the paired baselines' `--recipe`s).
 
   /usr/bin/python3 benches/pytorch_step_recipes.py [--threads N] [--rounds R] [--steps S]
       [--warmup W] [--json OUT]
@@ -21,34 +22,21 @@ import torch.nn as nn
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "reference"))
+sys.path.insert(0, os.path.join(HERE, "..", "scripts"))
 from googlenet import GoogLeNet  # noqa: E402
-
-CL = torch.channels_last
+from pytorch_recipes import RECIPES, forward_loss, prepare  # noqa: E402
 
 
 def make(recipe):
     torch.manual_seed(0)
-    model = GoogLeNet()
-    if recipe != "fp32":
-        model = model.to(memory_format=CL)
-    if recipe == "bf16-pure":
-        model = model.to(torch.bfloat16)
+    model = prepare(recipe, GoogLeNet())
     return model, torch.optim.Adam(model.parameters(), lr=1e-3)
 
 
 def step_fn(recipe, model, opt, crit):
     def step(x, y):
         opt.zero_grad()
-        if recipe == "fp32":
-            loss = crit(model(x), y)
-        elif recipe == "fp32-cl":
-            loss = crit(model(x.contiguous(memory_format=CL)), y)
-        elif recipe == "bf16-autocast-cl":
-            with torch.autocast("cpu", dtype=torch.bfloat16):
-                loss = crit(model(x.contiguous(memory_format=CL)), y)
-        else:  # bf16-pure: bf16 weights and activations, the loss in fp32
-            out = model(x.to(torch.bfloat16).contiguous(memory_format=CL))
-            loss = crit(out.float(), y)
+        loss = forward_loss(recipe, model, crit, x, y)
         loss.backward()
         opt.step()
     return step
@@ -66,7 +54,7 @@ def main():
     g = torch.Generator().manual_seed(0)
     xs = (torch.rand(8, 64, 1, 28, 28, generator=g) - 0.5) / 0.5
     ys = torch.randint(0, 10, (8, 64), generator=g)
-    recipes = ["fp32", "fp32-cl", "bf16-autocast-cl", "bf16-pure"]
+    recipes = list(RECIPES)
     crit = nn.CrossEntropyLoss()
     steps = {}
     for r in recipes:

@@ -15,7 +15,7 @@ advanced once per epoch); batches are slices of that permutation, the last
 partial batch kept (60000/64 -> 937 full + one of 32).
 
 Model: tests/reference/googlenet.py, built after torch.manual_seed(seed).
-Step: optimizer.zero_grad(); out = model(x); loss = criterion(out, y);
+Step (--recipe fp32): optimizer.zero_grad(); out = model(x); loss = criterion(out, y);
 loss.backward(); optimizer.step()  (CrossEntropyLoss, Adam(lr), train mode so
 dropout is active).
 
@@ -40,6 +40,10 @@ stderr: the seed's "Epoch [i/N], Loss: x.xxxx" lines and, at the end,
 --max-seconds S: a deadline, as the Deno harness's: stop at a step boundary once S seconds have
   passed since the start, skip an epoch the last one says will not fit; the JSON then has
   "complete": false and the reason in "stopReason".
+
+--recipe NAME: PyTorch's recipe for the step, declared in scripts/pytorch_recipes.py: fp32 (the
+  default, the seed's: unchanged), fp32-cl, bf16-autocast-cl, bf16-pure-cl (plain bf16 parameters).
+  Evaluation runs under the same recipe.
 
 --serve: the worker protocol v1 (declared in src/bench/worker.ts): prints a ready line, then
   answers {"op":"steps","n":K} with the next K steps' times and losses and {"op":"quit"} with
@@ -68,6 +72,7 @@ except ImportError:
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "reference"))
 from googlenet import GoogLeNet, check_param_count  # noqa: E402
+from pytorch_recipes import RECIPES, forward_loss, logits, prepare  # noqa: E402
 
 
 # ---------------------------------------------------------------- data ----
@@ -150,8 +155,10 @@ class Trainer:
         self.train_x, self.train_y = train_x, train_y
         self.bs = args.batch_size
         torch.manual_seed(args.seed)  # also seeds cuda (dropout masks)
+        self.recipe = args.recipe
         self.model = GoogLeNet().to(device)
         check_param_count(self.model)
+        self.model = prepare(self.recipe, self.model)
         self.criterion = nn.CrossEntropyLoss()
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=args.lr)
         self.gen = torch.Generator().manual_seed(args.seed)
@@ -168,8 +175,7 @@ class Trainer:
         x = self.train_x.index_select(0, idx)
         y = self.train_y.index_select(0, idx)
         self.optimizer.zero_grad()
-        out = self.model(x)
-        loss = self.criterion(out, y)
+        loss = forward_loss(self.recipe, self.model, self.criterion, x, y)
         loss.backward()
         self.optimizer.step()
         return loss
@@ -179,7 +185,7 @@ class Trainer:
         correct = 0
         with torch.no_grad():
             for start in range(0, test_x.shape[0], batch):
-                out = self.model(test_x[start : start + batch])
+                out = logits(self.recipe, self.model, test_x[start : start + batch])
                 correct += int((out.argmax(1) == test_y[start : start + batch]).sum().item())
         self.model.train()
         return correct / test_x.shape[0]
@@ -339,7 +345,8 @@ def serve(args, device, train_x, train_y):
     trainer.model.train()
     batches = endless_batches(trainer)
     reply({"ready": True, "implementation": "pytorch", "version": torch.__version__,
-           "deviceName": device_name(device), "threads": torch.get_num_threads()})
+           "deviceName": device_name(device), "threads": torch.get_num_threads(),
+           "recipe": args.recipe})
     for line in sys.stdin:
         if not line.strip():
             continue
@@ -370,6 +377,8 @@ def main(argv=None):
         help="allow TF32 on CUDA for matmuls and cuDNN convolutions (default: off for both; "
         "PyTorch's own default allows it for convolutions)",
     )
+    ap.add_argument("--recipe", default="fp32", choices=list(RECIPES),
+                    help="PyTorch's recipe for the step (scripts/pytorch_recipes.py; default: fp32, the seed's)")
     ap.add_argument("--max-seconds", type=float, default=None,
                     help="deadline: stop at a step boundary once S seconds have passed (default: none)")
     ap.add_argument("--json", help="where to write the results JSON (required without --serve)")
@@ -427,6 +436,7 @@ def main(argv=None):
         "lr": args.lr,
         "seed": args.seed,
         "tf32": bool(args.tf32),
+        "recipe": args.recipe,
         "firstStepMs": None,
         "warmupMs": [],
         "stepMs": [],

@@ -40,7 +40,15 @@ import { speedOptionProblem } from "./options.ts";
 import { planRun, type RunPlan } from "./plan.ts";
 import { buildRun } from "./record.ts";
 import { Stopper, type StopSignal } from "./stop.ts";
-import type { BenchConfig, BenchResult, Device, Env, GpuInfo, Run } from "./schema.ts";
+import type {
+  BaselineName,
+  BenchConfig,
+  BenchResult,
+  Device,
+  Env,
+  GpuInfo,
+  Run,
+} from "./schema.ts";
 import {
   DataParallel,
   launchRanks,
@@ -258,6 +266,17 @@ async function baselineOf(session: Session, plan: RunPlan): Promise<Run | string
   return b.skipped;
 }
 
+/**
+ * Why the worker-only baselines (all but `pytorch`, which has its epochs run) sit out a run
+ * without a timed window.
+ */
+function unpairedNotes(names: readonly BaselineName[], plan: RunPlan): string[] {
+  if (plan.window !== null) return [];
+  return names.filter((n) => n !== "pytorch").map((n) =>
+    `${n} baseline skipped: it runs only paired with a timed window (give --steps)`
+  );
+}
+
 /** One device's complete run record, and notes on the baselines that are missing. */
 async function runDevice(session: Session, device: Device): Promise<[Run, string[]]> {
   if (!follower(session)) console.error(`\n== deno+libtorch on ${device}`);
@@ -271,7 +290,7 @@ async function runDevice(session: Session, device: Device): Promise<[Run, string
   const pairing = names.length > 0 && plan.window !== null
     ? await Pairing.start(names, plan, { dataDir: session.dataset.dir })
     : null;
-  const notes = [...(pairing?.skipped ?? [])];
+  const notes = [...(pairing?.skipped ?? []), ...unpairedNotes(names, plan)];
   let measured;
   try {
     measured = await measure(session, plan, pairing);

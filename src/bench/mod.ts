@@ -21,3 +21,5 @@ export * from "./progress.ts";
 export * from "./env.ts";
 export * from "./flops.ts";
 export * from "./worker.ts";
+export * from "./recipes.ts";
+export * from "./verdicts.ts";

@@ -11,6 +11,7 @@ import { existsSync } from "node:fs";
 import { batchRanges } from "../data/mod.ts";
 import { BASELINE_PYTHON, BASELINE_SCRIPT } from "./baseline.ts";
 import { mallocEnv } from "./malloc.ts";
+import { baselineNameOf, BASELINES, recipeOptions } from "./recipes.ts";
 import { DEFAULT_WINDOW_STEPS } from "./cli.ts";
 import type { RunPlan } from "./plan.ts";
 import type { BaselineName, BenchConfig, Paired, Run } from "./schema.ts";
@@ -19,7 +20,13 @@ import { timeStep } from "./steps.ts";
 import type { Stopper } from "./stop.ts";
 import { type DeviceData, Trainer } from "./train.ts";
 import { StepFeed, type WindowTimes } from "./window.ts";
-import { startWorker, type Worker, type WorkerCommandLine, WorkerError } from "./worker.ts";
+import {
+  startWorker,
+  type Worker,
+  type WorkerCommandLine,
+  type WorkerConfig,
+  WorkerError,
+} from "./worker.ts";
 
 /** The libtorch C++ worker (issue 18's second baseline); `GOOGLENET_WORKER` overrides it. */
 export const LIBTORCH_WORKER: string = Deno.env.get("GOOGLENET_WORKER") ??
@@ -48,12 +55,37 @@ export function pairedShape(config: BenchConfig): PairedShape | null {
   return { warmup: config.warmup, rounds, windowSteps };
 }
 
-/** How to start a baseline's worker. */
+/** How to start a baseline's worker: PyTorch's with the name's recipe, or the C++ one. */
 function workerCommand(name: BaselineName, log: (line: string) => void): WorkerCommandLine {
   const prefixed = (line: string) => log(`  [${name}] ${line}`);
-  return name === "pytorch"
-    ? { program: BASELINE_PYTHON, args: [BASELINE_SCRIPT], name: "pytorch worker", log: prefixed }
-    : { program: LIBTORCH_WORKER, name: "libtorch worker", log: prefixed };
+  const { recipe } = BASELINES[name];
+  return recipe !== null
+    ? {
+      program: BASELINE_PYTHON,
+      args: [BASELINE_SCRIPT, "--recipe", recipe],
+      name: `${name} worker`,
+      log: prefixed,
+    }
+    : { program: LIBTORCH_WORKER, name: `${name} worker`, log: prefixed };
+}
+
+/** A started worker, checked to run the recipe of `name` (its ready line names it). */
+async function startBaseline(
+  name: BaselineName,
+  { config, log, env }: {
+    config: WorkerConfig;
+    log: (line: string) => void;
+    env: Record<string, string>;
+  },
+): Promise<Worker> {
+  const worker = await startWorker({ ...workerCommand(name, log), env }, config);
+  const { recipe } = BASELINES[name];
+  if (recipe === null || worker.ready.recipe === recipe) return worker;
+  await worker.kill();
+  throw new WorkerError(
+    `${worker.name}: expected recipe ${recipe} in its ready line, found ` +
+      `${worker.ready.recipe ?? "none"}`,
+  );
 }
 
 /** One side's measurements: warm-up steps, each round's window, every loss (warm-up first). */
@@ -167,15 +199,18 @@ export class Pairing {
         continue;
       }
       try {
-        const command = { ...workerCommand(name, log), env: mallocEnv(config.malloc ?? "default") };
-        const worker = await startWorker(command, {
-          dataDir: options.dataDir,
-          device,
-          threads: config.threads,
-          batchSize: config.batchSize,
-          lr: config.lr,
-          seed: config.seed,
-          tf32: config.tf32,
+        const worker = await startBaseline(name, {
+          log,
+          env: mallocEnv(config.malloc ?? "default"),
+          config: {
+            dataDir: options.dataDir,
+            device,
+            threads: config.threads,
+            batchSize: config.batchSize,
+            lr: config.lr,
+            seed: config.seed,
+            tf32: config.tf32,
+          },
         });
         baselines.push({ name, worker, side: emptySide(), failed: null });
       } catch (e) {
@@ -255,14 +290,14 @@ export class Pairing {
   /**
    * Each baseline's run of the paired window, in the order asked, with its `paired`
    * measurement; `epochs` (e.g. PyTorch's full `--epochs` run) lends its epochs, accuracy and
-   * memory to the baseline of the same implementation.
+   * memory to the baseline of the same name (PyTorch's fp32 run to `pytorch` alone).
    */
   runs(context: RunContext, epochs: Run | null = null): Run[] {
     return this.#baselines.filter((b) => b.failed === null && b.side.windows.length > 0)
       .map((b) => {
         const ours = this.#oursWindows.slice(0, b.side.windows.length);
         const run = baselineRun(b, context, pairedOf(ours, b.side.windows, this.#shape));
-        return epochs?.implementation === run.implementation ? withEpochs(run, epochs) : run;
+        return epochs !== null && baselineNameOf(epochs) === b.name ? withEpochs(run, epochs) : run;
       });
   }
 
@@ -286,17 +321,18 @@ function pairedOf(ours: number[][], theirs: number[][], shape: PairedShape): Pai
 function baselineRun(b: Baseline, context: RunContext, paired: Paired): Run {
   const { plan } = context;
   const { ready } = b.worker;
+  const { precision } = BASELINES[b.name];
   const samples = b.side.windows.flat();
   const stepMs = summarize(samples);
   const imagesPerSecond = (plan.config.batchSize * 1000) / stepMs.median;
   return {
-    label: `${ready.implementation} ${ready.version} ${plan.device} fp32`,
+    label: `${ready.implementation} ${ready.version} ${plan.device} ${precision}`,
     implementation: ready.implementation,
     device: plan.device,
     deviceName: context.deviceName ?? ready.deviceName,
     threads: ready.threads,
-    precision: "fp32",
-    options: { torch: ready.version, tf32: plan.config.tf32 },
+    precision,
+    options: { torch: ready.version, tf32: plan.config.tf32, ...recipeOptions(b.name) },
     firstStepMs: b.side.warmupMs[0] ?? samples[0],
     warmupMs: b.side.warmupMs,
     stepLosses: b.side.losses,
@@ -339,8 +375,9 @@ export function pairedSummary(run: Run): string[] {
     if (!b?.paired) return [];
     const p = b.paired;
     const note = noisyRatioNote(p.ratioMedian, p.ratioCI95);
+    const name = baselineNameOf(b) ?? b.implementation;
     return [
-      `paired ${run.device}: ours/${b.implementation} = ${formatRatio(p)} over ${p.rounds} ` +
+      `paired ${run.device}: ours/${name} = ${formatRatio(p)} over ${p.rounds} ` +
       `rounds of ${p.windowSteps} steps${note ? ` (${note})` : ""}`,
     ];
   });

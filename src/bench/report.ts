@@ -11,16 +11,27 @@ import { defaultAdam } from "./options.ts";
 import { devicesOf } from "./write.ts";
 import { formatLoss } from "./progress.ts";
 import { LOSS_PARTING, lossAgreement } from "./agreement.ts";
+import { baselineNameOf, BASELINES } from "./recipes.ts";
+import { verdictLines } from "./verdicts.ts";
 
 const DASH = "–";
 const GIB = 1024 ** 3;
 
-/** How reports name each stack. */
+/** How reports name each stack (a baseline's: its default recipe's label). */
 const STACK_NAMES: Record<Implementation, string> = {
   "deno-libtorch": "deno+libtorch",
-  pytorch: "PyTorch",
-  libtorch: "libtorch C++",
+  pytorch: BASELINES.pytorch.label,
+  libtorch: BASELINES.libtorch.label,
 };
+
+/**
+ * How comparisons name a run: a baseline by its recipe's label (e.g. `PyTorch bf16
+ * autocast+CL`), ours and older runs by their stack.
+ */
+export function stackName(run: Pick<Run, "implementation" | "options">): string {
+  const name = run.implementation === "deno-libtorch" ? null : baselineNameOf(run);
+  return name === null ? STACK_NAMES[run.implementation] : BASELINES[name].label;
+}
 
 /** The speed switches a run or configuration may turn on, as reports name them. */
 const SWITCHES = [
@@ -201,7 +212,6 @@ function versus(run: Pick<Run, "stepMs">, reference: Run): string {
 function comparisonLines(result: BenchResult): string[] {
   const rows = rowsOf(result);
   const kind = (r: Run) => `${r.implementation}/${r.precision}`;
-  const name = (r: Pick<Run, "implementation">) => STACK_NAMES[r.implementation];
   const pairs = new Map<string, [Run, Run]>();
   for (const cuda of rows.filter((r) => r.device === "cuda")) {
     const cpu = rows.find((r) => r.device === "cpu" && kind(r) === kind(cuda));
@@ -209,16 +219,17 @@ function comparisonLines(result: BenchResult): string[] {
   }
   return [
     ...[...pairs.values()].map(([cuda, cpu]) =>
-      `- CUDA vs CPU (${name(cuda)}, ${cuda.precision}): CUDA is ${versus(cuda, cpu)}`
+      `- CUDA vs CPU (${stackName(cuda)}, ${cuda.precision}): CUDA is ${versus(cuda, cpu)}`
     ),
     ...result.runs.flatMap((run) =>
       baselinesOf(run).flatMap((base) => [
-        `- ${name(run)} vs ${name(base)} on ${run.device} (${run.precision}): ${name(run)} is ${
-          versus(run, base)
-        }`,
+        `- ${stackName(run)} vs ${stackName(base)} on ${run.device} (${run.precision}): ${
+          stackName(run)
+        } is ${versus(run, base)}`,
         ...(base.paired ? [pairedLine(run, base, base.paired)] : []),
       ])
     ),
+    ...result.runs.flatMap(verdictLines),
   ];
 }
 
@@ -231,7 +242,7 @@ function medianWithCI(samples: readonly number[]): string {
 /** The paired measurement's line: ratio [95% CI], each side's median [95% CI], noisy or not. */
 function pairedLine(run: Run, base: Run, p: Paired): string {
   const note = noisyRatioNote(p.ratioMedian, p.ratioCI95);
-  const [a, b] = [STACK_NAMES[run.implementation], STACK_NAMES[base.implementation]];
+  const [a, b] = [stackName(run), stackName(base)];
   return `  - paired over ${p.rounds} rounds of ${p.windowSteps} steps (ABBA): ` +
     `${a}/${b} ratio ${formatRatio(p)} (95% CI); ` +
     `median step ${medianWithCI(run.stepMs.samples)} vs ${medianWithCI(base.stepMs.samples)}` +
@@ -260,7 +271,7 @@ function agreementLines(result: BenchResult): string[] {
         p.stage === "window" ? "window" : `epoch ${p.stage}`
       } step ${p.step} (${p.ours.toPrecision(6)} vs ${p.baseline.toPrecision(6)})`;
     lines.push(
-      `- ${runLabel(run)} vs ${STACK_NAMES[base.implementation]}, largest per-step loss ` +
+      `- ${runLabel(run)} vs ${stackName(base)}, largest per-step loss ` +
         `difference: ${parts.join(", ")}; ${parting}`,
     );
   }

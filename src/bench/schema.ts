@@ -37,8 +37,12 @@ export const CHOICES = {
    * weights and activations, fp32 loss, fp32 master weights and Adam state).
    */
   precision: ["fp32", "bf16", "bf16-pure"],
-  /** `--baseline`: the stacks that can run beside this one (libtorch: the C++ worker). */
-  baseline: ["pytorch", "libtorch"],
+  /**
+   * `--baseline`: the stacks and recipes that can run beside this one (pytorch: the seed's fp32
+   * recipe; pytorch-bf16: bf16 autocast + channels-last; pytorch-bf16-pure: bf16 parameters and
+   * activations in channels-last; libtorch: the C++ worker), each declared in recipes.ts.
+   */
+  baseline: ["pytorch", "pytorch-bf16", "pytorch-bf16-pure", "libtorch"],
   /** `--inception-branches`: an Inception block's branches one after another, or concurrently. */
   inceptionBranches: ["sequential", "parallel"],
   /** `--malloc`: glibc malloc pinned (no mmap of blocks, no trimming) in every process, or as is. */

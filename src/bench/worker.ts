@@ -26,13 +26,15 @@ import { CHOICES, type Device } from "./schema.ts";
  */
 export const readySchema = z.object({
   ready: z.literal(true),
-  implementation: z.enum(CHOICES.baseline),
+  implementation: z.enum(CHOICES.implementation).exclude(["deno-libtorch"]),
   /** The torch (or libtorch) release, e.g. `"1.13.1"`. */
   version: z.string(),
   /** CPU model or GPU name. */
   deviceName: z.string(),
   /** Intra-op threads in use. */
   threads: z.number().int().positive(),
+  /** The PyTorch worker's recipe (scripts/pytorch_recipes.py); absent from the C++ worker. */
+  recipe: z.string().optional(),
 });
 
 /**

@@ -1,0 +1,71 @@
+"""PyTorch's own recipes for the seed's training step, declared once: the paired baselines of
+scripts/pytorch_baseline.py (--recipe) and the side-by-side timing of
+benches/pytorch_step_recipes.py both import them from here.
+
+  fp32              the seed's recipe, unchanged: fp32 NCHW, no autocast (`--baseline pytorch`)
+  fp32-cl           fp32 in channels-last (weights and batches)
+  bf16-autocast-cl  channels-last, forward and loss under torch.autocast(bf16) (`pytorch-bf16`)
+  bf16-pure-cl      channels-last, the model cast to bf16 (plain bf16 parameters, so Adam updates
+                    bf16 weights and keeps bf16 state: no fp32 master copy, as a PyTorch user does
+                    it with model.to(torch.bfloat16)); the batch cast to bf16, the loss computed in
+                    fp32 from the logits cast back (`pytorch-bf16-pure`)
+
+A recipe changes only how the model is laid out and how the forward pass and the loss run; the
+seed, the model's initialisation, the optimizer and the batch order are the caller's.
+"""
+
+import torch
+
+CL = torch.channels_last
+
+# name -> (channels-last, parameter dtype, autocast dtype or None)
+RECIPES = {
+    "fp32": (False, torch.float32, None),
+    "fp32-cl": (True, torch.float32, None),
+    "bf16-autocast-cl": (True, torch.float32, torch.bfloat16),
+    "bf16-pure-cl": (True, torch.bfloat16, None),
+}
+
+
+def check(recipe):
+    """The recipe's declaration; ValueError naming the known ones for an unknown name."""
+    if recipe not in RECIPES:
+        raise ValueError("unknown recipe %r, expected one of %s" % (recipe, ", ".join(RECIPES)))
+    return RECIPES[recipe]
+
+
+def prepare(recipe, model):
+    """The model laid out for `recipe` (before the optimizer is built on its parameters)."""
+    channels_last, dtype, _ = check(recipe)
+    if channels_last:
+        model = model.to(memory_format=CL)
+    if dtype != torch.float32:
+        model = model.to(dtype)
+    return model
+
+
+def _input(recipe, x):
+    """An fp32 NCHW batch in the recipe's layout and dtype."""
+    channels_last, dtype, _ = check(recipe)
+    if channels_last:
+        x = x.contiguous(memory_format=CL)
+    return x if dtype == torch.float32 else x.to(dtype)
+
+
+def logits(recipe, model, x):
+    """The model's output for an fp32 NCHW batch `x` under `recipe` (training or evaluation)."""
+    autocast = check(recipe)[2]
+    if autocast is None:
+        return model(_input(recipe, x))
+    with torch.autocast(x.device.type, dtype=autocast):
+        return model(_input(recipe, x))
+
+
+def forward_loss(recipe, model, criterion, x, y):
+    """The step's forward pass and loss under `recipe`: in fp32 from the logits (cast back when
+    they are bf16), or under autocast with them for the autocast recipe."""
+    autocast = check(recipe)[2]
+    if autocast is None:
+        return criterion(logits(recipe, model, x).float(), y)
+    with torch.autocast(x.device.type, dtype=autocast):
+        return criterion(model(_input(recipe, x)), y)
