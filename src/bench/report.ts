@@ -11,6 +11,7 @@ import { defaultAdam } from "./options.ts";
 import { devicesOf } from "./write.ts";
 import { formatLoss } from "./progress.ts";
 import { LOSS_PARTING, lossAgreement } from "./agreement.ts";
+import { distributedLines } from "./dist_report.ts";
 
 const DASH = "–";
 const GIB = 1024 ** 3;
@@ -334,6 +335,7 @@ function renderResult(result: BenchResult): string[] {
   const comparisons = comparisonLines(result);
   if (comparisons.length > 0) lines.push(...comparisons, "");
   lines.push(...agreementLines(result));
+  lines.push(...distributedLines(runs, runLabel));
   const notes = [
     ...result.notes,
     ...runs.flatMap((run) => {

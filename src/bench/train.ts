@@ -365,6 +365,14 @@ export class Trainer {
     return this.#dist?.mean(sum) ?? sum;
   }
 
+  /**
+   * The last step's exposed all-reduce wait in milliseconds (GradientReducer.lastWaitMs), or
+   * null on one process or when it was not measured.
+   */
+  allreduceWaitMs(): number | null {
+    return this.#sync?.lastWaitMs() ?? null;
+  }
+
   /** The last step's loss, as float32 (waits for the device). */
   lastLoss(): number {
     return item(this.#lastLoss);

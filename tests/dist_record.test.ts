@@ -1,0 +1,67 @@
+/**
+ * The record of a data-parallel run (src/bench/scaling.ts), without libtorch: the all-reduce
+ * share is Σ wait / Σ step per rank and the ranks' mean, the scaling efficiency is the ranks'
+ * images/s over N × the single rank's, and a record without a window or reference says null
+ * rather than a figure; the schema takes it and still takes results without it.
+ */
+import assert from "node:assert/strict";
+import { allreduceShare, distributedRecord, type RankWindow } from "../src/bench/scaling.ts";
+
+const FACTS = { worldSize: 2, backend: "gloo", threadsPerRank: 1 } as const;
+
+Deno.test("allreduceShare: Σ wait over Σ step of the timed steps", () => {
+  assert.strictEqual(allreduceShare([10, 30], [100, 100]), 0.2);
+  assert.strictEqual(allreduceShare([0, 0], [50, 70]), 0);
+});
+
+Deno.test("allreduceShare: null without steps, with a missing wait or a count mismatch", () => {
+  assert.strictEqual(allreduceShare([], []), null);
+  assert.strictEqual(allreduceShare([10, null], [100, 100]), null);
+  assert.strictEqual(allreduceShare([10], [100, 100]), null);
+});
+
+function window(overrides: Partial<RankWindow> = {}): RankWindow {
+  return {
+    perRankStepMedianMs: [120, 118],
+    perRankAllreduceShare: [0.1, 0.3],
+    singleRank: { schedule: "interleaved", batchSize: 32, timedMs: [100, 110, 90] },
+    ...overrides,
+  };
+}
+
+Deno.test("distributedRecord: efficiency is images/s of N ranks over N x one rank's", () => {
+  // The ranks: 64 images per 125 ms = 512 images/s; one rank alone: 32 images per 100 ms = 320.
+  const d = distributedRecord(FACTS, { imagesPerSecond: 512, window: window() });
+  assert.strictEqual(d.singleRank?.stepMs.median, 100);
+  assert.strictEqual(d.singleRank?.imagesPerSecond, 320);
+  assert.strictEqual(d.scalingEfficiency, 512 / (2 * 320));
+  assert.strictEqual(d.singleRank?.schedule, "interleaved");
+  assert.deepStrictEqual(d.perRankStepMedianMs, [120, 118]);
+  assert.ok(Math.abs(d.allreduceShare! - 0.2) < 1e-12, "the mean of the ranks' shares");
+  assert.deepStrictEqual(
+    [d.worldSize, d.backend, d.threadsPerRank],
+    [2, "gloo", 1],
+  );
+});
+
+Deno.test("distributedRecord: a rank without a share makes the share null, not a partial mean", () => {
+  const d = distributedRecord(FACTS, {
+    imagesPerSecond: 512,
+    window: window({ perRankAllreduceShare: [0.1, NaN] }),
+  });
+  assert.strictEqual(d.allreduceShare, null);
+});
+
+Deno.test("distributedRecord: no single-rank steps, no efficiency; no window, nothing measured", () => {
+  const stopped = distributedRecord(FACTS, {
+    imagesPerSecond: 512,
+    window: window({ singleRank: { schedule: "interleaved", batchSize: 32, timedMs: [] } }),
+  });
+  assert.strictEqual(stopped.scalingEfficiency, null);
+  assert.strictEqual(stopped.singleRank, null);
+  const epochsOnly = distributedRecord(FACTS, { imagesPerSecond: 512, window: null });
+  assert.deepStrictEqual(
+    [epochsOnly.allreduceShare, epochsOnly.scalingEfficiency, epochsOnly.perRankStepMedianMs],
+    [null, null, []],
+  );
+});
