@@ -140,3 +140,17 @@ Deno.test("a rank refuses what it cannot run, in one line", () => {
     /--max-seconds with 2 ranks/,
   );
 });
+
+Deno.test("ranks take --baseline pytorch (PyTorch DDP) with a window, and refuse libtorch", () => {
+  const base = parseBenchArgs(["--device", "cpu"], { cores: 2 });
+  const pytorch = { ...base, baseline: ["pytorch" as const] };
+  assert.strictEqual(rankProblem(pytorch, ["cpu"], { worldSize: 2 }), null);
+  assert.match(
+    rankProblem({ ...base, baseline: ["pytorch", "libtorch"] }, ["cpu"], { worldSize: 2 })!,
+    /--baseline libtorch with 2 ranks: expected pytorch alone .* found pytorch,libtorch/,
+  );
+  assert.match(
+    rankProblem({ ...pytorch, steps: null }, ["cpu"], { worldSize: 2 })!,
+    /expected a timed window \(--steps/,
+  );
+});

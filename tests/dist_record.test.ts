@@ -59,6 +59,11 @@ Deno.test("distributedRecord: no single-rank steps, no efficiency; no window, no
   });
   assert.strictEqual(stopped.scalingEfficiency, null);
   assert.strictEqual(stopped.singleRank, null);
+  const idle = distributedRecord(FACTS, {
+    imagesPerSecond: 512,
+    window: window({ perRankStepMedianMs: [120, NaN] }),
+  });
+  assert.deepStrictEqual(idle.perRankStepMedianMs, [120, null], "NaN is written as null");
   const epochsOnly = distributedRecord(FACTS, { imagesPerSecond: 512, window: null });
   assert.deepStrictEqual(
     [epochsOnly.allreduceShare, epochsOnly.scalingEfficiency, epochsOnly.perRankStepMedianMs],

@@ -4,14 +4,17 @@
  * reference measured in the same invocation (interleaved), whose efficiency is the ranks'
  * images/s over 2 × its own; the markdown has the data-parallel section. Before the
  * breakdown took the trainer's ranges, a rank's breakdown stepped past its shard and failed.
+ * With `--baseline pytorch`, PyTorch DDP (2 processes of scripts/pytorch_ddp.py) is the
+ * baseline run, with a `distributed` record of its own.
  */
 import "./_shim.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { BENCH_MAIN, writeTinyDataset } from "./_helpers.ts";
+import { BENCH_MAIN, hasPythonTorch, writeTinyDataset } from "./_helpers.ts";
 import { parseBenchResult } from "../src/bench/schema.ts";
 
-Deno.test("--nproc 2 writes runs[].distributed with the ranks, the share and the efficiency", async () => {
+/** `deno task bench --nproc 2 --threads 2` on a tiny set with `more` flags: its result and markdown. */
+async function bench(more: string[]) {
   const dir = await Deno.makeTempDir();
   try {
     await writeTinyDataset(join(dir, "data"), { train: 640, test: 100 });
@@ -19,21 +22,31 @@ Deno.test("--nproc 2 writes runs[].distributed with the ranks, the share and the
     const args = ["--nproc", "2", "--threads", "2", "--device", "cpu", "--no-progress"];
     const run = await new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", BENCH_MAIN, ...args, "--data", join(dir, "data"), "--steps", "4"]
-        .concat(["--warmup", "1", "--breakdown-steps", "1", "--out", out]),
+        .concat(["--warmup", "1", "--out", out, ...more]),
       stdout: "piped",
       stderr: "piped",
     }).output();
-    const stderr = new TextDecoder().decode(run.stderr);
-    assert.strictEqual(run.code, 0, stderr);
+    assert.strictEqual(run.code, 0, new TextDecoder().decode(run.stderr));
     const file = [...Deno.readDirSync(out)].find((e) => e.name.endsWith(".json"))!.name;
-    const result = parseBenchResult(JSON.parse(Deno.readTextFileSync(join(out, file))));
+    return {
+      result: parseBenchResult(JSON.parse(Deno.readTextFileSync(join(out, file)))),
+      md: Deno.readTextFileSync(join(out, file.replace(/\.json$/, ".md"))),
+    };
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("--nproc 2 writes runs[].distributed with the ranks, the share and the efficiency", async () => {
+  {
+    const { result, md } = await bench(["--breakdown-steps", "1"]);
     const [r] = result.runs;
     const d = r.distributed!;
     assert.ok(d, "runs[0].distributed");
     assert.deepStrictEqual([d.worldSize, d.backend, d.threadsPerRank], [2, "gloo", 1]);
     assert.strictEqual(d.perRankStepMedianMs.length, 2);
     assert.strictEqual(d.perRankStepMedianMs[0], r.stepMs.median, "rank 0's median is the run's");
-    assert.ok(d.perRankStepMedianMs.every((m) => m > 0 && Number.isFinite(m)));
+    assert.ok(d.perRankStepMedianMs.every((m) => m !== null && m > 0 && Number.isFinite(m)));
     assert.ok(d.allreduceShare !== null && d.allreduceShare >= 0 && d.allreduceShare < 1);
     const one = d.singleRank!;
     assert.deepStrictEqual([one.batchSize, one.schedule, one.stepMs.count], [32, "interleaved", 4]);
@@ -42,10 +55,26 @@ Deno.test("--nproc 2 writes runs[].distributed with the ranks, the share and the
     );
     assert.ok(d.scalingEfficiency! > 0 && d.scalingEfficiency! < 2, `${d.scalingEfficiency}`);
     assert.ok(r.breakdown !== undefined, "a rank's breakdown ran on its shard");
-    const md = Deno.readTextFileSync(join(out, file.replace(/\.json$/, ".md")));
     assert.match(md, /### Data-parallel ranks/);
     assert.match(md, /\| 2 \(gloo\) \| 1 \|/);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test({
+  name:
+    "--nproc 2 --baseline pytorch: PyTorch DDP is the baseline, with its own distributed record",
+  ignore: !hasPythonTorch(),
+  fn: async () => {
+    const { result, md } = await bench(["--breakdown-steps", "0", "--baseline", "pytorch"]);
+    const base = result.runs[0].baseline!;
+    assert.strictEqual(base.implementation, "pytorch");
+    assert.strictEqual(base.stepMs.count, 4, "the same timed window");
+    const d = base.distributed!;
+    assert.deepStrictEqual([d.worldSize, d.backend, d.threadsPerRank], [2, "gloo", 1]);
+    assert.strictEqual(d.perRankStepMedianMs.length, 2);
+    assert.ok(d.allreduceShare !== null && d.allreduceShare >= 0 && d.allreduceShare < 1);
+    assert.strictEqual(d.singleRank?.batchSize, 32);
+    assert.ok(d.scalingEfficiency! > 0 && d.scalingEfficiency! < 2, `${d.scalingEfficiency}`);
+    assert.strictEqual(md.match(/\| 2 \(gloo\) \| 1 \|/g)?.length, 2, "both rows in the table");
+  },
 });

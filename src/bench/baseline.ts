@@ -16,7 +16,8 @@ export const BASELINE_SCRIPT = new URL("../../scripts/pytorch_baseline.py", impo
 /** The baseline's outcome: a run, or the reason it was skipped. */
 export type BaselineOutcome = { run: Run } | { skipped: string };
 
-interface BaselineJson {
+/** What scripts/pytorch_baseline.py writes (and the DDP baseline is read into). */
+export interface BaselineJson {
   torchVersion: string;
   deviceName: string;
   threads: number;
@@ -93,7 +94,7 @@ async function follow(child: Deno.ChildProcess, log: (line: string) => void) {
 }
 
 /** The Run of the script's JSON. */
-function runOf(
+export function baselineRun(
   j: BaselineJson,
   context: { config: BenchConfig; device: Device } & BaselineOptions,
 ): BaselineOutcome {
@@ -161,7 +162,7 @@ export async function runPytorchBaseline(
       };
     }
     const j = JSON.parse(await Deno.readTextFile(out)) as BaselineJson;
-    return runOf(j, { config, device, ...options });
+    return baselineRun(j, { config, device, ...options });
   } finally {
     await Deno.remove(out).catch(() => {});
   }

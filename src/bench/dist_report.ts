@@ -10,7 +10,7 @@ import type { Distributed, Run } from "./schema.ts";
 const DASH = "–";
 
 /** Milliseconds with two decimals. */
-const ms = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : DASH);
+const ms = (x: number | null) => (x === null ? DASH : x.toFixed(2));
 
 /** A fraction as a percentage with one decimal, or a dash for null. */
 const share = (x: number | null) => (x === null ? DASH : `${(x * 100).toFixed(1)}%`);

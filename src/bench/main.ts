@@ -34,6 +34,7 @@ import { CheckpointError } from "./checkpoint.ts";
 import { checkWeightsFile, WeightsError } from "../model/mod.ts";
 import { join } from "node:path";
 import { runPytorchBaseline } from "./baseline.ts";
+import { runPytorchDdp } from "./ddp_baseline.ts";
 import { pairedSummary, Pairing } from "./paired.ts";
 import { speedOptionProblem } from "./options.ts";
 import { planRun, type RunPlan } from "./plan.ts";
@@ -256,6 +257,28 @@ async function baselineOf(session: Session, plan: RunPlan): Promise<Run | string
   return b.skipped;
 }
 
+/**
+ * PyTorch DDP beside our ranks (`--nproc N --baseline pytorch`), run by rank 0 once our run is
+ * over; the note saying why there is none; null on the other ranks or without the baseline.
+ */
+async function ddpBaselineOf(session: Session, plan: RunPlan): Promise<Run | string | null> {
+  const { dist, config } = session;
+  if (dist === null || dist.rank !== 0 || !(config.baseline ?? []).includes("pytorch")) {
+    return null;
+  }
+  console.error(`\n== PyTorch DDP baseline on ${plan.device}, ${dist.worldSize} ranks`);
+  const b = await runPytorchDdp(config, {
+    worldSize: dist.worldSize,
+    dataDir: session.dataset.dir,
+    trainCount: session.dataset.train.count,
+    flopsPerImage: plan.facts.flopsPerImage,
+    deviceName: session.env.cpuModel,
+  });
+  if ("run" in b) return b.run;
+  console.error(b.skipped);
+  return b.skipped;
+}
+
 /** One device's complete run record, and notes on the baselines that are missing. */
 async function runDevice(session: Session, device: Device): Promise<[Run, string[]]> {
   if (!follower(session)) console.error(`\n== deno+libtorch on ${device}`);
@@ -265,7 +288,8 @@ async function runDevice(session: Session, device: Device): Promise<[Run, string
     flopsPerImage: googlenetFlopsPerImage(),
   });
   const plan = { ...planned, trainer: { ...planned.trainer, dist: session.dist } };
-  const names = session.config.baseline ?? [];
+  // Data-parallel ranks have their own baseline, PyTorch DDP (ddpBaselineOf).
+  const names = session.dist === null ? session.config.baseline ?? [] : [];
   const pairing = names.length > 0 && plan.window !== null
     ? await Pairing.start(names, plan, { dataDir: session.dataset.dir })
     : null;
@@ -278,7 +302,11 @@ async function runDevice(session: Session, device: Device): Promise<[Run, string
   }
   const wanted = names.includes("pytorch") && measured.stopReason === null &&
     (pairing === null || plan.epochs !== null);
-  const epochs = wanted ? await baselineOf(session, plan) : null;
+  const epochs = wanted
+    ? await baselineOf(session, plan)
+    : measured.stopReason === null
+    ? await ddpBaselineOf(session, plan)
+    : null;
   if (typeof epochs === "string") notes.push(epochs);
   const full = typeof epochs === "string" ? null : epochs;
   const baselines = pairing === null

@@ -71,7 +71,7 @@ export function distributedRecord(
     : null;
   return {
     ...facts,
-    perRankStepMedianMs: w?.perRankStepMedianMs ?? [],
+    perRankStepMedianMs: (w?.perRankStepMedianMs ?? []).map((m) => Number.isFinite(m) ? m : null),
     allreduceShare: complete ? shares.reduce((a, b) => a + b, 0) / shares.length : null,
     scalingEfficiency: singleRank
       ? measured.imagesPerSecond / (facts.worldSize * singleRank.imagesPerSecond)

@@ -268,8 +268,8 @@ const distributedSchema = z.object({
   backend: z.enum(["gloo", "nccl"]),
   /** CPU threads of each rank. */
   threadsPerRank: finite,
-  /** Each rank's median timed step in milliseconds, rank 0 first. */
-  perRankStepMedianMs: z.array(finite),
+  /** Each rank's median timed step in milliseconds, rank 0 first (null: none timed). */
+  perRankStepMedianMs: z.array(finite.nullable()),
   /**
    * The share of the step spent waiting on the gradients' all-reduce, the mean over the ranks
    * of Σ wait / Σ step over the timed steps, where a step's wait is the exposed part of its
