@@ -6,6 +6,9 @@
  */
 import assert from "node:assert/strict";
 import { allreduceShare, distributedRecord, type RankWindow } from "../src/bench/scaling.ts";
+import { parseBenchResult } from "../src/bench/schema.ts";
+import { renderMarkdown } from "../src/bench/report.ts";
+import { renderCharts } from "../src/bench/charts.ts";
 
 const FACTS = { worldSize: 2, backend: "gloo", threadsPerRank: 1 } as const;
 
@@ -69,4 +72,49 @@ Deno.test("distributedRecord: no single-rank steps, no efficiency; no window, no
     [epochsOnly.allreduceShare, epochsOnly.scalingEfficiency, epochsOnly.perRankStepMedianMs],
     [null, null, []],
   );
+});
+
+/** A committed result (written before `distributed` existed), and a copy whose run has one. */
+function results() {
+  const url = new URL("../results/2026-11-27-vm-cpu-2.json", import.meta.url);
+  const old = JSON.parse(Deno.readTextFileSync(url));
+  const run = old.runs[0];
+  const distributed = distributedRecord(FACTS, {
+    imagesPerSecond: run.imagesPerSecond,
+    window: window({
+      singleRank: { schedule: "interleaved", batchSize: 32, timedMs: [run.stepMs.median * 0.9] },
+    }),
+  });
+  const withDist = { ...old, runs: [{ ...run, distributed }, ...old.runs.slice(1)] };
+  return { old, withDist: JSON.parse(JSON.stringify(withDist)) };
+}
+
+Deno.test("the schema reads results with and without runs[].distributed", () => {
+  const { old, withDist } = results();
+  assert.strictEqual(parseBenchResult(old).runs[0].distributed, undefined);
+  const d = parseBenchResult(withDist).runs[0].distributed!;
+  assert.deepStrictEqual(d.perRankStepMedianMs, [120, 118]);
+  const bad = structuredClone(withDist);
+  bad.runs[0].distributed.backend = "mpi";
+  assert.throws(() => parseBenchResult(bad), /runs\[0\]\.distributed\.backend: expected one of/);
+});
+
+Deno.test("markdown: a data-parallel section with the ranks' row only where a run has them", () => {
+  const { old, withDist } = results();
+  assert.doesNotMatch(renderMarkdown([parseBenchResult(old)]), /Data-parallel/);
+  const md = renderMarkdown([parseBenchResult(withDist)]);
+  assert.match(md, /### Data-parallel ranks/);
+  assert.match(md, /\| 2 \(gloo\) \| 1 \| 120\.00 \/ 118\.00 \| 20\.0% \|/);
+  assert.match(md, /\(batch 32\) \| 0\.900 \|/, "efficiency = the lone step over the ranks' step (batch 64 over 2 × 32)");
+});
+
+Deno.test("charts: scaling.svg for a data-parallel run, none without one", async () => {
+  const { old, withDist } = results();
+  const files = async (r: unknown) =>
+    (await renderCharts([parseBenchResult(r)])).map((c) => c.file);
+  assert.ok(!(await files(old)).includes("scaling.svg"));
+  const charts = await renderCharts([parseBenchResult(withDist)]);
+  const scaling = charts.find((c) => c.file === "scaling.svg");
+  assert.ok(scaling, charts.map((c) => c.file).join(", "));
+  assert.match(scaling.svg, /ideal: N × 1 rank/);
 });
