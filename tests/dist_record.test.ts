@@ -105,7 +105,11 @@ Deno.test("markdown: a data-parallel section with the ranks' row only where a ru
   const md = renderMarkdown([parseBenchResult(withDist)]);
   assert.match(md, /### Data-parallel ranks/);
   assert.match(md, /\| 2 \(gloo\) \| 1 \| 120\.00 \/ 118\.00 \| 20\.0% \|/);
-  assert.match(md, /\(batch 32\) \| 0\.900 \|/, "efficiency = the lone step over the ranks' step (batch 64 over 2 × 32)");
+  assert.match(
+    md,
+    /\(batch 32\) \| 0\.900 \|/,
+    "efficiency = the lone step over the ranks' step (batch 64 over 2 × 32)",
+  );
 });
 
 Deno.test("charts: scaling.svg for a data-parallel run, none without one", async () => {

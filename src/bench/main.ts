@@ -216,9 +216,11 @@ async function measure(session: Session, plan: RunPlan, pairing: Pairing | null 
   const data = uploadDataset(session.dataset, plan.device);
   const { dist } = session, quiet = follower(session);
   // Ranks stop together: each step boundary agrees on the interrupt any rank received.
+  // and the deadline on the latest rank's clock, so that all of them stop at the same step.
   const stop = new Stopper({
     signal: dist ? () => dist.agreeSignal(shimSignal()) : shimSignal,
     maxSeconds: config.maxSeconds ?? null,
+    agree: dist ? (seconds) => Math.max(...dist.gather(seconds)) : undefined,
   });
   try {
     const window = pairing === null ? null : await pairing.run(data, stop);
@@ -367,7 +369,8 @@ async function bench(session: Session): Promise<number> {
     throw new FatalInput(`${signal}: interrupted before any run finished; nothing written`);
   }
   const stopReason = signal ?? runs.find((r) => r.stopReason)?.stopReason ?? null;
-  if (follower(session)) return stopReason === null ? 0 : signal === "SIGTERM" ? 143 : 130;
+  const code = signal === null ? 0 : signal === "SIGTERM" ? 143 : 130; // a deadline is no failure
+  if (follower(session)) return code;
   await writeResult({
     schema: 1,
     complete: stopReason === null,
@@ -381,7 +384,7 @@ async function bench(session: Session): Promise<number> {
   });
   if (stopReason === null) return 0;
   console.error(`bench: stopped early (${stopReason}); the result is marked incomplete`);
-  return signal === null ? 0 : signal === "SIGTERM" ? 143 : 130;
+  return code;
 }
 
 /** Prints a failure as one line (the stack with --verbose) and exits with its code. */

@@ -22,10 +22,6 @@ export function rankProblem(
     return `--batch-size ${config.batchSize}: expected a multiple of the ${n} ranks (the global ` +
       `batch is split evenly), found a remainder of ${config.batchSize % n}`;
   }
-  if (config.maxSeconds != null) {
-    return `--max-seconds with ${n} ranks: expected no deadline (each rank's clock would stop it ` +
-      `at another step), found ${config.maxSeconds}`;
-  }
   const others = (config.baseline ?? []).filter((b) => b !== "pytorch");
   if (others.length > 0) {
     return `--baseline ${others.join(",")} with ${n} ranks: expected pytorch alone (PyTorch ` +
