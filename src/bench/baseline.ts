@@ -50,20 +50,27 @@ export interface BaselineOptions {
   deviceName?: string;
 }
 
+/**
+ * The flags of `config`'s recipe that both PyTorch scripts take (scripts/pytorch_baseline.py and
+ * scripts/pytorch_ddp.py): threads (per process), global batch, learning rate, seed, warm-up.
+ */
+export function recipeFlags(config: BenchConfig): (readonly [string, number])[] {
+  return [
+    ["--threads", config.threads],
+    ["--batch-size", config.batchSize],
+    ["--lr", config.lr],
+    ["--seed", config.seed],
+    ["--warmup", config.warmup],
+  ];
+}
+
 /** The script's command line for `config` on `device`, writing its JSON to `out`. */
 function scriptArgs(
   config: BenchConfig,
   options: { device: Device; dataDir: string; out: string },
 ) {
   const args = [BASELINE_SCRIPT, "--data", options.dataDir, "--device", options.device];
-  const values: [string, number][] = [
-    ["--threads", config.threads],
-    ["--batch-size", config.batchSize],
-    ["--lr", config.lr],
-    ["--seed", config.seed],
-    ["--warmup", config.warmup],
-    ["--target-accuracy", config.targetAccuracy],
-  ];
+  const values = [...recipeFlags(config), ["--target-accuracy", config.targetAccuracy] as const];
   for (const [flag, value] of values) args.push(flag, String(value));
   args.push("--json", options.out);
   if (config.steps !== null) args.push("--steps", String(config.steps));

@@ -8,8 +8,8 @@
  *
  * @module
  */
-import { freeLoopbackPort, rankEnvVars } from "../dist/mod.ts";
-import { BASELINE_PYTHON, type BaselineOutcome, baselineRun } from "./baseline.ts";
+import { DEFAULT_DIST_TIMEOUT_SECONDS, freeLoopbackPort, rankEnvVars } from "../dist/mod.ts";
+import { BASELINE_PYTHON, type BaselineOutcome, baselineRun, recipeFlags } from "./baseline.ts";
 import { distributedRecord } from "./scaling.ts";
 import type { BenchConfig } from "./schema.ts";
 
@@ -46,16 +46,12 @@ export interface DdpOptions {
 
 /** One rank's command line: `config`'s window, threads per rank and seeds; rank 0 writes `out`. */
 function ddpArgs(config: BenchConfig, options: DdpOptions, out: string): string[] {
-  const values: [string, number | string][] = [
+  const values: (readonly [string, number | string])[] = [
+    ...recipeFlags(config),
     ["--data", options.dataDir],
     ["--train-count", options.trainCount],
-    ["--batch-size", config.batchSize],
-    ["--lr", config.lr],
-    ["--seed", config.seed],
     ["--order-seed", config.seed],
-    ["--threads", config.threads],
-    ["--timeout", config.distTimeout ?? 60],
-    ["--warmup", config.warmup],
+    ["--timeout", config.distTimeout ?? DEFAULT_DIST_TIMEOUT_SECONDS],
     ["--steps", config.steps ?? 0],
     ["--bench-json", out],
   ];

@@ -361,8 +361,16 @@ export class Trainer {
   /** The summed loss of the steps since the last reset (waits for the device); in a
    *  distributed run, the ranks' mean (every rank must ask). */
   lossSum(): number {
-    const sum = item(this.#lossSum);
+    const sum = this.localLossSum();
     return this.#dist?.mean(sum) ?? sum;
+  }
+
+  /**
+   * The summed loss of this process's own steps since the last reset (waits for the device):
+   * no collective, so one rank alone may ask (rank 0's progress line).
+   */
+  localLossSum(): number {
+    return item(this.#lossSum);
   }
 
   /**
