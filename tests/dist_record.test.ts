@@ -120,5 +120,9 @@ Deno.test("charts: scaling.svg for a data-parallel run, none without one", async
   const charts = await renderCharts([parseBenchResult(withDist)]);
   const scaling = charts.find((c) => c.file === "scaling.svg");
   assert.ok(scaling, charts.map((c) => c.file).join(", "));
-  assert.match(scaling.svg, /ideal: N × 1 rank/);
+  assert.match(
+    scaling.svg,
+    />[^<]*\(ideal: N × 1 rank\)<\/text>/,
+    "the legend names the ideal line",
+  );
 });

@@ -142,11 +142,8 @@ function scalingSpec(series: readonly Series[]): vl.TopLevelSpec | null {
     encoding: {
       x: { field: "ranks", type: "quantitative", title: "Ranks", axis: { tickMinStep: 1 } },
       y: { field: "imagesPerSecond", type: "quantitative", title: "Images/s" },
-      strokeDash: {
-        field: "run",
-        type: "nominal",
-        legend: null,
-      },
+      // One legend for both: each series its colour and its dash (the ideal lines dashed apart).
+      strokeDash: { field: "run", type: "nominal", title: "Run" },
     },
   });
 }
