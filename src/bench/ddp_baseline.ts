@@ -45,7 +45,7 @@ export interface DdpOptions {
 }
 
 /** One rank's command line: `config`'s window, threads per rank and seeds; rank 0 writes `out`. */
-function ddpArgs(config: BenchConfig, options: DdpOptions, out: string): string[] {
+function ddpArgs(config: BenchConfig, options: DdpOptions & { out: string }): string[] {
   const values: (readonly [string, number | string])[] = [
     ...recipeFlags(config),
     ["--data", options.dataDir],
@@ -53,7 +53,7 @@ function ddpArgs(config: BenchConfig, options: DdpOptions, out: string): string[
     ["--order-seed", config.seed],
     ["--timeout", config.distTimeout ?? DEFAULT_DIST_TIMEOUT_SECONDS],
     ["--steps", config.steps ?? 0],
-    ["--bench-json", out],
+    ["--bench-json", options.out],
   ];
   return [DDP_SCRIPT, ...values.flatMap(([flag, v]) => [flag, String(v)])];
 }
@@ -91,7 +91,7 @@ export async function runPytorchDdp(
 ): Promise<BaselineOutcome> {
   const out = await Deno.makeTempFile({ prefix: "ddp-baseline-", suffix: ".json" });
   try {
-    const failed = await runRanks(ddpArgs(config, options, out), options);
+    const failed = await runRanks(ddpArgs(config, { ...options, out }), options);
     if (failed !== null) return { skipped: failed };
     const j = JSON.parse(await Deno.readTextFile(out)) as DdpJson;
     const outcome = baselineRun({

@@ -25,7 +25,8 @@ export class SingleRank {
   readonly #feed: StepFeed | null = null;
 
   /** On rank 0, builds the lone model (seeded as the ranks' was) and its batch order. */
-  constructor(plan: RunPlan, data: DeviceData, dist: DataParallel) {
+  constructor(plan: RunPlan, on: { data: DeviceData; dist: DataParallel }) {
+    const { data, dist } = on;
     this.#dist = dist;
     this.#plan = plan;
     this.batchSize = localBatchSize(plan.config.batchSize, dist.worldSize);

@@ -30,8 +30,10 @@ export interface WindowTimes {
   ranks?: RankWindow;
 }
 
-/** The window's stages on a trainer: its batches, the single-rank reference, the waits. */
+/** A window under way: its plan, trainer, batches, single-rank reference, times and waits. */
 interface WindowState {
+  plan: RunPlan;
+  times: WindowTimes;
   trainer: Trainer;
   feed: StepFeed;
   solo: SingleRank | null;
@@ -39,7 +41,8 @@ interface WindowState {
 }
 
 /** One step of the window: timed, its loss and (on a rank) its all-reduce wait recorded. */
-function windowStep(plan: RunPlan, state: WindowState, times: WindowTimes, i: number): void {
+function windowStep(state: WindowState, i: number): void {
+  const { plan, times } = state;
   const timed = i >= plan.window!.warmup;
   const [order, range] = state.feed.next();
   const ms = timeStep(state.trainer, { order, range, device: plan.device });
@@ -50,7 +53,8 @@ function windowStep(plan: RunPlan, state: WindowState, times: WindowTimes, i: nu
 }
 
 /** Every rank's step median and all-reduce share, and rank 0's lone steps (all ranks ask). */
-function gatherRanks(dist: DataParallel, times: WindowTimes, state: WindowState): RankWindow {
+function gatherRanks(dist: DataParallel, state: WindowState): RankWindow {
+  const { times } = state;
   const share = allreduceShare(state.waitMs, times.timedMs);
   return {
     perRankStepMedianMs: dist.gather(rankMedian(times.timedMs)),
@@ -74,15 +78,17 @@ export function timeWindow(
   const trainer = new Trainer(data, plan.trainer);
   const dist = plan.trainer.dist ?? null;
   const state: WindowState = {
+    plan,
+    times,
     trainer,
     feed: new StepFeed(trainer, seed, trainer.batchRanges()),
-    solo: dist && new SingleRank(plan, data, dist),
+    solo: dist && new SingleRank(plan, { data, dist }),
     waitMs: [],
   };
   const startMs = performance.now();
   try {
     for (let i = 0; i < warmup + steps && !hooks.stop.atStep(`timed window step ${i}`); i++) {
-      windowStep(plan, state, times, i);
+      windowStep(state, i);
       const label = i < warmup ? "warm-up" : "timed";
       const step = i + 1;
       showProgress(hooks.progress, trainer, {
@@ -99,6 +105,6 @@ export function timeWindow(
     state.solo?.dispose();
     trainer.dispose();
   }
-  if (dist !== null) times.ranks = gatherRanks(dist, times, state);
+  if (dist !== null) times.ranks = gatherRanks(dist, state);
   return times;
 }
