@@ -6,32 +6,17 @@
  */
 import "./_shim.ts";
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import { BENCH_MAIN, writeTinyDataset } from "./_helpers.ts";
+import { benchTwoRanks } from "./_dist.ts";
 
 Deno.test("--nproc 2 --max-seconds: both ranks stop at the deadline, exit 0, one result", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    await writeTinyDataset(join(dir, "data"), { train: 640, test: 100 });
-    const out = join(dir, "out");
-    const args = ["--nproc", "2", "--threads", "2", "--device", "cpu", "--no-progress"]
-      .concat(["--data", join(dir, "data"), "--steps", "2", "--warmup", "1"])
-      .concat(["--breakdown-steps", "0", "--epochs", "50", "--max-seconds", "6", "--out", out]);
-    const run = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", BENCH_MAIN, ...args],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const stderr = new TextDecoder().decode(run.stderr);
-    assert.strictEqual(run.code, 0, stderr);
-    assert.doesNotMatch(stderr, /failed/);
-    const files = [...Deno.readDirSync(out)].map((e) => e.name).filter((f) => f.endsWith(".json"));
-    assert.strictEqual(files.length, 1, files.join(", "));
-    const result = JSON.parse(Deno.readTextFileSync(join(out, files[0])));
-    assert.strictEqual(result.complete, false);
-    assert.match(result.stopReason, /^deadline: /);
-    assert.ok(result.runs[0].epochs.length < 50, "stopped before the 50 epochs");
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  const run = await benchTwoRanks(
+    ["--no-progress", "--steps", "2", "--warmup", "1", "--breakdown-steps", "0"]
+      .concat(["--epochs", "50", "--max-seconds", "6"]),
+  );
+  assert.strictEqual(run.code, 0, run.stderr);
+  assert.doesNotMatch(run.stderr, /failed/);
+  assert.strictEqual(run.jsonFiles, 1, "one result");
+  assert.strictEqual(run.json.complete, false);
+  assert.match(run.json.stopReason, /^deadline: /);
+  assert.ok(run.json.runs[0].epochs.length < 50, "stopped before the 50 epochs");
 });

@@ -9,32 +9,15 @@
  */
 import "./_shim.ts";
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import { BENCH_MAIN, hasPythonTorch, writeTinyDataset } from "./_helpers.ts";
+import { hasPythonTorch } from "./_helpers.ts";
+import { benchTwoRanks } from "./_dist.ts";
 import { parseBenchResult } from "../src/bench/schema.ts";
 
-/** `deno task bench --nproc 2 --threads 2` on a tiny set with `more` flags: its result and markdown. */
-async function bench(more: string[]) {
-  const dir = await Deno.makeTempDir();
-  try {
-    await writeTinyDataset(join(dir, "data"), { train: 640, test: 100 });
-    const out = join(dir, "out");
-    const args = ["--nproc", "2", "--threads", "2", "--device", "cpu", "--no-progress"];
-    const run = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", BENCH_MAIN, ...args, "--data", join(dir, "data"), "--steps", "4"]
-        .concat(["--warmup", "1", "--out", out, ...more]),
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    assert.strictEqual(run.code, 0, new TextDecoder().decode(run.stderr));
-    const file = [...Deno.readDirSync(out)].find((e) => e.name.endsWith(".json"))!.name;
-    return {
-      result: parseBenchResult(JSON.parse(Deno.readTextFileSync(join(out, file)))),
-      md: Deno.readTextFileSync(join(out, file.replace(/\.json$/, ".md"))),
-    };
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+/** Two ranks with `flags` after a 1 + 4-step window: the validated result and its markdown. */
+async function bench(flags: string[]) {
+  const run = await benchTwoRanks(["--no-progress", "--steps", "4", "--warmup", "1", ...flags]);
+  assert.strictEqual(run.code, 0, run.stderr);
+  return { result: parseBenchResult(run.json), md: run.md! };
 }
 
 Deno.test("--nproc 2 writes runs[].distributed with the ranks, the share and the efficiency", async () => {
