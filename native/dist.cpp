@@ -15,12 +15,15 @@
 #include <torch/csrc/distributed/c10d/FileStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#include <torch/csrc/distributed/c10d/comm.hpp>
 #include <torch/csrc/distributed/c10d/reducer.hpp>
 #ifdef TORCH_SHIM_CUDA
 #define USE_C10D_NCCL 1
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #endif
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <memory>
 
@@ -33,7 +36,58 @@ struct atd_group_s {
   int32_t world;
 };
 
+namespace {
+
+// When the step's gradient buckets were launched and their all-reduces completed (steady clock,
+// ns), shared with the futures' callbacks, which run on Gloo's threads.
+struct CommClock {
+  std::atomic<int64_t> last_launch{0};
+  std::atomic<int64_t> last_done{0};
+  static int64_t now() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  }
+  static void raise(std::atomic<int64_t> &slot, int64_t t) {
+    int64_t seen = slot.load();
+    while (t > seen && !slot.compare_exchange_weak(seen, t)) {
+    }
+  }
+};
+
+// DDP's default reduction (divide by the world size, then sum over the ranks: the reducer's own
+// _AllReduceBySumCommHook after its division, the same float operations) as a comm hook that
+// also reads the clock when each bucket is launched and when its all-reduce completes.
+// (CommHookInterface itself: 1.13's libtorch_cpu does not export CppCommHookInterface's parser.)
+class TimedAllReduceHook : public c10d::CommHookInterface {
+ public:
+  TimedAllReduceHook(const c10::intrusive_ptr<c10d::ProcessGroup> &pg, int32_t world,
+                     std::shared_ptr<CommClock> clock)
+      : state_(pg), world_(world), clock_(std::move(clock)) {}
+
+  at::Tensor parseHookResult(const c10::IValue &result) override {
+    return result.isTensor() ? result.toTensor() : result.toTensorVector()[0];
+  }
+
+  c10::intrusive_ptr<c10::ivalue::Future> runHook(c10d::GradBucket &bucket) override {
+    CommClock::raise(clock_->last_launch, CommClock::now());
+    bucket.getBufferRef().mul_(1.0 / world_);
+    std::vector<at::Tensor> tensors{bucket.getBufferRef()};
+    auto future = state_->allreduce(tensors)->getFuture();
+    auto clock = clock_;
+    future->addCallback([clock](c10::ivalue::Future &) { CommClock::raise(clock->last_done, CommClock::now()); });
+    return future;
+  }
+
+ private:
+  c10::intrusive_ptr<c10d::ProcessGroup> state_;
+  int32_t world_;
+  std::shared_ptr<CommClock> clock_;
+};
+
+}  // namespace
+
 struct atd_reducer_s {
+  std::shared_ptr<CommClock> clock;
   std::unique_ptr<c10d::Reducer> reducer;
 };
 
@@ -215,7 +269,9 @@ atd_reducer atd_reducer_new(atd_group g, const at_tensor *params, int64_t n, int
                                                    /*gradient_as_bucket_view=*/false,
                                                    std::unordered_map<size_t, std::string>{},
                                                    static_cast<int64_t>(c10d::kDefaultFirstBucketBytes));
-    return new atd_reducer_s{std::move(reducer)};
+    auto clock = std::make_shared<CommClock>();
+    reducer->register_comm_hook(std::make_unique<TimedAllReduceHook>(grp.pg, grp.world, clock));
+    return new atd_reducer_s{clock, std::move(reducer)};
   })
 }
 
@@ -224,9 +280,20 @@ void atd_reducer_prepare(atd_reducer r, char **err) {
     if (r == nullptr) throw ShimError("reducer_prepare: expected a reducer handle, found NULL");
     // As DDP's forward: rebuild the buckets in gradient order once (after the first backward),
     // then arm the autograd hooks for the coming backward.
+    r->clock->last_launch = 0;
+    r->clock->last_done = 0;
     r->reducer->rebuild_buckets();
     r->reducer->prepare_for_forward();
     r->reducer->prepare_for_backward({});
+  })
+}
+
+int64_t atd_reducer_wait_ns(atd_reducer r, char **err) {
+  SHIM_GUARD(-1, {
+    if (r == nullptr) throw ShimError("reducer_wait_ns: expected a reducer handle, found NULL");
+    const int64_t launch = r->clock->last_launch.load(), done = r->clock->last_done.load();
+    if (launch == 0 || done == 0) return int64_t{-1};
+    return std::max<int64_t>(0, done - launch);
   })
 }
 

@@ -297,6 +297,10 @@ atd_reducer atd_reducer_new(atd_group g, const at_tensor *params, int64_t n, int
                             char **err);
 /** Arms the reducer for the next backward (DDP's forward does this each iteration). */
 void atd_reducer_prepare(atd_reducer r, char **err);
+/** The last backward's exposed all-reduce wait in ns: from the launch of its last gradient bucket
+ *  (backward's last gradient is ready) to the completion of its last all-reduce, 0 when the
+ *  all-reduces finished first; -1 when no backward ran since the last prepare. */
+int64_t atd_reducer_wait_ns(atd_reducer r, char **err);
 /** Releases the reducer. Freeing NULL is a no-op. */
 void atd_reducer_free(atd_reducer r);
 

@@ -16,12 +16,23 @@ tests/_helpers.ts (syntheticSplit), the global --batch-size split evenly:
 
 Rank 0 writes the parameters to --save as a .safetensors file (state_dict names) and prints one
 JSON line: {"rank": 0, "loss": mean step loss of rank 0's shards}.
+
+With --bench-json PATH (the harness's `--baseline pytorch` beside `--nproc N`), the ranks time
+--warmup untimed and --steps timed steps instead, as the harness's ranks do: each step's wall
+time; each step's exposed all-reduce wait, read by a comm hook that reduces as DDP's default
+(divide by the world size, then all-reduce) and reads the clock at each bucket's launch and
+completion (the wait runs from the last launch, when backward's last gradient is ready, to the
+last completion); and, between the ranks' steps, rank 0 trains a model of its own alone with
+the per-rank batch while the other ranks wait at a barrier (the single-rank reference). Rank 0
+writes the JSON: its warm-up and timed steps, every rank's step median and all-reduce share,
+and the single rank's timed steps.
 """
 import argparse
 import json
 import os
 import struct
 import sys
+import time
 
 import torch
 import torch.distributed as dist
@@ -65,6 +76,99 @@ def save_safetensors(path, named):
         f.write(struct.pack("<Q", len(head)) + head + b"".join(blobs))
 
 
+def timed_allreduce_hook(clock, world):
+    """DDP's default reduction as a comm hook that reads the clock (see --bench-json)."""
+    def hook(_state, bucket):
+        clock["launch"] = max(clock["launch"], time.perf_counter())
+        buf = bucket.buffer().div_(world)
+        fut = dist.all_reduce(buf, async_op=True).get_future()
+
+        def done(f):
+            clock["done"] = max(clock["done"], time.perf_counter())
+            return f.value()[0]
+        return fut.then(done)
+    return hook
+
+
+class Feed:
+    """Batches of a rank's shard (or of the whole set, world=1) of per-epoch permutations."""
+
+    def __init__(self, count, seed, rank, world, batch):
+        self.count, self.rank, self.world, self.batch = count, rank, world, batch
+        self.gen = torch.Generator().manual_seed(seed)
+        self.order, self.i = None, 0
+
+    def next(self):
+        if self.order is None or self.i >= self.order.shape[0]:
+            perm = torch.randperm(self.count, generator=self.gen)
+            self.order, self.i = shard(perm, self.rank, self.world), 0
+        idx = self.order[self.i : self.i + self.batch]
+        self.i += self.batch
+        return idx
+
+
+def train_step(model, opt, criterion, x, y, idx):
+    """One step; its wall time in ms and its loss."""
+    t0 = time.perf_counter()
+    opt.zero_grad()
+    loss = criterion(model(x.index_select(0, idx)), y.index_select(0, idx))
+    loss.backward()
+    opt.step()
+    return (time.perf_counter() - t0) * 1000, loss.item()
+
+
+def gather(value, rank, world):
+    """Every rank's value, rank 0 first."""
+    t = torch.zeros(world, dtype=torch.float64)
+    t[rank] = value
+    dist.all_reduce(t)
+    return t.tolist()
+
+
+def bench(args, data, rank, world, local):
+    """The --bench-json window (see the module's docstring)."""
+    x, y = data
+    torch.manual_seed(args.seed)
+    ddp = nn.parallel.DistributedDataParallel(GoogLeNet())
+    clock = {"launch": 0.0, "done": 0.0}
+    ddp.register_comm_hook(None, timed_allreduce_hook(clock, world))
+    opt = torch.optim.Adam(ddp.parameters(), lr=args.lr)
+    criterion = nn.CrossEntropyLoss()
+    feed = Feed(x.shape[0], args.order_seed, rank, world, local)
+    solo = None
+    if rank == 0:
+        torch.manual_seed(args.seed)
+        alone = GoogLeNet()
+        solo = (alone, torch.optim.Adam(alone.parameters(), lr=args.lr),
+                Feed(x.shape[0], args.order_seed, 0, 1, local), [])
+    warmup_ms, step_ms, losses, waits = [], [], [], []
+    for i in range(args.warmup + args.steps):
+        clock["launch"] = clock["done"] = 0.0
+        ms, loss = train_step(ddp, opt, criterion, x, y, feed.next())
+        losses.append(loss)
+        timed = i >= args.warmup
+        (step_ms if timed else warmup_ms).append(ms)
+        if timed:
+            waits.append(max(0.0, clock["done"] - clock["launch"]) * 1000)
+        if solo is not None:
+            alone_ms, _ = train_step(solo[0], solo[1], criterion, x, y, solo[2].next())
+            if timed:
+                solo[3].append(alone_ms)
+        dist.barrier()
+    median = sorted(step_ms)[len(step_ms) // 2] if step_ms else float("nan")
+    share = sum(waits) / sum(step_ms) if step_ms else float("nan")
+    medians, shares = gather(median, rank, world), gather(share, rank, world)
+    if rank == 0:
+        with open(args.bench_json, "w") as f:
+            json.dump({
+                "torchVersion": torch.__version__, "threads": args.threads,
+                "warmupMs": warmup_ms, "stepMs": step_ms, "stepLosses": losses,
+                "perRankStepMedianMs": [m if m == m else None for m in medians],
+                "perRankAllreduceShare": [v if v == v else None for v in shares],
+                "singleRank": {"batchSize": local, "timedMs": solo[3]},
+            }, f)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--steps", type=int, default=20)
@@ -78,8 +182,12 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--timeout", type=float, default=60, help="seconds (process-group timeout)")
     ap.add_argument("--no-dropout", action="store_true")
-    ap.add_argument("--save", required=True)
+    ap.add_argument("--save", help="rank 0 writes the parameters here (required without --bench-json)")
+    ap.add_argument("--bench-json", default=None, help="time a window instead (see above)")
+    ap.add_argument("--warmup", type=int, default=5, help="--bench-json: untimed steps first")
     args = ap.parse_args()
+    if args.save is None and args.bench_json is None:
+        ap.error("expected --save or --bench-json, found neither")
 
     from datetime import timedelta
     torch.set_num_threads(args.threads)
@@ -95,6 +203,10 @@ def main():
         from pytorch_baseline import load_split
         x, y = load_split(args.data, "train", torch.device("cpu"))
         x, y = x[: args.train_count].contiguous(), y[: args.train_count].contiguous()
+    if args.bench_json is not None:
+        bench(args, (x, y), rank, world, local)
+        dist.destroy_process_group()
+        return
     torch.manual_seed(args.seed)
     model = GoogLeNet()
     if args.no_dropout:

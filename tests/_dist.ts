@@ -1,5 +1,10 @@
-/** Helpers of the data-parallel tests: a free loopback port, a rank run as its own process. */
+/**
+ * Helpers of the data-parallel tests: a free loopback port, a rank run as its own process, the
+ * bench launched with two ranks on a tiny data set.
+ */
 import assert from "node:assert/strict";
+import { join } from "node:path";
+import { BENCH_MAIN, writeTinyDataset } from "./_helpers.ts";
 
 /** A port free on 127.0.0.1 right now. */
 export function freePort(): number {
@@ -22,4 +27,34 @@ export async function runRank(
   const text = new TextDecoder().decode(out.stdout).trim();
   assert.ok(out.success, `rank ${spec.rank}: expected exit 0, found ${out.code}: ${text}`);
   return JSON.parse(text.split("\n").at(-1)!);
+}
+
+/**
+ * `deno task bench --nproc 2 --threads 2 --device cpu` on a tiny IDX set with `flags`: its exit
+ * code and stderr, and rank 0's result files (the JSON, not yet validated, and the markdown).
+ */
+export async function benchTwoRanks(flags: string[]) {
+  const dir = await Deno.makeTempDir();
+  try {
+    await writeTinyDataset(join(dir, "data"), { train: 640, test: 100 });
+    const out = join(dir, "out");
+    const args = ["--nproc", "2", "--threads", "2", "--device", "cpu", "--data", join(dir, "data")];
+    const run = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", BENCH_MAIN, ...args, "--out", out, ...flags],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const names = run.success ? [...Deno.readDirSync(out)].map((e) => e.name) : [];
+    const files = names.filter((f) => f.endsWith(".json"));
+    const read = (f: string) => Deno.readTextFileSync(join(out, f));
+    return {
+      code: run.code,
+      stderr: new TextDecoder().decode(run.stderr),
+      jsonFiles: files.length,
+      json: files.length > 0 ? JSON.parse(read(files[0])) : null,
+      md: files.length > 0 ? read(files[0].replace(/\.json$/, ".md")) : null,
+    };
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 }

@@ -42,3 +42,20 @@ Deno.test("an epoch that the last epoch's duration says will not fit is not star
   assert.equal(stop.beforeEpoch(4, 62), true);
   assert.equal(stop.reason, "deadline: epoch 4 (≈62 s) would not fit in the 40 s left");
 });
+
+Deno.test("ranks agree on the deadline: the latest clock and the longest epoch decide for all", () => {
+  // Two ranks' own clocks and last epochs; `agree` is the max over the ranks of the quantity asked.
+  const clocks = [299, 301], epochs = [50, 70];
+  const agree = (s: number) => Math.max(s, ...(clocks.includes(s) ? clocks : epochs));
+  const ranks = () =>
+    [0, 1].map((r) => new Stopper({ maxSeconds: 300, elapsed: () => clocks[r], agree }));
+  const late = ranks();
+  assert.deepEqual(late.map((s) => s.atStep("timed window step 7")), [true, true]);
+  for (const s of late) {
+    assert.equal(s.reason, "deadline: --max-seconds 300 passed at timed window step 7");
+  }
+  clocks.splice(0, 2, 200, 240); // 60 s left: rank 0's epoch (50 s) would fit, rank 1's not
+  const early = ranks();
+  assert.deepEqual(early.map((s, r) => s.beforeEpoch(3, epochs[r])), [true, true]);
+  assert.match(early[0].reason!, /epoch 3 \(≈70 s\) would not fit in the 60 s left/);
+});

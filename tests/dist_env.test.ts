@@ -135,8 +135,20 @@ Deno.test("a rank refuses what it cannot run, in one line", () => {
     rankProblem({ ...base, batchSize: 63 }, ["cpu"], { worldSize: 2 })!,
     /--batch-size 63: expected a multiple of the 2 ranks/,
   );
+  // The ranks agree on the deadline (the latest clock), so --max-seconds is taken.
+  assert.strictEqual(rankProblem({ ...base, maxSeconds: 5 }, ["cpu"], { worldSize: 2 }), null);
+});
+
+Deno.test("ranks take --baseline pytorch (PyTorch DDP) with a window, and refuse libtorch", () => {
+  const base = parseBenchArgs(["--device", "cpu"], { cores: 2 });
+  const pytorch = { ...base, baseline: ["pytorch" as const] };
+  assert.strictEqual(rankProblem(pytorch, ["cpu"], { worldSize: 2 }), null);
   assert.match(
-    rankProblem({ ...base, maxSeconds: 5 }, ["cpu"], { worldSize: 2 })!,
-    /--max-seconds with 2 ranks/,
+    rankProblem({ ...base, baseline: ["pytorch", "libtorch"] }, ["cpu"], { worldSize: 2 })!,
+    /--baseline libtorch with 2 ranks: expected pytorch alone .* found pytorch,libtorch/,
+  );
+  assert.match(
+    rankProblem({ ...pytorch, steps: null }, ["cpu"], { worldSize: 2 })!,
+    /expected a timed window \(--steps/,
   );
 });

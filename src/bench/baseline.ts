@@ -17,7 +17,8 @@ export const BASELINE_SCRIPT = new URL("../../scripts/pytorch_baseline.py", impo
 /** The baseline's outcome: a run, or the reason it was skipped. */
 export type BaselineOutcome = { run: Run } | { skipped: string };
 
-interface BaselineJson {
+/** What scripts/pytorch_baseline.py writes (and the DDP baseline is read into). */
+export interface BaselineJson {
   torchVersion: string;
   deviceName: string;
   threads: number;
@@ -50,20 +51,27 @@ export interface BaselineOptions {
   deviceName?: string;
 }
 
+/**
+ * The flags of `config`'s recipe that both PyTorch scripts take (scripts/pytorch_baseline.py and
+ * scripts/pytorch_ddp.py): threads (per process), global batch, learning rate, seed, warm-up.
+ */
+export function recipeFlags(config: BenchConfig): (readonly [string, number])[] {
+  return [
+    ["--threads", config.threads],
+    ["--batch-size", config.batchSize],
+    ["--lr", config.lr],
+    ["--seed", config.seed],
+    ["--warmup", config.warmup],
+  ];
+}
+
 /** The script's command line for `config` on `device`, writing its JSON to `out`. */
 function scriptArgs(
   config: BenchConfig,
   options: { device: Device; dataDir: string; out: string },
 ) {
   const args = [BASELINE_SCRIPT, "--data", options.dataDir, "--device", options.device];
-  const values: [string, number][] = [
-    ["--threads", config.threads],
-    ["--batch-size", config.batchSize],
-    ["--lr", config.lr],
-    ["--seed", config.seed],
-    ["--warmup", config.warmup],
-    ["--target-accuracy", config.targetAccuracy],
-  ];
+  const values = [...recipeFlags(config), ["--target-accuracy", config.targetAccuracy] as const];
   for (const [flag, value] of values) args.push(flag, String(value));
   args.push("--json", options.out);
   if (config.steps !== null) args.push("--steps", String(config.steps));
@@ -94,7 +102,7 @@ async function follow(child: Deno.ChildProcess, log: (line: string) => void) {
 }
 
 /** The Run of the script's JSON. */
-function runOf(
+export function baselineRun(
   j: BaselineJson,
   context: { config: BenchConfig; device: Device } & BaselineOptions,
 ): BaselineOutcome {
@@ -163,7 +171,7 @@ export async function runPytorchBaseline(
       };
     }
     const j = JSON.parse(await Deno.readTextFile(out)) as BaselineJson;
-    return runOf(j, { config, device, ...options });
+    return baselineRun(j, { config, device, ...options });
   } finally {
     await Deno.remove(out).catch(() => {});
   }

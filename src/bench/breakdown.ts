@@ -8,7 +8,6 @@
  * @module
  */
 import { countFfiCalls, profile, scalar, synchronize } from "../ffi/mod.ts";
-import { batchRanges } from "../data/mod.ts";
 import type { RunPlan } from "./plan.ts";
 import type { Breakdown } from "./schema.ts";
 import { type DeviceData, type StepPhase, torchDevice, Trainer } from "./train.ts";
@@ -42,11 +41,8 @@ function withSteps<T>(
   fn: (trainer: Trainer, feed: StepFeed) => T,
 ): T {
   const trainer = new Trainer(data, plan.trainer);
-  const feed = new StepFeed(
-    trainer,
-    plan.config.seed,
-    batchRanges(data.trainCount, plan.config.batchSize),
-  );
+  // The trainer's ranges: a data-parallel rank's are its shard's, with the per-rank batch.
+  const feed = new StepFeed(trainer, plan.config.seed, trainer.batchRanges());
   try {
     for (let i = 0; i < BREAKDOWN_WARMUP; i++) trainer.step(...feed.next());
     return fn(trainer, feed);

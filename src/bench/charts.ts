@@ -38,7 +38,7 @@ function seriesOf(results: readonly BenchResult[]): Series[] {
 const WIDTH = 560;
 
 /** The file names {@linkcode renderCharts} may return, in its order. */
-export const CHART_FILES = ["loss.svg", "epoch-time.svg", "step-time.svg"] as const;
+export const CHART_FILES = ["loss.svg", "epoch-time.svg", "step-time.svg", "scaling.svg"] as const;
 
 /** Shared look: white background, labels never truncated (run labels are long). */
 const CONFIG: vl.Config = {
@@ -121,10 +121,39 @@ function stepTimeSpec(series: readonly Series[]): vl.TopLevelSpec | null {
 }
 
 /**
+ * Images/s against ranks of the data-parallel runs: one rank alone and the N ranks, measured,
+ * beside the ideal line through one rank's throughput (N × it).
+ */
+function scalingSpec(series: readonly Series[]): vl.TopLevelSpec | null {
+  const values = series.flatMap(({ name, run }) => {
+    const d = run.distributed, one = d?.singleRank;
+    if (!d || !one) return [];
+    const ideal = `${name} (ideal: N × 1 rank)`;
+    return [
+      { run: name, ranks: 1, imagesPerSecond: one.imagesPerSecond },
+      { run: name, ranks: d.worldSize, imagesPerSecond: run.imagesPerSecond },
+      { run: ideal, ranks: 1, imagesPerSecond: one.imagesPerSecond },
+      { run: ideal, ranks: d.worldSize, imagesPerSecond: d.worldSize * one.imagesPerSecond },
+    ];
+  });
+  return spec("Data-parallel scaling: images/s against ranks", values, {
+    height: 300,
+    mark: { type: "line", point: true },
+    encoding: {
+      x: { field: "ranks", type: "quantitative", title: "Ranks", axis: { tickMinStep: 1 } },
+      y: { field: "imagesPerSecond", type: "quantitative", title: "Images/s" },
+      // One legend for both: each series its colour and its dash (the ideal lines dashed apart).
+      strokeDash: { field: "run", type: "nominal", title: "Run" },
+    },
+  });
+}
+
+/**
  * Renders the charts of a set of results as SVG, in this order: `loss.svg` (mean training loss
  * per epoch, log scale: the recipe's loss can spike to hundreds before settling), `epoch-time.svg`
  * (training seconds per epoch, grouped bars) and `step-time.svg` (box plot of the timed steps, log
- * scale). Runs are named by their label, plus host and date when several results are given. A
+ * scale) and `scaling.svg` (images/s of one rank and of N data-parallel ranks beside the ideal
+ * line, for runs with `distributed`). Runs are named by their label, plus host and date when several results are given. A
  * chart without data is left out.
  */
 export async function renderCharts(results: readonly BenchResult[]): Promise<Chart[]> {
@@ -133,6 +162,7 @@ export async function renderCharts(results: readonly BenchResult[]): Promise<Cha
     [CHART_FILES[0], "Training loss per epoch", lossSpec(series)],
     [CHART_FILES[1], "Training time per epoch", epochTimeSpec(series)],
     [CHART_FILES[2], "Training step time", stepTimeSpec(series)],
+    [CHART_FILES[3], "Data-parallel scaling", scalingSpec(series)],
   ];
   const charts: Chart[] = [];
   for (const [file, title, spec] of specs) {

@@ -191,8 +191,9 @@ export const BENCH_FLAGS: FlagTable<Required<BenchConfig>, Required<ParseBenchAr
     ...integer(1, 1024),
     default: 1,
     help: "data-parallel ranks on this host (one process each, --threads split between them, " +
-      "--batch-size the global batch); torchrun's RANK/WORLD_SIZE/MASTER_ADDR/MASTER_PORT, when " +
-      "set, make this process one rank instead",
+      "--batch-size the global batch; the timed window also times rank 0 alone, step by step, " +
+      "for the scaling efficiency; --baseline pytorch runs PyTorch DDP beside); torchrun's " +
+      "RANK/WORLD_SIZE/MASTER_ADDR/MASTER_PORT, when set, make this process one rank instead",
   },
   distTimeout: {
     ...positive,

@@ -35,6 +35,7 @@ import { CheckpointError } from "./checkpoint.ts";
 import { checkWeightsFile, WeightsError } from "../model/mod.ts";
 import { join } from "node:path";
 import { runPytorchBaseline } from "./baseline.ts";
+import { runPytorchDdp } from "./ddp_baseline.ts";
 import { pairedSummary, Pairing } from "./paired.ts";
 import { speedOptionProblem } from "./options.ts";
 import { planRun, type RunPlan } from "./plan.ts";
@@ -225,9 +226,11 @@ async function measure(session: Session, plan: RunPlan, pairing: Pairing | null 
   const data = uploadDataset(session.dataset, plan.device);
   const { dist } = session, quiet = follower(session);
   // Ranks stop together: each step boundary agrees on the interrupt any rank received.
+  // and the deadline on the latest rank's clock, so that all of them stop at the same step.
   const stop = new Stopper({
     signal: dist ? () => dist.agreeSignal(shimSignal()) : shimSignal,
     maxSeconds: config.maxSeconds ?? null,
+    agree: dist ? (seconds) => Math.max(...dist.gather(seconds)) : undefined,
   });
   try {
     const window = pairing === null ? null : await pairing.run(data, stop);
@@ -277,6 +280,28 @@ function unpairedNotes(names: readonly BaselineName[], plan: RunPlan): string[] 
   );
 }
 
+/**
+ * PyTorch DDP beside our ranks (`--nproc N --baseline pytorch`), run by rank 0 once our run is
+ * over; the note saying why there is none; null on the other ranks or without the baseline.
+ */
+async function ddpBaselineOf(session: Session, plan: RunPlan): Promise<Run | string | null> {
+  const { dist, config } = session;
+  if (dist === null || dist.rank !== 0 || !(config.baseline ?? []).includes("pytorch")) {
+    return null;
+  }
+  console.error(`\n== PyTorch DDP baseline on ${plan.device}, ${dist.worldSize} ranks`);
+  const b = await runPytorchDdp(config, {
+    worldSize: dist.worldSize,
+    dataDir: session.dataset.dir,
+    trainCount: session.dataset.train.count,
+    flopsPerImage: plan.facts.flopsPerImage,
+    deviceName: session.env.cpuModel,
+  });
+  if ("run" in b) return b.run;
+  console.error(b.skipped);
+  return b.skipped;
+}
+
 /** One device's complete run record, and notes on the baselines that are missing. */
 async function runDevice(session: Session, device: Device): Promise<[Run, string[]]> {
   if (!follower(session)) console.error(`\n== deno+libtorch on ${device}`);
@@ -286,7 +311,8 @@ async function runDevice(session: Session, device: Device): Promise<[Run, string
     flopsPerImage: googlenetFlopsPerImage(),
   });
   const plan = { ...planned, trainer: { ...planned.trainer, dist: session.dist } };
-  const names = session.config.baseline ?? [];
+  // Data-parallel ranks have their own baseline, PyTorch DDP (ddpBaselineOf).
+  const names = session.dist === null ? session.config.baseline ?? [] : [];
   const pairing = names.length > 0 && plan.window !== null
     ? await Pairing.start(names, plan, { dataDir: session.dataset.dir })
     : null;
@@ -299,7 +325,11 @@ async function runDevice(session: Session, device: Device): Promise<[Run, string
   }
   const wanted = names.includes("pytorch") && measured.stopReason === null &&
     (pairing === null || plan.epochs !== null);
-  const epochs = wanted ? await baselineOf(session, plan) : null;
+  const epochs = wanted
+    ? await baselineOf(session, plan)
+    : measured.stopReason === null
+    ? await ddpBaselineOf(session, plan)
+    : null;
   if (typeof epochs === "string") notes.push(epochs);
   const full = typeof epochs === "string" ? null : epochs;
   const baselines = pairing === null
@@ -360,7 +390,8 @@ async function bench(session: Session): Promise<number> {
     throw new FatalInput(`${signal}: interrupted before any run finished; nothing written`);
   }
   const stopReason = signal ?? runs.find((r) => r.stopReason)?.stopReason ?? null;
-  if (follower(session)) return stopReason === null ? 0 : signal === "SIGTERM" ? 143 : 130;
+  const code = signal === null ? 0 : signal === "SIGTERM" ? 143 : 130; // a deadline is no failure
+  if (follower(session)) return code;
   await writeResult({
     schema: 1,
     complete: stopReason === null,
@@ -374,7 +405,7 @@ async function bench(session: Session): Promise<number> {
   });
   if (stopReason === null) return 0;
   console.error(`bench: stopped early (${stopReason}); the result is marked incomplete`);
-  return signal === null ? 0 : signal === "SIGTERM" ? 143 : 130;
+  return code;
 }
 
 /** Prints a failure as one line (the stack with --verbose) and exits with its code. */

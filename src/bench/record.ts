@@ -6,7 +6,8 @@
  */
 import type { EpochsOutcome } from "./epochs.ts";
 import type { RunPlan } from "./plan.ts";
-import type { BenchConfig, Breakdown, Run } from "./schema.ts";
+import type { BenchConfig, Breakdown, Distributed, Run } from "./schema.ts";
+import { distributedRecord } from "./scaling.ts";
 import { summarize } from "./stats.ts";
 import type { WindowTimes } from "./window.ts";
 
@@ -58,6 +59,15 @@ function cpuOptions(config: BenchConfig): Record<string, string | number | boole
   return out;
 }
 
+/** A data-parallel run's `distributed` record (the ranks' figures gathered in the window). */
+function distributedOf(plan: RunPlan, measured: Measured, imagesPerSecond: number): Distributed {
+  const dist = plan.trainer.dist!;
+  return distributedRecord(
+    { worldSize: dist.worldSize, backend: dist.group.backend, threadsPerRank: plan.config.threads },
+    { imagesPerSecond, window: measured.window.ranks ?? null },
+  );
+}
+
 /**
  * The complete record of a run of this project's stack, its PyTorch `baseline` (or null)
  * attached.
@@ -99,6 +109,7 @@ export function buildRun(plan: RunPlan, measured: Measured & { baseline: Run | n
     achievedFlops: facts.flopsPerImage * imagesPerSecond,
     finalTestAccuracy: epochs.at(-1)?.testAccuracy ?? null,
     ...(measured.breakdown ? { breakdown: measured.breakdown } : {}),
+    ...(plan.trainer.dist ? { distributed: distributedOf(plan, measured, imagesPerSecond) } : {}),
     baseline: measured.baseline,
     complete: measured.stopReason === null,
     stopReason: measured.stopReason,

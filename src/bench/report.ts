@@ -13,6 +13,7 @@ import { formatLoss } from "./progress.ts";
 import { LOSS_PARTING, lossAgreement } from "./agreement.ts";
 import { baselineNameOf, BASELINES } from "./recipes.ts";
 import { verdictLines } from "./verdicts.ts";
+import { distributedLines } from "./dist_report.ts";
 
 const DASH = "–";
 const GIB = 1024 ** 3;
@@ -346,6 +347,7 @@ function renderResult(result: BenchResult): string[] {
   const comparisons = comparisonLines(result);
   if (comparisons.length > 0) lines.push(...comparisons, "");
   lines.push(...agreementLines(result));
+  lines.push(...distributedLines(runs, runLabel));
   const notes = [
     ...result.notes,
     ...runs.flatMap((run) => {

@@ -265,6 +265,50 @@ const pairedSchema = z.object({
   ratioCI95: z.tuple([finite, finite]),
 });
 
+/**
+ * A data-parallel run's facts (src/dist/, `--nproc N`); see src/bench/scaling.ts, which measures
+ * them. The run's `stepMs` and `imagesPerSecond` are rank 0's, with the global batch.
+ */
+const distributedSchema = z.object({
+  /** The number of ranks. */
+  worldSize: finite,
+  /** The c10d collective backend. */
+  backend: z.enum(["gloo", "nccl"]),
+  /** CPU threads of each rank. */
+  threadsPerRank: finite,
+  /** Each rank's median timed step in milliseconds, rank 0 first (null: none timed). */
+  perRankStepMedianMs: z.array(finite.nullable()),
+  /**
+   * The share of the step spent waiting on the gradients' all-reduce, the mean over the ranks
+   * of Σ wait / Σ step over the timed steps, where a step's wait is the exposed part of its
+   * all-reduce: from the launch of its last gradient bucket (backward's last gradient is ready)
+   * to the completion of its last bucket all-reduce, 0 when the all-reduces had already
+   * finished (the part that overlaps backward is not counted). Null without timed steps.
+   */
+  allreduceShare: finite.nullable(),
+  /**
+   * images/s of the N ranks over N × images/s of one rank alone at the same threads per rank
+   * and the per-rank batch (`singleRank`), measured in the same invocation; null without it.
+   */
+  scalingEfficiency: finite.nullable(),
+  /**
+   * The one-rank reference: rank 0 trains a model of its own alone with the per-rank batch,
+   * one step after each step of the ranks while the others wait (`schedule: "interleaved"`,
+   * steps alternating), or in a window of its own after theirs (`"adjacent"`); null when none
+   * was measured.
+   */
+  singleRank: z.object({
+    /** Images per step (the global batch over the world size). */
+    batchSize: finite,
+    /** How its steps were placed beside the ranks' steps. */
+    schedule: z.enum(["interleaved", "adjacent"]),
+    /** Distribution of its timed step times in milliseconds. */
+    stepMs: summarySchema,
+    /** Its throughput: `batchSize × 1000 / stepMs.median`. */
+    imagesPerSecond: finite,
+  }).nullable(),
+});
+
 /** Why a run or result is incomplete ("SIGINT", "SIGTERM", "deadline: …"); absent or null: none. */
 const stopReason = z.string().nullable().optional();
 
@@ -326,6 +370,8 @@ const runSchema = z.object({
   },
   /** On a baseline run: its paired measurement beside ours (absent when not paired). */
   paired: pairedSchema.optional(),
+  /** A data-parallel run's ranks, all-reduce share and scaling (absent on one process). */
+  distributed: distributedSchema.optional(),
 });
 
 /**
@@ -378,6 +424,8 @@ export type DeviceChoice = BenchConfig["device"];
 export type Implementation = Run["implementation"];
 /** `--adam`: which Adam kernels, or `auto` for torch.optim.Adam's default on the device. */
 export type AdamChoice = NonNullable<BenchConfig["adam"]>;
+/** A data-parallel run's ranks, all-reduce share and scaling efficiency. */
+export type Distributed = NonNullable<Run["distributed"]>;
 /** A baseline's paired measurement beside ours. */
 export type Paired = NonNullable<Run["paired"]>;
 /** A stack that can run beside ours (`--baseline`). */

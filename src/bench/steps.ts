@@ -38,7 +38,10 @@ export function showProgress(
 ): void {
   if (progress === null) return;
   const { startMs, batchSize, ...shown } = state;
-  const loss = state.step % PROGRESS_LOSS_EVERY === 0 ? trainer.lossSum() / state.step : undefined;
+  // This process's own loss: only rank 0 shows progress, so no collective may be asked here.
+  const loss = state.step % PROGRESS_LOSS_EVERY === 0
+    ? trainer.localLossSum() / state.step
+    : undefined;
   const elapsed = (performance.now() - startMs) / 1000;
   progress.update({
     ...shown,

@@ -16,6 +16,12 @@ export interface StopperOptions {
   maxSeconds?: number | null;
   /** Seconds since the run started (default: a clock started by the constructor). */
   elapsed?: () => number;
+  /**
+   * Makes a time every process of a data-parallel run decides on (the largest over the ranks;
+   * every rank asks at the same boundaries), so that they stop at the same step: the elapsed
+   * time and the last epoch's duration pass through it (default: each process's own).
+   */
+  agree?: (seconds: number) => number;
 }
 
 /** Decides, once, why a run stops early; {@linkcode Stopper.reason} says why. */
@@ -25,13 +31,16 @@ export class Stopper {
   readonly #signal: () => StopSignal | null;
   readonly #maxSeconds: number | null;
   readonly #elapsed: () => number;
+  readonly #agree: (seconds: number) => number;
 
   /** Starts the deadline's clock (unless `options.elapsed` brings one). */
   constructor(options: StopperOptions = {}) {
     this.#signal = options.signal ?? (() => null);
     this.#maxSeconds = options.maxSeconds ?? null;
     const t0 = performance.now();
-    this.#elapsed = options.elapsed ?? (() => (performance.now() - t0) / 1000);
+    const own = options.elapsed ?? (() => (performance.now() - t0) / 1000);
+    this.#agree = options.agree ?? ((s) => s);
+    this.#elapsed = () => this.#agree(own());
   }
 
   /** The interrupt received, if any (a deadline is not one). */
@@ -57,9 +66,10 @@ export class Stopper {
   beforeEpoch(epoch: number, lastEpochSeconds: number | null): boolean {
     if (this.atStep(`the start of epoch ${epoch}`)) return true;
     if (this.#maxSeconds === null || lastEpochSeconds === null) return false;
+    const last = this.#agree(lastEpochSeconds);
     const left = this.#maxSeconds - this.#elapsed();
-    if (lastEpochSeconds <= left) return false;
-    this.reason = `deadline: epoch ${epoch} (≈${lastEpochSeconds.toFixed(0)} s) would not fit ` +
+    if (last <= left) return false;
+    this.reason = `deadline: epoch ${epoch} (≈${last.toFixed(0)} s) would not fit ` +
       `in the ${Math.max(0, left).toFixed(0)} s left`;
     return true;
   }

@@ -361,8 +361,24 @@ export class Trainer {
   /** The summed loss of the steps since the last reset (waits for the device); in a
    *  distributed run, the ranks' mean (every rank must ask). */
   lossSum(): number {
-    const sum = item(this.#lossSum);
+    const sum = this.localLossSum();
     return this.#dist?.mean(sum) ?? sum;
+  }
+
+  /**
+   * The summed loss of this process's own steps since the last reset (waits for the device):
+   * no collective, so one rank alone may ask (rank 0's progress line).
+   */
+  localLossSum(): number {
+    return item(this.#lossSum);
+  }
+
+  /**
+   * The last step's exposed all-reduce wait in milliseconds (GradientReducer.lastWaitMs), or
+   * null on one process or when it was not measured.
+   */
+  allreduceWaitMs(): number | null {
+    return this.#sync?.lastWaitMs() ?? null;
   }
 
   /** The last step's loss, as float32 (waits for the device). */

@@ -1,16 +1,22 @@
 /**
  * The timed window: warm-up steps, then timed steps, on a fresh model, each step timed between
  * device synchronisations; stops early at a step boundary when the {@linkcode Stopper} says so.
+ * On a data-parallel rank, each step's exposed all-reduce wait is read too, rank 0 trains a lone
+ * model between the ranks' steps (solo.ts), and the ranks' figures are gathered at the end.
  *
  * @module
  */
-import { Generator, type Tensor } from "../ffi/mod.ts";
-import type { BatchRange } from "../data/mod.ts";
+import type { DataParallel } from "../dist/mod.ts";
+import { StepFeed } from "./feed.ts";
 import type { RunPlan } from "./plan.ts";
 import type { Progress } from "./progress.ts";
 import { showProgress, timeStep } from "./steps.ts";
 import type { Stopper } from "./stop.ts";
 import { type DeviceData, Trainer } from "./train.ts";
+import { allreduceShare, rankMedian, type RankWindow } from "./scaling.ts";
+import { SingleRank } from "./solo.ts";
+
+export { StepFeed } from "./feed.ts";
 
 /** The window's step times in milliseconds. */
 export interface WindowTimes {
@@ -20,35 +26,43 @@ export interface WindowTimes {
   timedMs: number[];
   /** Each step's loss, warm-up steps first (as scripts/pytorch_baseline.py reports them). */
   losses: number[];
+  /** A data-parallel window's per-rank measurements and single-rank reference (absent otherwise). */
+  ranks?: RankWindow;
 }
 
-/** Steps over epochs of a seeded order, wrapping to a new permutation when one ends (the paired window reuses it). */
-export class StepFeed {
-  #trainer: Trainer;
-  #gen: Generator;
-  #order: Tensor | null = null;
-  #ranges: BatchRange[];
-  #i = 0;
-  /** Feeds `trainer` the batches `ranges` of permutations drawn from Generator(seed). */
-  constructor(trainer: Trainer, seed: number, ranges: BatchRange[]) {
-    this.#trainer = trainer;
-    this.#gen = new Generator(seed);
-    this.#ranges = ranges;
-  }
-  /** The next batch: the current permutation and the range in it. */
-  next(): [Tensor, BatchRange] {
-    if (this.#order === null || this.#i >= this.#ranges.length) {
-      this.#order?.dispose();
-      this.#order = this.#trainer.epochOrder(this.#gen);
-      this.#i = 0;
-    }
-    return [this.#order, this.#ranges[this.#i++]];
-  }
-  /** Frees the permutation and the generator. */
-  dispose(): void {
-    this.#order?.dispose();
-    this.#gen.dispose();
-  }
+/** A window under way: its plan, trainer, batches, single-rank reference, times and waits. */
+interface WindowState {
+  plan: RunPlan;
+  times: WindowTimes;
+  trainer: Trainer;
+  feed: StepFeed;
+  solo: SingleRank | null;
+  waitMs: (number | null)[];
+}
+
+/** One step of the window: timed, its loss and (on a rank) its all-reduce wait recorded. */
+function windowStep(state: WindowState, i: number): void {
+  const { plan, times } = state;
+  const timed = i >= plan.window!.warmup;
+  const [order, range] = state.feed.next();
+  const ms = timeStep(state.trainer, { order, range, device: plan.device });
+  (timed ? times.timedMs : times.warmupMs).push(ms);
+  times.losses.push(state.trainer.lastLoss());
+  if (timed && state.solo !== null) state.waitMs.push(state.trainer.allreduceWaitMs());
+  state.solo?.step(timed);
+}
+
+/** Every rank's step median and all-reduce share, and rank 0's lone steps (all ranks ask). */
+function gatherRanks(dist: DataParallel, state: WindowState): RankWindow {
+  const { times } = state;
+  const share = allreduceShare(state.waitMs, times.timedMs);
+  return {
+    perRankStepMedianMs: dist.gather(rankMedian(times.timedMs)),
+    perRankAllreduceShare: dist.gather(share ?? NaN),
+    singleRank: dist.rank === 0 && state.solo !== null
+      ? { schedule: "interleaved", batchSize: state.solo.batchSize, timedMs: state.solo.timedMs }
+      : null,
+  };
 }
 
 /** Runs the plan's timed window (none when the plan has none). */
@@ -62,18 +76,24 @@ export function timeWindow(
   const { warmup, steps } = plan.window;
   const { batchSize, seed } = plan.config;
   const trainer = new Trainer(data, plan.trainer);
-  const feed = new StepFeed(trainer, seed, trainer.batchRanges());
+  const dist = plan.trainer.dist ?? null;
+  const state: WindowState = {
+    plan,
+    times,
+    trainer,
+    feed: new StepFeed(trainer, seed, trainer.batchRanges()),
+    solo: dist && new SingleRank(plan, { data, dist }),
+    waitMs: [],
+  };
   const startMs = performance.now();
   try {
     for (let i = 0; i < warmup + steps && !hooks.stop.atStep(`timed window step ${i}`); i++) {
-      const [order, range] = feed.next();
-      const ms = timeStep(trainer, { order, range, device: plan.device });
-      (i < warmup ? times.warmupMs : times.timedMs).push(ms);
-      times.losses.push(trainer.lastLoss());
+      windowStep(state, i);
       const label = i < warmup ? "warm-up" : "timed";
+      const step = i + 1;
       showProgress(hooks.progress, trainer, {
         label,
-        step: i + 1,
+        step,
         steps: warmup + steps,
         startMs,
         batchSize,
@@ -81,8 +101,10 @@ export function timeWindow(
     }
   } finally {
     hooks.progress?.done();
-    feed.dispose();
+    state.feed.dispose();
+    state.solo?.dispose();
     trainer.dispose();
   }
+  if (dist !== null) times.ranks = gatherRanks(dist, state);
   return times;
 }

@@ -22,13 +22,15 @@ export function rankProblem(
     return `--batch-size ${config.batchSize}: expected a multiple of the ${n} ranks (the global ` +
       `batch is split evenly), found a remainder of ${config.batchSize % n}`;
   }
-  if (config.maxSeconds != null) {
-    return `--max-seconds with ${n} ranks: expected no deadline (each rank's clock would stop it ` +
-      `at another step), found ${config.maxSeconds}`;
+  const others = (config.baseline ?? []).filter((b) => b !== "pytorch");
+  if (others.length > 0) {
+    return `--baseline ${others.join(",")} with ${n} ranks: expected pytorch alone (PyTorch ` +
+      `DDP, scripts/pytorch_ddp.py; the libtorch C++ worker has no ranks), found ` +
+      config.baseline!.join(",");
   }
-  if (config.baseline !== null) {
-    return `--baseline ${config.baseline} with ${n} ranks: expected none (the PyTorch DDP ` +
-      `reference is scripts/pytorch_ddp.py), found ${config.baseline}`;
+  if (config.baseline !== null && config.steps === null) {
+    return `--baseline pytorch with ${n} ranks: expected a timed window (--steps; PyTorch DDP ` +
+      `times a window, no epochs), found none`;
   }
   return null;
 }

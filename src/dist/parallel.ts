@@ -86,6 +86,22 @@ export class DataParallel {
     });
   }
 
+  /** Every rank's `x`, rank 0 first (every rank must ask). */
+  gather(x: number): number[] {
+    return scope(() => {
+      const slots = new Float64Array(this.worldSize);
+      slots[this.rank] = x;
+      const t = fromHost(slots, [slots.length]);
+      this.group.allReduce(t, false);
+      return Array.from(toHost(t) as Float64Array);
+    });
+  }
+
+  /** Waits until every rank has come here. */
+  barrier(): void {
+    this.group.barrier();
+  }
+
   /**
    * The interrupt every rank stops for, asked by every rank at the same step boundary: any rank's
    * interrupt stops all of them there (SIGTERM over SIGINT when both came).

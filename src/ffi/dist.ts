@@ -116,4 +116,18 @@ export class GradientReducer extends NativeHandle {
     lib().atd_reducer_prepare(this.handle, errSlot);
     check();
   }
+
+  /**
+   * The last backward's exposed all-reduce wait in milliseconds: from the launch of its last
+   * gradient bucket (the moment backward's last gradient is ready) to the completion of its last
+   * all-reduce, 0 when the all-reduces had finished by then; null when no backward ran since
+   * {@linkcode GradientReducer.prepare}. The reducer averages with a comm hook of the shim's that
+   * reads the clock at each bucket's launch and completion (the same float operations as DDP's
+   * default reduction).
+   */
+  lastWaitMs(): number | null {
+    const ns = lib().atd_reducer_wait_ns(this.handle, errSlot) as bigint;
+    check();
+    return ns < 0n ? null : Number(ns) / 1e6;
+  }
 }

@@ -141,6 +141,7 @@ export const symbols = {
   atd_free: { parameters: ["pointer"], result: "void" }, // (atd_group g)
   atd_reducer_new: { parameters: ["pointer", "buffer", "i64", "i64", "buffer"], result: "pointer" }, // (atd_group g, const at_tensor *params, int64_t n, int64_t bucket_bytes, char **err) -> atd_reducer
   atd_reducer_prepare: { parameters: ["pointer", "buffer"], result: "void" }, // (atd_reducer r, char **err)
+  atd_reducer_wait_ns: { parameters: ["pointer", "buffer"], result: "i64" }, // (atd_reducer r, char **err) -> int64_t
   atd_reducer_free: { parameters: ["pointer"], result: "void" }, // (atd_reducer r)
 
   // ---- CUDA graphs
