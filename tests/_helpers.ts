@@ -132,6 +132,24 @@ export async function writeTinyDataset(
   await Deno.writeFile(`${dir}/t10k-labels-idx1-ubyte`, test.labels);
 }
 
+/**
+ * Runs `fn` with a fresh temporary folder whose `data/` holds a tiny IDX data set
+ * ({@linkcode writeTinyDataset}), and removes the folder afterwards, whatever `fn` does.
+ */
+export async function withTinyData(
+  prefix: string,
+  options: TinyDatasetOptions,
+  fn: (dir: string, data: string) => Promise<void>,
+): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix });
+  try {
+    await writeTinyDataset(`${dir}/data`, options);
+    await fn(dir, `${dir}/data`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
 /** The benchmark's entry point, for subprocess tests. */
 export const BENCH_MAIN = new URL("../src/bench/main.ts", import.meta.url).pathname;
 

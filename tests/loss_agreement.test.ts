@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { LOSS_PARTING, lossAgreement } from "../src/bench/agreement.ts";
 import { parseBenchResult } from "../src/bench/schema.ts";
 import type { Run } from "../src/bench/schema.ts";
-import { BENCH_MAIN, hasPythonTorch, writeTinyDataset } from "./_helpers.ts";
+import { BENCH_MAIN, hasPythonTorch, withTinyData } from "./_helpers.ts";
 
 /** A run with just the fields lossAgreement reads. */
 function fakeRun(window: number[] | undefined, epochs: number[][], baseline: Run | null): Run {
@@ -54,11 +54,9 @@ Deno.test({
   name: "a --baseline pytorch run records per-step losses that agree with PyTorch's within 1e-5",
   ignore: !hasPythonTorch(),
   async fn() {
-    const dir = await Deno.makeTempDir({ prefix: "agreement-" });
-    try {
-      await writeTinyDataset(`${dir}/data`, { train: 320, test: 100 });
+    await withTinyData("agreement-", { train: 320, test: 100 }, async (dir, data) => {
       const args = [
-        ...["run", "-A", BENCH_MAIN, "--device", "cpu", "--threads", "1", "--data", `${dir}/data`],
+        ...["run", "-A", BENCH_MAIN, "--device", "cpu", "--threads", "1", "--data", data],
         ...["--steps", "6", "--warmup", "2", "--epochs", "2", "--batch-size", "32"],
         ...["--baseline", "pytorch", "--out", `${dir}/out`, "--json", `${dir}/r.json`],
       ];
@@ -79,8 +77,6 @@ Deno.test({
       const md = await Deno.readTextFile(`${dir}/out/${mdFile.name}`);
       assert.match(md, /### Loss agreement with the baseline/);
       assert.match(md, /no step parts by more than 0\.001/);
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
+    });
   },
 });

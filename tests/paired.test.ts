@@ -5,7 +5,7 @@ import { lossAgreement } from "../src/bench/agreement.ts";
 import { parseBenchArgs } from "../src/bench/cli.ts";
 import { pairedShape } from "../src/bench/paired.ts";
 import { parseBenchResult } from "../src/bench/schema.ts";
-import { BENCH_MAIN, hasPythonTorch, writeTinyDataset } from "./_helpers.ts";
+import { BENCH_MAIN, hasPythonTorch, withTinyData } from "./_helpers.ts";
 
 Deno.test("--steps N maps to rounds of --window-steps, no window longer than N", () => {
   const shape = (args: string[]) => pairedShape(parseBenchArgs(args, { cores: 2 }));
@@ -28,11 +28,9 @@ Deno.test({
   name: "a paired window records each round's ratio, equal losses, and skips a missing worker",
   ignore: !hasPythonTorch(),
   async fn() {
-    const dir = await Deno.makeTempDir({ prefix: "paired-" });
-    try {
-      await writeTinyDataset(`${dir}/data`, { train: 100, test: 20 });
+    await withTinyData("paired-", { train: 100, test: 20 }, async (dir, data) => {
       const args = [
-        ...["run", "-A", BENCH_MAIN, "--device", "cpu", "--threads", "1", "--data", `${dir}/data`],
+        ...["run", "-A", BENCH_MAIN, "--device", "cpu", "--threads", "1", "--data", data],
         ...["--steps", "4", "--window-steps", "2", "--warmup", "0", "--batch-size", "32"],
         ...["--baseline", "pytorch,libtorch", "--out", `${dir}/out`, "--json", `${dir}/r.json`],
       ];
@@ -59,8 +57,6 @@ Deno.test({
         `libtorch baseline skipped: ${dir}/no-such-worker not found (native/'s second ` +
         "target; build it with deno task setup)",
       ]);
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
+    });
   },
 });

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { startWorker, type WorkerConfig, WorkerError } from "../src/bench/worker.ts";
 import { BASELINE_SCRIPT } from "../src/bench/baseline.ts";
-import { hasPythonTorch, PYTHON, writeTinyDataset } from "./_helpers.ts";
+import { hasPythonTorch, PYTHON, withTinyData } from "./_helpers.ts";
 
 const CONFIG: WorkerConfig = {
   dataDir: "/nonexistent",
@@ -94,13 +94,11 @@ Deno.test({
   name: "the PyTorch worker continues the batch order across steps calls, as its --steps run",
   ignore: !hasPythonTorch(),
   async fn() {
-    const dir = await Deno.makeTempDir({ prefix: "worker-idx-" });
-    try {
+    await withTinyData("worker-idx-", { train: 100, test: 20 }, async (dir, data) => {
       // 100 images: batches of 64 and 36, so 5 steps wrap into two new permutations.
-      await writeTinyDataset(dir, { train: 100, test: 20 });
       const w = await startWorker({ program: PYTHON, args: [BASELINE_SCRIPT] }, {
         ...CONFIG,
-        dataDir: dir,
+        dataDir: data,
       });
       assert.equal(w.ready.implementation, "pytorch");
       assert.equal(w.ready.threads, 1);
@@ -108,15 +106,13 @@ Deno.test({
       await w.quit();
       const out = `${dir}/a.json`;
       const run = new Deno.Command(PYTHON, {
-        args: [BASELINE_SCRIPT, "--data", dir, "--threads", "1", "--steps", "5", "--warmup", "0"]
+        args: [BASELINE_SCRIPT, "--data", data, "--threads", "1", "--steps", "5", "--warmup", "0"]
           .concat(["--json", out]),
         stderr: "null",
       }).outputSync();
       assert.ok(run.success);
       assert.deepEqual(losses, JSON.parse(Deno.readTextFileSync(out)).stepLosses);
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
+    });
   },
 });
 
@@ -124,11 +120,9 @@ Deno.test({
   name: "the PyTorch worker answers a bad command with an error line and keeps serving",
   ignore: !hasPythonTorch(),
   async fn() {
-    const dir = await Deno.makeTempDir({ prefix: "worker-idx-" });
-    try {
-      await writeTinyDataset(dir, { train: 64, test: 10 });
+    await withTinyData("worker-idx-", { train: 64, test: 10 }, async (_dir, data) => {
       const child = new Deno.Command(PYTHON, {
-        args: [BASELINE_SCRIPT, "--serve", "--data", dir, "--threads", "1"],
+        args: [BASELINE_SCRIPT, "--serve", "--data", data, "--threads", "1"],
         stdin: "piped",
         stdout: "piped",
         stderr: "null",
@@ -149,8 +143,6 @@ Deno.test({
         },
         { bye: true },
       ]);
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
+    });
   },
 });
