@@ -171,6 +171,14 @@ class Trainer:
         for start in range(0, n, self.bs):
             yield perm[start : start + self.bs]
 
+    def timed_step(self, idx):
+        """One step between device synchronisations: (milliseconds, loss as a float)."""
+        self.sync()
+        t0 = time.perf_counter()
+        loss = self.step(idx)
+        self.sync()
+        return (time.perf_counter() - t0) * 1000.0, loss.item()
+
     def step(self, idx):
         x = self.train_x.index_select(0, idx)
         y = self.train_y.index_select(0, idx)
@@ -232,23 +240,16 @@ def run_steps(trainer, warmup, steps, deadline):
     per timed step)."""
     trainer.model.train()
     warm_ms, step_ms, losses = [], [], []
-    total = warmup + steps
-    done = 0
+    batches = endless_batches(trainer)
     faults = minor_faults() if warmup == 0 else None
-    while done < total and not deadline.passed("step %d of the window" % done):
-        for idx in trainer.batches(trainer.permutation()):
-            if done >= total or deadline.passed("step %d of the window" % done):
-                break
-            trainer.sync()
-            t0 = time.perf_counter()
-            loss = trainer.step(idx)
-            trainer.sync()
-            ms = (time.perf_counter() - t0) * 1000.0
-            (warm_ms if done < warmup else step_ms).append(ms)
-            losses.append(loss.item())
-            done += 1
-            if done == warmup:
-                faults = minor_faults()
+    for done in range(warmup + steps):
+        if deadline.passed("step %d of the window" % done):
+            break
+        ms, loss = trainer.timed_step(next(batches))
+        (warm_ms if done < warmup else step_ms).append(ms)
+        losses.append(loss)
+        if done + 1 == warmup:
+            faults = minor_faults()
     per_step = (minor_faults() - faults) / len(step_ms) if step_ms else None
     return warm_ms, step_ms, losses, per_step
 
@@ -272,13 +273,10 @@ def run_epochs(trainer, epochs, test_x, test_y, target, deadline):
         for idx in trainer.batches(trainer.permutation()):
             if deadline.passed("epoch %d step %d" % (epoch + 1, nb)):
                 break
-            trainer.sync()
-            s0 = time.perf_counter()
-            loss = trainer.step(idx)
-            trainer.sync()
-            step_ms.append((time.perf_counter() - s0) * 1000.0)
-            losses.append(loss.item())
-            running += losses[-1]
+            ms, loss = trainer.timed_step(idx)
+            step_ms.append(ms)
+            losses.append(loss)
+            running += loss
             nb += 1
         if deadline.reason is not None:
             break
@@ -328,13 +326,8 @@ def serve_command(line, trainer, batches):
         return {"error": 'expected {"op":"steps","n":K >= 1} or {"op":"quit"}, found %s' % found}, False
     step_ms, losses = [], []
     for _ in range(n):
-        idx = next(batches)
-        trainer.sync()
-        t0 = time.perf_counter()
-        loss = trainer.step(idx)
-        trainer.sync()
-        step_ms.append((time.perf_counter() - t0) * 1000.0)
-        loss = loss.item()
+        ms, loss = trainer.timed_step(next(batches))
+        step_ms.append(ms)
         losses.append(loss if loss == loss else None)
     return {"stepMs": step_ms, "losses": losses}, False
 

@@ -214,19 +214,8 @@ def main():
     ddp = nn.parallel.DistributedDataParallel(model)
     opt = torch.optim.Adam(ddp.parameters(), lr=args.lr)
     criterion = nn.CrossEntropyLoss()
-    gen = torch.Generator().manual_seed(args.order_seed)
-
-    losses, order, i = [], None, 0
-    while len(losses) < args.steps:
-        if order is None or i >= order.shape[0]:
-            order, i = shard(torch.randperm(args.train_count, generator=gen), rank, world), 0
-        idx = order[i : i + local]
-        i += local
-        opt.zero_grad()
-        loss = criterion(ddp(x.index_select(0, idx)), y.index_select(0, idx))
-        loss.backward()
-        opt.step()
-        losses.append(loss.item())
+    feed = Feed(args.train_count, args.order_seed, rank, world, local)
+    losses = [train_step(ddp, opt, criterion, x, y, feed.next())[1] for _ in range(args.steps)]
 
     if rank == 0:
         save_safetensors(args.save, dict(model.named_parameters()))

@@ -7,6 +7,7 @@
 import type { BenchConfig, Device, Run } from "./schema.ts";
 import { mallocEnv } from "./malloc.ts";
 import { summarize } from "./stats.ts";
+import { linesOf } from "./worker.ts";
 
 /** The Python interpreter with torch (Debian's python3-torch by default). */
 export const BASELINE_PYTHON = Deno.env.get("TORCH_PYTHON") ?? "/usr/bin/python3";
@@ -87,17 +88,10 @@ function scriptArgs(
 /** Waits for the child, passing each stderr line to `log`; returns its status and the lines. */
 async function follow(child: Deno.ChildProcess, log: (line: string) => void) {
   const lines: string[] = [];
-  let buf = "";
-  for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
-    buf += chunk;
-    let i;
-    while ((i = buf.indexOf("\n")) >= 0) {
-      lines.push(buf.slice(0, i));
-      log(`  [pytorch] ${buf.slice(0, i)}`);
-      buf = buf.slice(i + 1);
-    }
+  for await (const line of linesOf(child.stderr)) {
+    lines.push(line);
+    log(`  [pytorch] ${line}`);
   }
-  if (buf) lines.push(buf);
   return { status: await child.status, lines };
 }
 

@@ -4,7 +4,7 @@
  * @module
  */
 import { INPUT_SIZE, traceGoogLeNet } from "../model/architecture.ts";
-import { leaves, type TracedLayer } from "../model/spec.ts";
+import { leaves } from "../model/spec.ts";
 
 /**
  * One convolution or fully connected layer, per image. For a `"linear"` layer `inC`/`outC` are
@@ -91,18 +91,6 @@ export interface LayerGeometry extends Required<Omit<LayerShape, "groups">> {
   name: string;
 }
 
-/** The conv and linear layers of a traced model, with their per-image shapes. */
-export function layerGeometry(traced: TracedLayer): LayerGeometry[] {
-  return leaves(traced).flatMap(({ path: name, spec, input, output }): LayerGeometry[] => {
-    const [inC] = input;
-    const [outC, outH, outW] = output;
-    const flat = { kH: 1, kW: 1, outH: 1, outW: 1 };
-    if (spec.kind === "linear") return [{ kind: "linear", name, inC, outC, ...flat }];
-    if (spec.kind !== "conv") return [];
-    return [{ kind: "conv", name, inC, outC, kH: spec.kernel, kW: spec.kernel, outH, outW }];
-  });
-}
-
 /**
  * Geometry of GoogLeNet's conv and linear layers for square images of `inputSize` pixels, read
  * from its stage table (no libtorch, no model).
@@ -110,7 +98,16 @@ export function layerGeometry(traced: TracedLayer): LayerGeometry[] {
  * @throws {RangeError} When `inputSize` is not a positive integer.
  */
 export function googlenetLayers(inputSize: number = INPUT_SIZE): LayerGeometry[] {
-  return layerGeometry(traceGoogLeNet(inputSize));
+  return leaves(traceGoogLeNet(inputSize)).flatMap(
+    ({ path: name, spec, input, output }): LayerGeometry[] => {
+      const [inC] = input;
+      const [outC, outH, outW] = output;
+      const flat = { kH: 1, kW: 1, outH: 1, outW: 1 };
+      if (spec.kind === "linear") return [{ kind: "linear", name, inC, outC, ...flat }];
+      if (spec.kind !== "conv") return [];
+      return [{ kind: "conv", name, inC, outC, kH: spec.kernel, kW: spec.kernel, outH, outW }];
+    },
+  );
 }
 
 /**

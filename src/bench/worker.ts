@@ -114,7 +114,7 @@ export function serveArgs(config: WorkerConfig): string[] {
 }
 
 /** Lines of a byte stream, without their newlines. */
-async function* linesOf(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+export async function* linesOf(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
   let buf = "";
   for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
     buf += chunk;
