@@ -7,8 +7,9 @@
  *
  * @module
  */
-import { rowsOf, runName } from "./report.ts";
-import { type BenchResult, parseBenchResult, type Run, SchemaError } from "./schema.ts";
+import { readResult as read } from "./load.ts";
+import { rowsOf, runName, sortKeys } from "./report.ts";
+import { type BenchResult, type Run, SchemaError } from "./schema.ts";
 import { formatRatio, medianRatio } from "./stats.ts";
 
 /** What a comparison concludes for one run. */
@@ -40,18 +41,9 @@ export interface CompareOutcome {
   onlyB: string[];
 }
 
-/** The stable text of a value, object keys sorted. */
-function stable(value: unknown): string {
-  if (typeof value !== "object" || value === null) return JSON.stringify(value);
-  const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) =>
-    a < b ? -1 : a > b ? 1 : 0
-  );
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stable(v)}`).join(",")}}`;
-}
-
 /** What makes two runs the same measurement: implementation, device, precision, options. */
 export function matchKey(run: Run): string {
-  return stable([run.implementation, run.device, run.precision, run.options]);
+  return JSON.stringify(sortKeys([run.implementation, run.device, run.precision, run.options]));
 }
 
 /** The verdict of a ratio's interval. */
@@ -116,7 +108,7 @@ export function formatComparison(outcome: CompareOutcome): string {
 /** A result file, read and checked; a one-line error naming the file when it is not one. */
 async function readResult(path: string): Promise<BenchResult> {
   try {
-    return parseBenchResult(JSON.parse(await Deno.readTextFile(path)));
+    return await read(path);
   } catch (e) {
     if (e instanceof SchemaError || e instanceof SyntaxError || e instanceof Deno.errors.NotFound) {
       throw new Error(`${path}: ${e.message}`);

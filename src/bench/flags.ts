@@ -202,6 +202,35 @@ export function formatUsageError(error: UsageError, command = "deno task bench")
   return `error: ${error.message}\nRun '${command} --help' for every flag and its default.\n`;
 }
 
+/** Where {@linkcode parsedOrExitCode} prints. */
+export interface ExitCodeOptions {
+  /** How the user runs the command, e.g. `"deno task report"`. */
+  command: string;
+  /** Receives the help text. Default `console.log`. */
+  log?: (line: string) => void;
+  /** Receives the usage error's lines. Default `console.error`. */
+  error?: (line: string) => void;
+}
+
+/**
+ * The value of `parse()`, or the exit code when it asked for help (the help printed, 0) or the
+ * command line was wrong ({@linkcode formatUsageError}'s lines printed, 2).
+ */
+export function parsedOrExitCode<T>(parse: () => T, options: ExitCodeOptions): T | number {
+  try {
+    return parse();
+  } catch (e) {
+    if (e instanceof HelpRequested) {
+      (options.log ?? console.log)(e.usage);
+      return 0;
+    }
+    if (!(e instanceof UsageError)) throw e;
+    const lines = formatUsageError(e, options.command).trimEnd().split("\n");
+    for (const line of lines) (options.error ?? console.error)(line);
+    return 2;
+  }
+}
+
 /** Options for {@linkcode parseFlags}. */
 export interface ParseFlagsOptions<C> {
   /** What the defaults depend on. */

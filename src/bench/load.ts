@@ -32,7 +32,23 @@ export interface LoadedResults {
 }
 
 /**
- * Reads and validates ({@linkcode parseBenchResult}) every `*.json` file directly in `dir`, in
+ * Reads and validates ({@linkcode parseBenchResult}) one result file.
+ *
+ * @throws {SyntaxError} When it is not JSON, the message saying so.
+ * @throws {SchemaError} When it is not a valid result.
+ */
+export async function readResult(path: string): Promise<BenchResult> {
+  const text = await Deno.readTextFile(path);
+  try {
+    return parseBenchResult(JSON.parse(text));
+  } catch (e) {
+    if (!(e instanceof SyntaxError)) throw e;
+    throw new SyntaxError(`expected JSON, found a parse error: ${e.message}`);
+  }
+}
+
+/**
+ * Reads and validates ({@linkcode readResult}) every `*.json` file directly in `dir`, in
  * file-name order. A file that is not JSON or not a valid result is reported in `problems`, not
  * thrown; a missing directory yields neither results nor problems.
  */
@@ -49,16 +65,12 @@ export async function loadResults(dir: string): Promise<LoadedResults> {
   }
   for (const path of names.sort().map((name) => join(dir, name))) {
     try {
-      loaded.results.push({
-        path,
-        result: parseBenchResult(JSON.parse(await Deno.readTextFile(path))),
-      });
+      loaded.results.push({ path, result: await readResult(path) });
     } catch (error) {
-      const why = error instanceof Error ? error.message : String(error);
-      const message = error instanceof SyntaxError
-        ? `expected JSON, found a parse error: ${why}`
-        : why;
-      loaded.problems.push({ path, message });
+      loaded.problems.push({
+        path,
+        message: error instanceof Error ? error.message : String(error),
+      });
     }
   }
   return loaded;

@@ -21,7 +21,8 @@ import {
   watchSignals,
 } from "../ffi/mod.ts";
 import { DataError, type Dataset, loadDataset } from "../data/mod.ts";
-import { formatUsageError, HelpRequested, parseBenchArgs, UsageError } from "./cli.ts";
+import { parseBenchArgs } from "./cli.ts";
+import { parsedOrExitCode } from "./flags.ts";
 import { formatCommandLine } from "./command.ts";
 import { collectEnv } from "./env.ts";
 import { applyMalloc } from "./malloc.ts";
@@ -102,21 +103,6 @@ function nvidiaDriver(): string {
     return out.success ? new TextDecoder().decode(out.stdout).trim().split("\n")[0] : "unknown";
   } catch {
     return "unknown";
-  }
-}
-
-/** The configuration, or the exit code when the command line asked for help or was wrong. */
-function parseOrExit(args: string[]): BenchConfig | number {
-  try {
-    return parseBenchArgs(args);
-  } catch (e) {
-    if (e instanceof HelpRequested) {
-      console.log(e.usage);
-      return 0;
-    }
-    if (!(e instanceof UsageError)) throw e;
-    console.error(formatUsageError(e).trimEnd());
-    return 2;
   }
 }
 
@@ -428,7 +414,7 @@ function fail(e: unknown, verbose: boolean): never {
 
 /** Runs the benchmark; returns the process exit code. */
 export async function main(args: string[]): Promise<number> {
-  const config = parseOrExit(args);
+  const config = parsedOrExitCode(() => parseBenchArgs(args), { command: "deno task bench" });
   if (typeof config === "number") return config;
   try {
     const place = readRankEnv(Deno.env.toObject());

@@ -143,7 +143,8 @@ export function speed(subjectMs: number, referenceMs: number): string {
   return ratio >= 1 ? `${ratio.toFixed(2)}× faster` : `${(1 / ratio).toFixed(2)}× slower`;
 }
 
-function sortKeys(value: unknown): unknown {
+/** `value` with every object's keys in sorted order, for stable JSON. */
+export function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (typeof value !== "object" || value === null) return value;
   return Object.fromEntries(

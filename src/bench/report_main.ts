@@ -8,15 +8,7 @@
 
 import { join, relative } from "node:path";
 import { type Chart, CHART_FILES, renderCharts } from "./charts.ts";
-import {
-  flagHelp,
-  type FlagValues,
-  formatUsageError,
-  HelpRequested,
-  parseFlags,
-  text,
-  UsageError,
-} from "./flags.ts";
+import { flagHelp, parsedOrExitCode, parseFlags, text } from "./flags.ts";
 import { loadResults } from "./load.ts";
 import { renderHeadline, renderMarkdown } from "./report.ts";
 import { renderGpuSummary } from "./gpu_summary.ts";
@@ -33,9 +25,6 @@ const REPORT_FLAGS = {
   },
   strict: { default: false, shown: "skip it", help: "exit 1 when a result file is invalid" },
 };
-
-/** The parsed flags, typed by the table. */
-type ReportArgs = FlagValues<typeof REPORT_FLAGS>;
 
 function usage(): string {
   return [
@@ -63,18 +52,11 @@ export async function reportMain(
 ): Promise<number> {
   const log = options.log ?? console.log;
   const error = options.error ?? console.error;
-  let flags: ReportArgs;
-  try {
-    flags = parseFlags(REPORT_FLAGS, args, { context: undefined, usage });
-  } catch (e) {
-    if (e instanceof HelpRequested) {
-      log(e.usage);
-      return 0;
-    }
-    if (!(e instanceof UsageError)) throw e;
-    formatUsageError(e, "deno task report").trimEnd().split("\n").forEach((line) => error(line));
-    return 2;
-  }
+  const flags = parsedOrExitCode(
+    () => parseFlags(REPORT_FLAGS, args, { context: undefined, usage }),
+    { command: "deno task report", log, error },
+  );
+  if (typeof flags === "number") return flags;
   const { results: loaded, problems } = await loadResults(flags.results);
   for (const problem of problems) error(`skipping ${problem.path}: ${problem.message}`);
   const results = loaded
@@ -112,7 +94,7 @@ async function writeCharts(results: readonly BenchResult[], dir: string): Promis
 function resultsPage(
   results: readonly BenchResult[],
   charts: readonly Chart[],
-  flags: ReportArgs,
+  flags: { results: string; docs: string },
 ): string {
   const source = `${flags.results.replace(/\/+$/, "")}/*.json`;
   const lines = [

@@ -139,21 +139,19 @@ export class Worker {
   #child: Deno.ChildProcess;
   #stdin: WritableStreamDefaultWriter<Uint8Array>;
   #lines: AsyncGenerator<string>;
-  #stderr: string[];
-  #stderrDone: Promise<void>;
+  #stderr: StderrTail;
 
   /** @internal Use {@linkcode startWorker}. */
   constructor(
     child: Deno.ChildProcess,
-    state: { ready: WorkerReady; name: string; lines: AsyncGenerator<string> } & StderrTail,
+    state: { ready: WorkerReady; name: string; lines: AsyncGenerator<string>; stderr: StderrTail },
   ) {
     this.#child = child;
     this.#stdin = child.stdin.getWriter();
     this.ready = state.ready;
     this.name = state.name;
     this.#lines = state.lines;
-    this.#stderr = state.tail;
-    this.#stderrDone = state.done;
+    this.#stderr = state.stderr;
   }
 
   /** Runs the next `n` training steps; their times and losses. */
@@ -173,17 +171,13 @@ export class Worker {
     await this.#ask({ op: "quit" }, byeReplySchema);
     await this.#stdin.close().catch(() => {});
     await this.#child.status;
-    await this.#stderrDone;
+    await this.#stderr.done;
   }
 
   /** Ends the worker without asking (after a failure); safe to call on an exited one. */
   async kill(): Promise<void> {
-    try {
-      this.#child.kill("SIGTERM");
-    } catch { /* already exited */ }
-    await this.#stdin.close().catch(() => {});
-    await this.#child.status;
-    await this.#stderrDone;
+    this.#stdin.releaseLock();
+    await end(this.#child, this.#stderr);
   }
 
   async #ask<T extends z.ZodType>(command: WorkerCommand, schema: T): Promise<z.output<T>> {
@@ -191,10 +185,7 @@ export class Worker {
     try {
       await this.#stdin.write(new TextEncoder().encode(line));
     } catch {
-      throw await deadWorker(this.name, this.#child, {
-        tail: this.#stderr,
-        done: this.#stderrDone,
-      });
+      throw await deadWorker(this.name, this.#child, this.#stderr);
     }
     return await readReply(this.name, this.#next(), schema);
   }
@@ -202,7 +193,7 @@ export class Worker {
   async #next(): Promise<string> {
     const { value, done } = await this.#lines.next();
     if (!done) return value;
-    throw await deadWorker(this.name, this.#child, { tail: this.#stderr, done: this.#stderrDone });
+    throw await deadWorker(this.name, this.#child, this.#stderr);
   }
 }
 
@@ -223,6 +214,16 @@ function followStderr(child: Deno.ChildProcess, log: (line: string) => void): St
     }
   })().catch(() => {});
   return { tail, done };
+}
+
+/** Ends a worker (if it still runs) and waits for it and its stderr. */
+async function end(child: Deno.ChildProcess, stderr: StderrTail): Promise<void> {
+  try {
+    child.kill("SIGTERM");
+  } catch { /* already exited */ }
+  await child.stdin.close().catch(() => {});
+  await child.status;
+  await stderr.done;
 }
 
 /** The error of a worker that exited: its code and its last stderr lines. */
@@ -306,15 +307,10 @@ export async function startWorker(
     const first = await lines.next();
     if (first.done) throw await deadWorker(name, child, stderr);
     const ready = await readReply(name, Promise.resolve(first.value), readySchema);
-    return new Worker(child, { ready, name, lines, ...stderr });
+    return new Worker(child, { ready, name, lines, stderr });
   } catch (e) {
-    try {
-      child.kill("SIGTERM");
-    } catch { /* exited */ }
-    await child.stdin.close().catch(() => {});
-    await child.status;
+    await end(child, stderr);
     await lines.return(undefined);
-    await stderr.done;
     throw e;
   }
 }
