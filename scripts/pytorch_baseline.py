@@ -55,6 +55,7 @@ Exit codes: 0 ok, 2 bad arguments / data / device, 3 torch not installed.
 import argparse
 import gzip
 import json
+import math
 import os
 import platform
 import resource
@@ -96,9 +97,7 @@ def load_idx(data_dir, name):
     ndim = raw[3]
     dims = struct.unpack(">%dI" % ndim, raw[4 : 4 + 4 * ndim])
     off = 4 + 4 * ndim
-    count = 1
-    for d in dims:
-        count *= d
+    count = math.prod(dims)
     if len(raw) - off < count:
         raise ValueError("%s: truncated (%d bytes for %d elements)" % (name, len(raw) - off, count))
     return torch.frombuffer(bytearray(raw[off : off + count]), dtype=torch.uint8).reshape(dims)
@@ -167,9 +166,7 @@ class Trainer:
         return torch.randperm(self.train_x.shape[0], generator=self.gen).to(self.device)
 
     def batches(self, perm):
-        n = perm.shape[0]
-        for start in range(0, n, self.bs):
-            yield perm[start : start + self.bs]
+        return perm.split(self.bs)
 
     def timed_step(self, idx):
         """One step between device synchronisations: (milliseconds, loss as a float)."""
@@ -197,12 +194,6 @@ class Trainer:
                 correct += int((out.argmax(1) == test_y[start : start + batch]).sum().item())
         self.model.train()
         return correct / test_x.shape[0]
-
-
-def set_tf32(on):
-    """TF32 for CUDA matmuls and convolutions, on or off (the Deno run's --tf32 does the same)."""
-    torch.backends.cuda.matmul.allow_tf32 = on
-    torch.backends.cudnn.allow_tf32 = on
 
 
 class Deadline:
@@ -395,7 +386,8 @@ def main(argv=None):
     device = torch.device("cuda:0" if args.device == "cuda" else "cpu")
     if args.threads > 0:
         torch.set_num_threads(args.threads)
-    set_tf32(args.tf32)
+    # TF32 for CUDA matmuls and convolutions, on or off as the Deno run's --tf32.
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = args.tf32
 
     try:
         train_x, train_y = load_split(args.data, "train", device)

@@ -74,13 +74,9 @@ const envSchema = z.object({
   memoryBytes: finite,
   /** e.g. `"Debian GNU/Linux 12 (bookworm), linux 6.1.0-18-amd64 x86_64"`. */
   os: z.string(),
-  /** Deno version. */
   deno: z.string(),
-  /** V8 version. */
   v8: z.string(),
-  /** TypeScript version. */
   typescript: z.string(),
-  /** Host name of the machine. */
   hostname: z.string(),
   /** `git rev-parse HEAD`, or null outside a git checkout / without git. */
   gitCommit: z.string().nullable(),
@@ -101,13 +97,10 @@ const benchConfigSchema = z.object({
   steps: finite.nullable(),
   /** Untimed warm-up steps before the timed window. */
   warmup: finite,
-  /** Images per training step. */
   batchSize: finite,
-  /** Learning rate. */
   lr: finite,
   /** CPU threads for libtorch intra-op parallelism. */
   threads: finite,
-  /** Random seed. */
   seed: finite,
   /** `"mnist"`, `"fashion-mnist"` or a path to a data directory. */
   data: z.string(),
@@ -123,7 +116,6 @@ const benchConfigSchema = z.object({
   rounds: finite.nullable().optional(),
   /** Steps per side in each paired round (absent in older results). */
   windowSteps: finite.optional(),
-  /** Training precision. */
   precision: z.enum(CHOICES.precision),
   /** Allow TF32 matmuls/convolutions on CUDA. */
   tf32: z.boolean(),
@@ -151,7 +143,6 @@ const benchConfigSchema = z.object({
   out: z.string(),
   /** Extra path to write the result JSON to, or null. */
   json: z.string().nullable(),
-  /** Show a progress bar / progress lines. */
   progress: z.boolean(),
   /** Where trained weights were written (.safetensors or .pt). */
   save: z.string().nullable().optional(),
@@ -161,13 +152,11 @@ const benchConfigSchema = z.object({
   resume: z.string().nullable().optional(),
   /** Where checkpoints were written (null: the --out directory). */
   checkpointDir: z.string().nullable().optional(),
-  /** Overwrite existing output files. */
   force: z.boolean().optional(),
   /** Data-parallel ranks (src/dist/) on this host (absent in older results: 1). */
   nproc: finite.optional(),
   /** Seconds a data-parallel rank waits for the others (absent in older results: 60). */
   distTimeout: finite.optional(),
-  /** Stack traces for errors. */
   verbose: z.boolean().optional(),
   /** Steps of the step-time breakdown after the timed window (absent in older results; 0: off). */
   breakdownSteps: finite.optional(),
@@ -176,25 +165,16 @@ const benchConfigSchema = z.object({
 });
 
 const summarySchema = z.object({
-  /** 50th percentile. */
   median: finite,
-  /** Arithmetic mean. */
   mean: finite,
   /** Sample standard deviation (n − 1); 0 for fewer than two samples. */
   std: finite,
-  /** 10th percentile. */
   p10: finite,
-  /** 90th percentile. */
   p90: finite,
-  /** 25th percentile. */
   q1: finite,
-  /** 75th percentile. */
   q3: finite,
-  /** Smallest sample. */
   min: finite,
-  /** Largest sample. */
   max: finite,
-  /** Number of samples. */
   count: finite,
   /** The samples, in measurement order. */
   samples: z.array(finite),
@@ -230,7 +210,7 @@ const breakdownSchema = z.object({
 });
 
 const epochRecordSchema = z.object({
-  /** 1-based epoch number. */
+  /** 1-based. */
   epoch: finite,
   /** Mean training loss (NaN when training diverged; JSON writes NaN as null, read back as NaN). */
   loss,
@@ -253,9 +233,7 @@ const epochRecordSchema = z.object({
  * median step over the baseline's.
  */
 const pairedSchema = z.object({
-  /** Rounds measured. */
   rounds: finite,
-  /** Steps per side per round. */
   windowSteps: finite,
   /** Each round's ratio, ours over the baseline's (below 1: ours is faster). */
   ratios: z.array(finite),
@@ -270,7 +248,6 @@ const pairedSchema = z.object({
  * them. The run's `stepMs` and `imagesPerSecond` are rank 0's, with the global batch.
  */
 const distributedSchema = z.object({
-  /** The number of ranks. */
   worldSize: finite,
   /** The c10d collective backend. */
   backend: z.enum(["gloo", "nccl"]),
@@ -315,15 +292,11 @@ const stopReason = z.string().nullable().optional();
 const runSchema = z.object({
   /** Human label, e.g. `"deno+libtorch cpu fp32"`. */
   label: z.string(),
-  /** Which stack ran. */
   implementation: z.enum(CHOICES.implementation),
-  /** Which device ran. */
   device: z.enum(CHOICES.device),
   /** CPU model or GPU name. */
   deviceName: z.string(),
-  /** CPU threads used. */
   threads: finite,
-  /** Training precision, e.g. `"fp32"`. */
   precision: z.string(),
   /** Run-specific switches (tf32, cudaGraphs, …). */
   options: z.record(z.string(), z.union([z.boolean(), z.string(), finite])),
