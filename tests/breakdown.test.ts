@@ -14,7 +14,7 @@ import {
   profileWindow,
 } from "../src/bench/breakdown.ts";
 import { batchRanges } from "../src/data/mod.ts";
-import { StepFeed } from "../src/bench/window.ts";
+import { StepFeed } from "../src/bench/steps.ts";
 import { parseBenchArgs } from "../src/bench/cli.ts";
 import { planRun, type RunPlan } from "../src/bench/plan.ts";
 import { breakdownLines } from "../src/bench/report.ts";

@@ -10,8 +10,9 @@
 import { countFfiCalls, profile, scalar, synchronize } from "../ffi/mod.ts";
 import type { RunPlan } from "./plan.ts";
 import type { Breakdown } from "./schema.ts";
+import { median } from "./stats.ts";
 import { type DeviceData, type StepPhase, torchDevice, Trainer } from "./train.ts";
-import { StepFeed } from "./window.ts";
+import { StepFeed } from "./steps.ts";
 
 /** Untimed steps on the breakdown's fresh model before it measures (Adam's state, caches). */
 export const BREAKDOWN_WARMUP = 2;
@@ -30,8 +31,7 @@ export function measureCallNs(): number {
     for (let i = 0; i < CALL_ROUNDS.calls; i++) x.numel;
     perRound.push(((performance.now() - t0) * 1e6) / CALL_ROUNDS.calls);
   }
-  perRound.sort((a, b) => a - b);
-  return perRound[Math.floor(perRound.length / 2)];
+  return median(perRound);
 }
 
 /** A trainer and its batch order for steps outside the timed window; disposes both. */

@@ -16,10 +16,10 @@ import { DEFAULT_WINDOW_STEPS } from "./cli.ts";
 import type { RunPlan } from "./plan.ts";
 import type { BaselineName, BenchConfig, Paired, Run } from "./schema.ts";
 import { formatRatio, median, noisyRatioNote, pairedRatios, summarize } from "./stats.ts";
-import { timeStep } from "./steps.ts";
+import { StepFeed, timeStep } from "./steps.ts";
 import type { Stopper } from "./stop.ts";
 import { type DeviceData, Trainer } from "./train.ts";
-import { StepFeed, type WindowTimes } from "./window.ts";
+import type { WindowTimes } from "./window.ts";
 import {
   startWorker,
   type Worker,

@@ -1,10 +1,11 @@
 /**
- * What the timed window and the epochs share: a step timed between device synchronisations,
- * and the progress line.
+ * What the timed window, the paired window, the single-rank reference and the epochs share: a
+ * step timed between device synchronisations, the progress line, and (but for the epochs) the
+ * batches over epochs of a seeded order.
  *
  * @module
  */
-import { synchronize, type Tensor } from "../ffi/mod.ts";
+import { Generator, synchronize, type Tensor } from "../ffi/mod.ts";
 import type { BatchRange } from "../data/mod.ts";
 import type { Progress, ProgressState } from "./progress.ts";
 import { torchDevice, type Trainer } from "./train.ts";
@@ -49,4 +50,33 @@ export function showProgress(
     imagesPerSecond: (state.step * batchSize) / elapsed,
     etaSeconds: (elapsed / state.step) * (state.steps - state.step),
   });
+}
+
+/** Steps over epochs of a seeded order, wrapping to a new permutation when one ends (the paired window reuses it). */
+export class StepFeed {
+  #trainer: Trainer;
+  #gen: Generator;
+  #order: Tensor | null = null;
+  #ranges: BatchRange[];
+  #i = 0;
+  /** Feeds `trainer` the batches `ranges` of permutations drawn from Generator(seed). */
+  constructor(trainer: Trainer, seed: number, ranges: BatchRange[]) {
+    this.#trainer = trainer;
+    this.#gen = new Generator(seed);
+    this.#ranges = ranges;
+  }
+  /** The next batch: the current permutation and the range in it. */
+  next(): [Tensor, BatchRange] {
+    if (this.#order === null || this.#i >= this.#ranges.length) {
+      this.#order?.dispose();
+      this.#order = this.#trainer.epochOrder(this.#gen);
+      this.#i = 0;
+    }
+    return [this.#order, this.#ranges[this.#i++]];
+  }
+  /** Frees the permutation and the generator. */
+  dispose(): void {
+    this.#order?.dispose();
+    this.#gen.dispose();
+  }
 }

@@ -7,16 +7,13 @@
  * @module
  */
 import type { DataParallel } from "../dist/mod.ts";
-import { StepFeed } from "./feed.ts";
 import type { RunPlan } from "./plan.ts";
 import type { Progress } from "./progress.ts";
-import { showProgress, timeStep } from "./steps.ts";
+import { showProgress, StepFeed, timeStep } from "./steps.ts";
 import type { Stopper } from "./stop.ts";
 import { type DeviceData, Trainer } from "./train.ts";
 import { allreduceShare, rankMedian, type RankWindow } from "./scaling.ts";
 import { SingleRank } from "./solo.ts";
-
-export { StepFeed } from "./feed.ts";
 
 /** The window's step times in milliseconds. */
 export interface WindowTimes {
