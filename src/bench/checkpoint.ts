@@ -114,7 +114,7 @@ export function saveCheckpoint(
 ): void {
   const full: CheckpointMeta = {
     format: CHECKPOINT_FORMAT,
-    adamSteps: trainer.adamSteps,
+    adamSteps: trainer.optimizer.stepCount,
     createdAt: new Date().toISOString(),
     ...meta,
   };
@@ -163,7 +163,7 @@ export function loadCheckpoint(path: string, trainer: Trainer, recipe: Recipe): 
     asCheckpointError(() =>
       trainer.withNamedState((named) => assignNamed(named, state, `--resume ${path}`))
     );
-    trainer.adamSteps = meta.adamSteps;
+    trainer.optimizer.stepCount = meta.adamSteps; // Adam's bias correction
     setRngState(cpu);
     return { ...meta, position: { ...meta.position, orderBefore: toHost(order) as Uint8Array } };
   } finally {

@@ -76,17 +76,7 @@ function startPosition(
   { trainer, order, hooks }: { trainer: Trainer; order: Generator; hooks: EpochHooks },
 ): TrainingPosition {
   if (hooks.resume === null) {
-    return {
-      epochIndex: 0,
-      stepInEpoch: 0,
-      orderBefore: orderState(order),
-      runningLoss: 0,
-      epochSeconds: 0,
-      stepLosses: [],
-      epochs: [],
-      elapsedSeconds: 0,
-      timeToTargetSeconds: null,
-    };
+    return { ...epochStart(0, order), epochs: [], elapsedSeconds: 0, timeToTargetSeconds: null };
   }
   const { position } = loadCheckpoint(hooks.resume, trainer, recipeOf(plan.config));
   hooks.log(
@@ -100,6 +90,19 @@ type EpochPlace = Pick<
   TrainingPosition,
   "epochIndex" | "stepInEpoch" | "orderBefore" | "runningLoss" | "epochSeconds" | "stepLosses"
 >;
+
+/** The place before epoch `epochIndex` + 1's first step, the order at its state now. */
+function epochStart(epochIndex: number, order: Generator): EpochPlace {
+  const orderBefore = orderState(order);
+  return {
+    epochIndex,
+    stepInEpoch: 0,
+    orderBefore,
+    runningLoss: 0,
+    epochSeconds: 0,
+    stepLosses: [],
+  };
+}
 
 /** What an {@linkcode EpochLoop} drives. */
 interface LoopParts {
@@ -245,15 +248,7 @@ class EpochLoop {
       `  test accuracy ${(accuracy * 100).toFixed(2)}%, epoch ${seconds.toFixed(1)} s, ` +
         `eval ${evalSeconds.toFixed(1)} s, live tensors ${liveTensors()}`,
     );
-    const orderBefore = orderState(this.#order);
-    this.#save({
-      epochIndex: e,
-      stepInEpoch: 0,
-      orderBefore,
-      runningLoss: 0,
-      epochSeconds: 0,
-      stepLosses: [],
-    });
+    this.#save(epochStart(e, this.#order));
   }
 
   /** The one place a {@linkcode TrainingPosition} is made: `place` plus the run's totals. */

@@ -284,14 +284,6 @@ export class Trainer {
     if (this.#compute !== null) this.optimizer.refreshCopies();
   }
 
-  /** Adam steps taken (set when restoring a checkpoint: it drives Adam's bias correction). */
-  get adamSteps(): number {
-    return this.optimizer.stepCount;
-  }
-  set adamSteps(steps: number) {
-    this.optimizer.stepCount = steps;
-  }
-
   /** Loads the model's weights from a .safetensors or .pt file (state_dict names). */
   loadWeights(path: string): void {
     loadWeights(this.model, path);
