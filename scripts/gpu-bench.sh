@@ -145,6 +145,6 @@ bench seed-vs-pytorch 300 --device "$gpu" --epochs "$epochs" --baseline pytorch
 bench cpu-vs-pytorch 90 --device cpu "${cpu[@]}" --cpu-best --baseline pytorch
 bench fast-epochs 150 --device "$gpu" --epochs "$epochs" "${fast[@]}"
 [ "$smoke" != 1 ] && bench tf32-vs-pytorch-tf32 60 --device cuda "${window[@]}" --tf32 --baseline pytorch
-run report 60 deno run -A src/bench/report_main.ts --results "$out/results" --docs "$out/docs" \
+run report 60 deno run -A src/report/report_main.ts --results "$out/results" --docs "$out/docs" \
   --readme ""
 log "done in $(($(date +%s) - start)) s of the ${budget} s budget; results in $out"

@@ -8,7 +8,7 @@
  */
 import * as t from "../src/ffi/mod.ts";
 import { DataParallel } from "../src/dist/mod.ts";
-import { disposeDeviceData, Trainer, uploadDataset } from "../src/bench/train.ts";
+import { disposeDeviceData, Trainer, uploadDataset } from "../src/train/train.ts";
 import { Dropout } from "../src/model/layers.ts";
 import { loadDataset } from "../src/data/mod.ts";
 

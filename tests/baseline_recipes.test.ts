@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { parseBenchArgs } from "../src/bench/cli.ts";
 import { baselineNameOf, BASELINES, isPytorchBf16, recipeOptions } from "../src/bench/recipes.ts";
-import { stackName } from "../src/bench/report.ts";
+import { stackName } from "../src/report/report.ts";
 import { type BaselineName, CHOICES } from "../src/bench/schema.ts";
 
 Deno.test("--baseline takes PyTorch's recipes beside its fp32 recipe and the C++ worker", () => {

@@ -1,7 +1,7 @@
-// `deno task compare` (src/bench/compare.ts): matching runs, the ratio of medians with its
+// `deno task compare` (src/report/compare.ts): matching runs, the ratio of medians with its
 // bootstrap interval and the verdict; pure, no libtorch.
 import assert from "node:assert/strict";
-import { compareResults, formatComparison, main, verdictOf } from "../src/bench/compare.ts";
+import { compareResults, formatComparison, main, verdictOf } from "../src/report/compare.ts";
 import { parseBenchResult, type Run } from "../src/bench/schema.ts";
 import { summarize } from "../src/bench/stats.ts";
 

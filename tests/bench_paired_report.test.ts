@@ -1,7 +1,7 @@
 // The paired measurement in the result file and the reports (schema.ts, report.ts): old results
 // read as before, a paired baseline's ratio [95% CI] in the markdown and the headline; pure.
 import assert from "node:assert/strict";
-import { renderHeadline, renderMarkdown } from "../src/bench/report.ts";
+import { renderHeadline, renderMarkdown } from "../src/report/report.ts";
 import { type BenchResult, parseBenchResult, type Run } from "../src/bench/schema.ts";
 import { pairedRatios } from "../src/bench/stats.ts";
 

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { renderCharts } from "../src/bench/charts.ts";
-import { renderHeadline, renderMarkdown, resultTitle, runName } from "../src/bench/report.ts";
-import { reportMain } from "../src/bench/report_main.ts";
-import { isPlainRun, renderGpuSummary } from "../src/bench/gpu_summary.ts";
+import { renderCharts } from "../src/report/charts.ts";
+import { renderHeadline, renderMarkdown, resultTitle, runName } from "../src/report/report.ts";
+import { reportMain } from "../src/report/report_main.ts";
+import { isPlainRun, renderGpuSummary } from "../src/report/gpu_summary.ts";
 import type { BenchResult, Run, Summary } from "../src/bench/schema.ts";
 import { benchResultSchema, parseBenchResult } from "../src/bench/schema.ts";
 import { z } from "zod";

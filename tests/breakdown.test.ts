@@ -14,12 +14,12 @@ import {
   profileWindow,
 } from "../src/bench/breakdown.ts";
 import { batchRanges } from "../src/data/mod.ts";
-import { StepFeed } from "../src/bench/steps.ts";
+import { StepFeed } from "../src/train/steps.ts";
 import { parseBenchArgs } from "../src/bench/cli.ts";
 import { planRun, type RunPlan } from "../src/bench/plan.ts";
-import { breakdownLines } from "../src/bench/report.ts";
+import { breakdownLines } from "../src/report/report.ts";
 import type { Breakdown } from "../src/bench/schema.ts";
-import { type DeviceData, disposeDeviceData, Trainer, uploadDataset } from "../src/bench/train.ts";
+import { type DeviceData, disposeDeviceData, Trainer, uploadDataset } from "../src/train/train.ts";
 import { syntheticDataset } from "./_helpers.ts";
 
 /** A CPU plan for batches of 8 with the given flags, and a tiny data set on the CPU. */

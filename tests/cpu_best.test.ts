@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import * as t from "../src/ffi/mod.ts";
 import { GoogLeNet } from "../src/model/mod.ts";
 import { batchRanges } from "../src/data/mod.ts";
-import { disposeDeviceData, Trainer, uploadDataset } from "../src/bench/train.ts";
+import { disposeDeviceData, Trainer, uploadDataset } from "../src/train/train.ts";
 import { assertClose, syntheticDataset } from "./_helpers.ts";
 import { host, relNorm } from "./_parity.ts";
 

@@ -2,14 +2,14 @@
 // on it; pure, no libtorch.
 import assert from "node:assert/strict";
 import { recipeOptions } from "../src/bench/recipes.ts";
-import { renderMarkdown } from "../src/bench/report.ts";
+import { renderMarkdown } from "../src/report/report.ts";
 import {
   type BaselineName,
   type BenchResult,
   parseBenchResult,
   type Run,
 } from "../src/bench/schema.ts";
-import { cpuVerdicts, verdictLines } from "../src/bench/verdicts.ts";
+import { cpuVerdicts, verdictLines } from "../src/report/verdicts.ts";
 
 const RESULT = new URL("../results/2026-11-29-vm-cpu.json", import.meta.url).pathname;
 

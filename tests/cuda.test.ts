@@ -13,7 +13,7 @@ import {
   Trainer,
   type TrainerOptions,
   uploadDataset,
-} from "../src/bench/train.ts";
+} from "../src/train/train.ts";
 import { host, relNorm } from "./_parity.ts";
 
 const info = t.buildInfo();

@@ -7,8 +7,8 @@
 import assert from "node:assert/strict";
 import { allreduceShare, distributedRecord, type RankWindow } from "../src/bench/scaling.ts";
 import { parseBenchResult } from "../src/bench/schema.ts";
-import { renderMarkdown } from "../src/bench/report.ts";
-import { renderCharts } from "../src/bench/charts.ts";
+import { renderMarkdown } from "../src/report/report.ts";
+import { renderCharts } from "../src/report/charts.ts";
 
 const FACTS = { worldSize: 2, backend: "gloo", threadsPerRank: 1 } as const;
 

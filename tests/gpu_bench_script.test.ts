@@ -18,7 +18,7 @@ case " $* " in
   *" tests/cuda.test.ts "*) name=cuda-tests ;;
   *" benches/step_bench.ts "*) name=sweep ;;
   *" src/bench/main.ts "*) name=$(basename "$json" .json) ;;
-  *" src/bench/report_main.ts "*) name=report ;;
+  *" src/report/report_main.ts "*) name=report ;;
 esac
 echo "$name: $* [commit $GIT_COMMIT dirty $GIT_DIRTY]" >> "$FAKE_LOG"
 [ "$name" = "$FAKE_FAIL" ] && { echo "error: stand-in failure" >&2; exit 1; }

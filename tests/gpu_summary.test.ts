@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { renderGpuSummary } from "../src/bench/gpu_summary.ts";
+import { renderGpuSummary } from "../src/report/gpu_summary.ts";
 import type { BenchResult, Run } from "../src/bench/schema.ts";
 
 /** A committed result (a CPU window beside PyTorch) moved onto a GPU, with the given medians. */

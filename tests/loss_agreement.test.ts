@@ -3,7 +3,7 @@
 // PyTorch's step for step.
 import "./_shim.ts";
 import assert from "node:assert/strict";
-import { LOSS_PARTING, lossAgreement } from "../src/bench/agreement.ts";
+import { LOSS_PARTING, lossAgreement } from "../src/report/agreement.ts";
 import { parseBenchResult } from "../src/bench/schema.ts";
 import type { Run } from "../src/bench/schema.ts";
 import { BENCH_MAIN, hasPythonTorch, withTinyData } from "./_helpers.ts";

@@ -9,7 +9,7 @@ import "./_shim.ts"; // builds the shim on a fresh clone (as cargo test builds)
 import assert from "node:assert/strict";
 import * as t from "../src/ffi/mod.ts";
 import { batchRanges, encodeIdx, loadDataset } from "../src/data/mod.ts";
-import { disposeDeviceData, Trainer, uploadDataset } from "../src/bench/train.ts";
+import { disposeDeviceData, Trainer, uploadDataset } from "../src/train/train.ts";
 import { hasPythonTorch } from "./_helpers.ts";
 import { python } from "./_parity.ts";
 

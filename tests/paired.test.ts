@@ -1,7 +1,7 @@
 // The paired window end to end (src/bench/paired.ts through main.ts): ours in-process and the
 // PyTorch worker in ABBA rounds on a tiny IDX set; needs libtorch and python3-torch.
 import assert from "node:assert/strict";
-import { lossAgreement } from "../src/bench/agreement.ts";
+import { lossAgreement } from "../src/report/agreement.ts";
 import { parseBenchArgs } from "../src/bench/cli.ts";
 import { pairedShape } from "../src/bench/paired.ts";
 import { parseBenchResult } from "../src/bench/schema.ts";

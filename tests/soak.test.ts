@@ -6,7 +6,7 @@ import "./_shim.ts"; // builds the shim on a fresh clone (as cargo test builds)
 import assert from "node:assert/strict";
 import * as t from "../src/ffi/mod.ts";
 import { batchRanges } from "../src/data/mod.ts";
-import { disposeDeviceData, Trainer, uploadDataset } from "../src/bench/train.ts";
+import { disposeDeviceData, Trainer, uploadDataset } from "../src/train/train.ts";
 import { syntheticDataset } from "./_helpers.ts";
 
 const STEPS = Number(Deno.env.get("SOAK_STEPS") ?? 1000);

@@ -11,8 +11,8 @@ import { countFfiCalls, profile, scalar, synchronize } from "../ffi/mod.ts";
 import type { RunPlan } from "./plan.ts";
 import type { Breakdown } from "./schema.ts";
 import { median } from "./stats.ts";
-import { type DeviceData, type StepPhase, torchDevice, Trainer } from "./train.ts";
-import { StepFeed } from "./steps.ts";
+import { type DeviceData, type StepPhase, torchDevice, Trainer } from "../train/train.ts";
+import { StepFeed } from "../train/steps.ts";
 
 /** Untimed steps on the breakdown's fresh model before it measures (Adam's state, caches). */
 export const BREAKDOWN_WARMUP = 2;

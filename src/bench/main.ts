@@ -27,12 +27,12 @@ import { formatCommandLine } from "./command.ts";
 import { collectEnv } from "./env.ts";
 import { applyMalloc } from "./malloc.ts";
 import { Progress } from "./progress.ts";
-import { renderMarkdown } from "./report.ts";
+import { renderMarkdown } from "../report/report.ts";
 import { resultFileName, uniquePath, writeFileAtomic } from "./write.ts";
-import { disposeDeviceData, GRAPH_WARMUP_STEPS, uploadDataset } from "./train.ts";
+import { disposeDeviceData, GRAPH_WARMUP_STEPS, uploadDataset } from "../train/train.ts";
 import { runDenoLibtorch } from "./run.ts";
 import { googlenetFlopsPerImage } from "./flops.ts";
-import { CheckpointError } from "./checkpoint.ts";
+import { CheckpointError } from "../train/checkpoint.ts";
 import { checkWeightsFile, WeightsError } from "../model/mod.ts";
 import { join } from "node:path";
 import { runPytorchBaseline } from "./baseline.ts";
@@ -41,7 +41,7 @@ import { pairedSummary, Pairing } from "./paired.ts";
 import { speedOptionProblem } from "./options.ts";
 import { planRun, type RunPlan } from "./plan.ts";
 import { buildRun } from "./record.ts";
-import { Stopper, type StopSignal } from "./stop.ts";
+import { Stopper, type StopSignal } from "../train/stop.ts";
 import type {
   BaselineName,
   BenchConfig,

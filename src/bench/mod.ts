@@ -1,7 +1,9 @@
 /**
- * The benchmark harness's pure-TypeScript parts: result schema, statistics,
- * command-line parsing, reports, charts, file writing, progress display,
- * environment facts and FLOP counting. Nothing here needs libtorch.
+ * The benchmark harness: the command line (one flag table), the run's plan and stages (timed
+ * window, paired window with the baselines' workers, step breakdown), the complete run record,
+ * the result format (zod), statistics, baselines and their recipes, environment facts, FLOPs,
+ * glibc malloc settings, progress display and result files. The entry point is main.ts
+ * (`deno task bench`); the training loop is src/train/, the reports src/report/.
  *
  * @module
  */
@@ -11,15 +13,10 @@ export * from "./stats.ts";
 export * from "./cli.ts";
 export * from "./flags.ts";
 export * from "./command.ts";
-export * from "./load.ts";
-export * from "./report.ts";
-export * from "./gpu_summary.ts";
 export * from "./options.ts";
-export * from "./charts.ts";
 export * from "./write.ts";
 export * from "./progress.ts";
 export * from "./env.ts";
 export * from "./flops.ts";
 export * from "./worker.ts";
 export * from "./recipes.ts";
-export * from "./verdicts.ts";

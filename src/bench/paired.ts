@@ -16,9 +16,9 @@ import { DEFAULT_WINDOW_STEPS } from "./cli.ts";
 import type { RunPlan } from "./plan.ts";
 import type { BaselineName, BenchConfig, Paired, Run } from "./schema.ts";
 import { formatRatio, median, noisyRatioNote, pairedRatios, summarize } from "./stats.ts";
-import { StepFeed, timeStep } from "./steps.ts";
-import type { Stopper } from "./stop.ts";
-import { type DeviceData, Trainer } from "./train.ts";
+import { StepFeed, timeStep } from "../train/steps.ts";
+import type { Stopper } from "../train/stop.ts";
+import { type DeviceData, Trainer } from "../train/train.ts";
 import type { WindowTimes } from "./window.ts";
 import {
   startWorker,

@@ -6,7 +6,7 @@
  */
 import { defaultAdam } from "./options.ts";
 import type { BenchConfig, Device } from "./schema.ts";
-import type { TrainerOptions } from "./train.ts";
+import type { TrainerOptions } from "../train/train.ts";
 
 /** Facts of the build and the machine a run needs beside the configuration. */
 export interface BuildFacts {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { EpochsOutcome } from "./epochs.ts";
+import type { EpochsOutcome } from "../train/epochs.ts";
 import type { RunPlan } from "./plan.ts";
 import type { BenchConfig, Breakdown, Distributed, Run } from "./schema.ts";
 import { distributedRecord } from "./scaling.ts";

@@ -1,6 +1,6 @@
 /**
  * One benchmark run of this project's stack on one device, as stages: a timed window
- * (window.ts), then whole epochs with test accuracy after each (epochs.ts, the seed's
+ * (window.ts), then whole epochs with test accuracy after each (src/train/epochs.ts, the seed's
  * protocol), every clock read after the device is synchronised; the record is built from the
  * plan and the measurements afterwards (record.ts).
  *
@@ -10,12 +10,12 @@ import { cudaPeakMemory, cudaResetPeakMemory } from "../ffi/mod.ts";
 import type { RunPlan } from "./plan.ts";
 import type { Progress } from "./progress.ts";
 import type { Measured } from "./record.ts";
-import { type EpochHooks, trainEpochs } from "./epochs.ts";
+import { type EpochHooks, trainEpochs } from "../train/epochs.ts";
 import { timeWindow, type WindowTimes } from "./window.ts";
 import { measureBreakdown, profileWindow } from "./breakdown.ts";
 import type { Breakdown } from "./schema.ts";
-import type { Stopper } from "./stop.ts";
-import { type DeviceData, torchDevice } from "./train.ts";
+import type { Stopper } from "../train/stop.ts";
+import { type DeviceData, torchDevice } from "../train/train.ts";
 
 /** Peak resident memory of this process in bytes (VmHWM), or null where /proc is missing. */
 export function peakRssBytes(): number | null {

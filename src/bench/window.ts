@@ -9,9 +9,9 @@
 import type { DataParallel } from "../dist/mod.ts";
 import type { RunPlan } from "./plan.ts";
 import type { Progress } from "./progress.ts";
-import { showProgress, StepFeed, timeStep } from "./steps.ts";
-import type { Stopper } from "./stop.ts";
-import { type DeviceData, Trainer } from "./train.ts";
+import { showProgress, StepFeed, timeStep } from "../train/steps.ts";
+import type { Stopper } from "../train/stop.ts";
+import { type DeviceData, Trainer } from "../train/train.ts";
 import { allreduceShare, rankMedian, type RankWindow } from "./scaling.ts";
 import { SingleRank } from "./solo.ts";
 

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Distributed, Run } from "./schema.ts";
+import type { Distributed, Run } from "../bench/schema.ts";
 
 const DASH = "–";
 

@@ -5,13 +5,20 @@
  * @module
  */
 
-import type { BenchResult, Breakdown, EpochRecord, Implementation, Paired, Run } from "./schema.ts";
-import { formatRatio, median, medianCI, noisyRatioNote, spreadWarning } from "./stats.ts";
-import { defaultAdam } from "./options.ts";
-import { devicesOf } from "./write.ts";
-import { formatLoss } from "./progress.ts";
+import type {
+  BenchResult,
+  Breakdown,
+  EpochRecord,
+  Implementation,
+  Paired,
+  Run,
+} from "../bench/schema.ts";
+import { formatRatio, median, medianCI, noisyRatioNote, spreadWarning } from "../bench/stats.ts";
+import { defaultAdam } from "../bench/options.ts";
+import { devicesOf } from "../bench/write.ts";
+import { formatLoss } from "../bench/progress.ts";
 import { LOSS_PARTING, lossAgreement } from "./agreement.ts";
-import { baselineNameOf, BASELINES } from "./recipes.ts";
+import { baselineNameOf, BASELINES } from "../bench/recipes.ts";
 import { verdictLines } from "./verdicts.ts";
 import { distributedLines } from "./dist_report.ts";
 

@@ -8,9 +8,9 @@
  *
  * @module
  */
-import { baselineNameOf, BASELINES, isPytorchBf16 } from "./recipes.ts";
-import type { BaselineName, Paired, Run } from "./schema.ts";
-import { formatRatio } from "./stats.ts";
+import { baselineNameOf, BASELINES, isPytorchBf16 } from "../bench/recipes.ts";
+import type { BaselineName, Paired, Run } from "../bench/schema.ts";
+import { formatRatio } from "../bench/stats.ts";
 
 /** The criterion's bounds on ours/theirs paired step ratios. */
 export const CPU_CRITERION = {

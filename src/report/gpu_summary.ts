@@ -5,8 +5,8 @@
  * @module
  */
 import { ms as twoDecimals, percent, rowsOf, runName, speed, switchesOn, table } from "./report.ts";
-import type { BenchResult, Run } from "./schema.ts";
-import { defaultAdam } from "./options.ts";
+import type { BenchResult, Run } from "../bench/schema.ts";
+import { defaultAdam } from "../bench/options.ts";
 
 /** A run with the result it came from. */
 interface Located {

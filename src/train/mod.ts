@@ -1,0 +1,53 @@
+/**
+ * The training loop, on any device: the {@linkcode Trainer} (the seed's step: zero grads →
+ * forward → cross-entropy → backward → Adam, optionally captured in a CUDA graph), the epochs
+ * (one loop with checkpoints, interrupts and the deadline as hooks), a step timed between device
+ * synchronisations, the interrupt and deadline ({@linkcode Stopper}) and checkpoints.
+ *
+ * @module
+ */
+
+export * from "./train.ts";
+export * from "./epochs.ts";
+export * from "./steps.ts";
+export * from "./stop.ts";
+export { CheckpointError } from "./checkpoint.ts";
+/** The types the training loop's API names, from the layers it builds on. */
+export type {
+  Adam,
+  AdamImpl,
+  BranchOp,
+  Device as TorchDevice,
+  DIST_BACKENDS,
+  DistBackend,
+  DType,
+  DTYPES,
+  Generator,
+  GradientReducer,
+  MemoryFormat,
+  NativeHandle,
+  ProcessGroup,
+  Tensor,
+} from "../ffi/mod.ts";
+export type {
+  GoogLeNet,
+  Linear,
+  LinearSpec,
+  Module,
+  Sequential,
+  WeightAndBias,
+} from "../model/mod.ts";
+export type { PlacementOptions } from "../model/module.ts";
+export type { BatchRange, Dataset, Split } from "../data/mod.ts";
+export type { DataParallel } from "../dist/mod.ts";
+export type {
+  BenchConfig,
+  BenchResult,
+  benchResultSchema,
+  Device,
+  EpochRecord,
+  Precision,
+  Run,
+} from "../bench/schema.ts";
+export type { Progress, ProgressState } from "../bench/progress.ts";
+export type { BuildFacts, RunPlan } from "../bench/plan.ts";
