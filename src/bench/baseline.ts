@@ -4,7 +4,8 @@
  *
  * @module
  */
-import type { BenchConfig, Device, Run } from "./schema.ts";
+import type { BaselineName, BenchConfig, Device, Run } from "./schema.ts";
+import { BASELINES, recipeOptions } from "./recipes.ts";
 import { mallocEnv } from "./malloc.ts";
 import { summarize } from "./stats.ts";
 import { linesOf } from "./worker.ts";
@@ -95,25 +96,34 @@ async function follow(child: Deno.ChildProcess, log: (line: string) => void) {
   return { status: await child.status, lines };
 }
 
-/** The Run of the script's JSON. */
+/**
+ * The Run of a baseline's measurements: the script's JSON, or a worker's side of the paired
+ * window (`name`: which `--baseline`, default `pytorch`).
+ */
 export function baselineRun(
   j: BaselineJson,
-  context: { config: BenchConfig; device: Device } & BaselineOptions,
+  context:
+    & { config: BenchConfig; device: Device; name?: BaselineName }
+    & Pick<
+      BaselineOptions,
+      "flopsPerImage" | "deviceName"
+    >,
 ): BaselineOutcome {
   const samples = j.stepMs.length > 0 ? j.stepMs : j.warmupMs;
   if (samples.length === 0) return { skipped: "PyTorch baseline reported no step times" };
-  const { config, device } = context;
+  const { config, device, name = "pytorch" } = context;
+  const { implementation, precision } = BASELINES[name];
   const stepMs = summarize(samples);
   const imagesPerSecond = (config.batchSize * 1000) / stepMs.median;
   return {
     run: {
-      label: `pytorch ${j.torchVersion} ${device} fp32`,
-      implementation: "pytorch",
+      label: `${implementation} ${j.torchVersion} ${device} ${precision}`,
+      implementation,
       device,
       deviceName: context.deviceName ?? j.deviceName,
       threads: j.threads,
-      precision: "fp32",
-      options: { torch: j.torchVersion, tf32: j.tf32 ?? false },
+      precision,
+      options: { torch: j.torchVersion, tf32: j.tf32 ?? false, ...recipeOptions(name) },
       firstStepMs: j.firstStepMs ?? samples[0],
       warmupMs: j.warmupMs,
       ...(j.stepLosses?.length ? { stepLosses: j.stepLosses } : {}),

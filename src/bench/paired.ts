@@ -9,13 +9,13 @@
  */
 import { existsSync } from "node:fs";
 import { batchRanges } from "../data/mod.ts";
-import { BASELINE_PYTHON, BASELINE_SCRIPT } from "./baseline.ts";
+import { BASELINE_PYTHON, BASELINE_SCRIPT, baselineRun } from "./baseline.ts";
 import { mallocEnv } from "./malloc.ts";
-import { baselineNameOf, BASELINES, recipeOptions } from "./recipes.ts";
+import { baselineNameOf, BASELINES } from "./recipes.ts";
 import { DEFAULT_WINDOW_STEPS } from "./cli.ts";
 import type { RunPlan } from "./plan.ts";
 import type { BaselineName, BenchConfig, Paired, Run } from "./schema.ts";
-import { formatRatio, median, noisyRatioNote, pairedRatios, summarize } from "./stats.ts";
+import { formatRatio, median, noisyRatioNote, pairedRatios } from "./stats.ts";
 import { StepFeed, timeStep } from "../train/steps.ts";
 import type { Stopper } from "../train/stop.ts";
 import { type DeviceData, Trainer } from "../train/train.ts";
@@ -296,7 +296,7 @@ export class Pairing {
     return this.#baselines.filter((b) => b.failed === null && b.side.windows.length > 0)
       .map((b) => {
         const ours = this.#oursWindows.slice(0, b.side.windows.length);
-        const run = baselineRun(b, context, pairedOf(ours, b.side.windows, this.#shape));
+        const run = baselineRecord(b, context, pairedOf(ours, b.side.windows, this.#shape));
         return epochs !== null && baselineNameOf(epochs) === b.name ? withEpochs(run, epochs) : run;
       });
   }
@@ -318,38 +318,31 @@ function pairedOf(ours: number[][], theirs: number[][], shape: PairedShape): Pai
 }
 
 /** The run record of a baseline's side of the paired window. */
-function baselineRun(b: Baseline, context: RunContext, paired: Paired): Run {
+function baselineRecord(b: Baseline, context: RunContext, paired: Paired): Run {
   const { plan } = context;
   const { ready } = b.worker;
-  const { precision } = BASELINES[b.name];
-  const samples = b.side.windows.flat();
-  const stepMs = summarize(samples);
-  const imagesPerSecond = (plan.config.batchSize * 1000) / stepMs.median;
-  return {
-    label: `${ready.implementation} ${ready.version} ${plan.device} ${precision}`,
-    implementation: ready.implementation,
-    device: plan.device,
-    deviceName: context.deviceName ?? ready.deviceName,
+  const outcome = baselineRun({
+    torchVersion: ready.version,
+    deviceName: ready.deviceName,
     threads: ready.threads,
-    precision,
-    options: { torch: ready.version, tf32: plan.config.tf32, ...recipeOptions(b.name) },
-    firstStepMs: b.side.warmupMs[0] ?? samples[0],
+    tf32: plan.config.tf32,
+    firstStepMs: b.side.warmupMs[0] ?? null,
     warmupMs: b.side.warmupMs,
+    stepMs: b.side.windows.flat(),
     stepLosses: b.side.losses,
-    stepMs,
-    imagesPerSecond,
     epochs: [],
     timeToTargetSeconds: null,
-    targetAccuracy: plan.config.targetAccuracy,
     peakMemoryBytes: null,
-    flopsPerImage: plan.facts.flopsPerImage,
-    achievedFlops: plan.facts.flopsPerImage * imagesPerSecond,
     finalTestAccuracy: null,
-    baseline: null,
-    complete: true,
-    stopReason: null,
-    paired,
-  };
+  }, {
+    config: plan.config,
+    device: plan.device,
+    name: b.name,
+    flopsPerImage: plan.facts.flopsPerImage,
+    deviceName: context.deviceName,
+  });
+  if ("skipped" in outcome) throw new Error(`${b.name}: ${outcome.skipped}`); // windows has steps
+  return { ...outcome.run, paired };
 }
 
 /** A paired run with the epochs, accuracy, memory and completeness of a full epochs run. */
