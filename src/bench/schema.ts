@@ -432,28 +432,15 @@ export class SchemaError extends Error {
  * ```
  */
 export function parseBenchResult(value: unknown): BenchResult {
-  const parsed = benchResultSchema.safeParse(value);
+  const parsed = benchResultSchema.safeParse(value, { reportInput: true });
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
-  const where = issue.path.length === 0 ? "result" : formatPath(issue.path);
-  const found = describe(issue.path.reduce(child, value));
+  const where = issue.path.length === 0 ? "result" : z.core.toDotPath(issue.path);
+  const found = describe(issue.input);
   throw new SchemaError(`${where}: expected ${expected(issue)}, found ${found}`);
 }
 
 type Issue = z.core.$ZodIssue;
-
-/** `runs[0].stepMs.median` from `["runs", 0, "stepMs", "median"]`. */
-function formatPath(path: readonly PropertyKey[]): string {
-  return path.map((key, i) =>
-    typeof key === "number" ? `[${key}]` : `${i === 0 ? "" : "."}${String(key)}`
-  ).join("");
-}
-
-function child(parent: unknown, key: PropertyKey): unknown {
-  return typeof parent === "object" && parent !== null
-    ? (parent as Record<PropertyKey, unknown>)[key]
-    : undefined;
-}
 
 const TYPE_NAMES: Record<string, string> = {
   number: "a finite number",
