@@ -267,10 +267,8 @@ export class Trainer {
     for (const [i, [name, p]] of this.model.namedParameters().entries()) {
       const m = this.optimizer.state(i, 0), v = this.optimizer.state(i, 1);
       moments.push(m, v);
-      named.push([`model.${name}`, p], [`adam.exp_avg.${name}`, m], [
-        `adam.exp_avg_sq.${name}`,
-        v,
-      ]);
+      named.push([`model.${name}`, p], [`adam.exp_avg.${name}`, m]);
+      named.push([`adam.exp_avg_sq.${name}`, v]);
     }
     try {
       return fn(named);
