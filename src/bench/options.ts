@@ -5,6 +5,7 @@
  * @module
  */
 import type { BenchConfig, Device } from "./schema.ts";
+import { flagName } from "./flags.ts";
 
 /**
  * What `--cpu-best` stands for: the CPU speed options that won the side-by-side sweep, as
@@ -57,8 +58,9 @@ export function speedOptionProblem(
   if (devices.includes("cpu")) {
     for (const key of CUDA_ONLY) {
       if (config[key]) {
-        const flag = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-        return `${flag} applies to CUDA only: expected --device cuda, found a run on the CPU ` +
+        return `${
+          flagName(key, {})
+        } applies to CUDA only: expected --device cuda, found a run on the CPU ` +
           `(--device ${devices.length > 1 ? "all" : "cpu"})`;
       }
     }
