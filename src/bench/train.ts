@@ -4,10 +4,4 @@
  *
  * @module
  */
-export {
-  type DeviceData,
-  disposeDeviceData,
-  torchDevice,
-  Trainer,
-  uploadDataset,
-} from "../train/train.ts";
+export * from "../train/train.ts";
