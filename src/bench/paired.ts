@@ -11,7 +11,7 @@ import { existsSync } from "node:fs";
 import { batchRanges } from "../data/mod.ts";
 import { BASELINE_PYTHON, BASELINE_SCRIPT, baselineRun } from "./baseline.ts";
 import { mallocEnv } from "./malloc.ts";
-import { baselineNameOf, BASELINES } from "./recipes.ts";
+import { baselineNameOf, BASELINES, baselinesOf } from "./recipes.ts";
 import { DEFAULT_WINDOW_STEPS } from "./cli.ts";
 import type { RunPlan } from "./plan.ts";
 import type { BaselineName, BenchConfig, Paired, Run } from "./schema.ts";
@@ -363,9 +363,8 @@ function withEpochs(run: Run, epochs: Run): Run {
  * and a note when it is noisy.
  */
 export function pairedSummary(run: Run): string[] {
-  const baselines = [run.baseline, ...(run.moreBaselines ?? [])];
-  return baselines.flatMap((b) => {
-    if (!b?.paired) return [];
+  return baselinesOf(run).flatMap((b) => {
+    if (!b.paired) return [];
     const p = b.paired;
     const note = noisyRatioNote(p.ratioMedian, p.ratioCI95);
     const name = baselineNameOf(b) ?? b.implementation;

@@ -81,6 +81,11 @@ export function baselineNameOf(run: Pick<Run, "implementation" | "options">): Ba
   ) ?? null;
 }
 
+/** A run's baselines: the first, then any further ones. */
+export function baselinesOf(run: Pick<Run, "baseline" | "moreBaselines">): Run[] {
+  return [...(run.baseline ? [run.baseline] : []), ...(run.moreBaselines ?? [])];
+}
+
 /** Whether `name` is one of PyTorch's own bf16 recipes (autocast or pure bf16). */
 export function isPytorchBf16(name: BaselineName): boolean {
   const spec = BASELINES[name];

@@ -18,7 +18,7 @@ import { defaultAdam } from "../bench/options.ts";
 import { devicesOf } from "../bench/write.ts";
 import { formatLoss } from "../bench/progress.ts";
 import { LOSS_PARTING, lossAgreement } from "./agreement.ts";
-import { baselineNameOf, BASELINES } from "../bench/recipes.ts";
+import { baselineNameOf, BASELINES, baselinesOf } from "../bench/recipes.ts";
 import { verdictLines } from "./verdicts.ts";
 import { distributedLines } from "./dist_report.ts";
 
@@ -115,11 +115,6 @@ export function rowsOf(result: BenchResult): Run[] {
     const named = withLibtorchVersion(run, version);
     return [named, ...baselinesOf(run)];
   });
-}
-
-/** A run's baselines: the first, then any further ones. */
-function baselinesOf(run: Run): Run[] {
-  return [...(run.baseline ? [run.baseline] : []), ...(run.moreBaselines ?? [])];
 }
 
 /** The libtorch release of a result's environment, or null when it was not recorded. */

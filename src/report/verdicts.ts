@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { baselineNameOf, BASELINES, isPytorchBf16 } from "../bench/recipes.ts";
+import { baselineNameOf, BASELINES, baselinesOf, isPytorchBf16 } from "../bench/recipes.ts";
 import type { BaselineName, Paired, Run } from "../bench/schema.ts";
 import { formatRatio } from "../bench/stats.ts";
 
@@ -50,9 +50,9 @@ function verdict(baseline: BaselineName, paired: Paired, bound: number): RatioVe
 /** A run's paired baselines by name. */
 function pairedBaselines(run: Run): Map<BaselineName, Paired> {
   const out = new Map<BaselineName, Paired>();
-  for (const b of [run.baseline, ...(run.moreBaselines ?? [])]) {
-    const name = b === null ? null : baselineNameOf(b);
-    if (name !== null && b?.paired !== undefined) out.set(name, b.paired);
+  for (const b of baselinesOf(run)) {
+    const name = baselineNameOf(b);
+    if (name !== null && b.paired !== undefined) out.set(name, b.paired);
   }
   return out;
 }
