@@ -6,8 +6,7 @@
  * @module
  */
 import type { Distributed, Run } from "../bench/schema.ts";
-
-const DASH = "–";
+import { type Column, DASH, table } from "./table.ts";
 
 /** Milliseconds with two decimals. */
 const ms = (x: number | null) => (x === null ? DASH : x.toFixed(2));
@@ -20,29 +19,22 @@ export function distributedRuns(runs: readonly Run[]): [Run, Distributed][] {
   return runs.flatMap((r) => (r.distributed ? [[r, r.distributed] as [Run, Distributed]] : []));
 }
 
-/** One run's row: its name is the caller's (report.ts names runs). */
-function cells(d: Distributed, run: Run): string[] {
-  const one = d.singleRank;
-  return [
-    `${d.worldSize} (${d.backend})`,
-    String(d.threadsPerRank),
-    d.perRankStepMedianMs.length > 0 ? d.perRankStepMedianMs.map(ms).join(" / ") : DASH,
-    share(d.allreduceShare),
-    Math.round(run.imagesPerSecond).toString(),
-    one === null ? DASH : `${Math.round(one.imagesPerSecond)} (batch ${one.batchSize})`,
-    d.scalingEfficiency === null ? DASH : d.scalingEfficiency.toFixed(3),
-  ];
-}
-
-/** The headers of {@linkcode distributedLines}' table after the run's name. */
-const HEADERS = [
-  "Ranks",
-  "Threads/rank",
-  "Per-rank step median [ms]",
-  "All-reduce share",
-  "Images/s (N ranks)",
-  "Images/s (1 rank)",
-  "Scaling efficiency",
+/** The table's columns after the run's name. */
+const COLUMNS: Column<[Run, Distributed]>[] = [
+  ["Ranks", ([, d]) => `${d.worldSize} (${d.backend})`],
+  ["Threads/rank", ([, d]) => String(d.threadsPerRank)],
+  [
+    "Per-rank step median [ms]",
+    ([, d]) => d.perRankStepMedianMs.length > 0 ? d.perRankStepMedianMs.map(ms).join(" / ") : DASH,
+  ],
+  ["All-reduce share", ([, d]) => share(d.allreduceShare)],
+  ["Images/s (N ranks)", ([run]) => Math.round(run.imagesPerSecond).toString()],
+  [
+    "Images/s (1 rank)",
+    ([, { singleRank: one }]) =>
+      one === null ? DASH : `${Math.round(one.imagesPerSecond)} (batch ${one.batchSize})`,
+  ],
+  ["Scaling efficiency", ([, d]) => d.scalingEfficiency?.toFixed(3) ?? DASH],
 ];
 
 /**
@@ -55,15 +47,11 @@ export function distributedLines(
 ): string[] {
   const dist = distributedRuns(runs);
   if (dist.length === 0) return [];
-  const escape = (c: string) => c.replaceAll("|", "\\|");
-  const line = (c: string[]) => `| ${c.map(escape).join(" | ")} |`;
   const schedules = [...new Set(dist.flatMap(([, d]) => d.singleRank?.schedule ?? []))];
   return [
     "### Data-parallel ranks",
     "",
-    line(["Run", ...HEADERS]),
-    `|:---|${"---:|".repeat(HEADERS.length)}`,
-    ...dist.map(([run, d]) => line([name(run), ...cells(d, run)])),
+    ...table([["Run", ([run]) => name(run)], ...COLUMNS], dist),
     "",
     "Scaling efficiency = images/s of the N ranks (global batch) / (N × images/s of one rank " +
     "alone at the same threads per rank with the per-rank batch), measured in the same " +

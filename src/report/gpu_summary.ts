@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { ms as twoDecimals, percent, rowsOf, runName, speed, switchesOn, table } from "./report.ts";
+import { ms as twoDecimals, percent, rowsOf, runName, speed, switchesOn } from "./report.ts";
+import { DASH, table } from "./table.ts";
 import type { BenchResult, Run } from "../bench/schema.ts";
 import { defaultAdam } from "../bench/options.ts";
 
@@ -118,7 +119,7 @@ function epochsTable(group: Located[]): string[] {
       [
         "vs fp32 eager [pp]",
         ({ finalTestAccuracy: a }) =>
-          reference === null || a === null ? "–" : ((a - reference) * 100).toFixed(2),
+          reference === null || a === null ? DASH : ((a - reference) * 100).toFixed(2),
       ],
     ], full.map((x) => x.run)),
   ];

@@ -9,6 +9,7 @@
 
 export * from "./load.ts";
 export * from "./report.ts";
+export * from "./table.ts";
 export * from "./gpu_summary.ts";
 export * from "./charts.ts";
 export * from "./verdicts.ts";

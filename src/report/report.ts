@@ -21,8 +21,8 @@ import { LOSS_PARTING, lossAgreement } from "./agreement.ts";
 import { baselineNameOf, BASELINES, baselinesOf } from "../bench/recipes.ts";
 import { verdictLines } from "./verdicts.ts";
 import { distributedLines } from "./dist_report.ts";
+import { type Column, DASH, table } from "./table.ts";
 
-const DASH = "–";
 const GIB = 1024 ** 3;
 
 /** How reports name each stack (a baseline's: its default recipe's label). */
@@ -52,24 +52,6 @@ const SWITCHES = [
 /** The names of the switches that are on in `options`. */
 export function switchesOn(options: Readonly<Record<string, unknown>>): string[] {
   return SWITCHES.filter(([key]) => options[key] === true).map(([, name]) => name);
-}
-
-function row(cells: readonly string[]): string {
-  return `| ${cells.map((c) => c.replaceAll("|", "\\|").replaceAll("\n", " ")).join(" | ")} |`;
-}
-
-/** A table column: its header and each row's cell. */
-export type Column<T> = readonly [header: string, cell: (row: T) => string];
-
-/** A Markdown table: the first `textColumns` columns left-aligned, the rest right-aligned. */
-export function table<T>(
-  columns: readonly Column<T>[],
-  rows: readonly T[],
-  textColumns = 1,
-): string[] {
-  const align = `|${":---|".repeat(textColumns)}${"---:|".repeat(columns.length - textColumns)}`;
-  const cells = (r: T) => row(columns.map(([, cell]) => cell(r)));
-  return [row(columns.map(([header]) => header)), align, ...rows.map(cells)];
 }
 
 /** Seconds with one decimal, or a dash for null. */
