@@ -135,7 +135,6 @@ function kebab(key: string): string {
  * A flag as the user writes it: `--` and its `name`, or its table key in kebab-case.
  *
  * @param key The flag's key in its table, e.g. `"batchSize"`.
- * @param flag The flag.
  * @returns E.g. `"--batch-size"`.
  */
 export function flagName(key: string, flag: Pick<Flag<unknown>, "name">): string {
@@ -150,7 +149,6 @@ function resolve<T, C>(value: T | ((context: C) => T), context: C): T {
  * The `--help` lines of a table: each flag with its value, its help and its default, wrapped to
  * 100 columns, then `-h, --help`.
  *
- * @param table The flags.
  * @param context What the defaults depend on.
  * @returns Lines without a trailing newline.
  */
@@ -244,10 +242,6 @@ export interface ParseFlagsOptions<C> {
  * flags and invalid values are rejected with a one-line {@linkcode UsageError}; a leading `--`
  * (as `deno task` may pass) is dropped; absent flags take their defaults.
  *
- * @param table The flags.
- * @param args The arguments, e.g. `Deno.args`.
- * @param options The defaults' context and the help text.
- * @returns One value per table key.
  * @throws {UsageError} On any command-line mistake.
  * @throws {HelpRequested} When `--help` or `-h` is given.
  */

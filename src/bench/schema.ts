@@ -420,8 +420,6 @@ export class SchemaError extends Error {
  * {@linkcode SCHEMA_VERSION} and returns a typed copy holding only the known fields. A `null`
  * epoch loss (how `JSON.stringify` writes NaN) is read back as NaN.
  *
- * @param value The output of `JSON.parse`.
- * @returns The typed result.
  * @throws {SchemaError} Naming the first field that does not match, what was expected and what
  * was found, e.g. `runs[0].stepMs.median: expected a finite number, found "fast"`.
  *

@@ -123,7 +123,6 @@ function resample(sample: readonly number[], random: () => number): Float64Array
  *
  * @param samples The samples, each non-empty.
  * @param statistic The statistic, of as many samples as given.
- * @param options Resamples, level and seed.
  * @returns `[lo, hi]`, the (1 − level)/2 and (1 + level)/2 quantiles of the resampled statistic.
  * @throws {RangeError} When a sample is empty or the level is not in (0, 1).
  *
@@ -162,8 +161,6 @@ export function bootstrapCI(
  *
  * @param a The numerator's sample.
  * @param b The denominator's sample.
- * @param options Resamples, level and seed.
- * @returns The ratio and its interval.
  */
 export function medianRatio(
   a: readonly number[],
@@ -198,7 +195,6 @@ export interface PairedRatios {
  *
  * @param ours Our windows' step times, one array per round.
  * @param baseline The baseline's windows, as many, in the same rounds.
- * @param options The bootstrap's options.
  * @returns The rounds' ratios, their median and its interval.
  * @throws {RangeError} When the rounds differ in number or there are none.
  */

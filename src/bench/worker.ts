@@ -279,9 +279,6 @@ export interface WorkerCommandLine {
 /**
  * Starts a worker and waits for its ready line.
  *
- * @param command The program to run.
- * @param config The training it serves.
- * @returns The ready worker.
  * @throws {WorkerError} When it cannot start, or exits or says something else before ready.
  */
 export async function startWorker(
