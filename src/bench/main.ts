@@ -42,14 +42,15 @@ import { speedOptionProblem } from "./options.ts";
 import { planRun, type RunPlan } from "./plan.ts";
 import { buildRun } from "./record.ts";
 import { Stopper, type StopSignal } from "../train/stop.ts";
-import type {
-  BaselineName,
-  BenchConfig,
-  BenchResult,
-  Device,
-  Env,
-  GpuInfo,
-  Run,
+import {
+  type BaselineName,
+  type BenchConfig,
+  type BenchResult,
+  type Device,
+  type Env,
+  type GpuInfo,
+  type Run,
+  SCHEMA_VERSION,
 } from "./schema.ts";
 import {
   DataParallel,
@@ -379,7 +380,7 @@ async function bench(session: Session): Promise<number> {
   const code = signal === null ? 0 : signal === "SIGTERM" ? 143 : 130; // a deadline is no failure
   if (follower(session)) return code;
   await writeResult({
-    schema: 1,
+    schema: SCHEMA_VERSION,
     complete: stopReason === null,
     stopReason,
     createdAt: new Date().toISOString(),

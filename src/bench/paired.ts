@@ -159,22 +159,16 @@ export interface PairingOptions {
 /** Baselines started as workers for one device's paired window. */
 export class Pairing {
   /** Why a requested baseline is not taking part, one line each. */
-  readonly skipped: string[];
-  #baselines: Baseline[];
+  readonly skipped: string[] = [];
+  #baselines: Baseline[] = [];
   #plan: RunPlan;
   #shape: PairedShape;
   #log: (line: string) => void;
 
-  private constructor(plan: RunPlan, baselines: Baseline[], state: {
-    skipped: string[];
-    shape: PairedShape;
-    log: (line: string) => void;
-  }) {
+  private constructor(plan: RunPlan, log: (line: string) => void) {
     this.#plan = plan;
-    this.#baselines = baselines;
-    this.skipped = state.skipped;
-    this.#shape = state.shape;
-    this.#log = state.log;
+    this.#shape = pairedShape(plan.config)!;
+    this.#log = log;
   }
 
   /**
@@ -187,12 +181,11 @@ export class Pairing {
     options: PairingOptions,
   ): Promise<Pairing> {
     const log = options.log ?? ((line: string) => console.error(line));
-    const shape = pairedShape(plan.config)!;
     const { config, device } = plan;
-    const baselines: Baseline[] = [], skipped: string[] = [];
+    const pairing = new Pairing(plan, log);
     for (const name of names) {
       if (name === "libtorch" && !existsSync(LIBTORCH_WORKER)) {
-        skipped.push(
+        pairing.skipped.push(
           `libtorch baseline skipped: ${LIBTORCH_WORKER} not found (native/'s second target; ` +
             "build it with deno task setup)",
         );
@@ -212,13 +205,13 @@ export class Pairing {
             tf32: config.tf32,
           },
         });
-        baselines.push({ name, worker, side: emptySide(), failed: null });
+        pairing.#baselines.push({ name, worker, side: emptySide(), failed: null });
       } catch (e) {
         if (!(e instanceof WorkerError)) throw e;
-        skipped.push(`${name} baseline skipped: ${e.message}`);
+        pairing.skipped.push(`${name} baseline skipped: ${e.message}`);
       }
     }
-    return new Pairing(plan, baselines, { skipped, shape, log });
+    return pairing;
   }
 
   /** Whether any baseline is taking part. */

@@ -391,12 +391,8 @@ export type EpochRecord = Run["epochs"][number];
 export type Breakdown = NonNullable<Run["breakdown"]>;
 /** A device the benchmark can train on. */
 export type Device = Run["device"];
-/** The `--device` choice: one device, or every device present. */
-export type DeviceChoice = BenchConfig["device"];
 /** Which stack produced a run. */
 export type Implementation = Run["implementation"];
-/** `--adam`: which Adam kernels, or `auto` for torch.optim.Adam's default on the device. */
-export type AdamChoice = NonNullable<BenchConfig["adam"]>;
 /** A data-parallel run's ranks, all-reduce share and scaling efficiency. */
 export type Distributed = NonNullable<Run["distributed"]>;
 /** A baseline's paired measurement beside ours. */
