@@ -65,9 +65,6 @@ export interface Flag<T, C = unknown> extends Partial<FlagValue<T>> {
 /** A flag for every field of `V`, in the order `--help` lists them. */
 export type FlagTable<V, C = unknown> = { [K in keyof V]-?: Flag<V[K], C> };
 
-/** The values a flag table parses to: the inverse of {@linkcode FlagTable}. */
-export type FlagValues<T> = { [K in keyof T]: T[K] extends Flag<infer V, never> ? V : never };
-
 /** An integer in `min..max` (no upper bound when `max` is absent). */
 export function integer(min: number, max?: number): FlagValue<number> {
   return {

@@ -18,7 +18,7 @@ import type { Stopper } from "../train/stop.ts";
 import { type DeviceData, torchDevice } from "../train/train.ts";
 
 /** Peak resident memory of this process in bytes (VmHWM), or null where /proc is missing. */
-export function peakRssBytes(): number | null {
+function peakRssBytes(): number | null {
   try {
     const m = /VmHWM:\s+(\d+) kB/.exec(Deno.readTextFileSync("/proc/self/status"));
     return m ? Number(m[1]) * 1024 : null;

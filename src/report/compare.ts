@@ -42,7 +42,7 @@ export interface CompareOutcome {
 }
 
 /** What makes two runs the same measurement: implementation, device, precision, options. */
-export function matchKey(run: Run): string {
+function matchKey(run: Run): string {
   return JSON.stringify(sortKeys([run.implementation, run.device, run.precision, run.options]));
 }
 

@@ -15,7 +15,7 @@ const ms = (x: number | null) => (x === null ? DASH : x.toFixed(2));
 const share = (x: number | null) => (x === null ? DASH : `${(x * 100).toFixed(1)}%`);
 
 /** The runs (baselines included) of a result that ran as data-parallel ranks, with their record. */
-export function distributedRuns(runs: readonly Run[]): [Run, Distributed][] {
+function distributedRuns(runs: readonly Run[]): [Run, Distributed][] {
   return runs.flatMap((r) => (r.distributed ? [[r, r.distributed] as [Run, Distributed]] : []));
 }
 

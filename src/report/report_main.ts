@@ -131,10 +131,10 @@ async function updateReadme(
 }
 
 /** Markers around the generated headline table in the README. */
-export const HEADLINE_MARKERS = ["<!-- headline:start -->", "<!-- headline:end -->"] as const;
+const HEADLINE_MARKERS = ["<!-- headline:start -->", "<!-- headline:end -->"] as const;
 
 /** The README `text` with `table` between the headline markers; null when they are missing. */
-export function spliceHeadline(text: string, table: string): string | null {
+function spliceHeadline(text: string, table: string): string | null {
   const [open, close] = HEADLINE_MARKERS;
   const a = text.indexOf(open);
   const b = text.indexOf(close);
