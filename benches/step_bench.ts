@@ -47,6 +47,7 @@ const COMBINATIONS = [
   "--precision bf16 --channels-last --adam foreach",
   "--precision bf16-pure",
   "--precision bf16-pure --adam foreach",
+  "--precision bf16-hybrid",
   "--adam single --threads 1",
   "--precision bf16 --channels-last --threads 1",
   "--precision bf16-pure --adam foreach --threads 1",

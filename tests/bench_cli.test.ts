@@ -260,7 +260,7 @@ Deno.test("parseBenchArgs() rejects unknown choices, naming the valid ones", () 
   rejects(["--device", "tpu"], '--device: expected one of cpu, cuda, all, found "tpu"');
   rejects(
     ["--precision", "fp16"],
-    '--precision: expected one of fp32, bf16, bf16-pure, found "fp16"',
+    '--precision: expected one of fp32, bf16, bf16-pure, bf16-hybrid, found "fp16"',
   );
   rejects(
     ["--baseline", "jax"],

@@ -34,9 +34,10 @@ export const CHOICES = {
   adam: ["auto", "single", "foreach", "fused"],
   /**
    * Numeric precision of the training step: fp32; bf16 autocast; bf16-pure (bf16 channels-last
-   * weights and activations, fp32 loss, fp32 master weights and Adam state).
+   * weights and activations, fp32 loss, fp32 master weights and Adam state); bf16-hybrid (as
+   * bf16-pure in the stages whose input is at least 4×4 pixels, fp32 channels-last after).
    */
-  precision: ["fp32", "bf16", "bf16-pure"],
+  precision: ["fp32", "bf16", "bf16-pure", "bf16-hybrid"],
   /**
    * `--baseline`: the stacks and recipes that can run beside this one (pytorch: the seed's fp32
    * recipe; pytorch-bf16: bf16 autocast + channels-last; pytorch-bf16-pure: bf16 parameters and
