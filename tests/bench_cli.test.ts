@@ -265,12 +265,12 @@ Deno.test("parseBenchArgs() rejects unknown choices, naming the valid ones", () 
   rejects(
     ["--baseline", "jax"],
     "--baseline: expected a comma-separated list of distinct pytorch, pytorch-bf16, " +
-      'pytorch-bf16-pure, libtorch, found "jax"',
+      'pytorch-bf16-pure, pytorch-bf16-hybrid, libtorch, found "jax"',
   );
   rejects(
     ["--baseline", "pytorch,pytorch"],
     "--baseline: expected a comma-separated list of distinct pytorch, pytorch-bf16, " +
-      'pytorch-bf16-pure, libtorch, found "pytorch,pytorch"',
+      'pytorch-bf16-pure, pytorch-bf16-hybrid, libtorch, found "pytorch,pytorch"',
   );
   rejects(["--window-steps", "0"], '--window-steps: expected an integer ≥ 1, found "0"');
   rejects(
