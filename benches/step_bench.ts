@@ -23,7 +23,7 @@ import {
   torchDevice,
   Trainer,
   uploadDataset,
-} from "../src/bench/train.ts";
+} from "../src/train/train.ts";
 import { trainerOptions } from "../src/bench/plan.ts";
 import { applyMalloc } from "../src/bench/malloc.ts";
 import {
@@ -47,6 +47,7 @@ const COMBINATIONS = [
   "--precision bf16 --channels-last --adam foreach",
   "--precision bf16-pure",
   "--precision bf16-pure --adam foreach",
+  "--precision bf16-hybrid",
   "--adam single --threads 1",
   "--precision bf16 --channels-last --threads 1",
   "--precision bf16-pure --adam foreach --threads 1",

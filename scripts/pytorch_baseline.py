@@ -42,7 +42,8 @@ stderr: the seed's "Epoch [i/N], Loss: x.xxxx" lines and, at the end,
   "complete": false and the reason in "stopReason".
 
 --recipe NAME: PyTorch's recipe for the step, declared in scripts/pytorch_recipes.py: fp32 (the
-  default, the seed's: unchanged), fp32-cl, bf16-autocast-cl, bf16-pure-cl (plain bf16 parameters).
+  default, the seed's: unchanged), fp32-cl, bf16-autocast-cl, bf16-pure-cl (plain bf16 parameters),
+  bf16-hybrid-cl (bf16 parameters in the stages at 4x4 pixels or more, fp32 after).
   Evaluation runs under the same recipe.
 
 --serve: the worker protocol v1 (declared in src/bench/worker.ts): prints a ready line, then

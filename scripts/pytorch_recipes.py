@@ -9,6 +9,10 @@ benches/pytorch_step_recipes.py both import them from here.
                     bf16 weights and keeps bf16 state: no fp32 master copy, as a PyTorch user does
                     it with model.to(torch.bfloat16)); the batch cast to bf16, the loss computed in
                     fp32 from the logits cast back (`pytorch-bf16-pure`)
+  bf16-hybrid-cl    channels-last, bf16-pure-cl's plain bf16 parameters in the stages whose input
+                    is at least BF16_MIN_SIDE pixels on a side, fp32 in the rest, each stage's
+                    input cast to its dtype by a forward pre-hook (`pytorch-bf16-hybrid`: the
+                    same split as our `--precision bf16-hybrid`)
 
 A recipe changes only how the model is laid out and how the forward pass and the loss run; the
 seed, the model's initialisation, the optimizer and the batch order are the caller's.
@@ -24,7 +28,11 @@ RECIPES = {
     "fp32-cl": (True, torch.float32, None),
     "bf16-autocast-cl": (True, torch.float32, torch.bfloat16),
     "bf16-pure-cl": (True, torch.bfloat16, None),
+    "bf16-hybrid-cl": (True, None, None),  # dtype per stage: see _split
 }
+
+# src/model/architecture.ts's BF16_MIN_SIDE (tests/recipe_workers.test.ts checks they agree).
+BF16_MIN_SIDE = 4
 
 
 def check(recipe):
@@ -34,11 +42,34 @@ def check(recipe):
     return RECIPES[recipe]
 
 
+def _split(model):
+    """bf16 for the top-level stages whose input is at least BF16_MIN_SIDE pixels on a side, fp32
+    for the others; each stage's input is cast to its dtype on the way in."""
+    sides = {}
+    def side(n):
+        def record(_m, i):
+            sides[n] = i[0].shape[-1] if i[0].dim() == 4 else 0
+        return record
+
+    hooks = [c.register_forward_pre_hook(side(n)) for n, c in model.named_children()]
+    with torch.no_grad():
+        model(torch.zeros(1, 1, 28, 28).contiguous(memory_format=CL))
+    for h in hooks:
+        h.remove()
+    for n, c in model.named_children():
+        dtype = torch.bfloat16 if sides.get(n, 0) >= BF16_MIN_SIDE else torch.float32
+        c.to(dtype)
+        c.register_forward_pre_hook(lambda _m, i, d=dtype: tuple(t.to(d) for t in i))
+    return model
+
+
 def prepare(recipe, model):
     """The model laid out for `recipe` (before the optimizer is built on its parameters)."""
     channels_last, dtype, _ = check(recipe)
     if channels_last:
         model = model.to(memory_format=CL)
+    if dtype is None:
+        return _split(model)
     if dtype != torch.float32:
         model = model.to(dtype)
     return model
@@ -49,7 +80,7 @@ def _input(recipe, x):
     channels_last, dtype, _ = check(recipe)
     if channels_last:
         x = x.contiguous(memory_format=CL)
-    return x if dtype == torch.float32 else x.to(dtype)
+    return x if dtype in (None, torch.float32) else x.to(dtype)
 
 
 def logits(recipe, model, x):

@@ -54,6 +54,7 @@ Deno.test("reports name each baseline by its recipe's label, ours by its stack",
     "PyTorch",
     "PyTorch bf16 autocast+CL",
     "PyTorch pure bf16+CL (bf16 params)",
+    "PyTorch bf16 hybrid+CL",
     "libtorch C++",
   ]);
   assert.equal(stackName({ implementation: "deno-libtorch", options: {} }), "deno+libtorch");

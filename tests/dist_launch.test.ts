@@ -78,6 +78,18 @@ Deno.test("--nproc 2: two ranks train; rank 0 alone prints and writes one result
   });
 });
 
+Deno.test("--nproc 2 over 3 epochs: rank 0's live-tensor count is the same after every epoch", async () => {
+  await withData(async (data, out) => {
+    const run = launch(["--data", data, "--epochs", "3", "--out", out]);
+    const status = await run.child.status;
+    await run.done;
+    assert.strictEqual(status.code, 0, run.text.stderr);
+    const counts = [...run.text.stdout.matchAll(/live tensors (\d+)/g)].map((m) => Number(m[1]));
+    assert.strictEqual(counts.length, 3, `one count per epoch, found:\n${run.text.stdout}`);
+    assert.deepStrictEqual(counts, [counts[0], counts[0], counts[0]], "no tensor leaked per epoch");
+  });
+});
+
 Deno.test("a rank killed mid-run stops the other; the launcher names it and exits non-zero", async () => {
   await withData(async (data, out) => {
     const run = launch(["--data", data, "--epochs", "5", "--dist-timeout", "5", "--out", out]);

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import {
+  bf16Stages,
   conv,
   googlenetParameterShapes,
   inception,
@@ -37,6 +38,22 @@ Deno.test("traceGoogLeNet(28) gives every stage the shape the seed's forward() c
     ["dropout", "1024"],
     ["fc", "10"],
   ]);
+});
+
+Deno.test("bf16Stages() picks the stages whose input is at least 4x4: the stem and Inception 3", () => {
+  assert.deepStrictEqual([...bf16Stages()], [
+    "conv1",
+    "maxpool1",
+    "conv2",
+    "conv3",
+    "maxpool2",
+    "inception3a",
+    "inception3b",
+    "maxpool3",
+  ]);
+  // At 56x56 the 2x2 stages become 4x4: Inception 4 and its pool join.
+  const wide = bf16Stages(56);
+  assert.ok(wide.has("inception4e") && wide.has("maxpool4") && !wide.has("inception5a"));
 });
 
 Deno.test("googlenetParameterShapes() lists the seed's 116 tensors, 5,977,530 parameters, in state_dict order", () => {

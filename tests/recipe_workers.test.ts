@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { BASELINE_SCRIPT } from "../src/bench/baseline.ts";
 import { BASELINES } from "../src/bench/recipes.ts";
 import { CHOICES } from "../src/bench/schema.ts";
+import { bf16Stages, googlenetParameterShapes } from "../src/model/mod.ts";
 import { startWorker, type WorkerConfig } from "../src/bench/worker.ts";
 import { hasPythonTorch, PYTHON, writeTinyDataset } from "./_helpers.ts";
 
@@ -80,6 +81,26 @@ Deno.test({
 });
 
 Deno.test({
+  name: "PyTorch's hybrid recipe splits the stages where src/model's bf16Stages() does",
+  ignore: !HAS_TORCH,
+  fn() {
+    const scripts = new URL("../scripts/", import.meta.url).pathname;
+    const code = "import json, sys; sys.path.insert(0, '../tests/reference'); " +
+      "import pytorch_recipes as r; from googlenet import GoogLeNet; " +
+      "m = r.prepare('bf16-hybrid-cl', GoogLeNet()); " +
+      "print(json.dumps([n for n, c in m.named_children() " +
+      "if any(p.dtype == r.torch.bfloat16 for p in c.parameters())]))";
+    const out = new Deno.Command(PYTHON, { args: ["-c", code], cwd: scripts, stderr: "inherit" })
+      .outputSync();
+    assert.ok(out.success);
+    const withParams = new Set(googlenetParameterShapes().map(([name]) => name.split(".")[0]));
+    const want = [...bf16Stages()].filter((n) => withParams.has(n));
+    assert.ok(want.length > 0);
+    assert.deepEqual(JSON.parse(new TextDecoder().decode(out.stdout)), want);
+  },
+});
+
+Deno.test({
   name:
     "the seed's fp32 recipe gives the losses it gave before the recipes, with or without --recipe",
   ignore: !HAS_TORCH,
@@ -100,7 +121,7 @@ Deno.test({
   ignore: !HAS_TORCH,
   async fn() {
     await withData(async (dir) => {
-      for (const name of ["pytorch-bf16", "pytorch-bf16-pure"] as const) {
+      for (const name of ["pytorch-bf16", "pytorch-bf16-pure", "pytorch-bf16-hybrid"] as const) {
         const recipe = BASELINES[name].recipe!;
         const r = await losses(dir, ["--recipe", recipe], 2);
         assert.equal(r.ready.recipe, recipe);
@@ -119,7 +140,7 @@ Deno.test({
     await withData(async (dir) => {
       await assert.rejects(
         () => losses(dir, ["--recipe", "fp16-magic"], 1),
-        /invalid choice: 'fp16-magic' \(choose from 'fp32', 'fp32-cl', 'bf16-autocast-cl', 'bf16-pure-cl'\)/,
+        /invalid choice: 'fp16-magic' \(choose from 'fp32', 'fp32-cl', 'bf16-autocast-cl', 'bf16-pure-cl', 'bf16-hybrid-cl'\)/,
       );
     });
   },

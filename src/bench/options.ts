@@ -8,12 +8,14 @@ import type { BenchConfig, Device } from "./schema.ts";
 import { flagName } from "./flags.ts";
 
 /**
- * What `--cpu-best` stands for: the CPU speed options that won the side-by-side sweep, as
- * `deno task bench` flags; the thread count is left to `--threads`. On libtorch 1.13, 2 threads
- * (results/sweeps/2026-11-29-vm-cpu-2.json): channels-last 89.2 ms a step against fp32's 100.2;
- * bf16-pure 104.3, bf16 autocast + channels-last 103.9 and parallel branches 138.4 did not win.
+ * What `--cpu-best` stands for: the CPU speed options that won, as `deno task bench` flags; the
+ * thread count is left to `--threads`. On libtorch 1.13, 2 threads: the sweep
+ * (results/sweeps/2026-11-29-vm-cpu-2.json) put channels-last (89.2 ms a step) ahead of fp32
+ * (100.2), bf16-pure (104.3), bf16 autocast + channels-last (103.9) and parallel branches
+ * (138.4); bf16-hybrid (bf16 where oneDNN's bf16 kernels win, channels-last throughout) then
+ * beat channels-last side by side against the same PyTorch baseline (README, "CPU levers").
  */
-export const CPU_BEST = "--channels-last";
+export const CPU_BEST = "--precision bf16-hybrid";
 
 /** The options that only mean something on CUDA. */
 const CUDA_ONLY = ["tf32", "cudaGraphs", "cudnnBenchmark"] as const;

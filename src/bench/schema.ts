@@ -34,15 +34,17 @@ export const CHOICES = {
   adam: ["auto", "single", "foreach", "fused"],
   /**
    * Numeric precision of the training step: fp32; bf16 autocast; bf16-pure (bf16 channels-last
-   * weights and activations, fp32 loss, fp32 master weights and Adam state).
+   * weights and activations, fp32 loss, fp32 master weights and Adam state); bf16-hybrid (as
+   * bf16-pure in the stages whose input is at least 4×4 pixels, fp32 channels-last after).
    */
-  precision: ["fp32", "bf16", "bf16-pure"],
+  precision: ["fp32", "bf16", "bf16-pure", "bf16-hybrid"],
   /**
    * `--baseline`: the stacks and recipes that can run beside this one (pytorch: the seed's fp32
    * recipe; pytorch-bf16: bf16 autocast + channels-last; pytorch-bf16-pure: bf16 parameters and
-   * activations in channels-last; libtorch: the C++ worker), each declared in recipes.ts.
+   * activations in channels-last; pytorch-bf16-hybrid: as pure bf16 in the stages at 4×4 pixels or
+   * more, fp32 after; libtorch: the C++ worker), each declared in recipes.ts.
    */
-  baseline: ["pytorch", "pytorch-bf16", "pytorch-bf16-pure", "libtorch"],
+  baseline: ["pytorch", "pytorch-bf16", "pytorch-bf16-pure", "pytorch-bf16-hybrid", "libtorch"],
   /** `--inception-branches`: an Inception block's branches one after another, or concurrently. */
   inceptionBranches: ["sequential", "parallel"],
   /** `--malloc`: glibc malloc pinned (no mmap of blocks, no trimming) in every process, or as is. */

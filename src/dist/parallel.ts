@@ -16,7 +16,7 @@ import {
   toHost,
 } from "../ffi/mod.ts";
 import type { BatchRange } from "../data/mod.ts";
-import type { StopSignal } from "../bench/stop.ts";
+import type { StopSignal } from "../train/stop.ts";
 import type { RankEnv } from "./env.ts";
 import { shardOrder, shardRanges } from "./shard.ts";
 

@@ -69,3 +69,19 @@ export function traceGoogLeNet(inputSize: number = INPUT_SIZE): TracedLayer {
 export function googlenetParameterShapes(): [name: string, shape: number[]][] {
   return parameterShapes(traceGoogLeNet());
 }
+
+/**
+ * The smallest side, in pixels, of a stage's input for it to compute in bf16 under
+ * `--precision bf16-hybrid`. Measured on this CPU's oneDNN (libtorch 1.13, 2 threads,
+ * results/sweeps/2026-11-29-conv-dtypes.json from `python3 benches/conv_dtypes.py`): at 7×7 and
+ * 4×4 the bf16 convolutions take 0.59–0.77× fp32's time, forward and backward; at 2×2 and 1×1
+ * their forward still gains (0.66–0.68×) but their backward takes 1.44–1.62× fp32's, so those
+ * stages lose in bf16, and a whole-model bf16 step is barely faster than fp32's.
+ */
+export const BF16_MIN_SIDE = 4;
+
+/** The names of the stages whose input is at least {@linkcode BF16_MIN_SIDE} pixels on a side. */
+export function bf16Stages(inputSize: number = INPUT_SIZE): Set<string> {
+  const wide = (s: TracedLayer) => s.input.length === 3 && s.input[1] >= BF16_MIN_SIDE;
+  return new Set(traceGoogLeNet(inputSize).children.filter(wide).map((s) => s.path));
+}

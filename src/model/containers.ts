@@ -4,8 +4,12 @@
  *
  * @module
  */
-import { branches, type BranchOp, cat, type Tensor } from "../ffi/mod.ts";
+import { branches, type BranchOp, cat, type DType, type Tensor, to } from "../ffi/mod.ts";
 import { Module } from "./module.ts";
+
+function castTo(x: Tensor, dtype: DType | null): Tensor {
+  return dtype === null || x.dtype === dtype ? x : to(x, x.device, dtype);
+}
 
 /** nn.Sequential with named children: each child's output is the next one's input. */
 export class Sequential extends Module {
@@ -15,9 +19,12 @@ export class Sequential extends Module {
     for (const [name, child] of children) this.registerModule(name, child);
   }
 
-  /** The last child's output. Free intermediates with a scope around the call. */
+  /**
+   * The last child's output, each child's input cast to its compute dtype where it has one
+   * (a model computing in two precisions). Free intermediates with a scope around the call.
+   */
   forward(x: Tensor): Tensor {
-    return this.namedChildren().reduce((h, [, child]) => child.forward(h), x);
+    return this.namedChildren().reduce((h, [, c]) => c.forward(castTo(h, c.computeDType)), x);
   }
 
   /** The children's ops in order, or null when one has no branch form. */

@@ -48,6 +48,7 @@ export abstract class Module {
   readonly #children = new Map<string, Module>();
   /** Low-precision copies of the parameters that forward computes with (bf16-pure), by name. */
   readonly #copies = new Map<string, Tensor>();
+  #computeDType: DType | null = null;
   #training = true;
 
   /** The module's output for a batch. */
@@ -168,20 +169,31 @@ export abstract class Module {
   }
 
   /**
-   * Gives every parameter a compute copy in `dtype` (4-D weights in `options.memoryFormat`): a
-   * new leaf that requires grad, which forward then uses in place of the parameter, so no
-   * weight is cast per op. The parameters stay as they are (the fp32 masters an optimizer
-   * updates; see Adam.attachCopies). Replaces copies made before.
+   * Makes forward compute in `dtype`: every parameter not already in `dtype` gets a compute copy
+   * in it (4-D weights in `options.memoryFormat`), a new leaf that requires grad, which forward
+   * then uses in place of the parameter, so no weight is cast per op; and a container casts this
+   * module's input to `dtype` ({@linkcode Module.computeDType}). The parameters stay as they are
+   * (the fp32 masters an optimizer updates; see Adam.attachCopies). Replaces copies made before.
    *
-   * @returns The copies in state_dict order (one per parameter); the module frees them.
+   * @returns The tensors forward computes with, in state_dict order (a copy, or the parameter
+   * itself when it is already in `dtype`); the module frees the copies.
    */
   makeComputeCopies(dtype: DType, options: PlacementOptions = {}): Tensor[] {
+    this.#computeDType = dtype;
     for (const [name, t] of this.#parameters) {
       this.#copies.get(name)?.dispose();
-      this.#copies.set(name, placed(t, t.device, { format: options.memoryFormat, dtype }));
+      this.#copies.delete(name);
+      if (t.dtype !== dtype) {
+        this.#copies.set(name, placed(t, t.device, { format: options.memoryFormat, dtype }));
+      }
     }
     for (const c of this.#children.values()) c.makeComputeCopies(dtype, options);
     return this.computeParameters();
+  }
+
+  /** The dtype forward computes in, set by {@linkcode Module.makeComputeCopies}; null: as given. */
+  get computeDType(): DType | null {
+    return this.#computeDType;
   }
 
   /** The tensors forward computes with, in state_dict order: each parameter's copy, or itself. */

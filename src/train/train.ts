@@ -36,7 +36,7 @@ import {
   zeros,
 } from "../ffi/mod.ts";
 import type { Device, Precision } from "../bench/schema.ts";
-import { GoogLeNet, loadWeights, saveWeights } from "../model/mod.ts";
+import { bf16Stages, GoogLeNet, loadWeights, saveWeights } from "../model/mod.ts";
 import { type BatchRange, batchRanges, type Dataset, normalizeImages } from "../data/mod.ts";
 import type { DataParallel } from "../dist/mod.ts";
 
@@ -117,7 +117,8 @@ export interface TrainerOptions {
    * `"bf16"`: forward pass and loss under bf16 autocast; `"bf16-pure"`: the model computes with
    * bf16 copies of its fp32 parameters (channels-last whatever {@linkcode channelsLast} says),
    * the batch in bf16, the loss in fp32, and Adam updates the fp32 masters and refreshes the
-   * copies (default `"fp32"`).
+   * copies (default `"fp32"`); `"bf16-hybrid"`: as bf16-pure in the stages that bf16 speeds up
+   * (bf16Stages: input at least 4×4 pixels), fp32 channels-last in the rest.
    */
   precision?: Precision;
   /** Conv weights and input batches in NHWC (channels_last) layout (default false). */
@@ -180,7 +181,7 @@ export class Trainer {
     this.#dev = torchDevice(data.device);
     this.#clip = options.clipGradNorm ?? null;
     this.#autocast = options.precision === "bf16";
-    this.#compute = options.precision === "bf16-pure" ? "bfloat16" : null;
+    this.#compute = options.precision?.startsWith("bf16-") ? "bfloat16" : null;
     this.#format = options.channelsLast || this.#compute ? "channels_last" : "contiguous";
     this.#batchSize = options.batchSize ?? 64;
     this.#graphs = options.graphs ?? false;
@@ -192,9 +193,7 @@ export class Trainer {
     }
     const masters = this.model.parameters();
     this.optimizer = new Adam(masters, { lr: options.lr, impl: options.adam ?? "single" });
-    this.params = this.#compute === null
-      ? masters
-      : this.model.makeComputeCopies(this.#compute, { memoryFormat: this.#format });
+    this.params = this.#compute === null ? masters : this.#computeCopies(options.precision);
     if (this.#compute !== null) this.optimizer.attachCopies(this.params);
     // The reducer hooks the tensors that receive the gradients (the bf16 copies under bf16-pure).
     this.#dist = options.dist ?? null;
@@ -327,6 +326,18 @@ export class Trainer {
     addInPlace(this.#lossSum, loss);
     copy_(this.#lastLoss, loss);
     mark("optimizer");
+  }
+
+  // The tensors the model computes with: bf16 copies of every parameter (bf16-pure), or of the
+  // bf16 stages' only, the other stages computing with their fp32 masters (bf16-hybrid).
+  #computeCopies(precision: Precision | undefined): Tensor[] {
+    const o = { memoryFormat: this.#format };
+    if (precision !== "bf16-hybrid") return this.model.makeComputeCopies("bfloat16", o);
+    const low = bf16Stages();
+    for (const [name, stage] of this.model.namedChildren()) {
+      stage.makeComputeCopies(low.has(name) ? "bfloat16" : "float32", o);
+    }
+    return this.model.computeParameters();
   }
 
   // A batch in the model's layout and compute dtype; NCHW fp32 batches already are, so no call
