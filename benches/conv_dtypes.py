@@ -22,7 +22,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "reference"))
 sys.path.insert(0, os.path.join(HERE, "..", "scripts"))
 from googlenet import GoogLeNet  # noqa: E402
-from pytorch_recipes import forward_loss, prepare  # noqa: E402
+from pytorch_recipes import forward_loss, prepare, sample_batches  # noqa: E402
 
 RECIPES = ("fp32-cl", "bf16-pure-cl")
 OPS = {"aten::mkldnn_convolution": "forward", "aten::convolution_backward": "backward"}
@@ -55,16 +55,18 @@ def profile(recipe, steps, xs, ys):
     return out
 
 
+def parse_args():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--threads", type=int, default=2, help="intra-op threads (default 2)")
+    ap.add_argument("--steps", type=int, default=10, help="profiled steps (default 10)")
+    ap.add_argument("--json", help="also write the rows here")
+    return ap.parse_args()
+
+
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--steps", type=int, default=10)
-    ap.add_argument("--json")
-    a = ap.parse_args()
+    a = parse_args()
     torch.set_num_threads(a.threads)
-    g = torch.Generator().manual_seed(0)
-    xs = (torch.rand(8, 64, 1, 28, 28, generator=g) - 0.5) / 0.5
-    ys = torch.randint(0, 10, (8, 64), generator=g)
+    xs, ys = sample_batches()
     ms = {r: profile(r, a.steps, xs, ys) for r in RECIPES}
     keys = sorted(set(ms[RECIPES[0]]) | set(ms[RECIPES[1]]), key=lambda k: (k[0], -k[1]))
     print("| phase | input side | fp32 ms/step | bf16 ms/step | bf16/fp32 |")

@@ -24,7 +24,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "reference"))
 sys.path.insert(0, os.path.join(HERE, "..", "scripts"))
 from googlenet import GoogLeNet  # noqa: E402
-from pytorch_recipes import RECIPES, forward_loss, prepare  # noqa: E402
+from pytorch_recipes import RECIPES, forward_loss, prepare, sample_batches  # noqa: E402
 
 
 def make(recipe):
@@ -51,9 +51,7 @@ def main():
     ap.add_argument("--json")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
-    g = torch.Generator().manual_seed(0)
-    xs = (torch.rand(8, 64, 1, 28, 28, generator=g) - 0.5) / 0.5
-    ys = torch.randint(0, 10, (8, 64), generator=g)
+    xs, ys = sample_batches()
     recipes = list(RECIPES)
     crit = nn.CrossEntropyLoss()
     steps = {}

@@ -100,3 +100,11 @@ def forward_loss(recipe, model, criterion, x, y):
         return criterion(logits(recipe, model, x).float(), y)
     with torch.autocast(x.device.type, dtype=autocast):
         return criterion(model(_input(recipe, x)), y)
+
+
+def sample_batches(count=8, batch=64):
+    """`count` MNIST-shaped batches of `batch` images and labels from a seed-0 generator (no
+    data set needed): the fixed input of the step benches."""
+    g = torch.Generator().manual_seed(0)
+    xs = (torch.rand(count, batch, 1, 28, 28, generator=g) - 0.5) / 0.5
+    return xs, torch.randint(0, 10, (count, batch), generator=g)
