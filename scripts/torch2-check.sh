@@ -11,6 +11,7 @@
 #      compiled (not linked) against those newer headers too.
 #
 #   sudo [TORCH2_SUITE=sid] scripts/torch2-check.sh [WORKDIR]   # default /tmp/torch2-check, ~2.5 GB
+#   TORCH2_CUDA_ONLY=1 scripts/torch2-check.sh [WORKDIR]   # step 2 alone: no root, ~1.5 GB, minutes
 #
 # Needs root (debootstrap, chroot, mount), Deno on PATH and Debian's mirror (deb.debian.org).
 set -euo pipefail
@@ -31,6 +32,7 @@ torch_version() {
 }
 
 # 1. The trixie root (kept between runs).
+if [ "${TORCH2_CUDA_ONLY:-0}" != 1 ]; then
 if [ ! -x "$root/usr/bin/python3" ] || ! chroot "$root" test -f /usr/include/torch/csrc/api/include/torch/torch.h; then
   command -v debootstrap >/dev/null || apt-get install -y -q debootstrap >/dev/null
   log "debootstrap $suite into $root (a few minutes)"
@@ -61,6 +63,7 @@ if ! chroot "$root" env HOME=/root DENO_DIR=/root/.cache/deno DENO_NO_UPDATE_CHE
   exit 1
 fi
 grep -E '"libtorch"|passed' "$work/test.log"
+fi
 
 # 2. The CUDA build against libtorch-cuda 2.x (compile and link only: no GPU here).
 cudaroot=$work/cuda-pkgs
