@@ -7,6 +7,7 @@
 #include "torch_api.h"
 
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>  // at::NoGradGuard (not reached through ATen.h in every 2.x build)
 #include <torch/version.h>
 
 #include <atomic>

@@ -67,15 +67,16 @@ fi
 
 # 2. The CUDA build against libtorch-cuda 2.x (compile and link only: no GPU here).
 cudaroot=$work/cuda-pkgs
-if [ ! -f "$cudaroot/usr/include/ATen/cuda/CUDAGraph.h" ]; then
-  log "fetching $suite's libtorch-cuda-dev and libtorch-cuda (about 480 MB)"
+if [ ! -f "$cudaroot/usr/include/ATen/cuda/CUDAGraph.h" ] || [ ! -f "$cudaroot/usr/include/nccl.h" ]; then
+  # NCCL's header and library (non-free) for ProcessGroupNCCL, which the CUDA build's dist.cpp uses.
+  log "fetching $suite's libtorch-cuda-dev, libtorch-cuda and NCCL (about 710 MB)"
   mkdir -p "$work/apt/lists/partial" "$work/apt/cache/archives/partial" "$cudaroot"
-  echo "deb [trusted=yes] $mirror $suite main contrib" > "$work/apt/sources.list"
+  echo "deb [trusted=yes] $mirror $suite main contrib non-free" > "$work/apt/sources.list"
   aptopts=(-o Dir::Etc::SourceList="$work/apt/sources.list" -o Dir::Etc::SourceParts=/dev/null
     -o Dir::State::Lists="$work/apt/lists" -o Dir::Cache="$work/apt/cache" -o APT::Sandbox::User=root)
   apt-get "${aptopts[@]}" update -q > /dev/null
-  (cd "$work/apt" && apt-get "${aptopts[@]}" download libtorch-cuda-dev 'libtorch-cuda-2.*' > /dev/null)
-  for deb in "$work"/apt/libtorch-cuda*.deb; do dpkg-deb -x "$deb" "$cudaroot"; done
+  (cd "$work/apt" && apt-get "${aptopts[@]}" download libtorch-cuda-dev 'libtorch-cuda-2.*' libnccl-dev libnccl2 > /dev/null)
+  for deb in "$work"/apt/libtorch-cuda*.deb "$work"/apt/libnccl*.deb; do dpkg-deb -x "$deb" "$cudaroot"; done
 fi
 [ -f "$cuda/include/cuda_runtime_api.h" ] || { log "no CUDA headers in $cuda (set CUDA_HOME)"; exit 1; }
 stubs=$work/cuda-stubs
@@ -99,9 +100,13 @@ mapfile -t defines < <(deno eval "
   console.log(cmakeArgs(layout).join('\\n'));")
 rm -rf "$work/build-cuda"
 cmake -S "$repo/native" -B "$work/build-cuda" "${defines[@]}" -DCMAKE_SHARED_LINKER_FLAGS=-Wl,--no-undefined \
-  > "$work/cuda-build.log" 2>&1 && cmake --build "$work/build-cuda" >> "$work/cuda-build.log" 2>&1 ||
+  > "$work/cuda-build.log" 2>&1 && cmake --build "$work/build-cuda" --target torch_shim >> "$work/cuda-build.log" 2>&1 ||
   { grep -E "error|undefined" "$work/cuda-build.log" | head -20; log "the CUDA shim did not build (see $work/cuda-build.log)"; exit 1; }
+# (The shim alone: the C++ worker executable would also need cuDNN, cuBLAS and oneDNN to link.)
 log "ok: $(nm -D --defined-only "$work/build-cuda/libtorch_shim.so" | grep -c -E ' T at[a-z]?_') C functions exported by the CUDA build"
+nccl=$(nm -D --undefined-only "$work/build-cuda/libtorch_shim.so" | grep -c ProcessGroupNCCL || true)
+[ "$nccl" -gt 0 ] || { log "the CUDA build does not use ProcessGroupNCCL"; exit 1; }
+log "ok: the CUDA build links $nccl ProcessGroupNCCL symbols (c10d NCCL) from libtorch-cuda $version"
 
 # 3. The CUDA build compiled (no link: the suite has no CUDA libtorch of that release) against the
 #    root's own libtorch headers, when they are newer than its libtorch-cuda (sid: 2.14 vs 2.6).
