@@ -179,7 +179,12 @@ export abstract class Module {
    * itself when it is already in `dtype`); the module frees the copies.
    */
   makeComputeCopies(dtype: DType, options: PlacementOptions = {}): Tensor[] {
-    this.#computeDType = dtype;
+    this.#computeDType = dtype; // here only: the input is cast once, where this module begins
+    this.#copyParameters(dtype, options);
+    return this.computeParameters();
+  }
+
+  #copyParameters(dtype: DType, options: PlacementOptions): void {
     for (const [name, t] of this.#parameters) {
       this.#copies.get(name)?.dispose();
       this.#copies.delete(name);
@@ -187,8 +192,7 @@ export abstract class Module {
         this.#copies.set(name, placed(t, t.device, { format: options.memoryFormat, dtype }));
       }
     }
-    for (const c of this.#children.values()) c.makeComputeCopies(dtype, options);
-    return this.computeParameters();
+    for (const c of this.#children.values()) c.#copyParameters(dtype, options);
   }
 
   /** The dtype forward computes in, set by {@linkcode Module.makeComputeCopies}; null: as given. */

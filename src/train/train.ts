@@ -181,7 +181,8 @@ export class Trainer {
     this.#dev = torchDevice(data.device);
     this.#clip = options.clipGradNorm ?? null;
     this.#autocast = options.precision === "bf16";
-    this.#compute = options.precision?.startsWith("bf16-") ? "bfloat16" : null;
+    const copies = options.precision === "bf16-pure" || options.precision === "bf16-hybrid";
+    this.#compute = copies ? "bfloat16" : null;
     this.#format = options.channelsLast || this.#compute ? "channels_last" : "contiguous";
     this.#batchSize = options.batchSize ?? 64;
     this.#graphs = options.graphs ?? false;
