@@ -13,7 +13,7 @@ import { flagName } from "./flags.ts";
  * (results/sweeps/2026-11-29-vm-cpu-2.json) put channels-last (89.2 ms a step) ahead of fp32
  * (100.2), bf16-pure (104.3), bf16 autocast + channels-last (103.9) and parallel branches
  * (138.4); bf16-hybrid (bf16 where oneDNN's bf16 kernels win, channels-last throughout) then
- * beat channels-last side by side against the same PyTorch baseline (README, "CPU levers").
+ * beat channels-last side by side against the same PyTorch baseline (README, "CPU options" and "Results").
  */
 export const CPU_BEST = "--precision bf16-hybrid";
 
