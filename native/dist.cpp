@@ -11,13 +11,19 @@
 // that a c10d::ProcessGroup wraps; in 1.13 it is the ProcessGroup.
 #include "shim_internal.h"
 
-#define USE_C10D_GLOO 1
 #include <torch/csrc/distributed/c10d/FileStore.hpp>
-#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #include <torch/csrc/distributed/c10d/comm.hpp>
 #include <torch/csrc/distributed/c10d/reducer.hpp>
-#ifdef TORCH_SHIM_CUDA
+// A process group needs its library's headers, which not every libtorch ships (a PyTorch wheel
+// may lack Gloo's): without them the shim still builds, and asking for that backend is an error.
+#if __has_include(<gloo/algorithm.h>)
+#define SHIM_GLOO 1
+#define USE_C10D_GLOO 1
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#endif
+#if defined(TORCH_SHIM_CUDA) && __has_include(<nccl.h>)
+#define SHIM_NCCL 1
 #define USE_C10D_NCCL 1
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #endif
@@ -100,7 +106,7 @@ atd_group_s &deref_group(atd_group g, const char *what) {
   return *g;
 }
 
-bool is_loopback(const std::string &addr) {
+[[maybe_unused]] bool is_loopback(const std::string &addr) {
   return addr == "localhost" || addr.rfind("127.", 0) == 0 || addr == "::1";
 }
 
@@ -134,6 +140,7 @@ c10::intrusive_ptr<c10d::ProcessGroup> as_group(const c10::intrusive_ptr<c10d::S
 }
 #endif
 
+#ifdef SHIM_GLOO
 // Gloo binds to the rendezvous address on loopback (the local launcher), else as Python's
 // default device: GLOO_SOCKET_IFNAME's interface, or the host name's address.
 std::shared_ptr<::gloo::transport::Device> gloo_device(const std::string &addr) {
@@ -155,10 +162,17 @@ c10::intrusive_ptr<c10d::ProcessGroup> make_gloo(const c10::intrusive_ptr<c10d::
   return c10::make_intrusive<c10d::ProcessGroupGloo>(store, rank, world, opts);
 #endif
 }
+#else
+c10::intrusive_ptr<c10d::ProcessGroup> make_gloo(const c10::intrusive_ptr<c10d::Store> &, int32_t, int32_t,
+                                                 const std::string &, std::chrono::milliseconds) {
+  throw ShimError(std::string("process group: Gloo needs Gloo's headers (gloo/algorithm.h), which the "
+                              "libtorch this shim was built against does not ship (") + TORCH_VERSION + ")");
+}
+#endif
 
 c10::intrusive_ptr<c10d::ProcessGroup> make_nccl(const c10::intrusive_ptr<c10d::Store> &store, int32_t rank,
                                                  int32_t world, std::chrono::milliseconds timeout) {
-#ifdef TORCH_SHIM_CUDA
+#ifdef SHIM_NCCL
   auto opts = c10d::ProcessGroupNCCL::Options::create();
   opts->timeout = timeout;
 #if TORCH_SHIM_VERSION_GE(2, 0)
@@ -168,8 +182,8 @@ c10::intrusive_ptr<c10d::ProcessGroup> make_nccl(const c10::intrusive_ptr<c10d::
   return c10::make_intrusive<c10d::ProcessGroupNCCL>(store, rank, world, opts);
 #endif
 #else
-  throw ShimError(std::string("process group: NCCL needs a CUDA build of the shim; this one was built "
-                              "against a CPU-only libtorch ") + TORCH_VERSION);
+  throw ShimError(std::string("process group: NCCL needs a CUDA build of the shim with NCCL's header "
+                              "(nccl.h); this one was built without, against libtorch ") + TORCH_VERSION);
 #endif
 }
 

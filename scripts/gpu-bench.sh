@@ -124,7 +124,20 @@ else
   gpu=cuda window=(--steps 300 --warmup 10) epochs=10 sweep=(--steps 40 --warmup 10) cpu=(--steps 100)
 fi
 
-run build 240 deno task setup || exit 1
+# What the build will meet, for a failed build's diagnosis: the compiler, the torch, nvcc, and the
+# headers a wheel may lack.
+{
+  g++ --version | head -1
+  "$TORCH_PYTHON" -c 'import glob, os, torch
+d = os.path.dirname(torch.__file__)
+print("torch", torch.__version__, "cuda", torch.version.cuda, "at", d)
+for h in ["include/gloo/algorithm.h", "../nvidia/*/include/nccl.h", "../nvidia/*/include/cuda_runtime_api.h"]:
+    print(h, glob.glob(os.path.join(d, h)) or "absent")'
+  command -v nvcc xz cmake ninja
+} > "$out/env.log" 2>&1
+cat "$out/env.log" >> "$out/summary.log"
+# The shim alone: the C++ baseline worker serves only `--baseline libtorch`, which no run here asks.
+run build 240 deno run -A scripts/setup.ts --shim-only || exit 1
 deno eval 'import { buildInfo } from "./src/ffi/mod.ts"; console.log(JSON.stringify(buildInfo(), null, 2));' \
   > "$out/build-info.json" 2>&1
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv \
@@ -141,9 +154,9 @@ read -r -a fast <<< "$fast"
 log "fastest: ${fast[*]:-none measured, so fp32 eager}"
 
 bench fast-vs-pytorch 90 --device "$gpu" "${window[@]}" "${fast[@]}" --baseline pytorch
-bench seed-vs-pytorch 300 --device "$gpu" --epochs "$epochs" --baseline pytorch
-bench cpu-vs-pytorch 90 --device cpu "${cpu[@]}" --cpu-best --baseline pytorch
 bench fast-epochs 150 --device "$gpu" --epochs "$epochs" "${fast[@]}"
+bench cpu-vs-pytorch 90 --device cpu "${cpu[@]}" --cpu-best --baseline pytorch
+bench seed-vs-pytorch 300 --device "$gpu" --epochs "$epochs" --baseline pytorch
 [ "$smoke" != 1 ] && bench tf32-vs-pytorch-tf32 60 --device cuda "${window[@]}" --tf32 --baseline pytorch
 run report 60 deno run -A src/report/report_main.ts --results "$out/results" --docs "$out/docs" \
   --readme ""

@@ -4,7 +4,11 @@
  * worker (native/build/googlenet_worker, checked to start) with CMake, the one build path (CI and
  * the GPU machine alike), again only when native/ or the libtorch found changed.
  *
- *   deno run -A scripts/setup.ts [--quiet] [--force]
+ *   deno run -A scripts/setup.ts [--quiet] [--force] [--shim-only]
+ *
+ * `--shim-only` builds the shim alone, without the worker (which only `--baseline libtorch`
+ * needs, and which needs zlib's headers and every CUDA library at link time): the GPU script's
+ * build.
  *
  * Which libtorch: the PyTorch wheel of TORCH_CMAKE_PREFIX (its `torch.utils.cmake_prefix_path`)
  * or of TORCH_PYTHON (a python3 that imports it); else Debian's libtorch-dev; else the wheel of
@@ -26,6 +30,7 @@ const { values } = parseArgs({
   options: {
     quiet: { type: "boolean", default: false },
     force: { type: "boolean", default: false },
+    "shim-only": { type: "boolean", default: false },
   },
 });
 const log = (s: string) => values.quiet || console.error(s);
@@ -126,11 +131,12 @@ try {
 } catch (e) {
   fail((e as Error).message);
 }
-const defines = cmakeArgs(layout!);
+const defines = [...cmakeArgs(layout!), `-DSHIM_WORKER=${values["shim-only"] ? "OFF" : "ON"}`];
 const hash = await sourceHash(defines);
 const current = existsSync(STAMP) ? Deno.readTextFileSync(STAMP).trim() : "";
-/** What the build makes: the shim and the libtorch C++ baseline worker. */
-const OUTPUTS = [`${BUILD}/libtorch_shim.so`, `${BUILD}/googlenet_worker`];
+/** What the build makes: the shim and (unless --shim-only) the libtorch C++ baseline worker. */
+const WORKER = `${BUILD}/googlenet_worker`;
+const OUTPUTS = [`${BUILD}/libtorch_shim.so`, ...(values["shim-only"] ? [] : [WORKER])];
 if (!values.force && current === hash && OUTPUTS.every((p) => existsSync(p))) {
   log("setup: shim up to date");
 } else {
@@ -149,7 +155,7 @@ if (!values.force && current === hash && OUTPUTS.every((p) => existsSync(p))) {
   if (missing.length > 0) {
     fail(`expected the build to make ${OUTPUTS.join(", ")}; missing ${missing.join(", ")}`);
   }
-  verifyWorker(`${BUILD}/googlenet_worker`);
+  if (OUTPUTS.includes(WORKER)) verifyWorker(WORKER);
   Deno.writeTextFileSync(STAMP, hash + "\n");
   log("setup: shim built");
 }
