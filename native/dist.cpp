@@ -32,6 +32,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <type_traits>
 
 using namespace shim;
 
@@ -187,6 +188,37 @@ c10::intrusive_ptr<c10d::ProcessGroup> make_nccl(const c10::intrusive_ptr<c10d::
 #endif
 }
 
+// c10d::Reducer's constructor as DDP calls it, with no unused parameters, no gradient views and the
+// default first bucket. Its arguments changed across releases: 1.13 to 2.6 take the per-bucket size
+// limits third; later ones drop them and add skip_all_reduce_unused_params and use_python_reducer,
+// then a per-bucket cap list (2.11). Each form is tried by its signature (R keeps the forms not
+// taken from being compiled).
+template <class R = c10d::Reducer>
+std::unique_ptr<R> make_reducer(std::vector<at::Tensor> params, std::vector<std::vector<size_t>> indices,
+                                std::vector<size_t> limits, c10::intrusive_ptr<c10d::ProcessGroup> pg,
+                                std::vector<bool> sparse, int64_t bucket_bytes) {
+  using Tensors = std::vector<at::Tensor>;
+  using Indices = std::vector<std::vector<size_t>>;
+  using Group = c10::intrusive_ptr<c10d::ProcessGroup>;
+  using Names = std::unordered_map<size_t, std::string>;
+  const int64_t first = c10d::kDefaultFirstBucketBytes;
+  if constexpr (std::is_constructible_v<R, Tensors, Indices, std::vector<size_t>, Group, std::vector<bool>,
+                                        int64_t, bool, bool, Names, int64_t>) {
+    return std::make_unique<R>(std::move(params), std::move(indices), std::move(limits), std::move(pg),
+                               std::move(sparse), bucket_bytes, false, false, Names{}, first);
+  } else if constexpr (std::is_constructible_v<R, Tensors, Indices, Group, std::vector<bool>, int64_t, bool,
+                                               bool, Names, int64_t, bool, bool, std::vector<int64_t>>) {
+    return std::make_unique<R>(std::move(params), std::move(indices), std::move(pg), std::move(sparse),
+                               bucket_bytes, false, false, Names{}, first, false, false, std::vector<int64_t>{});
+  } else if constexpr (std::is_constructible_v<R, Tensors, Indices, Group, std::vector<bool>, int64_t, bool,
+                                               bool, Names, int64_t, bool, bool>) {
+    return std::make_unique<R>(std::move(params), std::move(indices), std::move(pg), std::move(sparse),
+                               bucket_bytes, false, false, Names{}, first, false, false);
+  } else {
+    static_assert(sizeof(R) == 0, "c10d::Reducer: a constructor this shim does not know (see make_reducer)");
+  }
+}
+
 void wait(const c10::intrusive_ptr<c10d::Work> &work) {
   work->wait();
 }
@@ -278,11 +310,8 @@ atd_reducer atd_reducer_new(atd_group g, const at_tensor *params, int64_t n, int
         tensors, {static_cast<size_t>(c10d::kDefaultFirstBucketBytes), static_cast<size_t>(bucket_bytes)}, sparse);
     std::reverse(indices.begin(), indices.end());
     std::reverse(limits.begin(), limits.end());
-    auto reducer = std::make_unique<c10d::Reducer>(tensors, indices, limits, grp.pg, sparse, bucket_bytes,
-                                                   /*find_unused_parameters=*/false,
-                                                   /*gradient_as_bucket_view=*/false,
-                                                   std::unordered_map<size_t, std::string>{},
-                                                   static_cast<int64_t>(c10d::kDefaultFirstBucketBytes));
+    auto reducer = make_reducer(std::move(tensors), std::move(indices), std::move(limits), grp.pg, sparse,
+                                bucket_bytes);
     auto clock = std::make_shared<CommClock>();
     reducer->register_comm_hook(std::make_unique<TimedAllReduceHook>(grp.pg, grp.world, clock));
     return new atd_reducer_s{clock, std::move(reducer)};
