@@ -53,10 +53,14 @@ if [ -d .carry/deno_dir ]; then
   cp -r .carry/deno_dir "$tmp/deno_dir"
   export DENO_DIR=$tmp/deno_dir
 fi
-if ! git rev-parse HEAD >/dev/null 2>&1 && [ -f .carry/commit ]; then
+# The commit scripts/carry.sh recorded, unless this tree's own .git has it: a .git that says
+# otherwise is not this tree's (the GPU machine's copy carried the session's first commit).
+if [ -f .carry/commit ]; then
   { read -r GIT_COMMIT; read -r describe; } < .carry/commit
-  GIT_DIRTY=$([[ "$describe" == *-dirty ]] && echo 1 || echo 0)
-  export GIT_COMMIT GIT_DIRTY
+  if [ "$(git rev-parse HEAD 2>/dev/null)" != "$GIT_COMMIT" ]; then
+    GIT_DIRTY=$([[ "$describe" == *-dirty ]] && echo 1 || echo 0)
+    export GIT_COMMIT GIT_DIRTY GIT_DIR=/nonexistent
+  fi
 fi
 export DENO_NO_UPDATE_CHECK=1
 log "$version, commit ${GIT_COMMIT:-from git}, budget ${budget} s"
@@ -142,10 +146,46 @@ deno eval 'import { buildInfo } from "./src/ffi/mod.ts"; console.log(JSON.string
   > "$out/build-info.json" 2>&1
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv \
   > "$out/nvidia-smi.csv" 2>&1
-run cuda-tests 120 deno test -A tests/cuda.test.ts
+
+# The shim's first steps, from plain C++ (shim_probe) and through Deno (cuda_probe.ts), before any
+# run that needs them. If Deno's crashes, a backtrace shows where, and Deno is tried with V8's
+# memory protection keys off and then without its JIT: the first that passes serves every run
+# below (DENO_V8_FLAGS). If none passes, the runs on the GPU are skipped.
+probe_device=$([ "$smoke" = 1 ] && echo cpu || echo cuda:0)
+run shim-probe 60 native/build/shim_probe native/build/libtorch_shim.so "$([ "$smoke" = 1 ] && echo -1 || echo 0)"
+tail -2 "$out/shim-probe.log" 2>/dev/null | tee -a "$out/summary.log" >&2
+probe_ok=
+for flags in "" --no-memory-protection-keys --jitless; do
+  if DENO_V8_FLAGS=$flags run "deno-probe${flags:+-${flags#--}}" 60 \
+    deno run -A scripts/cuda_probe.ts "$probe_device"; then
+    probe_ok=1
+    export DENO_V8_FLAGS=$flags
+    log "deno-probe passed with DENO_V8_FLAGS='$flags'"
+    break
+  fi
+  tail -2 "$out/deno-probe${flags:+-${flags#--}}.log" | tee -a "$out/summary.log" >&2
+  gdb=$(command -v cuda-gdb gdb /usr/local/cuda/bin/cuda-gdb | head -1)
+  if [ -z "$flags" ] && [ -n "$gdb" ]; then
+    run deno-probe-gdb 120 "$gdb" -batch -ex run -ex 'p $_siginfo.si_signo' -ex 'p $_siginfo.si_code' \
+      -ex 'p $_siginfo._sifields._sigfault.si_addr' -ex 'x/2i $pc' -ex 'bt 30' -ex 'info threads' \
+      -ex 'info sharedlibrary' --args "$(command -v deno)" run -A scripts/cuda_probe.ts "$probe_device"
+    grep -A32 "received signal" "$out/deno-probe-gdb.log" | head -40 >> "$out/summary.log"
+  fi
+done
+if [ -z "$probe_ok" ]; then
+  log "no Deno run reached the device: the runs on $gpu are skipped"
+  [ "$gpu" = cuda ] && gpu=none
+fi
+# on_gpu NAME: true when the GPU runs go ahead, else NAME is logged as skipped.
+on_gpu() {
+  [ "$gpu" != none ] && return 0
+  log "$1: skipped, no Deno run reached the device"
+  return 1
+}
+on_gpu cuda-tests && run cuda-tests 120 deno test -A tests/cuda.test.ts
 tail -3 "$out/cuda-tests.log" 2>/dev/null | tee -a "$out/summary.log" >&2
 
-run sweep 90 deno run -A benches/step_bench.ts --device "$gpu" "${sweep[@]}" \
+on_gpu sweep && run sweep 90 deno run -A benches/step_bench.ts --device "$gpu" "${sweep[@]}" \
   --json "$out/sweep.json" --max-seconds @S
 grep -v "^fastest" "$out/sweep.log" 2>/dev/null | tee -a "$out/summary.log" >&2
 fast=$(deno eval 'console.log(JSON.parse(Deno.readTextFileSync(Deno.args[0])).fastest ?? "")' \
@@ -153,11 +193,12 @@ fast=$(deno eval 'console.log(JSON.parse(Deno.readTextFileSync(Deno.args[0])).fa
 read -r -a fast <<< "$fast"
 log "fastest: ${fast[*]:-none measured, so fp32 eager}"
 
-bench fast-vs-pytorch 90 --device "$gpu" "${window[@]}" "${fast[@]}" --baseline pytorch
-bench fast-epochs 150 --device "$gpu" --epochs "$epochs" "${fast[@]}"
+on_gpu fast-vs-pytorch && bench fast-vs-pytorch 90 --device "$gpu" "${window[@]}" "${fast[@]}" --baseline pytorch
+on_gpu fast-epochs && bench fast-epochs 150 --device "$gpu" --epochs "$epochs" "${fast[@]}"
 bench cpu-vs-pytorch 90 --device cpu "${cpu[@]}" --cpu-best --baseline pytorch
-bench seed-vs-pytorch 300 --device "$gpu" --epochs "$epochs" --baseline pytorch
-[ "$smoke" != 1 ] && bench tf32-vs-pytorch-tf32 60 --device cuda "${window[@]}" --tf32 --baseline pytorch
+on_gpu seed-vs-pytorch && bench seed-vs-pytorch 300 --device "$gpu" --epochs "$epochs" --baseline pytorch
+[ "$smoke" != 1 ] && on_gpu tf32-vs-pytorch-tf32 &&
+  bench tf32-vs-pytorch-tf32 60 --device cuda "${window[@]}" --tf32 --baseline pytorch
 run report 60 deno run -A src/report/report_main.ts --results "$out/results" --docs "$out/docs" \
   --readme ""
 log "done in $(($(date +%s) - start)) s of the ${budget} s budget; results in $out"
