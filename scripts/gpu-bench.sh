@@ -156,10 +156,10 @@ run shim-probe 60 native/build/shim_probe native/build/libtorch_shim.so "$([ "$s
 tail -2 "$out/shim-probe.log" 2>/dev/null | tee -a "$out/summary.log" >&2
 probe_ok=
 for flags in "" --no-memory-protection-keys --jitless; do
-  if DENO_V8_FLAGS=$flags run "deno-probe${flags:+-${flags#--}}" 60 \
-    deno run -A scripts/cuda_probe.ts "$probe_device"; then
+  unset DENO_V8_FLAGS # (Deno refuses an empty one)
+  [ -n "$flags" ] && export DENO_V8_FLAGS=$flags
+  if run "deno-probe${flags:+-${flags#--}}" 60 deno run -A scripts/cuda_probe.ts "$probe_device"; then
     probe_ok=1
-    export DENO_V8_FLAGS=$flags
     log "deno-probe passed with DENO_V8_FLAGS='$flags'"
     break
   fi
@@ -173,6 +173,7 @@ for flags in "" --no-memory-protection-keys --jitless; do
   fi
 done
 if [ -z "$probe_ok" ]; then
+  unset DENO_V8_FLAGS
   log "no Deno run reached the device: the runs on $gpu are skipped"
   [ "$gpu" = cuda ] && gpu=none
 fi
