@@ -14,18 +14,29 @@ const FAKE_DENO = `#!/usr/bin/env bash
 name=""; prev=""; json=""
 for a in "$@"; do [ "$prev" = --json ] && json=$a; prev=$a; done
 case " $* " in
-  *" task setup "*) name=build ;;
+  *" scripts/setup.ts "*) name=build ;;
+  *" scripts/cuda_probe.ts "*) name=deno-probe ;;
   *" tests/cuda.test.ts "*) name=cuda-tests ;;
   *" benches/step_bench.ts "*) name=sweep ;;
   *" src/bench/main.ts "*) name=$(basename "$json" .json) ;;
   *" src/report/report_main.ts "*) name=report ;;
 esac
-echo "$name: $* [commit $GIT_COMMIT dirty $GIT_DIRTY]" >> "$FAKE_LOG"
+echo "$name: $* [commit $GIT_COMMIT dirty $GIT_DIRTY v8 $DENO_V8_FLAGS]" >> "$FAKE_LOG"
 [ "$name" = "$FAKE_FAIL" ] && { echo "error: stand-in failure" >&2; exit 1; }
+# The probe crashes (as on the first H200) unless V8 runs with FAKE_PROBE_NEEDS's flags.
+if [ "$name" = deno-probe ] && [ "$DENO_V8_FLAGS" != "$FAKE_PROBE_NEEDS" ]; then
+  kill -SEGV $$
+fi
 [ "$name" = "$FAKE_SLOW" ] && sleep 60
 [ "$name" = sweep ] && echo '{"fastest": "--cuda-graphs --adam fused --precision bf16"}' > "$json"
 echo "| deno+libtorch stand-in |"
 exit 0
+`;
+
+/** The stand-in native/build/shim_probe: records its call and passes. */
+const FAKE_SHIM_PROBE = `#!/usr/bin/env bash
+echo "shim-probe: $*" >> "$FAKE_LOG"
+echo "shim_probe: ok"
 `;
 
 interface Rehearsal {
@@ -45,6 +56,8 @@ interface RehearsalOptions {
   fail?: string;
   /** The run that sleeps 60 s. */
   slow?: string;
+  /** The DENO_V8_FLAGS without which the Deno probe crashes (default: none needed); "never". */
+  probeNeeds?: string;
   /** What .carry/deno.xz holds (default: the stand-in). */
   carriedDeno?: string;
   /** The PATH the script runs with (default: the stand-in's folder, then this one's). */
@@ -67,6 +80,9 @@ async function rehearse(options: RehearsalOptions = {}): Promise<Rehearsal> {
     await Deno.mkdir(join(root, "scripts"), { recursive: true });
     await Deno.mkdir(join(root, ".carry"));
     await Deno.copyFile(SCRIPT, join(root, "scripts", "gpu-bench.sh"));
+    await Deno.mkdir(join(root, "native", "build"), { recursive: true });
+    await Deno.writeTextFile(join(root, "native", "build", "shim_probe"), FAKE_SHIM_PROBE);
+    await Deno.chmod(join(root, "native", "build", "shim_probe"), 0o755);
     await xz(options.carriedDeno ?? FAKE_DENO, join(root, ".carry", "deno.xz"));
     await Deno.writeTextFile(join(root, ".carry", "commit"), "abc123\nv1-4-gabc123-dirty\n");
     const path = options.path ? await options.path(dir) : Deno.env.get("PATH") ?? "/usr/bin:/bin";
@@ -78,6 +94,7 @@ async function rehearse(options: RehearsalOptions = {}): Promise<Rehearsal> {
         FAKE_LOG: join(dir, "calls.log"),
         FAKE_FAIL: options.fail ?? "",
         FAKE_SLOW: options.slow ?? "",
+        FAKE_PROBE_NEEDS: options.probeNeeds ?? "",
         GPU_BENCH_BUDGET_S: String(options.budget ?? 400),
         ...(options.smoke ? { GPU_BENCH_SMOKE: "1" } : {}),
         TORCH_PYTHON: "/usr/bin/python3",
@@ -105,20 +122,25 @@ function flagsOf(r: Rehearsal, name: string): string {
   return call.args;
 }
 
-Deno.test("gpu-bench.sh runs the GPU issue's first asks first: build, CUDA tests, sweep, fastest beside PyTorch, the seed's run, the CPU column, extras", async () => {
+Deno.test("gpu-bench.sh runs the GPU issue's first asks first: build, device probes, CUDA tests, sweep, fastest beside PyTorch, its 10 epochs, the CPU column, the seed's run, extras", async () => {
   const r = await rehearse();
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(r.calls.map((c) => c.name), [
     "build",
+    "shim-probe",
+    "deno-probe",
     "cuda-tests",
     "sweep",
     "fast-vs-pytorch",
-    "seed-vs-pytorch",
-    "cpu-vs-pytorch",
     "fast-epochs",
+    "cpu-vs-pytorch",
+    "seed-vs-pytorch",
     "tf32-vs-pytorch-tf32",
     "report",
   ]);
+  assert.match(flagsOf(r, "build"), /scripts\/setup\.ts --shim-only/);
+  assert.match(flagsOf(r, "shim-probe"), /libtorch_shim\.so 0$/);
+  assert.match(flagsOf(r, "deno-probe"), /cuda_probe\.ts cuda:0 \[.* v8 \]$/);
   assert.match(flagsOf(r, "sweep"), /--device cuda --steps 40 --warmup 10 --json \S+sweep.json/);
   // The sweep's fastest flags and PyTorch in ONE invocation: the goal ratio.
   assert.match(
@@ -145,7 +167,8 @@ Deno.test("gpu-bench.sh caps every timeout and deadline by the time left, and sk
   const r = await rehearse({ smoke: true, budget: 25, slow: "sweep" });
   assert.equal(r.code, 0, r.stderr);
   const limits = [...r.summary.matchAll(/\]: (\S+): (.*) \(limit (\d+) s\)/g)];
-  assert.deepEqual(limits.map((m) => m[1]), ["build", "cuda-tests", "sweep"]);
+  const started = ["build", "shim-probe", "deno-probe", "cuda-tests", "sweep"];
+  assert.deepEqual(limits.map((m) => m[1]), started);
   for (const [, , command, limit] of limits) {
     assert.ok(Number(limit) <= 25, `limit ${limit} s in a 25 s budget`);
     const deadline = /--max-seconds (\d+)/.exec(command);
@@ -155,7 +178,7 @@ Deno.test("gpu-bench.sh caps every timeout and deadline by the time left, and sk
   for (const name of ["fast-vs-pytorch", "seed-vs-pytorch", "cpu-vs-pytorch", "report"]) {
     assert.match(r.summary, new RegExp(`${name}: skipped, -?\\d+ s left of the 25 s budget`));
   }
-  assert.deepEqual(r.calls.map((c) => c.name), ["build", "cuda-tests", "sweep"]);
+  assert.deepEqual(r.calls.map((c) => c.name), started);
 });
 
 Deno.test("gpu-bench.sh names a failed run and goes on; with no sweep, fp32 eager runs beside PyTorch", async () => {
@@ -175,7 +198,34 @@ Deno.test("gpu-bench.sh names a failed run and goes on; with no sweep, fp32 eage
   }
   assert.match(flagsOf(r, "seed-vs-pytorch"), /--epochs 1 --baseline pytorch/);
   // The commit comes from .carry/commit when there is no .git.
-  assert.match(flagsOf(r, "seed-vs-pytorch"), /\[commit abc123 dirty 1\]$/);
+  assert.match(flagsOf(r, "seed-vs-pytorch"), /\[commit abc123 dirty 1 v8 \]$/);
+});
+
+Deno.test("gpu-bench.sh runs every Deno run with the first V8 flags under which the device probe passes", async () => {
+  const r = await rehearse({ probeNeeds: "--no-memory-protection-keys" });
+  assert.equal(r.code, 0, r.stderr);
+  const probes = r.calls.filter((c) => c.name === "deno-probe").map((c) => c.args);
+  assert.equal(probes.length, 2, r.summary);
+  assert.match(probes[0], /v8 \]$/);
+  assert.match(probes[1], /v8 --no-memory-protection-keys\]$/);
+  assert.match(r.summary, /deno-probe: failed with exit code 139/);
+  assert.match(r.summary, /deno-probe passed with DENO_V8_FLAGS='--no-memory-protection-keys'/);
+  for (const name of ["cuda-tests", "sweep", "fast-vs-pytorch", "cpu-vs-pytorch", "report"]) {
+    assert.match(flagsOf(r, name), /v8 --no-memory-protection-keys\]$/);
+  }
+});
+
+Deno.test("gpu-bench.sh skips the GPU runs when no Deno probe reaches the device, and still runs the CPU column", async () => {
+  const r = await rehearse({ probeNeeds: "never" });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.calls.filter((c) => c.name === "deno-probe").length, 3, r.summary);
+  assert.match(r.summary, /no Deno run reached the device: the runs on cuda are skipped/);
+  for (const name of ["cuda-tests", "sweep", "fast-vs-pytorch", "fast-epochs", "seed-vs-pytorch"]) {
+    assert.match(r.summary, new RegExp(`${name}: skipped, no Deno run reached the device`));
+    assert.ok(!r.calls.some((c) => c.name === name), name);
+  }
+  assert.match(flagsOf(r, "cpu-vs-pytorch"), /--device cpu .*--cpu-best .* v8 \]$/);
+  flagsOf(r, "report");
 });
 
 Deno.test("gpu-bench.sh stops at a failed build", async () => {
