@@ -148,32 +148,44 @@ nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=c
   > "$out/nvidia-smi.csv" 2>&1
 
 # The shim's first steps, from plain C++ (shim_probe) and through Deno (cuda_probe.ts), before any
-# run that needs them. If Deno's crashes, a backtrace shows where, and Deno is tried with V8's
-# memory protection keys off and then without its JIT: the first that passes serves every run
-# below (DENO_V8_FLAGS). If none passes, the runs on the GPU are skipped.
+# run that needs them (the first H200 run crashed at the first CUDA op, cause unknown). A probe
+# that fails is run again under a debugger for its backtrace, and Deno's is retried under each
+# variant below in turn: V8 without memory protection keys, V8 without its JIT, and torch's
+# libraries preloaded into the global scope as Python's torch loads them. The first variant that
+# passes serves every run below; with none, the runs on the GPU are skipped.
 probe_device=$([ "$smoke" = 1 ] && echo cpu || echo cuda:0)
-run shim-probe 60 native/build/shim_probe native/build/libtorch_shim.so "$([ "$smoke" = 1 ] && echo -1 || echo 0)"
+torch_lib=$("$TORCH_PYTHON" -c 'import os, torch; print(os.path.dirname(torch.__file__) + "/lib")' 2>/dev/null)
+variants=("" DENO_V8_FLAGS=--no-memory-protection-keys DENO_V8_FLAGS=--jitless
+  "LD_PRELOAD=$torch_lib/libtorch_global_deps.so")
+# backtrace NAME COMMAND...: COMMAND under cuda-gdb (or gdb), the signal and the stack into
+# summary.log.
+backtrace() {
+  local name=$1 gdb
+  shift
+  gdb=$(command -v cuda-gdb gdb /usr/local/cuda/bin/cuda-gdb | head -1)
+  [ -n "$gdb" ] || return 0
+  run "$name" 120 "$gdb" -batch -ex run -ex 'p $_siginfo.si_signo' -ex 'p $_siginfo.si_code' \
+    -ex 'p $_siginfo._sifields._sigfault.si_addr' -ex 'x/2i $pc' -ex 'bt 30' -ex 'info threads' \
+    -ex 'info sharedlibrary' --args "$@"
+  grep -A32 "received signal" "$out/$name.log" | head -40 >> "$out/summary.log"
+}
+shim_probe=(native/build/shim_probe native/build/libtorch_shim.so "$([ "$smoke" = 1 ] && echo -1 || echo 0)")
+run shim-probe 60 "${shim_probe[@]}" || backtrace shim-probe-gdb "${shim_probe[@]}"
 tail -2 "$out/shim-probe.log" 2>/dev/null | tee -a "$out/summary.log" >&2
 probe_ok=
-for flags in "" --no-memory-protection-keys --jitless; do
-  unset DENO_V8_FLAGS # (Deno refuses an empty one)
-  [ -n "$flags" ] && export DENO_V8_FLAGS=$flags
-  if run "deno-probe${flags:+-${flags#--}}" 60 deno run -A scripts/cuda_probe.ts "$probe_device"; then
+for i in "${!variants[@]}"; do
+  variant=${variants[$i]}
+  name=deno-probe$([ "$i" = 0 ] || echo "-$i")
+  if run "$name" 60 env $variant deno run -A scripts/cuda_probe.ts "$probe_device"; then
     probe_ok=1
-    log "deno-probe passed with DENO_V8_FLAGS='$flags'"
+    [ -n "$variant" ] && export "${variant?}"
+    log "deno-probe passed with '${variant:-no variant}'"
     break
   fi
-  tail -2 "$out/deno-probe${flags:+-${flags#--}}.log" | tee -a "$out/summary.log" >&2
-  gdb=$(command -v cuda-gdb gdb /usr/local/cuda/bin/cuda-gdb | head -1)
-  if [ -z "$flags" ] && [ -n "$gdb" ]; then
-    run deno-probe-gdb 120 "$gdb" -batch -ex run -ex 'p $_siginfo.si_signo' -ex 'p $_siginfo.si_code' \
-      -ex 'p $_siginfo._sifields._sigfault.si_addr' -ex 'x/2i $pc' -ex 'bt 30' -ex 'info threads' \
-      -ex 'info sharedlibrary' --args "$(command -v deno)" run -A scripts/cuda_probe.ts "$probe_device"
-    grep -A32 "received signal" "$out/deno-probe-gdb.log" | head -40 >> "$out/summary.log"
-  fi
+  tail -2 "$out/$name.log" | tee -a "$out/summary.log" >&2
+  [ "$i" = 0 ] && backtrace deno-probe-gdb "$(command -v deno)" run -A scripts/cuda_probe.ts "$probe_device"
 done
 if [ -z "$probe_ok" ]; then
-  unset DENO_V8_FLAGS
   log "no Deno run reached the device: the runs on $gpu are skipped"
   [ "$gpu" = cuda ] && gpu=none
 fi

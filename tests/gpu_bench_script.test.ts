@@ -21,11 +21,15 @@ case " $* " in
   *" src/bench/main.ts "*) name=$(basename "$json" .json) ;;
   *" src/report/report_main.ts "*) name=report ;;
 esac
-echo "$name: $* [commit $GIT_COMMIT dirty $GIT_DIRTY v8 $DENO_V8_FLAGS]" >> "$FAKE_LOG"
+echo "$name: $* [commit $GIT_COMMIT dirty $GIT_DIRTY preload \${LD_PRELOAD##*/} v8 $DENO_V8_FLAGS]" >> "$FAKE_LOG"
 [ "$name" = "$FAKE_FAIL" ] && { echo "error: stand-in failure" >&2; exit 1; }
-# The probe crashes (as on the first H200) unless V8 runs with FAKE_PROBE_NEEDS's flags.
-if [ "$name" = deno-probe ] && [ "$DENO_V8_FLAGS" != "$FAKE_PROBE_NEEDS" ]; then
-  kill -SEGV $$
+# The probe crashes (as on the first H200) unless FAKE_PROBE_NEEDS holds: NAME=VALUE in the
+# environment, or NAME set at all; "never" never holds.
+if [ "$name" = deno-probe ] && [ -n "$FAKE_PROBE_NEEDS" ]; then
+  case "$FAKE_PROBE_NEEDS" in
+    *=*) [ "$(printenv "\${FAKE_PROBE_NEEDS%%=*}")" = "\${FAKE_PROBE_NEEDS#*=}" ] || kill -SEGV $$ ;;
+    *) [ -n "$(printenv "$FAKE_PROBE_NEEDS")" ] || kill -SEGV $$ ;;
+  esac
 fi
 [ "$name" = "$FAKE_SLOW" ] && sleep 60
 [ "$name" = sweep ] && echo '{"fastest": "--cuda-graphs --adam fused --precision bf16"}' > "$json"
@@ -56,7 +60,7 @@ interface RehearsalOptions {
   fail?: string;
   /** The run that sleeps 60 s. */
   slow?: string;
-  /** The DENO_V8_FLAGS without which the Deno probe crashes (default: none needed); "never". */
+  /** What the Deno probe needs not to crash: NAME=VALUE or NAME in its environment, or "never". */
   probeNeeds?: string;
   /** What .carry/deno.xz holds (default: the stand-in). */
   carriedDeno?: string;
@@ -140,7 +144,7 @@ Deno.test("gpu-bench.sh runs the GPU issue's first asks first: build, device pro
   ]);
   assert.match(flagsOf(r, "build"), /scripts\/setup\.ts --shim-only/);
   assert.match(flagsOf(r, "shim-probe"), /libtorch_shim\.so 0$/);
-  assert.match(flagsOf(r, "deno-probe"), /cuda_probe\.ts cuda:0 \[.* v8 \]$/);
+  assert.match(flagsOf(r, "deno-probe"), /cuda_probe\.ts cuda:0 \[.* preload  v8 \]$/);
   assert.match(flagsOf(r, "sweep"), /--device cuda --steps 40 --warmup 10 --json \S+sweep.json/);
   // The sweep's fastest flags and PyTorch in ONE invocation: the goal ratio.
   assert.match(
@@ -198,33 +202,42 @@ Deno.test("gpu-bench.sh names a failed run and goes on; with no sweep, fp32 eage
   }
   assert.match(flagsOf(r, "seed-vs-pytorch"), /--epochs 1 --baseline pytorch/);
   // The commit comes from .carry/commit when there is no .git.
-  assert.match(flagsOf(r, "seed-vs-pytorch"), /\[commit abc123 dirty 1 v8 \]$/);
+  assert.match(flagsOf(r, "seed-vs-pytorch"), /\[commit abc123 dirty 1 preload  v8 \]$/);
 });
 
-Deno.test("gpu-bench.sh runs every Deno run with the first V8 flags under which the device probe passes", async () => {
-  const r = await rehearse({ probeNeeds: "--no-memory-protection-keys" });
+Deno.test("gpu-bench.sh runs every Deno run under the first variant with which the device probe passes", async () => {
+  const r = await rehearse({ probeNeeds: "DENO_V8_FLAGS=--jitless" });
   assert.equal(r.code, 0, r.stderr);
   const probes = r.calls.filter((c) => c.name === "deno-probe").map((c) => c.args);
-  assert.equal(probes.length, 2, r.summary);
+  assert.equal(probes.length, 3, r.summary);
   assert.match(probes[0], /v8 \]$/);
   assert.match(probes[1], /v8 --no-memory-protection-keys\]$/);
+  assert.match(probes[2], /v8 --jitless\]$/);
   assert.match(r.summary, /deno-probe: failed with exit code 139/);
-  assert.match(r.summary, /deno-probe passed with DENO_V8_FLAGS='--no-memory-protection-keys'/);
+  assert.match(r.summary, /deno-probe passed with 'DENO_V8_FLAGS=--jitless'/);
   for (const name of ["cuda-tests", "sweep", "fast-vs-pytorch", "cpu-vs-pytorch", "report"]) {
-    assert.match(flagsOf(r, name), /v8 --no-memory-protection-keys\]$/);
+    assert.match(flagsOf(r, name), /preload  v8 --jitless\]$/);
   }
+});
+
+Deno.test("gpu-bench.sh's last variant preloads torch's libraries into the global scope", async () => {
+  const r = await rehearse({ probeNeeds: "LD_PRELOAD" });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.calls.filter((c) => c.name === "deno-probe").length, 4, r.summary);
+  assert.match(r.summary, /deno-probe passed with 'LD_PRELOAD=\S+\/libtorch_global_deps\.so'/);
+  assert.match(flagsOf(r, "fast-vs-pytorch"), /preload libtorch_global_deps\.so v8 \]$/);
 });
 
 Deno.test("gpu-bench.sh skips the GPU runs when no Deno probe reaches the device, and still runs the CPU column", async () => {
   const r = await rehearse({ probeNeeds: "never" });
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(r.calls.filter((c) => c.name === "deno-probe").length, 3, r.summary);
+  assert.equal(r.calls.filter((c) => c.name === "deno-probe").length, 4, r.summary);
   assert.match(r.summary, /no Deno run reached the device: the runs on cuda are skipped/);
   for (const name of ["cuda-tests", "sweep", "fast-vs-pytorch", "fast-epochs", "seed-vs-pytorch"]) {
     assert.match(r.summary, new RegExp(`${name}: skipped, no Deno run reached the device`));
     assert.ok(!r.calls.some((c) => c.name === name), name);
   }
-  assert.match(flagsOf(r, "cpu-vs-pytorch"), /--device cpu .*--cpu-best .* v8 \]$/);
+  assert.match(flagsOf(r, "cpu-vs-pytorch"), /--device cpu .*--cpu-best .* preload  v8 \]$/);
   flagsOf(r, "report");
 });
 
@@ -237,7 +250,19 @@ Deno.test("gpu-bench.sh stops at a failed build", async () => {
 
 Deno.test("gpu-bench.sh unpacks the carried Deno with Python's lzma when xz is absent", async () => {
   // A PATH of the tools the script uses, xz left out.
-  const tools = ["bash", "date", "tee", "mkdir", "cat", "chmod", "tail", "grep", "head", "cp"]
+  const tools = [
+    "bash",
+    "date",
+    "tee",
+    "mkdir",
+    "cat",
+    "chmod",
+    "tail",
+    "grep",
+    "head",
+    "cp",
+    "env",
+  ]
     .concat(["timeout", "python3", "tar", "mktemp", "dirname", "basename", "git", "sleep"]);
   const r = await rehearse({
     smoke: true,
