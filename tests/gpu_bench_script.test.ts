@@ -144,7 +144,7 @@ Deno.test("gpu-bench.sh runs the GPU issue's first asks first: build, device pro
   ]);
   assert.match(flagsOf(r, "build"), /scripts\/setup\.ts --shim-only/);
   assert.match(flagsOf(r, "shim-probe"), /libtorch_shim\.so 0$/);
-  assert.match(flagsOf(r, "deno-probe"), /cuda_probe\.ts cuda:0 \[.* preload  v8 \]$/);
+  assert.match(flagsOf(r, "deno-probe"), /cuda_probe\.ts cuda:0 \[.* preload {2}v8 \]$/);
   assert.match(flagsOf(r, "sweep"), /--device cuda --steps 40 --warmup 10 --json \S+sweep.json/);
   // The sweep's fastest flags and PyTorch in ONE invocation: the goal ratio.
   assert.match(
@@ -202,7 +202,7 @@ Deno.test("gpu-bench.sh names a failed run and goes on; with no sweep, fp32 eage
   }
   assert.match(flagsOf(r, "seed-vs-pytorch"), /--epochs 1 --baseline pytorch/);
   // The commit comes from .carry/commit when there is no .git.
-  assert.match(flagsOf(r, "seed-vs-pytorch"), /\[commit abc123 dirty 1 preload  v8 \]$/);
+  assert.match(flagsOf(r, "seed-vs-pytorch"), /\[commit abc123 dirty 1 preload {2}v8 \]$/);
 });
 
 Deno.test("gpu-bench.sh runs every Deno run under the first variant with which the device probe passes", async () => {
@@ -216,7 +216,7 @@ Deno.test("gpu-bench.sh runs every Deno run under the first variant with which t
   assert.match(r.summary, /deno-probe: failed with exit code 139/);
   assert.match(r.summary, /deno-probe passed with 'DENO_V8_FLAGS=--jitless'/);
   for (const name of ["cuda-tests", "sweep", "fast-vs-pytorch", "cpu-vs-pytorch", "report"]) {
-    assert.match(flagsOf(r, name), /preload  v8 --jitless\]$/);
+    assert.match(flagsOf(r, name), /preload {2}v8 --jitless\]$/);
   }
 });
 
@@ -237,7 +237,7 @@ Deno.test("gpu-bench.sh skips the GPU runs when no Deno probe reaches the device
     assert.match(r.summary, new RegExp(`${name}: skipped, no Deno run reached the device`));
     assert.ok(!r.calls.some((c) => c.name === name), name);
   }
-  assert.match(flagsOf(r, "cpu-vs-pytorch"), /--device cpu .*--cpu-best .* preload  v8 \]$/);
+  assert.match(flagsOf(r, "cpu-vs-pytorch"), /--device cpu .*--cpu-best .* preload {2}v8 \]$/);
   flagsOf(r, "report");
 });
 
