@@ -124,8 +124,10 @@ bench() {
 
 if [ "$smoke" = 1 ]; then
   gpu=cpu window=(--steps 3 --warmup 1) epochs=1 sweep=(--steps 2 --warmup 1) cpu=(--steps 3 --warmup 1)
+  probe=(cpu -1) # the probes' device: as Deno names it, as the shim's C ABI codes it
 else
   gpu=cuda window=(--steps 300 --warmup 10) epochs=10 sweep=(--steps 40 --warmup 10) cpu=(--steps 100)
+  probe=(cuda:0 0)
 fi
 
 # What the build will meet, for a failed build's diagnosis: the compiler, the torch, nvcc, and the
@@ -153,7 +155,6 @@ nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=c
 # variant below in turn: V8 without memory protection keys, V8 without its JIT, and torch's
 # libraries preloaded into the global scope as Python's torch loads them. The first variant that
 # passes serves every run below; with none, the runs on the GPU are skipped.
-probe_device=$([ "$smoke" = 1 ] && echo cpu || echo cuda:0)
 torch_lib=$("$TORCH_PYTHON" -c 'import os, torch; print(os.path.dirname(torch.__file__) + "/lib")' 2>/dev/null)
 variants=("" DENO_V8_FLAGS=--no-memory-protection-keys DENO_V8_FLAGS=--jitless
   "LD_PRELOAD=$torch_lib/libtorch_global_deps.so")
@@ -169,21 +170,21 @@ backtrace() {
     -ex 'info sharedlibrary' --args "$@"
   grep -A32 "received signal" "$out/$name.log" | head -40 >> "$out/summary.log"
 }
-shim_probe=(native/build/shim_probe native/build/libtorch_shim.so "$([ "$smoke" = 1 ] && echo -1 || echo 0)")
+shim_probe=(native/build/shim_probe native/build/libtorch_shim.so "${probe[1]}")
 run shim-probe 60 "${shim_probe[@]}" || backtrace shim-probe-gdb "${shim_probe[@]}"
 tail -2 "$out/shim-probe.log" 2>/dev/null | tee -a "$out/summary.log" >&2
 probe_ok=
 for i in "${!variants[@]}"; do
   variant=${variants[$i]}
   name=deno-probe$([ "$i" = 0 ] || echo "-$i")
-  if run "$name" 60 env $variant deno run -A scripts/cuda_probe.ts "$probe_device"; then
+  if run "$name" 60 env $variant deno run -A scripts/cuda_probe.ts "${probe[0]}"; then
     probe_ok=1
     [ -n "$variant" ] && export "${variant?}"
     log "deno-probe passed with '${variant:-no variant}'"
     break
   fi
   tail -2 "$out/$name.log" | tee -a "$out/summary.log" >&2
-  [ "$i" = 0 ] && backtrace deno-probe-gdb "$(command -v deno)" run -A scripts/cuda_probe.ts "$probe_device"
+  [ "$i" = 0 ] && backtrace deno-probe-gdb "$(command -v deno)" run -A scripts/cuda_probe.ts "${probe[0]}"
 done
 if [ -z "$probe_ok" ]; then
   log "no Deno run reached the device: the runs on $gpu are skipped"
