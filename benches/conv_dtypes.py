@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Where bf16 pays on this CPU: the seed's training step profiled in PyTorch's fp32 and pure bf16
-channels-last recipes (scripts/pytorch_recipes.py), its convolutions' forward and backward time
+channels-last recipes (baselines/pytorch_recipes.py), its convolutions' forward and backward time
 summed by the spatial size of their input. The evidence behind `--precision bf16-hybrid`'s
 BF16_MIN_SIDE (src/model/architecture.ts).
 
@@ -20,7 +20,7 @@ import torch.nn as nn
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "reference"))
-sys.path.insert(0, os.path.join(HERE, "..", "scripts"))
+sys.path.insert(0, os.path.join(HERE, "..", "baselines"))
 from googlenet import GoogLeNet  # noqa: E402
 from pytorch_recipes import forward_loss, prepare, sample_batches  # noqa: E402
 

@@ -1,7 +1,7 @@
 /**
  * Why `--malloc pinned`: the same PyTorch step, started as a fresh process again and again, under
  * glibc's default malloc and under the pinned settings (src/bench/malloc.ts), in alternating
- * order. Each process is scripts/pytorch_baseline.py's Mode A (--steps); it reports its median
+ * order. Each process is baselines/pytorch_baseline.py's Mode A (--steps); it reports its median
  * step and its minor page faults per timed step (getrusage).
  *
  *   deno run -A benches/malloc_processes.ts [--processes N] [--steps N] [--threads N] [--json FILE]
@@ -13,7 +13,7 @@ import { parseArgs } from "node:util";
 import { mnistDataDir } from "../src/data/mod.ts";
 import { BASELINE_PYTHON, BASELINE_SCRIPT } from "../src/bench/baseline.ts";
 import { mallocEnv, type MallocPolicy } from "../src/bench/malloc.ts";
-import { median } from "../src/bench/stats.ts";
+import { median } from "../src/stats/stats.ts";
 
 const { values: flags } = parseArgs({
   options: {

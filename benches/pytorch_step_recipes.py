@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """PyTorch's own CPU recipes for the seed's training step, timed side by side in one process:
 the targets of issue 19 (fp32; bf16 autocast + channels-last; pure bf16 + channels-last), as
-declared in scripts/pytorch_recipes.py (the paired baselines' `--recipe`s).
+declared in baselines/pytorch_recipes.py (the paired baselines' `--recipe`s).
 
   /usr/bin/python3 benches/pytorch_step_recipes.py [--threads N] [--rounds R] [--steps S]
       [--warmup W] [--json OUT]
@@ -22,7 +22,7 @@ import torch.nn as nn
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "reference"))
-sys.path.insert(0, os.path.join(HERE, "..", "scripts"))
+sys.path.insert(0, os.path.join(HERE, "..", "baselines"))
 from googlenet import GoogLeNet  # noqa: E402
 from pytorch_recipes import RECIPES, forward_loss, prepare, sample_batches  # noqa: E402
 

@@ -24,16 +24,11 @@ import {
   Trainer,
   uploadDataset,
 } from "../src/train/train.ts";
-import { trainerOptions } from "../src/bench/plan.ts";
+import { trainerOptions } from "../src/train/plan.ts";
 import { applyMalloc } from "../src/bench/malloc.ts";
-import {
-  type BenchConfig,
-  type Device,
-  parseBenchArgs,
-  speedOptionProblem,
-  summarize,
-  type Summary,
-} from "../src/bench/mod.ts";
+import { parseBenchArgs, speedOptionProblem } from "../src/bench/mod.ts";
+import type { BenchConfig, Device, Summary } from "../src/result/mod.ts";
+import { summarize } from "../src/stats/mod.ts";
 
 /** Every combination, as its `deno task bench` flags; those that cannot run here are left out. */
 const COMBINATIONS = [

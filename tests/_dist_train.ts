@@ -31,7 +31,7 @@ const dist = spec.worldSize > 1
   }, { timeoutSeconds: 60 })
   : null;
 const mnist = await loadDataset("mnist");
-// The first n images of a split (scripts/pytorch_ddp.py --train-count 1000 takes the same).
+// The first n images of a split (baselines/pytorch_ddp.py --train-count 1000 takes the same).
 const head = (split: typeof mnist.train, n: number) => ({
   ...split,
   count: n,

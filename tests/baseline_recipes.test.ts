@@ -2,9 +2,9 @@
 // the run and read back, named by their labels; pure, no libtorch.
 import assert from "node:assert/strict";
 import { parseBenchArgs } from "../src/bench/cli.ts";
-import { baselineNameOf, BASELINES, isPytorchBf16, recipeOptions } from "../src/bench/recipes.ts";
+import { baselineNameOf, BASELINES, isPytorchBf16, recipeOptions } from "../src/result/recipes.ts";
 import { stackName } from "../src/report/report.ts";
-import { type BaselineName, CHOICES } from "../src/bench/schema.ts";
+import { type BaselineName, CHOICES } from "../src/result/schema.ts";
 
 Deno.test("--baseline takes PyTorch's recipes beside its fp32 recipe and the C++ worker", () => {
   const args = ["--steps", "4", "--baseline", "pytorch,pytorch-bf16,pytorch-bf16-pure,libtorch"];

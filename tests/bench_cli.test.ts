@@ -7,9 +7,9 @@ import {
   usage,
   UsageError,
 } from "../src/bench/cli.ts";
-import { formatCommandLine } from "../src/bench/command.ts";
-import { flagName } from "../src/bench/flags.ts";
-import type { BenchConfig } from "../src/bench/schema.ts";
+import { formatCommandLine } from "../src/cli/command.ts";
+import { flagName } from "../src/cli/flags.ts";
+import type { BenchConfig } from "../src/result/schema.ts";
 
 const DEFAULTS: BenchConfig = {
   device: "all",

@@ -2,8 +2,8 @@
 // bootstrap interval and the verdict; pure, no libtorch.
 import assert from "node:assert/strict";
 import { compareResults, formatComparison, main, verdictOf } from "../src/report/compare.ts";
-import { parseBenchResult, type Run } from "../src/bench/schema.ts";
-import { summarize } from "../src/bench/stats.ts";
+import { parseBenchResult, type Run } from "../src/result/schema.ts";
+import { summarize } from "../src/stats/stats.ts";
 
 const RESULT = new URL("../results/2026-11-29-vm-cpu.json", import.meta.url).pathname;
 

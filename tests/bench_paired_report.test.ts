@@ -2,8 +2,8 @@
 // read as before, a paired baseline's ratio [95% CI] in the markdown and the headline; pure.
 import assert from "node:assert/strict";
 import { renderHeadline, renderMarkdown } from "../src/report/report.ts";
-import { type BenchResult, parseBenchResult, type Run } from "../src/bench/schema.ts";
-import { pairedRatios } from "../src/bench/stats.ts";
+import { type BenchResult, parseBenchResult, type Run } from "../src/result/schema.ts";
+import { pairedRatios } from "../src/stats/stats.ts";
 
 const RESULT = new URL("../results/2026-11-29-vm-cpu.json", import.meta.url).pathname;
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { formatDuration, Progress } from "../src/bench/progress.ts";
-import type { ProgressOptions } from "../src/bench/progress.ts";
+import { formatDuration, Progress } from "../src/train/progress.ts";
+import type { ProgressOptions } from "../src/train/progress.ts";
 
 /** A progress reporter writing to a string, with a clock the test moves. */
 function harness(options: ProgressOptions = {}) {

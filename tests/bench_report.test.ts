@@ -4,8 +4,8 @@ import { renderCharts } from "../src/report/charts.ts";
 import { renderHeadline, renderMarkdown, resultTitle, runName } from "../src/report/report.ts";
 import { reportMain } from "../src/report/report_main.ts";
 import { isPlainRun, renderGpuSummary } from "../src/report/gpu_summary.ts";
-import type { BenchResult, Run, Summary } from "../src/bench/schema.ts";
-import { benchResultSchema, parseBenchResult } from "../src/bench/schema.ts";
+import type { BenchResult, Run, Summary } from "../src/result/schema.ts";
+import { benchResultSchema, parseBenchResult } from "../src/result/schema.ts";
 import { z } from "zod";
 
 function summary(median: number, extra: Partial<Summary> = {}): Summary {

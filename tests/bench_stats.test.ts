@@ -8,7 +8,7 @@ import {
   quantile,
   spreadWarning,
   summarize,
-} from "../src/bench/stats.ts";
+} from "../src/stats/stats.ts";
 
 function close(actual: number, expected: number, tolerance = 1e-12) {
   assert.ok(

@@ -1,6 +1,7 @@
 /** When a run stops early: interrupts and the --max-seconds deadline (pure, a fake clock). */
 import assert from "node:assert/strict";
-import { Stopper, type StopSignal } from "../src/train/stop.ts";
+import { Stopper } from "../src/train/stop.ts";
+import type { StopSignal } from "../src/ffi/mod.ts";
 
 Deno.test("without a signal or a deadline a run never stops", () => {
   const stop = new Stopper({ elapsed: () => 1e9 });

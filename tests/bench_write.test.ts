@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import type { BenchResult } from "../src/bench/schema.ts";
-import { resultFileName, uniquePath, writeFileAtomic } from "../src/bench/write.ts";
+import type { BenchResult } from "../src/result/schema.ts";
+import { resultFileName, uniquePath, writeFileAtomic } from "../src/result/write.ts";
 
 async function withTempDir(fn: (dir: string) => Promise<void>) {
   const dir = await Deno.makeTempDir({ prefix: "bench_write_" });

@@ -16,9 +16,9 @@ import {
 import { batchRanges } from "../src/data/mod.ts";
 import { StepFeed } from "../src/train/steps.ts";
 import { parseBenchArgs } from "../src/bench/cli.ts";
-import { planRun, type RunPlan } from "../src/bench/plan.ts";
+import { planRun, type RunPlan } from "../src/train/plan.ts";
 import { breakdownLines } from "../src/report/report.ts";
-import type { Breakdown } from "../src/bench/schema.ts";
+import type { Breakdown } from "../src/result/schema.ts";
 import { type DeviceData, disposeDeviceData, Trainer, uploadDataset } from "../src/train/train.ts";
 import { syntheticDataset } from "./_helpers.ts";
 

@@ -1,14 +1,14 @@
 // Issue 19's CPU criterion (verdicts.ts) from a run's paired baselines, and the report's lines
 // on it; pure, no libtorch.
 import assert from "node:assert/strict";
-import { recipeOptions } from "../src/bench/recipes.ts";
+import { recipeOptions } from "../src/result/recipes.ts";
 import { renderMarkdown } from "../src/report/report.ts";
 import {
   type BaselineName,
   type BenchResult,
   parseBenchResult,
   type Run,
-} from "../src/bench/schema.ts";
+} from "../src/result/schema.ts";
 import { cpuVerdicts, verdictLines } from "../src/report/verdicts.ts";
 
 const RESULT = new URL("../results/2026-11-29-vm-cpu.json", import.meta.url).pathname;

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { allreduceShare, distributedRecord, type RankWindow } from "../src/bench/scaling.ts";
-import { parseBenchResult } from "../src/bench/schema.ts";
+import { parseBenchResult } from "../src/result/schema.ts";
 import { renderMarkdown } from "../src/report/report.ts";
 import { renderCharts } from "../src/report/charts.ts";
 

@@ -4,14 +4,14 @@
  * reference measured in the same invocation (interleaved), whose efficiency is the ranks'
  * images/s over 2 × its own; the markdown has the data-parallel section. Before the
  * breakdown took the trainer's ranges, a rank's breakdown stepped past its shard and failed.
- * With `--baseline pytorch`, PyTorch DDP (2 processes of scripts/pytorch_ddp.py) is the
+ * With `--baseline pytorch`, PyTorch DDP (2 processes of baselines/pytorch_ddp.py) is the
  * baseline run, with a `distributed` record of its own.
  */
 import "./_shim.ts";
 import assert from "node:assert/strict";
 import { hasPythonTorch } from "./_helpers.ts";
 import { benchTwoRanks } from "./_dist.ts";
-import { parseBenchResult } from "../src/bench/schema.ts";
+import { parseBenchResult } from "../src/result/schema.ts";
 
 /** Two ranks with `flags` after a 1 + 4-step window: the validated result and its markdown. */
 async function bench(flags: string[]) {

@@ -3,7 +3,7 @@
  * - 2 ranks x 32 images (DistributedSampler shards of the same permutation, DDP's reducer)
  *   average to the gradient of 1 rank x 64 images within 1e-6 (the first step);
  * - after 20 steps they give the weights of PyTorch's DistributedDataParallel (Gloo, 2
- *   processes, scripts/pytorch_ddp.py) within 1e-4.
+ *   processes, baselines/pytorch_ddp.py) within 1e-4.
  * Not tested: 2 x 32 against 1 x 64 weights after 20 steps within 1e-5. PyTorch itself does not
  * meet it: Adam's early steps are about lr x sign(grad), so a gradient element near 0 whose
  * rounding differs between one sum of 64 and two sums of 32 moves by ~lr; PyTorch's own 1 x 64
@@ -18,7 +18,7 @@ import { assertClose, hasPythonTorch, numbers, PYTHON } from "./_helpers.ts";
 import { freePort, runRank } from "./_dist.ts";
 
 const TRAIN = new URL("./_dist_train.ts", import.meta.url).pathname;
-const DDP = new URL("../scripts/pytorch_ddp.py", import.meta.url).pathname;
+const DDP = new URL("../baselines/pytorch_ddp.py", import.meta.url).pathname;
 const dir = await Deno.makeTempDir();
 globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { renderGpuSummary } from "../src/report/gpu_summary.ts";
-import type { BenchResult, Run } from "../src/bench/schema.ts";
+import type { BenchResult, Run } from "../src/result/schema.ts";
 
 /** A committed result (a CPU window beside PyTorch) moved onto a GPU, with the given medians. */
 async function cudaResult(

@@ -1,6 +1,6 @@
 /**
  * The libtorch C++ baseline worker (native/build/googlenet_worker) over the worker protocol: it
- * trains the same steps as scripts/pytorch_baseline.py (same seed, init draws, randperm order and
+ * trains the same steps as baselines/pytorch_baseline.py (same seed, init draws, randperm order and
  * normalisation), answers a bad command with an error line and keeps serving, and exits 0 on quit
  * or end of input, 1 with an error line on a fatal failure.
  */
@@ -11,7 +11,7 @@ import { python } from "./_parity.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const WORKER = `${ROOT}native/build/googlenet_worker`;
-const BASELINE = `${ROOT}scripts/pytorch_baseline.py`;
+const BASELINE = `${ROOT}baselines/pytorch_baseline.py`;
 const STEPS = 20;
 const BATCH = 8;
 /** 40 images in batches of 8: five batches an epoch, so 20 steps draw four permutations. */

@@ -4,8 +4,8 @@
 import "./_shim.ts";
 import assert from "node:assert/strict";
 import { LOSS_PARTING, lossAgreement } from "../src/report/agreement.ts";
-import { parseBenchResult } from "../src/bench/schema.ts";
-import type { Run } from "../src/bench/schema.ts";
+import { parseBenchResult } from "../src/result/schema.ts";
+import type { Run } from "../src/result/schema.ts";
 import { BENCH_MAIN, hasPythonTorch, withTinyData } from "./_helpers.ts";
 
 /** A run with just the fields lossAgreement reads. */

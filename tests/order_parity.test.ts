@@ -1,6 +1,6 @@
 /**
  * The same training as PyTorch, step by step: our Trainer (batch order from Generator(seed), model
- * and dropout on the default generator seeded with the same seed) and scripts/pytorch_baseline.py
+ * and dropout on the default generator seeded with the same seed) and baselines/pytorch_baseline.py
  * (tests/reference/googlenet.py, torch.randperm on torch.Generator().manual_seed(seed)) give the
  * same losses for the first 100 steps, dropout on, on a 1000-image slice of MNIST (15 full batches
  * and one of 40 per epoch, so the steps cross six epoch boundaries and their fresh permutations).
@@ -13,7 +13,7 @@ import { disposeDeviceData, Trainer, uploadDataset } from "../src/train/train.ts
 import { hasPythonTorch } from "./_helpers.ts";
 import { python } from "./_parity.ts";
 
-const BASELINE = new URL("../scripts/pytorch_baseline.py", import.meta.url).pathname;
+const BASELINE = new URL("../baselines/pytorch_baseline.py", import.meta.url).pathname;
 const STEPS = 100;
 const SEED = 0;
 const BATCH = 64;
@@ -62,7 +62,7 @@ async function ourLosses(dir: string): Promise<number[]> {
   return losses;
 }
 
-/** PyTorch's first STEPS step losses from scripts/pytorch_baseline.py's own loop. */
+/** PyTorch's first STEPS step losses from baselines/pytorch_baseline.py's own loop. */
 function pytorchLosses(dir: string): number[] {
   const out = `${dir}/pytorch.json`;
   python([

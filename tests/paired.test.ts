@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { lossAgreement } from "../src/report/agreement.ts";
 import { parseBenchArgs } from "../src/bench/cli.ts";
 import { pairedShape } from "../src/bench/paired.ts";
-import { parseBenchResult } from "../src/bench/schema.ts";
+import { parseBenchResult } from "../src/result/schema.ts";
 import { BENCH_MAIN, hasPythonTorch, withTinyData } from "./_helpers.ts";
 
 Deno.test("--steps N maps to rounds of --window-steps, no window longer than N", () => {

@@ -2,8 +2,8 @@
 // one run beside PyTorch's fp32, bf16 autocast+CL and pure bf16+CL workers on a tiny IDX set;
 // needs libtorch and python3-torch.
 import assert from "node:assert/strict";
-import { baselineNameOf } from "../src/bench/recipes.ts";
-import { type BenchResult, parseBenchResult } from "../src/bench/schema.ts";
+import { baselineNameOf } from "../src/result/recipes.ts";
+import { type BenchResult, parseBenchResult } from "../src/result/schema.ts";
 import { BENCH_MAIN, hasPythonTorch, writeTinyDataset } from "./_helpers.ts";
 
 const HAS_TORCH = hasPythonTorch();

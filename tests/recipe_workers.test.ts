@@ -1,10 +1,10 @@
-// PyTorch's recipes as workers: scripts/pytorch_baseline.py --serve --recipe R (recipes declared
-// once in scripts/pytorch_recipes.py) starts, names its recipe and trains on a tiny IDX set; the
+// PyTorch's recipes as workers: baselines/pytorch_baseline.py --serve --recipe R (recipes declared
+// once in baselines/pytorch_recipes.py) starts, names its recipe and trains on a tiny IDX set; the
 // seed's fp32 recipe gives the losses it gave before the recipes. Needs python3-torch.
 import assert from "node:assert/strict";
 import { BASELINE_SCRIPT } from "../src/bench/baseline.ts";
-import { BASELINES } from "../src/bench/recipes.ts";
-import { CHOICES } from "../src/bench/schema.ts";
+import { BASELINES } from "../src/result/recipes.ts";
+import { CHOICES } from "../src/result/schema.ts";
 import { bf16Stages, googlenetParameterShapes } from "../src/model/mod.ts";
 import { startWorker, type WorkerConfig } from "../src/bench/worker.ts";
 import { hasPythonTorch, PYTHON, writeTinyDataset } from "./_helpers.ts";
@@ -62,13 +62,13 @@ async function withData(fn: (dir: string) => Promise<void>): Promise<void> {
 }
 
 Deno.test({
-  name: "every --baseline recipe is one of scripts/pytorch_recipes.py's",
+  name: "every --baseline recipe is one of baselines/pytorch_recipes.py's",
   ignore: !HAS_TORCH,
   fn() {
-    const scripts = new URL("../scripts/", import.meta.url).pathname;
+    const baselines = new URL("../baselines/", import.meta.url).pathname;
     const out = new Deno.Command(PYTHON, {
       args: ["-c", "import json, pytorch_recipes as r; print(json.dumps(list(r.RECIPES)))"],
-      cwd: scripts,
+      cwd: baselines,
       stderr: "inherit",
     }).outputSync();
     assert.ok(out.success);
@@ -84,13 +84,13 @@ Deno.test({
   name: "PyTorch's hybrid recipe splits the stages where src/model's bf16Stages() does",
   ignore: !HAS_TORCH,
   fn() {
-    const scripts = new URL("../scripts/", import.meta.url).pathname;
+    const baselines = new URL("../baselines/", import.meta.url).pathname;
     const code = "import json, sys; sys.path.insert(0, '../tests/reference'); " +
       "import pytorch_recipes as r; from googlenet import GoogLeNet; " +
       "m = r.prepare('bf16-hybrid-cl', GoogLeNet()); " +
       "print(json.dumps([n for n, c in m.named_children() " +
       "if any(p.dtype == r.torch.bfloat16 for p in c.parameters())]))";
-    const out = new Deno.Command(PYTHON, { args: ["-c", code], cwd: scripts, stderr: "inherit" })
+    const out = new Deno.Command(PYTHON, { args: ["-c", code], cwd: baselines, stderr: "inherit" })
       .outputSync();
     assert.ok(out.success);
     const withParams = new Set(googlenetParameterShapes().map(([name]) => name.split(".")[0]));

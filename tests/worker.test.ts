@@ -1,5 +1,5 @@
 // Worker protocol v1 (src/bench/worker.ts): the client against scripted fake workers (no torch)
-// and against scripts/pytorch_baseline.py --serve on a tiny IDX set.
+// and against baselines/pytorch_baseline.py --serve on a tiny IDX set.
 import assert from "node:assert/strict";
 import { startWorker, type WorkerConfig, WorkerError } from "../src/bench/worker.ts";
 import { BASELINE_SCRIPT } from "../src/bench/baseline.ts";

@@ -5,7 +5,7 @@
 //   googlenet_worker --serve --data DIR --device cpu|cuda --threads N --batch-size B --lr LR
 //                    --seed S [--tf32]
 //
-// It is the same computation as scripts/pytorch_baseline.py on the same libtorch: the model built
+// It is the same computation as baselines/pytorch_baseline.py on the same libtorch: the model built
 // in the order of tests/reference/googlenet.py after torch::manual_seed(S) (so the same init
 // draws), torch.optim.Adam's single-tensor update, the inputs normalised as (x/255-0.5)/0.5 in
 // float32, batches sliced from torch.randperm(N) on a CPU generator of its own seeded with S, one

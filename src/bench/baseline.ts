@@ -1,25 +1,25 @@
 /**
- * The PyTorch baseline: runs scripts/pytorch_baseline.py (the seed's model and recipe in Python,
+ * The PyTorch baseline: runs baselines/pytorch_baseline.py (the seed's model and recipe in Python,
  * same data, threads, device and protocol) and turns its JSON into a Run beside ours.
  *
  * @module
  */
-import type { BaselineName, BenchConfig, Device, Run } from "./schema.ts";
-import { BASELINES, recipeOptions } from "./recipes.ts";
+import type { BaselineName, BenchConfig, Device, Run } from "../result/schema.ts";
+import { BASELINES, recipeOptions } from "../result/recipes.ts";
 import { mallocEnv } from "./malloc.ts";
-import { summarize } from "./stats.ts";
+import { summarize } from "../stats/stats.ts";
 import { linesOf } from "./worker.ts";
 
 /** The Python interpreter with torch (Debian's python3-torch by default). */
 export const BASELINE_PYTHON = Deno.env.get("TORCH_PYTHON") ?? "/usr/bin/python3";
-/** scripts/pytorch_baseline.py, the PyTorch side (epochs, a timed window, or a worker). */
-export const BASELINE_SCRIPT = new URL("../../scripts/pytorch_baseline.py", import.meta.url)
+/** baselines/pytorch_baseline.py, the PyTorch side (epochs, a timed window, or a worker). */
+export const BASELINE_SCRIPT = new URL("../../baselines/pytorch_baseline.py", import.meta.url)
   .pathname;
 
 /** The baseline's outcome: a run, or the reason it was skipped. */
 export type BaselineOutcome = { run: Run } | { skipped: string };
 
-/** What scripts/pytorch_baseline.py writes (and the DDP baseline is read into). */
+/** What baselines/pytorch_baseline.py writes (and the DDP baseline is read into). */
 export interface BaselineJson {
   torchVersion: string;
   deviceName: string;
@@ -54,8 +54,8 @@ export interface BaselineOptions {
 }
 
 /**
- * The flags of `config`'s recipe that both PyTorch scripts take (scripts/pytorch_baseline.py and
- * scripts/pytorch_ddp.py): threads (per process), global batch, learning rate, seed, warm-up.
+ * The flags of `config`'s recipe that both PyTorch scripts take (baselines/pytorch_baseline.py and
+ * baselines/pytorch_ddp.py): threads (per process), global batch, learning rate, seed, warm-up.
  */
 export function recipeFlags(config: BenchConfig): (readonly [string, number])[] {
   return [

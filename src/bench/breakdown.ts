@@ -8,9 +8,9 @@
  * @module
  */
 import { countFfiCalls, profile, scalar, synchronize } from "../ffi/mod.ts";
-import type { RunPlan } from "./plan.ts";
-import type { Breakdown } from "./schema.ts";
-import { median } from "./stats.ts";
+import type { RunPlan } from "../train/plan.ts";
+import type { Breakdown } from "../result/schema.ts";
+import { median } from "../stats/stats.ts";
 import { type DeviceData, type StepPhase, torchDevice, Trainer } from "../train/train.ts";
 import { StepFeed } from "../train/steps.ts";
 

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { type BenchConfig, CHOICES } from "./schema.ts";
+import { type BenchConfig, CHOICES } from "../result/schema.ts";
 import { CPU_BEST } from "./options.ts";
 import {
   choice,
@@ -18,9 +18,9 @@ import {
   list,
   parseFlags,
   text,
-} from "./flags.ts";
+} from "../cli/flags.ts";
 
-export { formatUsageError, HelpRequested, UsageError } from "./flags.ts";
+export { formatUsageError, HelpRequested, UsageError } from "../cli/flags.ts";
 
 /** Options for {@linkcode parseBenchArgs} and {@linkcode usage}. */
 export interface ParseBenchArgsOptions {

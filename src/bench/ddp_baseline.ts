@@ -1,6 +1,6 @@
 /**
  * The PyTorch DDP baseline of `--nproc N --baseline pytorch`: N processes of
- * scripts/pytorch_ddp.py --bench-json (DistributedDataParallel over Gloo, torchrun's environment
+ * baselines/pytorch_ddp.py --bench-json (DistributedDataParallel over Gloo, torchrun's environment
  * on 127.0.0.1), started by our rank 0 once our ranks' run is over (adjacent, not interleaved
  * with ours), time the same window: warm-up and timed steps with the per-rank batch, each step's
  * exposed all-reduce wait, and their own single-rank reference interleaved on their rank 0. Their
@@ -12,12 +12,12 @@ import { DEFAULT_DIST_TIMEOUT_SECONDS, freeLoopbackPort, rankEnvVars } from "../
 import { BASELINE_PYTHON, type BaselineOutcome, baselineRun, recipeFlags } from "./baseline.ts";
 import { mallocEnv } from "./malloc.ts";
 import { distributedRecord } from "./scaling.ts";
-import type { BenchConfig } from "./schema.ts";
+import type { BenchConfig } from "../result/schema.ts";
 
-/** scripts/pytorch_ddp.py, PyTorch's DistributedDataParallel reference. */
-export const DDP_SCRIPT = new URL("../../scripts/pytorch_ddp.py", import.meta.url).pathname;
+/** baselines/pytorch_ddp.py, PyTorch's DistributedDataParallel reference. */
+export const DDP_SCRIPT = new URL("../../baselines/pytorch_ddp.py", import.meta.url).pathname;
 
-/** What scripts/pytorch_ddp.py --bench-json writes (rank 0). */
+/** What baselines/pytorch_ddp.py --bench-json writes (rank 0). */
 interface DdpJson {
   torchVersion: string;
   threads: number;

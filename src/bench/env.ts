@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Env, GpuInfo } from "./schema.ts";
+import type { Env, GpuInfo } from "../result/schema.ts";
 
 /** Options for {@linkcode collectEnv}. */
 export interface CollectEnvOptions {

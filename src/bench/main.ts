@@ -17,18 +17,19 @@ import {
   setInteropThreads,
   setNumThreads,
   ShimNotFoundError,
+  type StopSignal,
   TorchError,
   watchSignals,
 } from "../ffi/mod.ts";
 import { DataError, type Dataset, loadDataset } from "../data/mod.ts";
 import { parseBenchArgs } from "./cli.ts";
-import { parsedOrExitCode } from "./flags.ts";
-import { formatCommandLine } from "./command.ts";
+import { parsedOrExitCode } from "../cli/flags.ts";
+import { formatCommandLine } from "../cli/command.ts";
 import { collectEnv } from "./env.ts";
 import { applyMalloc } from "./malloc.ts";
-import { Progress } from "./progress.ts";
+import { Progress } from "../train/progress.ts";
 import { renderMarkdown } from "../report/report.ts";
-import { resultFileName, uniquePath, writeFileAtomic } from "./write.ts";
+import { resultFileName, uniquePath, writeFileAtomic } from "../result/write.ts";
 import { disposeDeviceData, GRAPH_WARMUP_STEPS, uploadDataset } from "../train/train.ts";
 import { runDenoLibtorch } from "./run.ts";
 import { googlenetFlopsPerImage } from "./flops.ts";
@@ -39,9 +40,9 @@ import { runPytorchBaseline } from "./baseline.ts";
 import { runPytorchDdp } from "./ddp_baseline.ts";
 import { pairedSummary, Pairing } from "./paired.ts";
 import { speedOptionProblem } from "./options.ts";
-import { planRun, type RunPlan } from "./plan.ts";
+import { planRun, type RunPlan } from "../train/plan.ts";
 import { buildRun } from "./record.ts";
-import { Stopper, type StopSignal } from "../train/stop.ts";
+import { Stopper } from "../train/stop.ts";
 import {
   type BaselineName,
   type BenchConfig,
@@ -51,7 +52,7 @@ import {
   type GpuInfo,
   type Run,
   SCHEMA_VERSION,
-} from "./schema.ts";
+} from "../result/schema.ts";
 import {
   DataParallel,
   launchRanks,

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import type { BenchConfig, Device } from "./schema.ts";
-import { flagName } from "./flags.ts";
+import type { BenchConfig, Device } from "../result/schema.ts";
+import { flagName } from "../cli/flags.ts";
 
 /**
  * What `--cpu-best` stands for: the CPU speed options that won, as `deno task bench` flags; the
@@ -19,11 +19,6 @@ export const CPU_BEST = "--precision bf16-hybrid";
 
 /** The options that only mean something on CUDA. */
 const CUDA_ONLY = ["tf32", "cudaGraphs", "cudnnBenchmark"] as const;
-
-/** What `--adam auto` means: torch.optim.Adam's default, a loop on the CPU, `foreach` on CUDA. */
-export function defaultAdam(device: Device): "single" | "foreach" {
-  return device === "cuda" ? "foreach" : "single";
-}
 
 /** Whether a libtorch version string ("1.13.1", "2.11.0+cu130") is at least major.minor. */
 export function versionAtLeast(version: string, major: number, minor: number): boolean {

@@ -8,7 +8,7 @@
  */
 import { batchRanges } from "../data/mod.ts";
 import { type DataParallel, localBatchSize } from "../dist/mod.ts";
-import type { RunPlan } from "./plan.ts";
+import type { RunPlan } from "../train/plan.ts";
 import { StepFeed, timeStep } from "../train/steps.ts";
 import { type DeviceData, Trainer } from "../train/train.ts";
 

@@ -7,8 +7,8 @@
  * @module
  */
 import type { DataParallel } from "../dist/mod.ts";
-import type { RunPlan } from "./plan.ts";
-import type { Progress } from "./progress.ts";
+import type { RunPlan } from "../train/plan.ts";
+import type { Progress } from "../train/progress.ts";
 import { showProgress, StepFeed, timeStep } from "../train/steps.ts";
 import type { Stopper } from "../train/stop.ts";
 import { type DeviceData, Trainer } from "../train/train.ts";
@@ -21,7 +21,7 @@ export interface WindowTimes {
   warmupMs: number[];
   /** Each timed step. */
   timedMs: number[];
-  /** Each step's loss, warm-up steps first (as scripts/pytorch_baseline.py reports them). */
+  /** Each step's loss, warm-up steps first (as baselines/pytorch_baseline.py reports them). */
   losses: number[];
   /** A data-parallel window's per-rank measurements and single-rank reference (absent otherwise). */
   ranks?: RankWindow;

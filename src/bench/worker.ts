@@ -1,5 +1,5 @@
 /**
- * Worker protocol v1, declared once: a baseline (scripts/pytorch_baseline.py --serve, or the
+ * Worker protocol v1, declared once: a baseline (baselines/pytorch_baseline.py --serve, or the
  * libtorch C++ program native/build/googlenet_worker --serve) runs as a long-lived process driven
  * over stdin/stdout with one JSON object per line (stderr is free for logs).
  *
@@ -17,7 +17,7 @@
  * @module
  */
 import { z } from "zod";
-import { CHOICES, type Device } from "./schema.ts";
+import { CHOICES, type Device } from "../result/schema.ts";
 
 /**
  * The worker's first line: it is ready, and what it is.
@@ -33,7 +33,7 @@ export const readySchema = z.object({
   deviceName: z.string(),
   /** Intra-op threads in use. */
   threads: z.number().int().positive(),
-  /** The PyTorch worker's recipe (scripts/pytorch_recipes.py); absent from the C++ worker. */
+  /** The PyTorch worker's recipe (baselines/pytorch_recipes.py); absent from the C++ worker. */
   recipe: z.string().optional(),
 });
 

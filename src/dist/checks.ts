@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { BenchConfig, Device } from "../bench/schema.ts";
+import type { BenchConfig, Device } from "../result/schema.ts";
 import type { RankEnv } from "./env.ts";
 
 /** Why this configuration cannot run as rank `place` of a data-parallel run, or null. */
@@ -25,7 +25,7 @@ export function rankProblem(
   const others = (config.baseline ?? []).filter((b) => b !== "pytorch");
   if (others.length > 0) {
     return `--baseline ${others.join(",")} with ${n} ranks: expected pytorch alone (PyTorch ` +
-      `DDP, scripts/pytorch_ddp.py; the libtorch C++ worker has no ranks), found ` +
+      `DDP, baselines/pytorch_ddp.py; the libtorch C++ worker has no ranks), found ` +
       config.baseline!.join(",");
   }
   if (config.baseline !== null && config.steps === null) {

@@ -11,4 +11,4 @@ export * from "./parallel.ts";
 export * from "./launch.ts";
 export * from "./checks.ts";
 /** The interrupts ranks agree on (the harness's own). */
-export type { StopSignal } from "../train/stop.ts";
+export type { StopSignal } from "../ffi/mod.ts";

@@ -12,11 +12,11 @@ import {
   GradientReducer,
   ProcessGroup,
   scope,
+  type StopSignal,
   type Tensor,
   toHost,
 } from "../ffi/mod.ts";
 import type { BatchRange } from "../data/mod.ts";
-import type { StopSignal } from "../train/stop.ts";
 import type { RankEnv } from "./env.ts";
 import { shardOrder, shardRanges } from "./shard.ts";
 

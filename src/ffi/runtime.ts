@@ -196,8 +196,11 @@ export function watchSignals(): void {
 
 let denoListening = false;
 
+/** An interrupt the shim records; a run honours it at the next step boundary. */
+export type StopSignal = "SIGINT" | "SIGTERM";
+
 /** The first SIGINT/SIGTERM received since {@linkcode watchSignals}, or null. */
-export function pendingSignal(): "SIGINT" | "SIGTERM" | null {
+export function pendingSignal(): StopSignal | null {
   const s = lib().atr_pending_signal();
   return s === 0 ? null : s === 15 ? "SIGTERM" : "SIGINT";
 }

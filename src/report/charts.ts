@@ -9,7 +9,7 @@
 
 import * as vega from "vega";
 import * as vl from "vega-lite";
-import type { BenchResult, Run } from "../bench/schema.ts";
+import type { BenchResult, Run } from "../result/schema.ts";
 import { rowsOf, runName } from "./report.ts";
 
 /** One rendered chart. */

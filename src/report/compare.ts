@@ -9,8 +9,8 @@
  */
 import { readResult as read } from "./load.ts";
 import { rowsOf, runName, sortKeys } from "./report.ts";
-import { type BenchResult, type Run, SchemaError } from "../bench/schema.ts";
-import { formatRatio, medianRatio } from "../bench/stats.ts";
+import { type BenchResult, type Run, SchemaError } from "../result/schema.ts";
+import { formatRatio, medianRatio } from "../stats/stats.ts";
 
 /** What a comparison concludes for one run. */
 export type Verdict = "faster" | "slower" | "no significant difference";

@@ -6,8 +6,8 @@
  */
 import { ms as twoDecimals, percent, rowsOf, runName, speed, switchesOn } from "./report.ts";
 import { DASH, table } from "./table.ts";
-import type { BenchResult, Run } from "../bench/schema.ts";
-import { defaultAdam } from "../bench/options.ts";
+import type { BenchResult, Run } from "../result/schema.ts";
+import { defaultAdam } from "../result/schema.ts";
 
 /** A run with the result it came from. */
 interface Located {

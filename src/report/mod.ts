@@ -17,5 +17,5 @@ export * from "./agreement.ts";
 export * from "./dist_report.ts";
 export * from "./compare.ts";
 export * from "./report_main.ts";
-/** The result format the reports read (src/bench/schema.ts). */
-export * from "../bench/schema.ts";
+/** The result format the reports read (src/result/schema.ts). */
+export * from "../result/schema.ts";

@@ -12,13 +12,13 @@ import type {
   Implementation,
   Paired,
   Run,
-} from "../bench/schema.ts";
-import { formatRatio, median, medianCI, noisyRatioNote, spreadWarning } from "../bench/stats.ts";
-import { defaultAdam } from "../bench/options.ts";
-import { devicesOf } from "../bench/write.ts";
-import { formatLoss } from "../bench/progress.ts";
+} from "../result/schema.ts";
+import { formatRatio, median, medianCI, noisyRatioNote, spreadWarning } from "../stats/stats.ts";
+import { defaultAdam } from "../result/schema.ts";
+import { devicesOf } from "../result/write.ts";
+import { formatLoss } from "../train/progress.ts";
 import { LOSS_PARTING, lossAgreement } from "./agreement.ts";
-import { baselineNameOf, BASELINES, baselinesOf } from "../bench/recipes.ts";
+import { baselineNameOf, BASELINES, baselinesOf } from "../result/recipes.ts";
 import { verdictLines } from "./verdicts.ts";
 import { distributedLines } from "./dist_report.ts";
 import { type Column, DASH, table } from "./table.ts";

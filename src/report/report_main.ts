@@ -8,12 +8,12 @@
 
 import { join, relative } from "node:path";
 import { type Chart, CHART_FILES, renderCharts } from "./charts.ts";
-import { flagHelp, parsedOrExitCode, parseFlags, text } from "../bench/flags.ts";
+import { flagHelp, parsedOrExitCode, parseFlags, text } from "../cli/flags.ts";
 import { loadResults } from "./load.ts";
 import { renderHeadline, renderMarkdown } from "./report.ts";
 import { renderGpuSummary } from "./gpu_summary.ts";
-import type { BenchResult } from "../bench/schema.ts";
-import { writeFileAtomic } from "../bench/write.ts";
+import type { BenchResult } from "../result/schema.ts";
+import { writeFileAtomic } from "../result/write.ts";
 
 const REPORT_FLAGS = {
   results: { ...text("DIR"), default: "results", help: "directory of result JSON files" },

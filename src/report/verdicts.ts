@@ -8,9 +8,9 @@
  *
  * @module
  */
-import { baselineNameOf, BASELINES, baselinesOf, isPytorchBf16 } from "../bench/recipes.ts";
-import type { BaselineName, Paired, Run } from "../bench/schema.ts";
-import { formatRatio } from "../bench/stats.ts";
+import { baselineNameOf, BASELINES, baselinesOf, isPytorchBf16 } from "../result/recipes.ts";
+import type { BaselineName, Paired, Run } from "../result/schema.ts";
+import { formatRatio } from "../stats/stats.ts";
 
 /** The criterion's bounds on ours/theirs paired step ratios. */
 export const CPU_CRITERION = {

@@ -15,9 +15,9 @@ import {
   saveCheckpoint,
   type TrainingPosition,
 } from "./checkpoint.ts";
-import type { RunPlan } from "../bench/plan.ts";
-import type { Progress } from "../bench/progress.ts";
-import type { EpochRecord } from "../bench/schema.ts";
+import type { RunPlan } from "./plan.ts";
+import type { Progress } from "./progress.ts";
+import type { EpochRecord } from "../result/schema.ts";
 import { showProgress, timeStep } from "./steps.ts";
 import type { Stopper } from "./stop.ts";
 import { type DeviceData, torchDevice, Trainer } from "./train.ts";

@@ -11,6 +11,8 @@ export * from "./train.ts";
 export * from "./epochs.ts";
 export * from "./steps.ts";
 export * from "./stop.ts";
+export * from "./plan.ts";
+export * from "./progress.ts";
 export { CheckpointError } from "./checkpoint.ts";
 /** The types the training loop's API names, from the layers it builds on. */
 export type {
@@ -27,6 +29,7 @@ export type {
   MemoryFormat,
   NativeHandle,
   ProcessGroup,
+  StopSignal,
   Tensor,
 } from "../ffi/mod.ts";
 export type {
@@ -48,6 +51,4 @@ export type {
   EpochRecord,
   Precision,
   Run,
-} from "../bench/schema.ts";
-export type { Progress, ProgressState } from "../bench/progress.ts";
-export type { BuildFacts, RunPlan } from "../bench/plan.ts";
+} from "../result/schema.ts";

@@ -5,8 +5,7 @@
  * @module
  */
 
-/** An interrupt the run honours at the next step boundary. */
-export type StopSignal = "SIGINT" | "SIGTERM";
+import type { StopSignal } from "../ffi/mod.ts";
 
 /** Options of a {@linkcode Stopper}. */
 export interface StopperOptions {

@@ -35,7 +35,7 @@ import {
   zero_,
   zeros,
 } from "../ffi/mod.ts";
-import type { Device, Precision } from "../bench/schema.ts";
+import type { Device, Precision } from "../result/schema.ts";
 import { bf16Stages, GoogLeNet, loadWeights, saveWeights } from "../model/mod.ts";
 import { type BatchRange, batchRanges, type Dataset, normalizeImages } from "../data/mod.ts";
 import type { DataParallel } from "../dist/mod.ts";
@@ -205,7 +205,7 @@ export class Trainer {
 
   /**
    * The epoch's order of training images, an int64 tensor on the device: `torch.randperm(n,
-   * generator=gen)` on the CPU, then moved to the device, as scripts/pytorch_baseline.py draws it
+   * generator=gen)` on the CPU, then moved to the device, as baselines/pytorch_baseline.py draws it
    * (one draw per epoch advances `gen`).
    */
   epochOrder(gen: Generator): Tensor {

@@ -26,7 +26,7 @@ import safetensors_io  # noqa: E402
 
 
 def _mnist_images(data_dir, count):
-    sys.path.insert(0, os.path.join(HERE, "..", "..", "scripts"))
+    sys.path.insert(0, os.path.join(HERE, "..", "..", "baselines"))
     from pytorch_baseline import load_idx  # noqa: E402
 
     x = load_idx(data_dir, "train-images-idx3-ubyte")[:count]

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """PyTorch baseline for the GoogLeNet/MNIST benchmark (the seed's training loop).
 
-  python3 scripts/pytorch_baseline.py --data DIR --device cpu|cuda --threads N \
+  python3 baselines/pytorch_baseline.py --data DIR --device cpu|cuda --threads N \
       --batch-size 64 --lr 1e-3 --seed 0 [--steps N] [--warmup N] [--epochs N] \
       [--target-accuracy 0.97] --json OUT
 
@@ -41,7 +41,7 @@ stderr: the seed's "Epoch [i/N], Loss: x.xxxx" lines and, at the end,
   passed since the start, skip an epoch the last one says will not fit; the JSON then has
   "complete": false and the reason in "stopReason".
 
---recipe NAME: PyTorch's recipe for the step, declared in scripts/pytorch_recipes.py: fp32 (the
+--recipe NAME: PyTorch's recipe for the step, declared in baselines/pytorch_recipes.py: fp32 (the
   default, the seed's: unchanged), fp32-cl, bf16-autocast-cl, bf16-pure-cl (plain bf16 parameters),
   bf16-hybrid-cl (bf16 parameters in the stages at 4x4 pixels or more, fp32 after).
   Evaluation runs under the same recipe.
@@ -363,7 +363,7 @@ def main(argv=None):
         "PyTorch's own default allows it for convolutions)",
     )
     ap.add_argument("--recipe", default="fp32", choices=list(RECIPES),
-                    help="PyTorch's recipe for the step (scripts/pytorch_recipes.py; default: fp32, the seed's)")
+                    help="PyTorch's recipe for the step (baselines/pytorch_recipes.py; default: fp32, the seed's)")
     ap.add_argument("--max-seconds", type=float, default=None,
                     help="deadline: stop at a step boundary once S seconds have passed (default: none)")
     ap.add_argument("--json", help="where to write the results JSON (required without --serve)")

@@ -1,6 +1,6 @@
 /**
  * The `--baseline` names, declared once: per name (schema.ts's `CHOICES.baseline`) the stack
- * that runs it as a worker, PyTorch's recipe for the step (scripts/pytorch_recipes.py's, passed
+ * that runs it as a worker, PyTorch's recipe for the step (baselines/pytorch_recipes.py's, passed
  * as `--recipe`), the precision and options its run records, and the label reports give it. A
  * baseline run names its recipe back through `options.recipe` (absent for the seed's fp32
  * recipe, as in every result before the recipes), so that {@linkcode baselineNameOf} finds it.
@@ -13,7 +13,7 @@ import type { BaselineName, Implementation, Precision, Run } from "./schema.ts";
 export interface BaselineSpec {
   /** The stack of its worker. */
   implementation: Exclude<Implementation, "deno-libtorch">;
-  /** scripts/pytorch_recipes.py's recipe (`--recipe`), or null for the libtorch C++ worker. */
+  /** baselines/pytorch_recipes.py's recipe (`--recipe`), or null for the libtorch C++ worker. */
   recipe: string | null;
   /** The run's precision. */
   precision: Precision;

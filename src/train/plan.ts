@@ -4,9 +4,9 @@
  *
  * @module
  */
-import { defaultAdam } from "./options.ts";
-import type { BenchConfig, Device } from "./schema.ts";
-import type { TrainerOptions } from "../train/train.ts";
+import { defaultAdam } from "../result/schema.ts";
+import type { BenchConfig, Device } from "../result/schema.ts";
+import type { TrainerOptions } from "./train.ts";
 
 /** Facts of the build and the machine a run needs beside the configuration. */
 export interface BuildFacts {

@@ -2,13 +2,13 @@
 """PyTorch DistributedDataParallel reference (Gloo, CPU) for the harness's data-parallel runs.
 
 One process per rank, started the torchrun way: RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT in
-the environment (torchrun --nproc-per-node=2 scripts/pytorch_ddp.py ... sets them). Each rank
+the environment (torchrun --nproc-per-node=2 baselines/pytorch_ddp.py ... sets them). Each rank
 trains the seed's GoogLeNet (tests/reference/googlenet.py) with Adam for --steps steps on the
 first --train-count images of an MNIST folder (--data), or on the synthetic set of
 tests/_helpers.ts (syntheticSplit), the global --batch-size split evenly:
 
 - the batch order is the harness's: torch.randperm(n, generator=torch.Generator().manual_seed(seed))
-  drawn once per epoch from one generator (as scripts/pytorch_baseline.py), then split across the
+  drawn once per epoch from one generator (as baselines/pytorch_baseline.py), then split across the
   ranks exactly as torch.utils.data.DistributedSampler splits its permutation (padded from the
   start to a multiple of the world size, rank r takes every world-size-th index from r);
 - the model is wrapped in torch.nn.parallel.DistributedDataParallel (gradients averaged);

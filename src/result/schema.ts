@@ -51,6 +51,11 @@ export const CHOICES = {
   malloc: ["pinned", "default"],
 } as const;
 
+/** What `--adam auto` means: torch.optim.Adam's default, a loop on the CPU, `foreach` on CUDA. */
+export function defaultAdam(device: Device): "single" | "foreach" {
+  return device === "cuda" ? "foreach" : "single";
+}
+
 const finite = z.number();
 /** A training loss: NaN when training diverged (JSON writes NaN as null, read back as NaN). */
 const loss = finite.nullable().transform((value) => value ?? NaN);

@@ -1,5 +1,5 @@
 """PyTorch's own recipes for the seed's training step, declared once: the paired baselines of
-scripts/pytorch_baseline.py (--recipe) and the side-by-side timing of
+baselines/pytorch_baseline.py (--recipe) and the side-by-side timing of
 benches/pytorch_step_recipes.py both import them from here.
 
   fp32              the seed's recipe, unchanged: fp32 NCHW, no autocast (`--baseline pytorch`)

@@ -1,0 +1,9 @@
+/**
+ * Statistics of step timings: quantiles, summaries, bootstrap confidence intervals, paired
+ * ratios and their notes. Pure functions of numbers; the result format's `Summary` is the only
+ * thing they import.
+ *
+ * @module
+ */
+
+export * from "./stats.ts";
