@@ -146,23 +146,34 @@ Deno.test("bf16-hybrid: bf16 copies in the stages at 4x4 pixels or more, fp32 af
   });
 });
 
-Deno.test("bf16-pure: loading weights refreshes the copies the model computes with", () => {
-  const dir = Deno.makeTempDirSync();
-  const data = uploadDataset(dataset, "cpu");
-  const a = new Trainer(data, { lr: 1e-3, seed: 3 });
-  const b = new Trainer(data, { lr: 1e-3, seed: 4, precision: "bf16-pure" });
-  try {
-    a.saveWeights(`${dir}/w.safetensors`);
-    b.loadWeights(`${dir}/w.safetensors`);
-    const want = a.model.parameters().map((p) => t.scope(() => host(t.to(p, "cpu", "bfloat16"))));
-    b.params.forEach((c, i) => assertClose(host(c), want[i], 0, `copy ${i}`));
-  } finally {
-    a.dispose();
-    b.dispose();
-    disposeDeviceData(data);
-    Deno.removeSync(dir, { recursive: true });
-  }
-});
+for (const precision of ["bf16-pure", "bf16-hybrid"] as const) {
+  Deno.test(`${precision}: loading weights refreshes the copies the model computes with`, () => {
+    const dir = Deno.makeTempDirSync();
+    const data = uploadDataset(dataset, "cpu");
+    const a = new Trainer(data, { lr: 1e-3, seed: 3 });
+    const b = new Trainer(data, { lr: 1e-3, seed: 4, precision });
+    try {
+      a.saveWeights(`${dir}/w.safetensors`);
+      b.loadWeights(`${dir}/w.safetensors`);
+      // Each copy holds the loaded weights in its own dtype (bf16-hybrid: fp32 after 4x4 pixels).
+      const dtypes = new Set(b.params.map((c) => c.dtype));
+      assert.deepStrictEqual(
+        [...dtypes].sort(),
+        precision === "bf16-pure" ? ["bfloat16"] : ["bfloat16", "float32"],
+      );
+      const loaded = a.model.parameters();
+      b.params.forEach((c, i) => {
+        const want = t.scope(() => host(t.to(loaded[i], "cpu", c.dtype)));
+        assertClose(host(c), want, 0, `copy ${i}`);
+      });
+    } finally {
+      a.dispose();
+      b.dispose();
+      disposeDeviceData(data);
+      Deno.removeSync(dir, { recursive: true });
+    }
+  });
+}
 
 /** Logits and every parameter's gradient of a seed-7 GoogLeNet on a fixed batch. */
 function forwardBackward(concurrent: boolean, precision: "fp32" | "bf16" = "fp32"): number[][] {
