@@ -39,14 +39,17 @@ const ORDER_TENSOR = "rng.order";
 
 const count = z.int().nonnegative();
 const seconds = z.number().nonnegative();
-/** The recipe a checkpoint belongs to, the configuration's fields a resumed run must share. */
+/**
+ * The recipe a checkpoint belongs to, the configuration's fields a resumed run must share
+ * (`precision`: absent from checkpoints made before it was recorded, which are not checked).
+ */
 const recipeSchema = benchResultSchema.shape.config.pick({
   batchSize: true,
   lr: true,
   seed: true,
   data: true,
   clipGradNorm: true,
-});
+}).extend({ precision: benchResultSchema.shape.config.shape.precision.optional() });
 /** A checkpoint's metadata, JSON under the safetensors metadata key `checkpoint`. */
 const metaSchema = z.object({
   format: z.literal(CHECKPOINT_FORMAT),
@@ -151,7 +154,7 @@ export function loadCheckpoint(path: string, trainer: Trainer, recipe: Recipe): 
   try {
     const meta = readMeta(metadata.checkpoint, `--resume ${path}`);
     for (const key of Object.keys(recipe) as (keyof Recipe)[]) {
-      if (meta.recipe[key] !== recipe[key]) {
+      if (key in meta.recipe && meta.recipe[key] !== recipe[key]) {
         throw new CheckpointError(
           `--resume ${path}: the checkpoint was made with ${key} ${
             JSON.stringify(meta.recipe[key])
