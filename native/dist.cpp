@@ -31,6 +31,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <memory>
 #include <type_traits>
 
@@ -111,6 +112,22 @@ atd_group_s &deref_group(atd_group g, const char *what) {
   return addr == "localhost" || addr.rfind("127.", 0) == 0 || addr == "::1";
 }
 
+template <class O, class = void>
+struct has_use_libuv : std::false_type {};
+template <class O>
+struct has_use_libuv<O, std::void_t<decltype(std::declval<O &>().useLibUV)>> : std::true_type {};
+
+// From 2.4 a TCPStore's server runs on libuv by default, and fails where libtorch was built without
+// it (Debian's 2.14). The classic server is in every release and serves a few ranks as well; libuv
+// is used only when USE_LIBUV=1 asks for it, as Debian's PyTorch does.
+template <class O>
+void choose_store_server(O &opts) {
+  if constexpr (has_use_libuv<O>::value) {
+    const char *env = std::getenv("USE_LIBUV");
+    opts.useLibUV = env != nullptr && std::string(env) == "1";
+  }
+}
+
 c10::intrusive_ptr<c10d::Store> make_store(const char *addr, int32_t port, const char *file,
                                            int32_t rank, int32_t world, std::chrono::milliseconds timeout) {
   if (file != nullptr && *file != '\0') {
@@ -126,6 +143,7 @@ c10::intrusive_ptr<c10d::Store> make_store(const char *addr, int32_t port, const
   opts.numWorkers = static_cast<std::size_t>(world);
   opts.waitWorkers = true;
   opts.timeout = timeout;
+  choose_store_server(opts);
   return c10::make_intrusive<c10d::TCPStore>(addr, opts);
 }
 
