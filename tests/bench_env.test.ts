@@ -29,12 +29,27 @@ Deno.test("collectEnv() describes this machine and passes torch and GPU facts th
   assert.ok(env.gitCommit === null || /^[0-9a-f]{40}$/.test(env.gitCommit));
 });
 
-Deno.test("collectEnv() gives a null commit outside a git checkout", async () => {
+/** Runs `fn` with GIT_COMMIT and GIT_DIRTY set to `vars` (absent: unset), then puts them back. */
+async function withGitVars(vars: Record<string, string>, fn: () => Promise<void>) {
+  const saved = ["GIT_COMMIT", "GIT_DIRTY"].map((k) => [k, Deno.env.get(k)] as const);
+  const put = (k: string, v: string | undefined) =>
+    v === undefined ? Deno.env.delete(k) : Deno.env.set(k, v);
+  for (const [k] of saved) put(k, vars[k]);
+  try {
+    await fn();
+  } finally {
+    for (const [k, v] of saved) put(k, v);
+  }
+}
+
+Deno.test("collectEnv() gives a null commit outside a git checkout, without GIT_COMMIT", async () => {
   const dir = await Deno.makeTempDir({ prefix: "bench_env_" });
   try {
-    const env = await collectEnv({ torch: {}, cwd: dir });
-    assert.equal(env.gitCommit, null);
-    assert.equal(env.gitDirty, false);
+    await withGitVars({}, async () => {
+      const env = await collectEnv({ torch: {}, cwd: dir });
+      assert.equal(env.gitCommit, null);
+      assert.equal(env.gitDirty, false);
+    });
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -43,14 +58,12 @@ Deno.test("collectEnv() gives a null commit outside a git checkout", async () =>
 Deno.test("collectEnv() outside a git checkout takes the commit from GIT_COMMIT and GIT_DIRTY", async () => {
   const dir = await Deno.makeTempDir({ prefix: "bench_env_" });
   try {
-    Deno.env.set("GIT_COMMIT", "0123abc");
-    Deno.env.set("GIT_DIRTY", "1");
-    const env = await collectEnv({ torch: {}, cwd: dir });
-    assert.equal(env.gitCommit, "0123abc");
-    assert.equal(env.gitDirty, true);
+    await withGitVars({ GIT_COMMIT: "0123abc", GIT_DIRTY: "1" }, async () => {
+      const env = await collectEnv({ torch: {}, cwd: dir });
+      assert.equal(env.gitCommit, "0123abc");
+      assert.equal(env.gitDirty, true);
+    });
   } finally {
-    Deno.env.delete("GIT_COMMIT");
-    Deno.env.delete("GIT_DIRTY");
     await Deno.remove(dir, { recursive: true });
   }
 });
