@@ -191,6 +191,9 @@ def main():
 
     from datetime import timedelta
     torch.set_num_threads(args.threads)
+    # The classic TCPStore server, as the harness's ranks use (native/dist.cpp): from 2.4 c10d
+    # defaults to libuv's, which builds without libuv (Debian's 2.14) refuse. USE_LIBUV=1 wins.
+    os.environ.setdefault("USE_LIBUV", "0")
     dist.init_process_group("gloo", timeout=timedelta(seconds=args.timeout))
     rank, world = dist.get_rank(), dist.get_world_size()
     if args.batch_size % world != 0:

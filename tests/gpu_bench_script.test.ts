@@ -37,6 +37,14 @@ echo "| deno+libtorch stand-in |"
 exit 0
 `;
 
+/**
+ * The stand-in TORCH_PYTHON: answers every question about torch at once with a library folder, so
+ * that no run's time budget goes to importing a real torch (seconds on a loaded machine).
+ */
+const FAKE_TORCH_PYTHON = `#!/bin/sh
+echo /stand-in/torch/lib
+`;
+
 /** The stand-in native/build/shim_probe: records its call and passes. */
 const FAKE_SHIM_PROBE = `#!/usr/bin/env bash
 echo "shim-probe: $*" >> "$FAKE_LOG"
@@ -68,8 +76,11 @@ interface RehearsalOptions {
   path?: (dir: string) => Promise<string>;
 }
 
+/** Writes `text` to `path` as an .xz file (Python's lzma: xz itself may be absent). */
 async function xz(text: string, path: string): Promise<void> {
-  const child = new Deno.Command("xz", { args: ["-c"], stdin: "piped", stdout: "piped" }).spawn();
+  const code = "import lzma, sys; sys.stdout.buffer.write(lzma.compress(sys.stdin.buffer.read()))";
+  const child = new Deno.Command("python3", { args: ["-c", code], stdin: "piped", stdout: "piped" })
+    .spawn();
   const writer = child.stdin.getWriter();
   await writer.write(new TextEncoder().encode(text));
   await writer.close();
@@ -87,6 +98,9 @@ async function rehearse(options: RehearsalOptions = {}): Promise<Rehearsal> {
     await Deno.mkdir(join(root, "native", "build"), { recursive: true });
     await Deno.writeTextFile(join(root, "native", "build", "shim_probe"), FAKE_SHIM_PROBE);
     await Deno.chmod(join(root, "native", "build", "shim_probe"), 0o755);
+    const python = join(dir, "torch-python");
+    await Deno.writeTextFile(python, FAKE_TORCH_PYTHON);
+    await Deno.chmod(python, 0o755);
     await xz(options.carriedDeno ?? FAKE_DENO, join(root, ".carry", "deno.xz"));
     await Deno.writeTextFile(join(root, ".carry", "commit"), "abc123\nv1-4-gabc123-dirty\n");
     const path = options.path ? await options.path(dir) : Deno.env.get("PATH") ?? "/usr/bin:/bin";
@@ -101,7 +115,7 @@ async function rehearse(options: RehearsalOptions = {}): Promise<Rehearsal> {
         FAKE_PROBE_NEEDS: options.probeNeeds ?? "",
         GPU_BENCH_BUDGET_S: String(options.budget ?? 400),
         ...(options.smoke ? { GPU_BENCH_SMOKE: "1" } : {}),
-        TORCH_PYTHON: "/usr/bin/python3",
+        TORCH_PYTHON: python,
       },
       stdout: "null",
       stderr: "piped",
