@@ -10,5 +10,5 @@ export * from "./shard.ts";
 export * from "./parallel.ts";
 export * from "./launch.ts";
 export * from "./checks.ts";
-/** The interrupts ranks agree on (the harness's own). */
+/** The interrupts ranks agree on (the shim records them). */
 export type { StopSignal } from "../ffi/mod.ts";
