@@ -14,7 +14,7 @@ torch.randperm from a CPU torch.Generator seeded with --seed (one generator,
 advanced once per epoch); batches are slices of that permutation, the last
 partial batch kept (60000/64 -> 937 full + one of 32).
 
-Model: tests/reference/googlenet.py, built after torch.manual_seed(seed).
+Model: baselines/googlenet.py, built after torch.manual_seed(seed).
 Step (--recipe fp32): optimizer.zero_grad(); out = model(x); loss = criterion(out, y);
 loss.backward(); optimizer.step()  (CrossEntropyLoss, Adam(lr), train mode so
 dropout is active).
@@ -72,7 +72,6 @@ except ImportError:
     sys.exit(3)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "tests", "reference"))
 from googlenet import GoogLeNet, check_param_count  # noqa: E402
 from pytorch_recipes import RECIPES, forward_loss, logits, prepare  # noqa: E402
 

@@ -3,7 +3,7 @@
 
 One process per rank, started the torchrun way: RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT in
 the environment (torchrun --nproc-per-node=2 baselines/pytorch_ddp.py ... sets them). Each rank
-trains the seed's GoogLeNet (tests/reference/googlenet.py) with Adam for --steps steps on the
+trains the seed's GoogLeNet (baselines/googlenet.py) with Adam for --steps steps on the
 first --train-count images of an MNIST folder (--data), or on the synthetic set of
 tests/_helpers.ts (syntheticSplit), the global --batch-size split evenly:
 
@@ -39,7 +39,6 @@ import torch.distributed as dist
 import torch.nn as nn
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "tests", "reference"))
 from googlenet import GoogLeNet  # noqa: E402
 
 

@@ -19,7 +19,6 @@ import torch
 import torch.nn as nn
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "tests", "reference"))
 sys.path.insert(0, os.path.join(HERE, "..", "baselines"))
 from googlenet import GoogLeNet  # noqa: E402
 from pytorch_recipes import forward_loss, prepare, sample_batches  # noqa: E402

@@ -12,6 +12,8 @@ import { assertClose, hasPythonTorch, numbers } from "./_helpers.ts";
 import { adamLosses, parityCase, python, relNorm } from "./_parity.ts";
 
 const REF = new URL("./reference/", import.meta.url).pathname;
+/** The seed's model (googlenet.py) lives beside the baselines that train it. */
+const PY_PATH = JSON.stringify([REF, new URL("../baselines/", import.meta.url).pathname]);
 const havePython = hasPythonTorch();
 
 Deno.test("GoogLeNet has the seed's 5,977,530 parameters under its state_dict names", () => {
@@ -38,7 +40,7 @@ Deno.test({
     try {
       python([
         "-c",
-        `import sys; sys.path.insert(0, ${JSON.stringify(REF)}); import torch, safetensors_io; ` +
+        `import sys; sys.path[:0] = ${PY_PATH}; import torch, safetensors_io; ` +
         `from googlenet import GoogLeNet; torch.manual_seed(0); ` +
         `safetensors_io.save(GoogLeNet().state_dict(), ${
           JSON.stringify(dir + "/init.safetensors")

@@ -1,7 +1,7 @@
 /**
  * The same training as PyTorch, step by step: our Trainer (batch order from Generator(seed), model
  * and dropout on the default generator seeded with the same seed) and baselines/pytorch_baseline.py
- * (tests/reference/googlenet.py, torch.randperm on torch.Generator().manual_seed(seed)) give the
+ * (baselines/googlenet.py, torch.randperm on torch.Generator().manual_seed(seed)) give the
  * same losses for the first 100 steps, dropout on, on a 1000-image slice of MNIST (15 full batches
  * and one of 40 per epoch, so the steps cross six epoch boundaries and their fresh permutations).
  */

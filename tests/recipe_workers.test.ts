@@ -85,7 +85,7 @@ Deno.test({
   ignore: !HAS_TORCH,
   fn() {
     const baselines = new URL("../baselines/", import.meta.url).pathname;
-    const code = "import json, sys; sys.path.insert(0, '../tests/reference'); " +
+    const code = "import json, sys; " +
       "import pytorch_recipes as r; from googlenet import GoogLeNet; " +
       "m = r.prepare('bf16-hybrid-cl', GoogLeNet()); " +
       "print(json.dumps([n for n, c in m.named_children() " +

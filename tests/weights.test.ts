@@ -17,6 +17,8 @@ import { decodeSafetensors, encodeSafetensors } from "../src/model/safetensors.t
 import { assertClose, hasPythonTorch, numbers, PYTHON } from "./_helpers.ts";
 
 const REF = new URL("./reference/", import.meta.url).pathname;
+/** The seed's model (googlenet.py) lives beside the baselines that train it. */
+const PY_PATH = JSON.stringify([REF, new URL("../baselines/", import.meta.url).pathname]);
 
 /** Runs fn with a GoogLeNet initialised from `seed` and a new temporary folder; frees both. */
 function withModel(seed: number, fn: (model: GoogLeNet, dir: string) => void): void {
@@ -59,7 +61,7 @@ Deno.test({
       const py = new Deno.Command(PYTHON, {
         args: [
           "-c",
-          `import sys; sys.path.insert(0, ${JSON.stringify(REF)}); import torch, safetensors_io; ` +
+          `import sys; sys.path[:0] = ${PY_PATH}; import torch, safetensors_io; ` +
           `from googlenet import GoogLeNet; m = GoogLeNet(); ` +
           `r = m.load_state_dict(torch.load(${
             JSON.stringify(`${dir}/w.pt`)
@@ -157,7 +159,7 @@ Deno.test({
       const py = new Deno.Command(PYTHON, {
         args: [
           "-c",
-          `import sys; sys.path.insert(0, ${JSON.stringify(REF)}); import torch, safetensors_io; ` +
+          `import sys; sys.path[:0] = ${PY_PATH}; import torch, safetensors_io; ` +
           `from googlenet import GoogLeNet; m = GoogLeNet(); ` +
           `safetensors_io.save(m.state_dict(), ${JSON.stringify(`${dir}/ref.safetensors`)}); ` +
           `torch.save(dict(m.state_dict()), ${JSON.stringify(`${dir}/ref.pt`)})`,

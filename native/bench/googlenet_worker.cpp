@@ -6,7 +6,7 @@
 //                    --seed S [--tf32]
 //
 // It is the same computation as baselines/pytorch_baseline.py on the same libtorch: the model built
-// in the order of tests/reference/googlenet.py after torch::manual_seed(S) (so the same init
+// in the order of baselines/googlenet.py after torch::manual_seed(S) (so the same init
 // draws), torch.optim.Adam's single-tensor update, the inputs normalised as (x/255-0.5)/0.5 in
 // float32, batches sliced from torch.randperm(N) on a CPU generator of its own seeded with S, one
 // permutation per epoch, the last partial batch kept. Every C++ exception becomes an
@@ -146,7 +146,7 @@ TrainSet load_train(const Options &o, torch::Device device) {
 
 // -------------------------------------------------------------------- model ----
 
-// Inception module of tests/reference/googlenet.py (ReLU only inside branch2 and branch3).
+// Inception module of baselines/googlenet.py (ReLU only inside branch2 and branch3).
 struct InceptionImpl : torch::nn::Module {
   torch::nn::Conv2d b1{nullptr}, b2a{nullptr}, b2b{nullptr}, b3a{nullptr}, b3b{nullptr}, b4{nullptr};
 

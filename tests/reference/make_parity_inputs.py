@@ -21,6 +21,7 @@ import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "..", "baselines"))  # googlenet.py
 from googlenet import GoogLeNet  # noqa: E402
 import safetensors_io  # noqa: E402
 

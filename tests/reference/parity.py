@@ -41,6 +41,8 @@ import torch
 import torch.nn as nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# The seed's model has one Python copy, beside the baselines that train it.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "baselines"))
 from googlenet import GoogLeNet, check_param_count  # noqa: E402
 import safetensors_io  # noqa: E402
 

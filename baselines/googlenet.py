@@ -10,7 +10,7 @@ Quirks preserved on purpose (they are part of the benchmarked model):
 state_dict names match the seed (conv1.weight, inception3a.branch2.0.weight,
 inception3a.branch4.1.bias, fc.bias, ...). 5,977,530 parameters.
 
-Run directly (`python3 tests/reference/googlenet.py`) to check the parameter
+Run directly (`python3 baselines/googlenet.py`) to check the parameter
 count and the output shape.
 """
 
