@@ -343,7 +343,8 @@ def serve(args, device, train_x, train_y):
 
 # ----------------------------------------------------------------- main ---
 
-def main(argv=None):
+def parse_args(argv):
+    """The command line, checked (argparse exits 2 on a bad one)."""
     ap = argparse.ArgumentParser(description="PyTorch GoogLeNet/MNIST baseline")
     ap.add_argument("--data", required=True, help="folder with the four MNIST IDX files")
     ap.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
@@ -372,46 +373,42 @@ def main(argv=None):
     args = ap.parse_args(argv)
     if args.json is None and not args.serve:
         ap.error("--json is required without --serve")
-
     if args.steps is None and args.epochs is None:
         args.epochs = 10
     if (args.steps is not None and args.steps < 0) or (args.epochs is not None and args.epochs < 0):
         ap.error("--steps/--epochs must be >= 0")
     if args.warmup < 0 or args.batch_size < 1:
         ap.error("--warmup must be >= 0 and --batch-size >= 1")
+    return args
 
+
+def setup_device(args):
+    """The torch device, threads and TF32 as the command line asks; None when CUDA is missing."""
     if args.device == "cuda" and not torch.cuda.is_available():
         print("pytorch_baseline: --device cuda but torch.cuda.is_available() is False", file=sys.stderr)
-        return 2
+        return None
     device = torch.device("cuda:0" if args.device == "cuda" else "cpu")
     if args.threads > 0:
         torch.set_num_threads(args.threads)
     # TF32 for CUDA matmuls and convolutions, on or off as the Deno run's --tf32.
     torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = args.tf32
+    return device
 
-    try:
-        train_x, train_y = load_split(args.data, "train", device)
-        test_x, test_y = load_split(args.data, "t10k", device)
-        if args.train_limit:
-            train_x, train_y = train_x[: args.train_limit], train_y[: args.train_limit]
-        if args.test_limit:
-            test_x, test_y = test_x[: args.test_limit], test_y[: args.test_limit]
-    except (OSError, ValueError) as e:
-        print("pytorch_baseline: %s" % e, file=sys.stderr)
-        if args.serve:
-            reply({"error": "pytorch worker: %s" % e})
-            return 1
-        return 2
-    if args.serve:
-        try:
-            return serve(args, device, train_x, train_y)
-        except Exception as e:  # a fatal failure: one error line, exit 1
-            reply({"error": "pytorch worker: %s: %s" % (type(e).__name__, e)})
-            return 1
-    if device.type == "cuda":
-        torch.cuda.reset_peak_memory_stats(device)
 
-    result = {
+def load_data(args, device):
+    """(train_x, train_y, test_x, test_y), cut to the smoke-test limits."""
+    train_x, train_y = load_split(args.data, "train", device)
+    test_x, test_y = load_split(args.data, "t10k", device)
+    if args.train_limit:
+        train_x, train_y = train_x[: args.train_limit], train_y[: args.train_limit]
+    if args.test_limit:
+        test_x, test_y = test_x[: args.test_limit], test_y[: args.test_limit]
+    return train_x, train_y, test_x, test_y
+
+
+def new_result(args, device, train_x, test_x):
+    """The results JSON before any step (the fields src/bench/baseline.ts reads)."""
+    return {
         "implementation": "pytorch",
         "torchVersion": torch.__version__,
         "device": args.device,
@@ -436,53 +433,92 @@ def main(argv=None):
         "complete": True,
         "stopReason": None,
     }
+
+
+def window_into(result, args, device, train_x, train_y, deadline):
+    """Mode A: --warmup untimed and --steps timed steps, their times and losses into result."""
+    trainer = Trainer(args, device, train_x, train_y)
+    warm_ms, step_ms, losses, faults = run_steps(trainer, args.warmup, args.steps, deadline)
+    result["minorFaultsPerStep"] = faults  # extra: benches/malloc_processes.ts reads it
+    result["warmupMs"] = warm_ms
+    result["stepMs"] = step_ms
+    result["stepLosses"] = losses  # warmup steps first, then timed steps
+    all_ms = warm_ms + step_ms
+    result["firstStepMs"] = all_ms[0] if all_ms else None
+    if step_ms:
+        s = sorted(step_ms)
+        print(
+            "steps: %d timed, median %.1f ms, mean %.1f ms (first step %.1f ms)"
+            % (len(s), s[len(s) // 2], sum(s) / len(s), all_ms[0]),
+            file=sys.stderr,
+        )
+
+
+def epochs_into(result, args, device, data, deadline):
+    """Mode B: --epochs evaluated epochs, their records and time to target into result."""
+    train_x, train_y, test_x, test_y = data
+    trainer = Trainer(args, device, train_x, train_y)
+    records, ttt, epoch_ms = run_epochs(trainer, args.epochs, test_x, test_y, args.target_accuracy, deadline)
+    if args.steps is None:
+        # No timed window: the step statistics come from the epochs' steps, the first
+        # --warmup of them reported apart (as the Deno harness does).
+        result["warmupMs"] = epoch_ms[: args.warmup]
+        result["stepMs"] = epoch_ms[args.warmup :]
+        result["firstStepMs"] = epoch_ms[0] if epoch_ms else None
+    result["epochs"] = records
+    result["timeToTargetSeconds"] = ttt
+    if records:
+        result["finalTestAccuracy"] = records[-1]["testAccuracy"]
+        print("Test accuracy: %.2f%%" % (100.0 * records[-1]["testAccuracy"]), file=sys.stderr)
+
+
+def write_json(path, result):
+    """The results JSON at path, its folder made when missing."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump(result, f, indent=2)
+        f.write("\n")
+
+
+def run_batch(args, device, data):
+    """Modes A and B: train as asked and write the results JSON; the exit code."""
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(device)
+    result = new_result(args, device, data[0], data[2])
     deadline = Deadline(args.max_seconds)
-
     if args.steps is not None:
-        trainer = Trainer(args, device, train_x, train_y)
-        warm_ms, step_ms, losses, faults = run_steps(trainer, args.warmup, args.steps, deadline)
-        result["minorFaultsPerStep"] = faults  # extra: benches/malloc_processes.ts reads it
-        result["warmupMs"] = warm_ms
-        result["stepMs"] = step_ms
-        result["stepLosses"] = losses  # warmup steps first, then timed steps
-        all_ms = warm_ms + step_ms
-        result["firstStepMs"] = all_ms[0] if all_ms else None
-        if step_ms:
-            s = sorted(step_ms)
-            print(
-                "steps: %d timed, median %.1f ms, mean %.1f ms (first step %.1f ms)"
-                % (len(s), s[len(s) // 2], sum(s) / len(s), all_ms[0]),
-                file=sys.stderr,
-            )
-        del trainer
-
+        window_into(result, args, device, data[0], data[1], deadline)
     if args.epochs and deadline.reason is None:
-        trainer = Trainer(args, device, train_x, train_y)
-        records, ttt, epoch_ms = run_epochs(trainer, args.epochs, test_x, test_y, args.target_accuracy, deadline)
-        if args.steps is None:
-            # No timed window: the step statistics come from the epochs' steps, the first
-            # --warmup of them reported apart (as the Deno harness does).
-            result["warmupMs"] = epoch_ms[: args.warmup]
-            result["stepMs"] = epoch_ms[args.warmup :]
-            result["firstStepMs"] = epoch_ms[0] if epoch_ms else None
-        result["epochs"] = records
-        result["timeToTargetSeconds"] = ttt
-        if records:
-            result["finalTestAccuracy"] = records[-1]["testAccuracy"]
-            print("Test accuracy: %.2f%%" % (100.0 * records[-1]["testAccuracy"]), file=sys.stderr)
-
+        epochs_into(result, args, device, data, deadline)
     if deadline.reason is not None:
         result["complete"] = False
         result["stopReason"] = deadline.reason
         print("pytorch_baseline: %s" % deadline.reason, file=sys.stderr)
-
     result["peakMemoryBytes"] = peak_memory_bytes(device)
-    out_dir = os.path.dirname(os.path.abspath(args.json))
-    os.makedirs(out_dir, exist_ok=True)
-    with open(args.json, "w") as f:
-        json.dump(result, f, indent=2)
-        f.write("\n")
+    write_json(args.json, result)
     return 0
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    device = setup_device(args)
+    if device is None:
+        return 2
+    try:
+        data = load_data(args, device)
+    except (OSError, ValueError) as e:
+        print("pytorch_baseline: %s" % e, file=sys.stderr)
+        if args.serve:
+            reply({"error": "pytorch worker: %s" % e})
+            return 1
+        return 2
+    if not args.serve:
+        return run_batch(args, device, data)
+    try:
+        return serve(args, device, data[0], data[1])
+    except Exception as e:  # a fatal failure: one error line, exit 1
+        reply({"error": "pytorch worker: %s: %s" % (type(e).__name__, e)})
+        return 1
 
 
 if __name__ == "__main__":

@@ -29,6 +29,49 @@ Deno.test("max-function-lines counts methods and arrow functions too", () => {
   assert.equal(ids("/repo/src/a.ts", arrow).length, 1);
 });
 
-Deno.test("max-function-lines leaves files outside src/ alone", () => {
+Deno.test("max-function-lines covers scripts/, benches/ and baselines/ as it covers src/", () => {
+  for (const dir of ["scripts", "benches", "baselines"]) {
+    assert.equal(ids(`/repo/${dir}/a.ts`, functionOf(MAX_FUNCTION_LINES + 1)).length, 1, dir);
+    assert.deepEqual(ids(`/repo/${dir}/a.ts`, functionOf(MAX_FUNCTION_LINES)), [], dir);
+  }
+});
+
+Deno.test("max-function-lines leaves tests/ alone", () => {
   assert.deepEqual(ids("/repo/tests/a.test.ts", functionOf(MAX_FUNCTION_LINES + 20)), []);
+});
+
+const PY_CHECK = new URL("../scripts/py_function_lines.py", import.meta.url).pathname;
+
+/** A Python function spanning `lines` lines in all. */
+function pyFunctionOf(lines: number): string {
+  return ["def f():", ...Array.from({ length: lines - 1 }, (_, i) => `    a${i} = ${i}`)].join(
+    "\n",
+  );
+}
+
+/** Runs scripts/py_function_lines.py over a folder holding one file with `source`. */
+function pyCheck(source: string): { code: number; out: string } {
+  const dir = Deno.makeTempDirSync();
+  try {
+    Deno.writeTextFileSync(`${dir}/a.py`, source + "\n");
+    const r = new Deno.Command("python3", { args: [PY_CHECK, dir] }).outputSync();
+    return { code: r.code, out: new TextDecoder().decode(r.stdout) };
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+}
+
+Deno.test("py_function_lines.py passes a Python function of exactly the limit", () => {
+  assert.deepEqual(pyCheck(pyFunctionOf(MAX_FUNCTION_LINES)), { code: 0, out: "" });
+});
+
+Deno.test("py_function_lines.py reports a Python function one line over the limit", () => {
+  const { code, out } = pyCheck(pyFunctionOf(MAX_FUNCTION_LINES + 1));
+  assert.equal(code, 1);
+  assert.match(out, /a\.py:1: expected a function of at most 60 lines, found 61 \(f\)/);
+});
+
+Deno.test("py_function_lines.py and the lint rule hold the same limit", () => {
+  const py = Deno.readTextFileSync(PY_CHECK).match(/^MAX_FUNCTION_LINES = (\d+)$/m);
+  assert.equal(Number(py?.[1]), MAX_FUNCTION_LINES);
 });
