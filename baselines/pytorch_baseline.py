@@ -472,11 +472,23 @@ def epochs_into(result, args, device, data, deadline):
         print("Test accuracy: %.2f%%" % (100.0 * records[-1]["testAccuracy"]), file=sys.stderr)
 
 
+def json_safe(value):
+    """value with every NaN or infinity as None: JSON has no NaN, and the harness reads null back
+    as NaN (src/bench/baseline_files.ts)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [json_safe(v) for v in value]
+    return value
+
+
 def write_json(path, result):
     """The results JSON at path, its folder made when missing."""
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     with open(path, "w") as f:
-        json.dump(result, f, indent=2)
+        json.dump(json_safe(result), f, indent=2, allow_nan=False)
         f.write("\n")
 
 

@@ -161,7 +161,7 @@ def bench(args, data, rank, world, local):
         with open(args.bench_json, "w") as f:
             json.dump({
                 "torchVersion": torch.__version__, "threads": args.threads,
-                "warmupMs": warmup_ms, "stepMs": step_ms, "stepLosses": losses,
+                "warmupMs": warmup_ms, "stepMs": step_ms, "stepLosses": [v if v == v else None for v in losses],
                 "perRankStepMedianMs": [m if m == m else None for m in medians],
                 "perRankAllreduceShare": [v if v == v else None for v in shares],
                 "singleRank": {"batchSize": local, "timedMs": solo[3]},

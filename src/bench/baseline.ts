@@ -9,6 +9,7 @@ import { BASELINES, recipeOptions } from "../result/recipes.ts";
 import { mallocEnv } from "./malloc.ts";
 import { summarize } from "../stats/stats.ts";
 import { linesOf } from "./worker.ts";
+import { baselineFileSchema, type BaselineJson, readBaselineFile } from "./baseline_files.ts";
 
 /** The Python interpreter with torch (Debian's python3-torch by default). */
 export const BASELINE_PYTHON = Deno.env.get("TORCH_PYTHON") ?? "/usr/bin/python3";
@@ -19,25 +20,7 @@ export const BASELINE_SCRIPT = new URL("../../baselines/pytorch_baseline.py", im
 /** The baseline's outcome: a run, or the reason it was skipped. */
 export type BaselineOutcome = { run: Run } | { skipped: string };
 
-/** What baselines/pytorch_baseline.py writes (and the DDP baseline is read into). */
-export interface BaselineJson {
-  torchVersion: string;
-  deviceName: string;
-  threads: number;
-  tf32?: boolean;
-  firstStepMs: number | null;
-  warmupMs: number[];
-  stepMs: number[];
-  /** The window's step losses, warm-up first (mode A; empty in mode B). */
-  stepLosses?: number[];
-  epochs: Run["epochs"];
-  timeToTargetSeconds: number | null;
-  peakMemoryBytes: number | null;
-  finalTestAccuracy: number | null;
-  /** False when --max-seconds cut the run (older scripts: absent). */
-  complete?: boolean;
-  stopReason?: string | null;
-}
+export type { BaselineJson } from "./baseline_files.ts";
 
 /** Options of {@linkcode runPytorchBaseline}. */
 export interface BaselineOptions {
@@ -174,7 +157,12 @@ export async function runPytorchBaseline(
         skipped: `PyTorch baseline failed (exit ${status.code}): ${lines.slice(-3).join(" | ")}`,
       };
     }
-    const j = JSON.parse(await Deno.readTextFile(out)) as BaselineJson;
+    let j: BaselineJson;
+    try {
+      j = await readBaselineFile(baselineFileSchema, out, "baselines/pytorch_baseline.py");
+    } catch (e) {
+      return { skipped: `PyTorch baseline failed: ${(e as Error).message}` };
+    }
     return baselineRun(j, { config, device, ...options });
   } finally {
     await Deno.remove(out).catch(() => {});

@@ -13,21 +13,10 @@ import { BASELINE_PYTHON, type BaselineOutcome, baselineRun, recipeFlags } from 
 import { mallocEnv } from "./malloc.ts";
 import { distributedRecord } from "./scaling.ts";
 import type { BenchConfig } from "../result/schema.ts";
+import { ddpFileSchema, type DdpJson, readBaselineFile } from "./baseline_files.ts";
 
 /** baselines/pytorch_ddp.py, PyTorch's DistributedDataParallel reference. */
 export const DDP_SCRIPT = new URL("../../baselines/pytorch_ddp.py", import.meta.url).pathname;
-
-/** What baselines/pytorch_ddp.py --bench-json writes (rank 0). */
-interface DdpJson {
-  torchVersion: string;
-  threads: number;
-  warmupMs: number[];
-  stepMs: number[];
-  stepLosses: number[];
-  perRankStepMedianMs: (number | null)[];
-  perRankAllreduceShare: (number | null)[];
-  singleRank: { batchSize: number; timedMs: number[] };
-}
 
 /** Options of {@linkcode runPytorchDdp}. */
 export interface DdpOptions {
@@ -101,7 +90,12 @@ export async function runPytorchDdp(
     const env = mallocEnv(config.malloc ?? "default");
     const failed = await runRanks(ddpArgs(config, { ...options, out }), { ...options, env });
     if (failed !== null) return { skipped: failed };
-    const j = JSON.parse(await Deno.readTextFile(out)) as DdpJson;
+    let j: DdpJson;
+    try {
+      j = await readBaselineFile(ddpFileSchema, out, "baselines/pytorch_ddp.py");
+    } catch (e) {
+      return { skipped: `PyTorch DDP baseline failed: ${(e as Error).message}` };
+    }
     const outcome = baselineRun({
       ...j,
       deviceName: options.deviceName,

@@ -216,7 +216,8 @@ const breakdownSchema = z.object({
   }),
 });
 
-const epochRecordSchema = z.object({
+/** One evaluated epoch of a run (also what a baseline process writes per epoch). */
+export const epochRecordSchema = z.object({
   /** 1-based. */
   epoch: finite,
   /** Mean training loss (NaN when training diverged; JSON writes NaN as null, read back as NaN). */
