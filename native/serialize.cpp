@@ -1,14 +1,19 @@
 // serialize.cpp — ats_*: torch.save-compatible dicts of tensors; atr_* generator state.
+#include "pt_guard.h"
 #include "shim_internal.h"
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <caffe2/serialize/in_memory_adapter.h>
 #include <caffe2/serialize/inline_container.h>
 #include <torch/csrc/jit/serialization/export.h>
+#include <torch/csrc/jit/serialization/import_read.h>
 #include <torch/csrc/jit/serialization/pickler.h>
+#include <torch/csrc/jit/serialization/storage_context.h>
 #include <torch/serialize.h>
 
 #include <cerrno>
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <mutex>
 
@@ -42,6 +47,51 @@ std::vector<char> pickle_untagged(const c10::IValue &value) {
   writer.writeEndOfFile();
   return bytes;
 }
+
+std::vector<char> read_file(const char *path) {
+  std::FILE *f = std::fopen(path, "rb");
+  if (f == nullptr) throw ShimError(std::string("load_pt: cannot open ") + path + ": " + std::strerror(errno));
+  std::vector<char> bytes;
+  long size = std::fseek(f, 0, SEEK_END) == 0 ? std::ftell(f) : -1;
+  if (size > 0) bytes.resize(static_cast<size_t>(size));
+  std::rewind(f);
+  size_t got = size > 0 ? std::fread(bytes.data(), 1, bytes.size(), f) : 0;
+  std::fclose(f);
+  if (size < 0 || got != bytes.size()) throw ShimError(std::string("load_pt: cannot read ") + path);
+  return bytes;
+}
+
+/** An unpickled .pt file and, for each storage read from a record, that record's name and size. */
+struct Unpickled {
+  c10::IValue value;
+  std::map<const c10::StorageImpl *, std::pair<std::string, uint64_t>> records;
+};
+
+// torch::pickle_load with pt_guard.h's checks before it: the zip's layout and the pickle. Tensors
+// land on the CPU whatever location the file names, and each record is read once (the storage
+// context shares a storage among the tensors that name it), so the file's size bounds the memory.
+Unpickled unpickle_checked(const std::vector<char> &bytes) {
+  std::map<std::string, uint64_t> records = pt::stored_records(bytes);
+  auto pickle = records.find("data.pkl");
+  if (pickle == records.end()) throw ShimError("expected a data.pkl record (torch.save's format), found none");
+  if (pickle->second > pt::kMaxPickleBytes)
+    throw ShimError("data.pkl holds " + std::to_string(pickle->second) + " bytes, more than the " +
+                    std::to_string(pt::kMaxPickleBytes) + " a weights pickle may have");
+  caffe2::serialize::PyTorchStreamReader reader(
+      std::make_shared<caffe2::serialize::MemoryReadAdapter>(bytes.data(), static_cast<off_t>(bytes.size())));
+  {
+    auto record = reader.getRecord("data.pkl");
+    pt::scan_pickle(static_cast<const char *>(std::get<0>(record).get()), std::get<1>(record));
+  }
+  auto context = std::make_shared<torch::jit::DeserializationStorageContext>();
+  Unpickled out;
+  out.value = torch::jit::readArchiveAndTensors("data", "", "", {}, {}, at::Device(at::kCPU), reader,
+                                                torch::jit::Unpickler::defaultTypeParser, context);
+  for (const auto &[name, size] : records)
+    if (name.rfind("data/", 0) == 0 && context->hasStorage(name.substr(5)))
+      out.records[context->getStorage(name.substr(5)).unsafeGetStorageImpl()] = {name, size};
+  return out;
+}
 }  // namespace
 
 extern "C" {
@@ -69,33 +119,36 @@ void ats_save_pt(const char *path, const char *const *names, const at_tensor *te
 ats_dict ats_load_pt(const char *path, char **err) {
   SHIM_GUARD(nullptr, {
     if (path == nullptr) throw ShimError("load_pt: expected a path, found NULL");
-    std::FILE *f = std::fopen(path, "rb");
-    if (f == nullptr) throw ShimError(std::string("load_pt: cannot open ") + path + ": " + std::strerror(errno));
-    std::vector<char> bytes;
-    char buf[1 << 16];
-    size_t got;
-    while ((got = std::fread(buf, 1, sizeof buf, f)) > 0) bytes.insert(bytes.end(), buf, buf + got);
-    std::fclose(f);
+    std::vector<char> bytes = read_file(path);
     const std::string hint = std::string("load_pt: expected a plain dict[str, Tensor] in ") + path +
                              " (save an OrderedDict state_dict as torch.save(dict(model.state_dict()), path))";
-    c10::IValue v;
+    Unpickled u;
     try {
-      v = torch::pickle_load(bytes);
+      u = unpickle_checked(bytes);
     } catch (const c10::Error &e) {
       std::string msg = torch_message(e);
       if (msg.find("GenericDict") != std::string::npos) throw ShimError(hint + ": " + msg);
-      throw;
+      throw ShimError(std::string("load_pt: ") + path + ": " + msg);
+    } catch (const ShimError &e) {
+      throw ShimError(std::string("load_pt: ") + path + ": " + e.what());
     }
-    if (!v.isGenericDict()) throw ShimError(hint + ", found " + v.tagKind());
+    if (!u.value.isGenericDict()) throw ShimError(hint + ", found " + u.value.tagKind());
     auto d = std::make_unique<ats_dict_s>();
     try {
-      for (const auto &item : v.toGenericDict()) {
+      for (const auto &item : u.value.toGenericDict()) {
         if (!item.key().isString() || !item.value().isTensor()) throw ShimError(hint + ", found a non str -> Tensor entry");
+        const at::Tensor &t = item.value().toTensor();
+        auto record = u.records.find(t.storage().unsafeGetStorageImpl());
+        bool known = record != u.records.end();
+        pt::check_extent(item.key().toStringRef(), t, known ? record->second.first : "", known ? record->second.second : 0);
         d->names.push_back(item.key().toStringRef());
-        d->tensors.push_back(item.value().toTensor());
+        d->tensors.push_back(t);
       }
     } catch (const c10::Error &e) {
       throw ShimError(hint + ": " + torch_message(e));
+    } catch (const ShimError &e) {
+      if (std::string(e.what()).rfind(hint, 0) == 0) throw;
+      throw ShimError(std::string("load_pt: ") + path + ": " + e.what());
     }
     return d.release();
   })

@@ -8,7 +8,7 @@
  */
 
 import { DataError } from "./errors.ts";
-import { gunzip, isGzip } from "./gzip.ts";
+import { gunzip, type InflatedLimit, isGzip } from "./gzip.ts";
 
 /** A parsed IDX file: its dimensions and a view of its unsigned-byte payload. */
 export interface IdxArray {
@@ -122,14 +122,8 @@ function readDims(bytes: Uint8Array, { file, rank }: { file: string; rank: numbe
       { file },
     );
   }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const dims: number[] = [];
-  let expected = 1n;
-  for (let i = 0; i < rank; i++) {
-    const dim = view.getUint32(4 + 4 * i, false);
-    dims.push(dim);
-    expected *= BigInt(dim);
-  }
+  const dims = headerDims(bytes, rank);
+  const expected = dims.reduce((a, d) => a * BigInt(d), 1n);
   const payload = bytes.length - headerSize;
   const found = BigInt(payload);
   if (found !== expected) {
@@ -145,11 +139,35 @@ function readDims(bytes: Uint8Array, { file, rank }: { file: string; rank: numbe
   return { dims, data: bytes.subarray(headerSize) };
 }
 
+/** The `rank` big-endian dimensions that follow the magic (the caller checks there are enough bytes). */
+function headerDims(bytes: Uint8Array, rank: number): number[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return Array.from({ length: rank }, (_, i) => view.getUint32(4 + 4 * i, false));
+}
+
+/**
+ * The size a whole IDX file must have, read from its first bytes once they hold the header
+ * (undefined before); throws the DataError of a wrong magic as soon as the magic is there.
+ */
+function idxSize(head: Uint8Array, options: ParseIdxOptions): InflatedLimit | undefined {
+  if (head.length < 4) return undefined;
+  const rank = checkMagic(head, options);
+  if (head.length < 4 + 4 * rank) return undefined;
+  const dims = headerDims(head, rank);
+  const total = dims.reduce((a, d) => a * BigInt(d), BigInt(4 + 4 * rank));
+  return {
+    bytes: total > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(total),
+    why: `what its IDX header implies for dims [${dims.join(", ")}]`,
+  };
+}
+
 /**
  * Parses IDX bytes that may be gzip-compressed.
  *
  * The bytes are decompressed first when `options.file` ends with `.gz` or the bytes start with
- * the gzip magic `1f 8b`. For any input bytes this rejects only with {@linkcode DataError}.
+ * the gzip magic `1f 8b`, and decompression stops as soon as the output passes the size the IDX
+ * header at its start implies (or 1 GiB, gzip.ts's MAX_INFLATED_BYTES), so a gzip bomb is
+ * refused early. For any input bytes this rejects only with {@linkcode DataError}.
  *
  * @example Usage
  * ```ts
@@ -167,7 +185,9 @@ function readDims(bytes: Uint8Array, { file, rank }: { file: string; rank: numbe
  */
 export async function decodeIdx(bytes: Uint8Array, options: ParseIdxOptions): Promise<IdxArray> {
   const compressed = options.file.endsWith(".gz") || isGzip(bytes);
-  const plain = compressed ? await gunzip(bytes, { file: options.file }) : bytes;
+  const plain = compressed
+    ? await gunzip(bytes, { file: options.file, expectedSize: (head) => idxSize(head, options) })
+    : bytes;
   return parseIdx(plain, options);
 }
 

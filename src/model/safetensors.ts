@@ -76,63 +76,186 @@ export function encodeSafetensors(
   return out;
 }
 
-/** Decodes a safetensors buffer; every inconsistency is a SafetensorsError. */
+/** The largest header the safetensors format allows, in bytes (its spec's 100 MB). */
+export const MAX_HEADER_BYTES = 100_000_000;
+
+/**
+ * Decodes a safetensors buffer as its spec reads it: a header of at most
+ * {@linkcode MAX_HEADER_BYTES} bytes that begins with `{` and names each key once; entries whose
+ * byte ranges tile the body exactly (ordered by offset, no overlap, no gap, no trailing byte),
+ * each range as long as its shape and dtype say (computed without overflow); `__metadata__`, when
+ * present, a map of strings to strings. Every violation is a SafetensorsError naming the rule.
+ */
 export function decodeSafetensors(
   bytes: Uint8Array,
 ): { tensors: Map<string, RawTensor>; metadata: Record<string, string> } {
+  const { header, body } = readHeader(bytes);
+  const metadata = readMetadata(header.__metadata__);
+  const entries = Object.entries(header).filter(([name]) => name !== "__metadata__")
+    .map(([name, v]) => readEntry(name, v));
+  checkTiling(entries, body.byteLength);
+  const tensors = new Map<string, RawTensor>();
+  for (const e of entries) {
+    tensors.set(e.name, { dtype: e.dtype, shape: e.shape, data: body.slice(e.begin, e.end) });
+  }
+  return { tensors, metadata };
+}
+
+/** The header object and the body that follows it. */
+function readHeader(bytes: Uint8Array): { header: Record<string, unknown>; body: Uint8Array } {
   if (bytes.byteLength < 8) {
     throw new SafetensorsError(`expected at least 8 bytes, found ${bytes.byteLength}`);
   }
-  const n = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
+  const length = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
+  if (length > BigInt(MAX_HEADER_BYTES)) {
+    throw new SafetensorsError(
+      `expected a header of at most ${MAX_HEADER_BYTES} bytes (the safetensors limit), ` +
+        `found a header length of ${length}`,
+    );
+  }
+  const n = Number(length);
   if (n > bytes.byteLength - 8) {
     throw new SafetensorsError(
       `expected a header of ${n} bytes, found only ${bytes.byteLength - 8} bytes after the length`,
     );
   }
-  let header: Record<string, unknown>;
+  let text: string;
+  let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, 8 + n)));
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, 8 + n));
+    header = JSON.parse(text);
   } catch (e) {
     throw new SafetensorsError(
       `expected a JSON header, found unparsable bytes (${(e as Error).message})`,
     );
   }
-  if (header === null || typeof header !== "object" || Array.isArray(header)) {
-    throw new SafetensorsError("expected a JSON object as header");
+  if (!text.startsWith("{") || !isRecord(header)) {
+    throw new SafetensorsError(`expected a header that is a JSON object beginning with "{"`);
   }
-  const body = bytes.subarray(8 + n);
-  const tensors = new Map<string, RawTensor>();
-  let metadata: Record<string, string> = {};
-  for (const [name, v] of Object.entries(header)) {
-    if (name === "__metadata__") {
-      metadata = v as Record<string, string>;
-      continue;
-    }
-    const e = v as { dtype?: string; shape?: number[]; data_offsets?: [number, number] };
-    const dtype = CODES[e?.dtype ?? ""];
-    if (dtype === undefined) {
-      throw new SafetensorsError(`${name}: unsupported dtype ${JSON.stringify(e?.dtype)}`);
-    }
-    if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isInteger(d) && d >= 0)) {
+  const twice = repeatedKey(text);
+  if (twice !== null) {
+    throw new SafetensorsError(
+      `expected each key once in the header, found ${JSON.stringify(twice)} twice`,
+    );
+  }
+  return { header, body: bytes.subarray(8 + n) };
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+/**
+ * The first key that some object of a valid JSON text holds twice (JSON.parse keeps the last
+ * silently), or null.
+ */
+export function repeatedKey(json: string): string | null {
+  const objects: (Set<string> | null)[] = []; // one per open object; null for an array
+  let keyNext = false;
+  for (let i = 0; i < json.length; i++) {
+    const c = json[i];
+    if (c === '"') {
+      let end = i + 1;
+      while (json[end] !== '"') end += json[end] === "\\" ? 2 : 1;
+      if (keyNext) {
+        const key: string = JSON.parse(json.slice(i, end + 1));
+        const keys = objects.at(-1)!;
+        if (keys.has(key)) return key;
+        keys.add(key);
+        keyNext = false;
+      }
+      i = end;
+    } else if (c === "{" || c === "[") {
+      objects.push(c === "{" ? new Set() : null);
+      keyNext = c === "{";
+    } else if (c === "}" || c === "]") objects.pop();
+    else if (c === ",") keyNext = objects.at(-1) != null;
+  }
+  return null;
+}
+
+function readMetadata(v: unknown): Record<string, string> {
+  if (v === undefined) return {};
+  const bad = !isRecord(v)
+    ? (v === null ? "null" : Array.isArray(v) ? "an array" : `a ${typeof v}`)
+    : Object.entries(v).filter(([, s]) => typeof s !== "string")
+      .map(([k, s]) => `${s === null ? "null" : typeof s} under ${JSON.stringify(k)}`)[0];
+  if (bad !== undefined) {
+    throw new SafetensorsError(`expected "__metadata__" to map strings to strings, found ${bad}`);
+  }
+  return v as Record<string, string>;
+}
+
+/** One header entry, checked on its own. */
+interface Entry {
+  name: string;
+  dtype: DType;
+  shape: number[];
+  begin: number;
+  end: number;
+}
+
+function readEntry(name: string, v: unknown): Entry {
+  const e = (isRecord(v) ? v : {}) as { dtype?: string; shape?: unknown; data_offsets?: unknown };
+  const dtype = CODES[e.dtype ?? ""];
+  if (dtype === undefined) {
+    throw new SafetensorsError(`${name}: unsupported dtype ${JSON.stringify(e.dtype)}`);
+  }
+  const shape = e.shape;
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+    throw new SafetensorsError(
+      `${name}: expected a shape of non-negative integers, found ${JSON.stringify(shape)}`,
+    );
+  }
+  const offsets = e.data_offsets;
+  if (
+    !Array.isArray(offsets) || offsets.length !== 2 ||
+    !offsets.every((o) => Number.isSafeInteger(o) && o >= 0) || offsets[0] > offsets[1]
+  ) {
+    throw new SafetensorsError(
+      `${name}: expected data_offsets [begin, end] with 0 <= begin <= end, found ${
+        JSON.stringify(offsets)
+      }`,
+    );
+  }
+  const [begin, end] = offsets as [number, number];
+  const want = shape.reduce((a: bigint, d: number) => a * BigInt(d), 1n) * BigInt(SIZES[e.dtype!]);
+  if (want !== BigInt(end - begin)) {
+    throw new SafetensorsError(
+      `${name}: expected shape ${JSON.stringify(shape)} of ${e.dtype} to take ${want} bytes, ` +
+        `found data_offsets [${begin}, ${end}] (${end - begin} bytes)`,
+    );
+  }
+  return { name, dtype, shape, begin, end };
+}
+
+/** Checks that the entries' ranges, ordered by offset, tile the `length`-byte body exactly. */
+function checkTiling(entries: Entry[], length: number): void {
+  const sorted = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let at = 0;
+  let before = "the header";
+  for (const e of sorted) {
+    if (e.begin < at) {
       throw new SafetensorsError(
-        `${name}: expected a shape of non-negative integers, found ${JSON.stringify(e.shape)}`,
+        `${e.name}: its bytes [${e.begin}, ${e.end}) overlap those of ${before}, which end at ` +
+          `${at}: expected tensors that share no bytes`,
       );
     }
-    const [b, end] = e.data_offsets ?? [-1, -1];
-    const want = e.shape.reduce((a, d) => a * d, 1) * SIZES[e.dtype!];
-    if (
-      !Number.isInteger(b) || !Number.isInteger(end) || b < 0 || end > body.byteLength ||
-      end - b !== want
-    ) {
+    if (e.begin > at) {
       throw new SafetensorsError(
-        `${name}: expected ${want} bytes inside the ${body.byteLength}-byte body, found offsets ${
-          JSON.stringify(e.data_offsets)
-        }`,
+        `${e.name}: its bytes start at ${e.begin}, leaving [${at}, ${e.begin}) unused after ` +
+          `${before}: expected tensors packed without gaps`,
       );
     }
-    tensors.set(name, { dtype, shape: e.shape, data: body.slice(b, end) });
+    at = e.end;
+    before = e.name;
   }
-  return { tensors, metadata };
+  if (at !== length) {
+    throw new SafetensorsError(
+      `expected the tensors to cover the ${length}-byte body exactly, found ${length - at} ` +
+        `trailing bytes after ${before}`,
+    );
+  }
 }
 
 /** Raw bytes of a tensor (copied to the host). */

@@ -79,8 +79,10 @@ function readPt(path: string): Map<string, Tensor> {
   try {
     return loadPt(path);
   } catch (e) {
-    if (e instanceof TorchError) throw new WeightsError(`${path}: ${e.message}`);
-    throw e;
+    if (!(e instanceof TorchError)) throw e;
+    const prefix = `load_pt: ${path}: `; // the shim's, for callers of loadPt
+    const rule = e.message.startsWith(prefix) ? e.message.slice(prefix.length) : e.message;
+    throw new WeightsError(`${path}: ${rule}`);
   }
 }
 
