@@ -2,7 +2,9 @@
 """PyTorch DistributedDataParallel reference (Gloo, CPU) for the harness's data-parallel runs.
 
 One process per rank, started the torchrun way: RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT in
-the environment (torchrun --nproc-per-node=2 baselines/pytorch_ddp.py ... sets them). Each rank
+the environment (torchrun --nproc-per-node=2 baselines/pytorch_ddp.py ... sets them), or, as the
+harness starts them, BENCH_STORE_FILE naming a FileStore in a private folder instead of the port,
+and GLOO_SOCKET_IFNAME=lo (nothing listens beyond 127.0.0.1). Each rank
 trains the seed's GoogLeNet (baselines/googlenet.py) with Adam for --steps steps on the
 first --train-count images of an MNIST folder (--data), or on the synthetic set of
 tests/_helpers.ts (syntheticSplit), the global --batch-size split evenly:
@@ -193,7 +195,16 @@ def main():
     # The classic TCPStore server, as the harness's ranks use (native/dist.cpp): from 2.4 c10d
     # defaults to libuv's, which builds without libuv (Debian's 2.14) refuse. USE_LIBUV=1 wins.
     os.environ.setdefault("USE_LIBUV", "0")
-    dist.init_process_group("gloo", timeout=timedelta(seconds=args.timeout))
+    timeout = timedelta(seconds=args.timeout)
+    store_file = os.environ.get("BENCH_STORE_FILE")
+    if store_file:
+        # Ranks on one host (the harness's launcher): a FileStore in a private folder, Gloo on
+        # the loopback interface (GLOO_SOCKET_IFNAME=lo): nothing listens beyond 127.0.0.1.
+        rank, world = int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"])
+        dist.init_process_group("gloo", init_method=f"file://{store_file}", rank=rank,
+                                world_size=world, timeout=timeout)
+    else:
+        dist.init_process_group("gloo", timeout=timeout)
     rank, world = dist.get_rank(), dist.get_world_size()
     if args.batch_size % world != 0:
         sys.exit(f"--batch-size {args.batch_size}: expected a multiple of the {world} ranks")

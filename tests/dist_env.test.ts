@@ -6,6 +6,8 @@
 import assert from "node:assert/strict";
 import {
   localBatchSize,
+  loopbackRankEnv,
+  orphaned,
   RankEnvError,
   rankEnvVars,
   rankProblem,
@@ -70,6 +72,26 @@ Deno.test("a wrong rank environment is one clear error naming the variable", () 
 Deno.test("the launcher's variables read back as the same rank", () => {
   const place = { rank: 2, worldSize: 3, localRank: 2, masterAddr: "127.0.0.1", masterPort: 4000 };
   assert.deepStrictEqual(readRankEnv(rankEnvVars(place)), place);
+});
+
+Deno.test("ranks on one host meet through a store file: no MASTER_PORT, and the launcher's variables say so", () => {
+  const vars = loopbackRankEnv({ rank: 1, worldSize: 2, storeFile: "/tmp/x/store" });
+  assert.strictEqual(vars.MASTER_PORT, undefined, "no port: nothing listens for the store");
+  assert.strictEqual(vars.GLOO_SOCKET_IFNAME, "lo", "Gloo binds to the loopback interface");
+  assert.deepStrictEqual(readRankEnv(vars), {
+    rank: 1,
+    worldSize: 2,
+    localRank: 1,
+    masterAddr: "127.0.0.1",
+    masterPort: 0,
+    storeFile: "/tmp/x/store",
+  });
+});
+
+Deno.test("a rank whose launcher is no longer its parent knows it is orphaned", () => {
+  assert.strictEqual(orphaned({ BENCH_LAUNCHER_PID: "100" }, 100), false);
+  assert.strictEqual(orphaned({ BENCH_LAUNCHER_PID: "100" }, 1), true);
+  assert.strictEqual(orphaned({}, 1), false, "not started by the launcher: torchrun's, srun's");
 });
 
 Deno.test("shards are DistributedSampler's: disjoint, covering, padded from the start", () => {

@@ -2,12 +2,14 @@
  * `deno task bench --nproc 2` end to end on a tiny IDX set: two rank processes, rank 0 alone
  * prints and writes the result; a rank killed mid-run stops the other within --dist-timeout and
  * the launcher exits non-zero with one line naming the rank and its cause; SIGTERM to the
- * launcher stops both ranks at a step boundary with one checkpoint. No rank is left running.
+ * launcher stops both ranks at a step boundary with one checkpoint. No rank is left running, even
+ * after kill -9 of the launcher, and no socket of a rank is bound beyond 127.0.0.0/8.
  */
 import "./_shim.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { BENCH_MAIN, writeTinyDataset } from "./_helpers.ts";
+import { awaitGone, onLoopback, type Socket, tcpSocketsOf } from "./_procs.ts";
 
 const ARGS = ["--nproc", "2", "--threads", "2", "--device", "cpu", "--no-progress"];
 
@@ -120,5 +122,39 @@ Deno.test("SIGTERM to the launcher stops both ranks at a step boundary with one 
     assert.strictEqual(checkpoints.length, 1, "rank 0 writes the one checkpoint");
     assert.match(run.text.stderr, /resume with --resume/);
     assert.ok(pids.every((p) => !alive(p)), "no rank left");
+  });
+});
+
+Deno.test("--nproc 2: every socket of a rank, listening or connected, is on 127.0.0.0/8", async () => {
+  await withData(async (data, out) => {
+    const run = launch(["--data", data, "--epochs", "2", "--out", out]);
+    const pids = await rankPids(run);
+    let ended = false;
+    const status = run.child.status.finally(() => ended = true);
+    const seen: Socket[] = [];
+    // From the rendezvous (Gloo's pairs listen only while they connect) to the end of the run.
+    while (!ended) {
+      for (const pid of pids) seen.push(...tcpSocketsOf(pid));
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.strictEqual((await status).code, 0, run.text.stderr);
+    await run.done;
+    assert.ok(seen.length > 0, "the ranks were seen holding their Gloo connections");
+    const beyond = seen.filter((s) => !onLoopback(s));
+    assert.deepStrictEqual(beyond, [], "no rank socket beyond loopback");
+  });
+});
+
+Deno.test("kill -9 of the launcher during --nproc 2: no rank runs 5 s later, none writes a result", async () => {
+  await withData(async (data, out) => {
+    const run = launch(["--data", data, "--epochs", "5", "--out", out]);
+    const pids = await rankPids(run);
+    await run.waitFor("stdout", /Epoch \[1\/5\]/);
+    run.child.kill("SIGKILL");
+    await run.child.status;
+    await run.done;
+    assert.deepStrictEqual(await awaitGone(pids, 5), [], "ranks still running 5 s after kill -9");
+    const results = [...Deno.readDirSync(out)].filter((e) => e.name.endsWith(".json"));
+    assert.deepStrictEqual(results.map((e) => e.name), [], "no rank went on to write a result");
   });
 });

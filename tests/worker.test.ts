@@ -146,3 +146,67 @@ Deno.test({
     });
   },
 });
+
+/** Whether `pid` is a process that still runs (not gone, not a zombie). */
+function running(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(Deno.readTextFileSync(`/proc/${pid}/stat`));
+  } catch {
+    return false;
+  }
+}
+
+Deno.test("a worker that hangs after ready, ignores SIGTERM and leaves stderr held open is reported within its deadline + 5 s", async () => {
+  const pidFile = await Deno.makeTempFile();
+  // The worker ignores SIGTERM (so do its children); a grandchild in a session of its own holds
+  // stdout and stderr open after the group is killed.
+  const w = await startWorker({
+    ...fake(
+      `trap '' TERM; setsid sleep 300 & echo $! > ${pidFile}; ` +
+        `sleep 300 & echo '${READY}'; read line; wait`,
+    ),
+    deadline: { floorMs: 2000, factor: 0 },
+  }, CONFIG);
+  const start = performance.now();
+  try {
+    await assert.rejects(() => w.steps(1), (e) => {
+      assert.ok(e instanceof WorkerError);
+      assert.match(e.message, /fake worker: expected a reply to steps within 2\.0 s, found none/);
+      return true;
+    });
+    const seconds = (performance.now() - start) / 1000;
+    assert.ok(seconds < 2 + 5, `reported after ${seconds.toFixed(1)} s (deadline 2 s)`);
+  } finally {
+    const held = Number(Deno.readTextFileSync(pidFile).trim());
+    if (running(held)) Deno.kill(held, "SIGKILL");
+    await Deno.remove(pidFile);
+  }
+});
+
+Deno.test("a worker that never says ready is ended and reported within its ready deadline + 5 s", async () => {
+  const start = performance.now();
+  await assert.rejects(
+    () =>
+      startWorker({
+        ...fake(`trap '' TERM; echo 'importing...' >&2; sleep 300`),
+        deadline: { readyMs: 2000 },
+      }, CONFIG),
+    /fake worker: expected its ready line within 2\.0 s, found none/,
+  );
+  const seconds = (performance.now() - start) / 1000;
+  assert.ok(seconds < 2 + 5, `reported after ${seconds.toFixed(1)} s (deadline 2 s)`);
+});
+
+Deno.test("a worker's whole process group ends with it: a child it started is gone after kill()", async () => {
+  const pidFile = await Deno.makeTempFile();
+  const w = await startWorker(
+    fake(`trap '' TERM; sleep 300 & echo $! > ${pidFile}; echo '${READY}'; read line; wait`),
+    CONFIG,
+  );
+  const child = Number(Deno.readTextFileSync(pidFile).trim());
+  await Deno.remove(pidFile);
+  assert.ok(running(child), "the worker's child runs before kill()");
+  await w.kill();
+  await new Promise((r) => setTimeout(r, 200));
+  assert.ok(!running(child), `the worker's child ${child} still runs after kill()`);
+});

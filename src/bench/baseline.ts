@@ -10,6 +10,7 @@ import { mallocEnv } from "./malloc.ts";
 import { summarize } from "../stats/stats.ts";
 import { linesOf } from "./worker.ts";
 import { baselineFileSchema, type BaselineJson, readBaselineFile } from "./baseline_files.ts";
+import { forwardStops, killGroup, tiedCommand } from "../dist/mod.ts";
 
 /** The Python interpreter with torch (Debian's python3-torch by default). */
 export const BASELINE_PYTHON = Deno.env.get("TORCH_PYTHON") ?? "/usr/bin/python3";
@@ -139,13 +140,18 @@ export async function runPytorchBaseline(
     try {
       const args = scriptArgs(config, { device, dataDir: options.dataDir, out });
       const env = mallocEnv(config.malloc ?? "default");
-      child = new Deno.Command(python, { args, env, stdout: "inherit", stderr: "piped" }).spawn();
+      child = tiedCommand(python, args, { env, stdout: "inherit", stderr: "piped" }).spawn();
     } catch (e) {
       return {
         skipped: `PyTorch baseline skipped: ${python} could not start (${(e as Error).message})`,
       };
     }
-    const { status, lines } = await follow(child, options.log ?? ((s) => console.error(s)));
+    const unforward = forwardStops(child.pid);
+    const { status, lines } = await follow(child, options.log ?? ((s) => console.error(s)))
+      .finally(() => {
+        unforward();
+        killGroup(child.pid); // whatever it left behind
+      });
     if (status.code === 3) {
       return {
         skipped: `PyTorch baseline skipped: ${python} cannot import torch ` +

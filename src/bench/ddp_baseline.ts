@@ -1,14 +1,20 @@
 /**
  * The PyTorch DDP baseline of `--nproc N --baseline pytorch`: N processes of
- * baselines/pytorch_ddp.py --bench-json (DistributedDataParallel over Gloo, torchrun's environment
- * on 127.0.0.1), started by our rank 0 once our ranks' run is over (adjacent, not interleaved
+ * baselines/pytorch_ddp.py --bench-json (DistributedDataParallel over Gloo, torchrun's environment;
+ * as our ranks, a FileStore in a private folder and Gloo on loopback, tied to this process), started by our rank 0 once our ranks' run is over (adjacent, not interleaved
  * with ours), time the same window: warm-up and timed steps with the per-rank batch, each step's
  * exposed all-reduce wait, and their own single-rank reference interleaved on their rank 0. Their
  * JSON becomes the baseline run, with its own `distributed` record.
  *
  * @module
  */
-import { DEFAULT_DIST_TIMEOUT_SECONDS, freeLoopbackPort, rankEnvVars } from "../dist/mod.ts";
+import { join } from "node:path";
+import {
+  DEFAULT_DIST_TIMEOUT_SECONDS,
+  loopbackRankEnv,
+  privateStoreDir,
+  tiedCommand,
+} from "../dist/mod.ts";
 import { BASELINE_PYTHON, type BaselineOutcome, baselineRun, recipeFlags } from "./baseline.ts";
 import { mallocEnv } from "./malloc.ts";
 import { distributedRecord } from "./scaling.ts";
@@ -53,27 +59,24 @@ async function runRanks(
   args: string[],
   options: DdpOptions & { env: Record<string, string> },
 ): Promise<string | null> {
-  const port = freeLoopbackPort();
   const python = options.python ?? BASELINE_PYTHON;
+  const dir = await privateStoreDir("ddp-baseline-");
+  const storeFile = join(dir, "store");
   const ranks = Array.from({ length: options.worldSize }, (_, rank) => {
     const env = {
-      ...rankEnvVars({
-        rank,
-        worldSize: options.worldSize,
-        localRank: rank,
-        masterAddr: "127.0.0.1",
-        masterPort: port,
-      }),
+      ...loopbackRankEnv({ rank, worldSize: options.worldSize, storeFile }),
       ...options.env,
     };
-    return new Deno.Command(python, { args, env, stdout: "null", stderr: "piped" }).output()
+    return tiedCommand(python, args, { env, stdout: "null", stderr: "piped" }).output()
       .catch((e: Error) => ({
         success: false,
         code: -1,
         stderr: new TextEncoder().encode(e.message),
       }));
   });
-  const outs = await Promise.all(ranks);
+  const outs = await Promise.all(ranks).finally(() =>
+    Deno.remove(dir, { recursive: true }).catch(() => {})
+  );
   const bad = outs.findIndex((o) => !o.success);
   if (bad < 0) return null;
   const tail = new TextDecoder().decode(outs[bad].stderr).trim().split("\n").slice(-3);

@@ -127,6 +127,11 @@ class Ours {
     }
     return ms;
   }
+  /** What `n` of our steps take by the latest window (or warm-up), 0 before any: a deadline's base. */
+  expectedMs(n: number): number {
+    const latest = this.side.windows.at(-1) ?? this.side.warmupMs;
+    return latest.length > 0 ? n * median(latest) : 0;
+  }
   dispose(): void {
     this.#feed.dispose();
     this.#trainer.dispose();
@@ -134,11 +139,11 @@ class Ours {
 }
 
 /** Runs `n` steps of a baseline, recording them; a failing worker leaves the rotation. */
-async function baselineSteps(b: Baseline, n: number): Promise<number[] | null> {
+async function baselineSteps(b: Baseline, n: number, expectedMs: number): Promise<number[] | null> {
   if (b.failed !== null) return null;
   if (n === 0) return []; // --warmup 0: nothing to ask
   try {
-    const reply = await b.worker.steps(n);
+    const reply = await b.worker.steps(n, expectedMs);
     b.side.losses.push(...reply.losses);
     return reply.stepMs;
   } catch (e) {
@@ -225,7 +230,9 @@ export class Pairing {
     const { warmup, rounds } = this.#shape;
     try {
       ours.side.warmupMs = ours.steps(warmup);
-      for (const b of this.#baselines) b.side.warmupMs = (await baselineSteps(b, warmup)) ?? [];
+      for (const b of this.#baselines) {
+        b.side.warmupMs = (await baselineSteps(b, warmup, ours.expectedMs(warmup))) ?? [];
+      }
       for (let r = 0; r < rounds && !stop.atStep(`paired round ${r + 1}`); r++) {
         await this.#round(ours, r);
       }
@@ -249,7 +256,9 @@ export class Pairing {
     for (const side of sides) {
       windows.set(
         side,
-        side === null ? ours.steps(windowSteps) : await baselineSteps(side, windowSteps),
+        side === null
+          ? ours.steps(windowSteps)
+          : await baselineSteps(side, windowSteps, ours.expectedMs(windowSteps)),
       );
     }
     const mine = windows.get(null)!;

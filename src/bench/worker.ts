@@ -14,10 +14,26 @@
  * is answered by `errorReplySchema` and the worker keeps serving. A fatal failure prints
  * an error line and exits 1; EOF on stdin means quit.
  *
+ * Each command has a deadline (`WorkerDeadline`: a generous floor plus a multiple of the time the
+ * command is expected to take, from the caller's estimate and the worker's slowest step so far);
+ * a worker that misses it, or the ready line's, is ended as ./worker_child.ts ends one (SIGTERM
+ * to its process group, SIGKILL after a grace period, no wait on its stderr) and reported.
+ *
  * @module
  */
 import { z } from "zod";
 import { CHOICES, type Device } from "../result/schema.ts";
+import {
+  drainStderr,
+  endWorker,
+  followStderr,
+  linesOf,
+  spawnWorker,
+  type StderrTail,
+  within,
+} from "./worker_child.ts";
+
+export { linesOf } from "./worker_child.ts";
 
 /**
  * The worker's first line: it is ready, and what it is.
@@ -113,22 +129,30 @@ export function serveArgs(config: WorkerConfig): string[] {
   return config.tf32 ? [...args, "--tf32"] : args;
 }
 
-/** Lines of a byte stream, without their newlines. */
-export async function* linesOf(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
-  let buf = "";
-  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-    buf += chunk;
-    let i;
-    while ((i = buf.indexOf("\n")) >= 0) {
-      yield buf.slice(0, i);
-      buf = buf.slice(i + 1);
-    }
-  }
-  if (buf) yield buf;
+/** How long a worker may take to answer: see {@linkcode commandDeadlineMs}. */
+export interface WorkerDeadline {
+  /** Milliseconds every command gets beyond its expected time (default 60 000). */
+  floorMs: number;
+  /** The multiple of a command's expected time it gets on top of the floor (default 10). */
+  factor: number;
+  /** Milliseconds the ready line may take: importing torch, loading the data (default 300 000). */
+  readyMs: number;
 }
 
-/** How many of the worker's last stderr lines an error quotes. */
-const STDERR_KEPT = 5;
+/** The default {@linkcode WorkerDeadline}: generous, so that only a hung worker meets it. */
+export const DEFAULT_WORKER_DEADLINE: WorkerDeadline = {
+  floorMs: 60_000,
+  factor: 10,
+  readyMs: 300_000,
+};
+
+/**
+ * The deadline of a command expected to take `expectedMs`: the floor plus `factor` times it. A
+ * worker that misses it is ended (its whole process group) and reported.
+ */
+export function commandDeadlineMs(deadline: WorkerDeadline, expectedMs: number): number {
+  return deadline.floorMs + deadline.factor * Math.max(0, expectedMs);
+}
 
 /** A running worker: {@linkcode startWorker} makes one. */
 export class Worker {
@@ -140,47 +164,70 @@ export class Worker {
   #stdin: WritableStreamDefaultWriter<Uint8Array>;
   #lines: AsyncGenerator<string>;
   #stderr: StderrTail;
+  #deadline: WorkerDeadline;
+  #slowestStepMs = 0;
 
   /** @internal Use {@linkcode startWorker}. */
-  constructor(
-    child: Deno.ChildProcess,
-    state: { ready: WorkerReady; name: string; lines: AsyncGenerator<string>; stderr: StderrTail },
-  ) {
+  constructor(child: Deno.ChildProcess, state: WorkerState & { ready: WorkerReady }) {
     this.#child = child;
     this.#stdin = child.stdin.getWriter();
     this.ready = state.ready;
     this.name = state.name;
     this.#lines = state.lines;
     this.#stderr = state.stderr;
+    this.#deadline = state.deadline;
   }
 
-  /** Runs the next `n` training steps; their times and losses. */
-  async steps(n: number): Promise<StepsReply> {
-    const reply = await this.#ask({ op: "steps", n }, stepsReplySchema);
+  /**
+   * Runs the next `n` training steps; their times and losses. `expectedMs` (e.g. `n` times our
+   * side's step) and the worker's slowest step so far set the command's deadline.
+   */
+  async steps(n: number, expectedMs = 0): Promise<StepsReply> {
+    const expected = Math.max(expectedMs, n * this.#slowestStepMs);
+    const reply = await this.#ask({ op: "steps", n }, stepsReplySchema, expected);
     if (reply.stepMs.length !== n || reply.losses.length !== n) {
       throw new WorkerError(
         `${this.name}: expected ${n} step times and losses, found ${reply.stepMs.length} and ` +
           `${reply.losses.length}`,
       );
     }
+    this.#slowestStepMs = Math.max(this.#slowestStepMs, ...reply.stepMs);
     return reply;
   }
 
-  /** Asks the worker to quit and waits for it to exit. */
+  /** Asks the worker to quit and waits for it to exit (within the floor, then it is ended). */
   async quit(): Promise<void> {
-    await this.#ask({ op: "quit" }, byeReplySchema);
+    await this.#ask({ op: "quit" }, byeReplySchema, 0);
     await this.#stdin.close().catch(() => {});
-    await this.#child.status;
-    await this.#stderr.done;
+    await endWorker(this.#child, this.#stderr, this.#deadline.floorMs);
   }
 
   /** Ends the worker without asking (after a failure); safe to call on an exited one. */
   async kill(): Promise<void> {
-    this.#stdin.releaseLock();
-    await end(this.#child, this.#stderr);
+    try {
+      this.#stdin.releaseLock();
+    } catch { /* a write still pending: it fails when the worker ends */ }
+    await this.#child.stdin.close().catch(() => {});
+    await endWorker(this.#child, this.#stderr);
   }
 
-  async #ask<T extends z.ZodType>(command: WorkerCommand, schema: T): Promise<z.output<T>> {
+  /** The reply to `command`, or a WorkerError when none comes within its deadline. */
+  async #ask<T extends z.ZodType>(
+    command: WorkerCommand,
+    schema: T,
+    expectedMs: number,
+  ): Promise<z.output<T>> {
+    const ms = commandDeadlineMs(this.#deadline, expectedMs);
+    const reply = await within(this.#exchange(command, schema), ms);
+    if (reply !== null) return reply.value;
+    await this.kill();
+    throw new WorkerError(
+      `${this.name}: expected a reply to ${command.op} within ${seconds(ms)} s, found none; ` +
+        "ended it (its process group)",
+    );
+  }
+
+  async #exchange<T extends z.ZodType>(command: WorkerCommand, schema: T): Promise<z.output<T>> {
     const line = JSON.stringify(commandSchema.parse(command)) + "\n";
     try {
       await this.#stdin.write(new TextEncoder().encode(line));
@@ -197,39 +244,20 @@ export class Worker {
   }
 }
 
-/** The last stderr lines of a worker, and when its stderr ended. */
-interface StderrTail {
-  tail: string[];
-  done: Promise<void>;
+/** What a worker's process is, beside its ready line. */
+interface WorkerState {
+  name: string;
+  lines: AsyncGenerator<string>;
+  stderr: StderrTail;
+  deadline: WorkerDeadline;
 }
 
-/** Reads stderr to its end, passing each line to `log` and keeping the last few. */
-function followStderr(child: Deno.ChildProcess, log: (line: string) => void): StderrTail {
-  const tail: string[] = [];
-  const done = (async () => {
-    for await (const line of linesOf(child.stderr)) {
-      log(line);
-      tail.push(line);
-      if (tail.length > STDERR_KEPT) tail.shift();
-    }
-  })().catch(() => {});
-  return { tail, done };
-}
-
-/** Ends a worker (if it still runs) and waits for it and its stderr. */
-async function end(child: Deno.ChildProcess, stderr: StderrTail): Promise<void> {
-  try {
-    child.kill("SIGTERM");
-  } catch { /* already exited */ }
-  await child.stdin.close().catch(() => {});
-  await child.status;
-  await stderr.done;
-}
+const seconds = (ms: number) => (ms / 1000).toFixed(ms < 10_000 ? 1 : 0);
 
 /** The error of a worker that exited: its code and its last stderr lines. */
 async function deadWorker(name: string, child: Deno.ChildProcess, stderr: StderrTail) {
   const status = await child.status;
-  await stderr.done;
+  await drainStderr(stderr);
   const last = stderr.tail.length > 0 ? `; its last stderr lines: ${stderr.tail.join(" | ")}` : "";
   return new WorkerError(`${name} exited with code ${status.code}${last}`);
 }
@@ -274,40 +302,52 @@ export interface WorkerCommandLine {
   log?: (line: string) => void;
   /** Environment variables added to this process's (e.g. malloc.ts's `mallocEnv`). */
   env?: Record<string, string>;
+  /** Deadlines, each part defaulting to {@linkcode DEFAULT_WORKER_DEADLINE}'s. */
+  deadline?: Partial<WorkerDeadline>;
+}
+
+/** The worker's ready line, or a WorkerError when it exits, says something else, or is late. */
+async function readyLine(child: Deno.ChildProcess, state: WorkerState): Promise<WorkerReady> {
+  const { name, lines, stderr, deadline } = state;
+  const first = await within(lines.next(), deadline.readyMs);
+  if (first === null) {
+    throw new WorkerError(
+      `${name}: expected its ready line within ${seconds(deadline.readyMs)} s, found none`,
+    );
+  }
+  if (first.value.done) throw await deadWorker(name, child, stderr);
+  return await readReply(name, Promise.resolve(first.value.value), readySchema);
 }
 
 /**
- * Starts a worker and waits for its ready line.
+ * Starts a worker (tied to this process: ./worker_child.ts) and waits for its ready line.
  *
- * @throws {WorkerError} When it cannot start, or exits or says something else before ready.
+ * @throws {WorkerError} When it cannot start, or exits, says something else or is late before
+ * ready.
  */
 export async function startWorker(
   command: WorkerCommandLine,
   config: WorkerConfig,
 ): Promise<Worker> {
   const name = command.name ?? `${command.program} worker`;
+  const deadline = { ...DEFAULT_WORKER_DEADLINE, ...command.deadline };
   let child: Deno.ChildProcess;
   try {
-    child = new Deno.Command(command.program, {
-      args: [...(command.args ?? []), ...serveArgs(config)],
-      env: command.env,
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
+    child = spawnWorker(
+      command.program,
+      [...(command.args ?? []), ...serveArgs(config)],
+      command.env,
+    );
   } catch (e) {
     throw new WorkerError(`${name}: could not start ${command.program} (${(e as Error).message})`);
   }
   const stderr = followStderr(child, command.log ?? (() => {}));
-  const lines = linesOf(child.stdout);
+  const state = { name, lines: linesOf(child.stdout, stderr.signal), stderr, deadline };
   try {
-    const first = await lines.next();
-    if (first.done) throw await deadWorker(name, child, stderr);
-    const ready = await readReply(name, Promise.resolve(first.value), readySchema);
-    return new Worker(child, { ready, name, lines, stderr });
+    return new Worker(child, { ...state, ready: await readyLine(child, state) });
   } catch (e) {
-    await end(child, stderr);
-    await lines.return(undefined);
+    await endWorker(child, stderr);
+    await child.stdin.close().catch(() => {});
     throw e;
   }
 }

@@ -4,6 +4,12 @@
  * SLURM_NTASKS, SLURM_LOCALID, with MASTER_ADDR and MASTER_PORT exported by the batch script).
  * Pure: the environment is passed in.
  *
+ * Ranks on one host (the launcher of `--nproc`) meet through a FileStore instead, whose path
+ * BENCH_STORE_FILE names, and need no MASTER_PORT: nothing of theirs listens beyond 127.0.0.1. A
+ * job across hosts meets through a TCPStore on MASTER_ADDR:MASTER_PORT, which, as PyTorch
+ * documents, accepts connections from anywhere without authentication: run it on a trusted
+ * network only.
+ *
  * @module
  */
 
@@ -17,9 +23,14 @@ export interface RankEnv {
   localRank: number;
   /** The rendezvous host: rank 0 serves the TCPStore there. */
   masterAddr: string;
-  /** The rendezvous port. */
+  /** The rendezvous port (0 with a store file: no port is used). */
   masterPort: number;
+  /** The FileStore's path (BENCH_STORE_FILE), for ranks on one host; absent: the TCPStore. */
+  storeFile?: string;
 }
+
+/** The variable naming the FileStore of ranks on one host. */
+export const STORE_FILE_VAR = "BENCH_STORE_FILE";
 
 /** A rank environment that is incomplete or contradicts itself. */
 export class RankEnvError extends Error {
@@ -69,6 +80,10 @@ export function readRankEnv(env: Record<string, string | undefined>): RankEnv | 
   if (masterAddr === "") {
     throw new RankEnvError(`MASTER_ADDR: expected the rendezvous host, found nothing`);
   }
+  const storeFile = env[STORE_FILE_VAR]?.trim() || undefined;
+  if (storeFile !== undefined) {
+    return { rank, worldSize, localRank, masterAddr, masterPort: 0, storeFile };
+  }
   const masterPort = readInt(env, "MASTER_PORT", 1);
   if (masterPort > 65535) {
     throw new RankEnvError(`MASTER_PORT: expected a port in 1..65535, found ${masterPort}`);
@@ -78,12 +93,14 @@ export function readRankEnv(env: Record<string, string | undefined>): RankEnv | 
 
 /** The environment the launcher gives rank `rank` of `worldSize` on this host. */
 export function rankEnvVars(place: RankEnv): Record<string, string> {
-  return {
+  const vars: Record<string, string> = {
     RANK: String(place.rank),
     WORLD_SIZE: String(place.worldSize),
     LOCAL_RANK: String(place.localRank),
     LOCAL_WORLD_SIZE: String(place.worldSize),
     MASTER_ADDR: place.masterAddr,
-    MASTER_PORT: String(place.masterPort),
   };
+  if (place.storeFile !== undefined) vars[STORE_FILE_VAR] = place.storeFile;
+  else vars.MASTER_PORT = String(place.masterPort);
+  return vars;
 }

@@ -1,17 +1,23 @@
 /**
  * The launcher of `deno task bench --nproc N`: starts N rank processes of the same entry point on
- * this host, each with torchrun's environment (RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR=127.0.0.1,
- * a free MASTER_PORT) and `--threads` split between them; forwards SIGINT and SIGTERM once to each
+ * this host, each with torchrun's environment (RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR=127.0.0.1)
+ * and `--threads` split between them; they meet through a FileStore in a private (0700) temporary
+ * folder (BENCH_STORE_FILE) and Gloo binds to the loopback interface (GLOO_SOCKET_IFNAME=lo), so
+ * that no rank listens on any address but 127.0.0.1 (a TCPStore's server listens on every
+ * interface, unauthenticated); forwards SIGINT and SIGTERM once to each
  * rank (they agree on a step boundary and rank 0 writes one checkpoint); when a rank fails, names
  * it and its cause in one line, gives the others a few seconds to stop (a rank blocked in a
  * collective fails by itself within `--dist-timeout`), then kills what is left, so no rank outlives the launcher's exit.
  *
- * Each rank runs in a session of its own (setsid), so that a Ctrl-C in the terminal reaches the
- * ranks once, through the launcher, and not a second time from the terminal (a second signal
- * makes a rank exit at once).
+ * Each rank is a tied child (./child.ts): in a session of its own (setsid), so that a Ctrl-C in the
+ * terminal reaches the ranks once, through the launcher, and not a second time from the terminal
+ * (a second signal makes a rank exit at once); killed by the kernel when the launcher dies, however
+ * it dies; its process group killed when the launcher returns.
  *
  * @module
  */
+import { join } from "node:path";
+import { killGroup, LAUNCHER_PID_VAR, tiedCommand } from "./child.ts";
 import { rankEnvVars } from "./env.ts";
 
 /** Options of {@linkcode launchRanks}. */
@@ -57,16 +63,32 @@ export function describeExit(status: Deno.CommandStatus): string {
   return status.signal !== null ? `killed by ${status.signal}` : `exit code ${status.code}`;
 }
 
-function spawnRank(rank: number, args: string[], options: LaunchOptions, port: number) {
-  const env = rankEnvVars({
-    rank,
-    worldSize: options.nproc,
-    localRank: rank,
-    masterAddr: "127.0.0.1",
-    masterPort: port,
-  });
-  return new Deno.Command("setsid", {
-    args: [Deno.execPath(), "run", "-A", options.script, ...args],
+/**
+ * A private folder for a FileStore: made by this user, mode 0700 (no other user can read or
+ * plant the rendezvous file). The caller removes it.
+ */
+export async function privateStoreDir(prefix: string): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix });
+  await Deno.chmod(dir, 0o700);
+  return dir;
+}
+
+/** The environment that puts rank `rank` on this host only: a file store, Gloo on loopback. */
+export function loopbackRankEnv(
+  place: { rank: number; worldSize: number; storeFile: string },
+): Record<string, string> {
+  return {
+    ...rankEnvVars({ ...place, localRank: place.rank, masterAddr: "127.0.0.1", masterPort: 0 }),
+    GLOO_SOCKET_IFNAME: "lo",
+  };
+}
+
+function spawnRank(rank: number, args: string[], options: LaunchOptions, storeFile: string) {
+  const env = {
+    ...loopbackRankEnv({ rank, worldSize: options.nproc, storeFile }),
+    [LAUNCHER_PID_VAR]: String(Deno.pid),
+  };
+  return tiedCommand(Deno.execPath(), ["run", "-A", options.script, ...args], {
     env,
     stdin: "null",
     stdout: rank === 0 ? "inherit" : "null",
@@ -82,11 +104,12 @@ export async function launchRanks(
   const log = options.log ?? ((line: string) => console.error(line));
   const perRank = threadsPerRank(options.threads, options.nproc);
   const rankArgs = withFlag(args, "--threads", String(perRank));
-  const port = freeLoopbackPort();
-  log(`bench: ${options.nproc} ranks on 127.0.0.1:${port}, ${perRank} threads each`);
+  const dir = await privateStoreDir("bench-ranks-");
+  const storeFile = join(dir, "store");
+  log(`bench: ${options.nproc} ranks on 127.0.0.1 (store ${storeFile}), ${perRank} threads each`);
   const ranks = Array.from(
     { length: options.nproc },
-    (_, r) => spawnRank(r, rankArgs, options, port),
+    (_, r) => spawnRank(r, rankArgs, options, storeFile),
   );
   log(`bench: rank pids ${ranks.map((c) => c.pid).join(" ")}`);
   const live = new Set(ranks.keys());
@@ -99,6 +122,8 @@ export async function launchRanks(
     return await superviseRanks(ranks, { live, log, graceMs: KILL_GRACE_MS });
   } finally {
     for (const [s, h] of handlers) Deno.removeSignalListener(s, h);
+    for (const rank of ranks) killGroup(rank.pid); // what a rank started and left behind
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
 }
 

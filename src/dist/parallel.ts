@@ -19,6 +19,8 @@ import {
 import type { BatchRange } from "../data/mod.ts";
 import type { RankEnv } from "./env.ts";
 import { shardOrder, shardRanges } from "./shard.ts";
+import { LAUNCHER_PID_VAR, orphaned } from "./child.ts";
+import { RankEnvError } from "./env.ts";
 
 /** The default of `--dist-timeout`: seconds a collective may wait for the other ranks. */
 export const DEFAULT_DIST_TIMEOUT_SECONDS = 60;
@@ -38,10 +40,18 @@ export class DataParallel {
 
   /** Joins the group the environment names (blocks until every rank has, or the timeout). */
   constructor(place: RankEnv, options: DataParallelOptions = {}) {
+    if (orphaned(Deno.env.toObject(), Deno.ppid)) {
+      throw new RankEnvError(
+        `rank ${place.rank}: expected its launcher (pid ${Deno.env.get(LAUNCHER_PID_VAR)}) as ` +
+          `its parent, found pid ${Deno.ppid}: the launcher is gone`,
+      );
+    }
     this.group = new ProcessGroup({
       rank: place.rank,
       worldSize: place.worldSize,
-      store: { addr: place.masterAddr, port: place.masterPort },
+      store: place.storeFile !== undefined
+        ? { file: place.storeFile }
+        : { addr: place.masterAddr, port: place.masterPort },
       backend: options.backend ?? "gloo",
       timeoutMs: (options.timeoutSeconds ?? DEFAULT_DIST_TIMEOUT_SECONDS) * 1000,
     });
