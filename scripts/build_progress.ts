@@ -6,14 +6,17 @@
  */
 
 /**
- * A build output line in brief: `[3/17] Building CXX object CMakeFiles/x.dir/runtime.cpp.o`
- * (ninja) → `3/17 compiling runtime.cpp`, `[ 25%] Linking CXX shared library libtorch_shim.so`
- * (make) → `25% linking libtorch_shim.so`; null for any other line.
+ * A build output line in brief. Ninja, its output not a terminal, prints a step as it finishes:
+ * `[3/17] Building CXX object CMakeFiles/x.dir/runtime.cpp.o` → `compiled runtime.cpp (3/17)`;
+ * make as it starts: `[ 25%] Building CXX object …/adam.cpp.o` → `compiling adam.cpp (25%)`;
+ * `Linking … libtorch_shim.so` → `linked …` or `linking …`. Null for any other line.
  */
 export function buildStep(line: string): string | null {
   const m =
-    /^\[\s*(\d+\/\d+|\d+%)\]\s+(?:Building \S+ object \S*?([^/\s]+?)\.o\b|(Linking).*?([^/\s]+)$)/
+    /^\[\s*(\d+\/\d+|\d+%)\]\s+(?:Building \S+ object \S*?([^/\s]+?)\.o\b|Linking.*?([^/\s]+)$)/
       .exec(line.trim());
   if (m === null) return null;
-  return `${m[1].trim()} ${m[2] ? `compiling ${m[2]}` : `linking ${m[4]}`}`;
+  const done = m[1].includes("/"); // ninja's count of finished steps, else make's percentage
+  const [verb, file] = m[2] ? ["compil", m[2]] : ["link", m[3]];
+  return `${verb}${done ? "ed" : "ing"} ${file} (${m[1].trim()})`;
 }

@@ -112,8 +112,8 @@ async function sourceHash(defines: string[]): Promise<string> {
 }
 
 /**
- * `cmake --build`, saying each compile step as it starts (`setup: [3/17] compiling runtime.cpp`);
- * the whole output shows when the build fails.
+ * `cmake --build`, saying each compile step (`setup: compiled runtime.cpp (3/17)`, see
+ * build_progress.ts); the whole output shows when the build fails.
  */
 async function buildWithProgress(args: string[]): Promise<boolean> {
   const child = new Deno.Command("cmake", { args, stdout: "piped", stderr: "piped" }).spawn();
@@ -177,6 +177,7 @@ if (!values.force && current === hash && OUTPUTS.every((p) => existsSync(p))) {
   if (existsSync(`${BUILD}/CMakeCache.txt`)) Deno.removeSync(`${BUILD}/CMakeCache.txt`);
   const generator = hasCommand("ninja") ? ["-G", "Ninja"] : [];
   log(`setup: cmake ${defines.join(" ")}`);
+  say("setup: configuring with cmake, then compiling");
   const jobs = String(Math.max(1, navigator.hardwareConcurrency));
   if (
     !run("cmake", ["-S", NATIVE, "-B", BUILD, ...generator, ...defines]).ok ||

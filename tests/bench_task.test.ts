@@ -27,20 +27,20 @@ Deno.test("deno task bench --help prints the usage without running the set-up", 
   assert.equal(new TextDecoder().decode(out.stderr), "");
 });
 
-Deno.test("buildStep() says ninja's and make's compile and link steps in brief", () => {
+Deno.test("buildStep() says ninja's finished and make's starting steps in brief", () => {
   assert.equal(
     buildStep("[3/17] Building CXX object CMakeFiles/torch_shim.dir/runtime.cpp.o"),
-    "3/17 compiling runtime.cpp",
+    "compiled runtime.cpp (3/17)",
   );
   assert.equal(
     buildStep(
       "[ 25%] Building CXX object CMakeFiles/googlenet_worker.dir/bench/googlenet_worker.cpp.o",
     ),
-    "25% compiling googlenet_worker.cpp",
+    "compiling googlenet_worker.cpp (25%)",
   );
   assert.equal(
     buildStep("[17/17] Linking CXX shared library libtorch_shim.so"),
-    "17/17 linking libtorch_shim.so",
+    "linked libtorch_shim.so (17/17)",
   );
   assert.equal(buildStep("-- Configuring done"), null);
   assert.equal(buildStep("ninja: no work to do."), null);
