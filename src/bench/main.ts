@@ -159,7 +159,7 @@ async function openSession(
   parsed: BenchConfig,
   args: string[],
   place: RankEnv | null,
-): Promise<Session> {
+): Promise<Omit<Session, "defaultBaseline">> {
   let info;
   try {
     info = buildInfo();
@@ -190,18 +190,7 @@ async function openSession(
   const problem = place && rankProblem(config, devices, place);
   if (problem) throw new FatalInput(problem);
   const dist = place && new DataParallel(place, { timeoutSeconds: config.distTimeout });
-  const defaultBaseline = false;
-  return {
-    config,
-    args,
-    devices,
-    libtorch: info.libtorch,
-    dataset,
-    env,
-    runId,
-    dist,
-    defaultBaseline,
-  };
+  return { config, args, devices, libtorch: info.libtorch, dataset, env, runId, dist };
 }
 
 /** The CPU model or GPU name of a device. */
@@ -340,9 +329,10 @@ async function runDevice(session: Session, device: Device): Promise<[Run, string
   } finally {
     notes.push(...(await pairing?.close() ?? []));
   }
+  const windowOnly = pairing !== null && session.defaultBaseline; // PyTorch's epochs skipped
   const wanted = names.includes("pytorch") && measured.stopReason === null &&
-    (pairing === null || (plan.epochs !== null && !session.defaultBaseline));
-  if (pairing !== null && plan.epochs !== null && session.defaultBaseline) {
+    (pairing === null || plan.epochs !== null) && !windowOnly;
+  if (windowOnly && plan.epochs !== null && measured.stopReason === null) {
     notes.push(
       "PyTorch's epochs skipped: the default baseline is timed in the paired window only " +
         "(give --baseline pytorch to train its epochs too)",
