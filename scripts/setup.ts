@@ -19,6 +19,7 @@
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { cmakeArgs, discoverTorch, type TorchLayout } from "./torch_layout.ts";
+import { buildStep } from "./build_progress.ts";
 
 const NATIVE = new URL("../native", import.meta.url).pathname;
 const BUILD = `${NATIVE}/build`;
@@ -33,7 +34,9 @@ const { values } = parseArgs({
     "shim-only": { type: "boolean", default: false },
   },
 });
+/** A line `--quiet` keeps back (nothing to do); what takes time is always said ({@linkcode say}). */
 const log = (s: string) => values.quiet || console.error(s);
+const say = (s: string) => console.error(s);
 const fail = (s: string): never => {
   console.error(`setup: ${s}`);
   Deno.exit(1);
@@ -84,7 +87,7 @@ function checkPackages(packages: string[], commands: [string, string][]): void {
   if (Deno.uid() !== 0) {
     fail(`missing system packages ${missing.join(", ")}; install them with:\n  sudo ${line}`);
   }
-  log(`setup: installing ${missing.join(", ")}`);
+  say(`setup: installing ${missing.join(", ")} (first run only; apt-get's output follows)`);
   const env = { DEBIAN_FRONTEND: "noninteractive" };
   const ok =
     new Deno.Command("sh", { args: ["-c", line], env, stdout: "inherit", stderr: "inherit" })
@@ -106,6 +109,29 @@ async function sourceHash(defines: string[]): Promise<string> {
   const parts = [...defines, ...names.flatMap((n) => [n, Deno.readTextFileSync(`${NATIVE}/${n}`)])];
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(parts.join("\0")));
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * `cmake --build`, saying each compile step (`setup: compiled runtime.cpp (3/17)`, see
+ * build_progress.ts); the whole output shows when the build fails.
+ */
+async function buildWithProgress(args: string[]): Promise<boolean> {
+  const child = new Deno.Command("cmake", { args, stdout: "piped", stderr: "piped" }).spawn();
+  const all: string[] = [];
+  const stderr = new Response(child.stderr).text();
+  let rest = "";
+  for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
+    const lines = (rest + chunk).split("\n");
+    rest = lines.pop() ?? "";
+    for (const line of lines) {
+      all.push(line);
+      const step = buildStep(line);
+      if (step !== null) say(`setup: ${step}`);
+    }
+  }
+  const status = await child.status;
+  if (!status.success) console.error([...all, rest, await stderr].join("\n"));
+  return status.success;
 }
 
 /** The worker must start and refuse a call without --serve with its JSON error line (its
@@ -140,16 +166,22 @@ const OUTPUTS = [`${BUILD}/libtorch_shim.so`, ...(values["shim-only"] ? [] : [WO
 if (!values.force && current === hash && OUTPUTS.every((p) => existsSync(p))) {
   log("setup: shim up to date");
 } else {
-  log(`setup: building the torch shim against ${layout!.libDir} (native/build/libtorch_shim.so)`);
+  say(
+    current === ""
+      ? "setup: building the libtorch shim: first run only, about 3 minutes"
+      : "setup: native/ or libtorch changed: rebuilding the libtorch shim, about 3 minutes",
+  );
+  log(`setup: against ${layout!.libDir} (native/build/libtorch_shim.so)`);
   // A changed libtorch must not reuse the last configure's cache (the objects stay: ninja or make
   // rebuilds what the new flags change).
   if (existsSync(`${BUILD}/CMakeCache.txt`)) Deno.removeSync(`${BUILD}/CMakeCache.txt`);
   const generator = hasCommand("ninja") ? ["-G", "Ninja"] : [];
   log(`setup: cmake ${defines.join(" ")}`);
+  say("setup: configuring with cmake, then compiling");
   const jobs = String(Math.max(1, navigator.hardwareConcurrency));
   if (
     !run("cmake", ["-S", NATIVE, "-B", BUILD, ...generator, ...defines]).ok ||
-    !run("cmake", ["--build", BUILD, "-j", jobs]).ok
+    !(await buildWithProgress(["--build", BUILD, "-j", jobs]))
   ) fail("the shim failed to build (see the output above)");
   const missing = OUTPUTS.filter((p) => !existsSync(p));
   if (missing.length > 0) {
@@ -157,5 +189,5 @@ if (!values.force && current === hash && OUTPUTS.every((p) => existsSync(p))) {
   }
   if (OUTPUTS.includes(WORKER)) verifyWorker(WORKER);
   Deno.writeTextFileSync(STAMP, hash + "\n");
-  log("setup: shim built");
+  say("setup: shim built");
 }

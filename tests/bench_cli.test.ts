@@ -14,7 +14,7 @@ import type { BenchConfig } from "../src/result/schema.ts";
 const DEFAULTS: BenchConfig = {
   device: "all",
   epochs: 1,
-  steps: 50,
+  steps: 100,
   warmup: 5,
   batchSize: 64,
   lr: 1e-3,
@@ -65,7 +65,7 @@ function rejects(args: string[], message: string) {
   });
 }
 
-Deno.test("parseBenchArgs() defaults to a 50-step window then 1 evaluated epoch on every device", () => {
+Deno.test("parseBenchArgs() defaults to a 100-step window then 1 evaluated epoch on every device", () => {
   assert.deepEqual(parse(), DEFAULTS);
 });
 
@@ -264,12 +264,12 @@ Deno.test("parseBenchArgs() rejects unknown choices, naming the valid ones", () 
   );
   rejects(
     ["--baseline", "jax"],
-    "--baseline: expected a comma-separated list of distinct pytorch, pytorch-bf16, " +
+    "--baseline: expected none or a comma-separated list of distinct pytorch, pytorch-bf16, " +
       'pytorch-bf16-pure, pytorch-bf16-hybrid, libtorch, found "jax"',
   );
   rejects(
     ["--baseline", "pytorch,pytorch"],
-    "--baseline: expected a comma-separated list of distinct pytorch, pytorch-bf16, " +
+    "--baseline: expected none or a comma-separated list of distinct pytorch, pytorch-bf16, " +
       'pytorch-bf16-pure, pytorch-bf16-hybrid, libtorch, found "pytorch,pytorch"',
   );
   rejects(["--window-steps", "0"], '--window-steps: expected an integer ≥ 1, found "0"');
@@ -360,7 +360,7 @@ Deno.test("usage() lists every flag with its default", () => {
     );
     assert.ok(line, `expected a line for ${flag}`);
   }
-  assert.ok(text.includes("default: a 50-step timed window"));
+  assert.ok(text.includes("default: a 100-step timed window"));
   assert.equal((text.match(/\(default/g) ?? []).length, 38);
 });
 
@@ -395,4 +395,9 @@ Deno.test("formatCommandLine() quotes only the words that need it", () => {
     formatCommandLine(["deno", "task", "bench", "--data", "my data", "--json=it's.json"]),
     "deno task bench --data 'my data' '--json=it'\\''s.json'",
   );
+});
+
+Deno.test("parseBenchArgs() reads --baseline none as no baseline", () => {
+  assert.equal(parse("--baseline", "none").baseline, null);
+  assert.equal(parse("--baseline=none").baseline, null);
 });

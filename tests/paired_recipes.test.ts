@@ -13,11 +13,12 @@ const WINDOW = ["--steps", "2", "--window-steps", "1", "--warmup", "0", "--batch
 
 /**
  * Runs the harness on tiny data in a new temporary folder (removed after) with `args` after the
- * common ones; hands `check` its result and markdown, and returns its stderr.
+ * common ones; hands `check` its result, its markdown report (read from its file) and what it
+ * printed, and returns its stderr.
  */
 async function bench(
   args: string[],
-  check: (out: { result: BenchResult; markdown: string }) => void,
+  check: (out: { result: BenchResult; markdown: string; stdout: string }) => void,
   env: (dir: string) => Promise<Record<string, string>> = () => Promise.resolve({}),
 ): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "paired-recipes-" });
@@ -35,7 +36,9 @@ async function bench(
     const stderr = new TextDecoder().decode(out.stderr);
     assert.ok(out.success, stderr);
     const result = parseBenchResult(JSON.parse(await Deno.readTextFile(`${dir}/r.json`)));
-    check({ result, markdown: new TextDecoder().decode(out.stdout) });
+    const [md] = [...Deno.readDirSync(`${dir}/out`)].filter((f) => f.name.endsWith(".md"));
+    const markdown = await Deno.readTextFile(`${dir}/out/${md.name}`);
+    check({ result, markdown, stdout: new TextDecoder().decode(out.stdout) });
     return stderr;
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -47,8 +50,18 @@ Deno.test({
   ignore: !HAS_TORCH,
   async fn() {
     const args = [...WINDOW, "--baseline", "pytorch,pytorch-bf16,pytorch-bf16-pure"];
-    const stderr = await bench(args, ({ result, markdown }) => {
+    const stderr = await bench(args, ({ result, markdown, stdout }) => {
       const run = result.runs[0];
+      // The terminal gets the summary and a verdict line per baseline, last; the report its file.
+      const lines = stdout.trimEnd().split("\n");
+      assert.ok(!stdout.includes("| Run |"), `expected no markdown on the terminal:\n${stdout}`);
+      assert.match(lines[0], /^deno\+libtorch \S+ cpu fp32: step median [\d.]+ ms over 2 steps/);
+      assert.deepEqual(
+        lines.slice(-3).map((l) => /^deno\+libtorch(?: ran|: no significant)/.test(l)),
+        [true, true, true],
+      );
+      assert.match(lines.at(-1)!, /PyTorch eager pure bf16\+CL .*\(cpu, fp32, 2 paired rounds\)$/);
+      assert.ok(markdown.includes("| Run |"), "expected the report in its file");
       const baselines = [run.baseline!, ...(run.moreBaselines ?? [])];
       assert.deepEqual(baselines.map(baselineNameOf), [
         "pytorch",

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { type BenchConfig, CHOICES } from "../result/schema.ts";
+import { type BaselineName, type BenchConfig, CHOICES } from "../result/schema.ts";
 import { CPU_BEST } from "./options.ts";
 import {
   choice,
@@ -14,6 +14,7 @@ import {
   flagHelp,
   flagName,
   type FlagTable,
+  type FlagValue,
   integer,
   list,
   parseFlags,
@@ -28,8 +29,12 @@ export interface ParseBenchArgsOptions {
   cores?: number;
 }
 
-/** Default timed window when neither `--epochs` nor `--steps` is given. */
-export const DEFAULT_STEPS = 50;
+/**
+ * Default timed window when neither `--epochs` nor `--steps` is given: with the default
+ * {@linkcode DEFAULT_WINDOW_STEPS}, 10 paired rounds beside a baseline, enough for a bootstrap
+ * interval of their median ratio, and 200 steps in all (about 20 s on 2 cores).
+ */
+export const DEFAULT_STEPS = 100;
 /** Default steps per side in each paired round with a baseline. */
 export const DEFAULT_WINDOW_STEPS = 10;
 /** Default evaluated epochs when neither `--epochs` nor `--steps` is given. */
@@ -40,6 +45,12 @@ const weights = text("PATH", {
   pattern: /\.(safetensors|pt)$/,
   expected: "a path ending in .safetensors or .pt",
 });
+/** `--baseline`: a list of baseline names, or `none`. */
+const baselineList: FlagValue<BaselineName[] | null> = {
+  value: `none|${list(CHOICES.baseline).value}`,
+  expected: `none or ${list(CHOICES.baseline).expected}`,
+  read: (raw) => raw.trim() === "none" ? null : list(CHOICES.baseline).read(raw),
+};
 const PROFILE = `a ${DEFAULT_STEPS}-step timed window, then ${DEFAULT_EPOCHS} evaluated epoch`;
 
 /** Every flag of `deno task bench`, in the order `--help` lists them. */
@@ -77,10 +88,12 @@ export const BENCH_FLAGS: FlagTable<Required<BenchConfig>, Required<ParseBenchAr
     help: "test accuracy for time to target, in (0, 1]",
   },
   baseline: {
-    ...list(CHOICES.baseline),
+    ...baselineList,
     default: null,
+    shown: "pytorch when /usr/bin/python3 (or TORCH_PYTHON) imports torch and a timed window " +
+      "runs on one process, else none",
     help: "also run the same configuration in PyTorch and/or the libtorch C++ worker; the " +
-      "timed window is then measured paired with each (see --rounds)",
+      "timed window is then measured paired with each (see --rounds); none: no baseline",
   },
   rounds: {
     ...integer(1),

@@ -1,7 +1,9 @@
 /**
- * `deno task bench [flags]`: trains the seed's GoogLeNet on MNIST with this project's Deno +
- * libtorch stack on every requested device (and PyTorch beside it with `--baseline pytorch`),
- * then writes results/<date>-<host>-<devices>.json, a markdown table beside it, and prints it.
+ * `deno task bench [flags]` (scripts/bench.ts builds the shim first): trains the seed's GoogLeNet
+ * on MNIST with this project's Deno + libtorch stack on every requested device, PyTorch beside it
+ * paired (by default where PyTorch is importable, see default_baseline.ts), records each run's
+ * noise verdict, then writes results/<date>-<host>-<devices>.json and a markdown report beside
+ * it, and prints a short summary ending with one verdict line per paired baseline.
  *
  * Exit codes: 0 done (also when `--max-seconds` stopped a run early: the result says why and is
  * marked incomplete), 2 bad input (flags, data, shim, device), 130/143 interrupted
@@ -29,6 +31,9 @@ import { collectEnv } from "./env.ts";
 import { applyMalloc } from "./malloc.ts";
 import { Progress } from "../train/progress.ts";
 import { renderMarkdown } from "../report/report.ts";
+import { pairedVerdictLines, terminalSummary } from "../report/bench_summary.ts";
+import { withDefaultBaseline } from "./default_baseline.ts";
+import { type LoadSamples, noiseWarnings, readLoadavg, runNoise } from "./noise_check.ts";
 import { resultFileName, uniquePath, writeFileAtomic } from "../result/write.ts";
 import { disposeDeviceData, GRAPH_WARMUP_STEPS, uploadDataset } from "../train/train.ts";
 import { runDenoLibtorch } from "./run.ts";
@@ -77,6 +82,11 @@ interface Session {
   runId: string;
   /** This process's rank of a data-parallel run, or null. */
   dist: DataParallel | null;
+  /**
+   * Whether the baseline was chosen by default (default_baseline.ts): it is then timed in the
+   * paired window only, its own epochs skipped, so that a bare `deno task bench` stays short.
+   */
+  defaultBaseline: boolean;
 }
 
 /** Whether this process is a data-parallel rank other than 0 (it neither prints nor writes). */
@@ -149,7 +159,7 @@ async function openSession(
   parsed: BenchConfig,
   args: string[],
   place: RankEnv | null,
-): Promise<Session> {
+): Promise<Omit<Session, "defaultBaseline">> {
   let info;
   try {
     info = buildInfo();
@@ -207,6 +217,12 @@ async function settleCheckpoint(config: BenchConfig, path: string | null, stoppe
  */
 async function measure(session: Session, plan: RunPlan, pairing: Pairing | null = null) {
   const { config, devices, runId } = session;
+  // The host's load before and after the timed work, for the run's noise verdict.
+  const load: LoadSamples = {
+    before: readLoadavg(),
+    after: null,
+    cores: navigator.hardwareConcurrency,
+  };
   const checkpointPath = config.resume ??
     join(config.checkpointDir ?? config.out, `checkpoint-${runId}-${plan.device}.safetensors`);
   await Deno.mkdir(join(checkpointPath, ".."), { recursive: true });
@@ -233,9 +249,11 @@ async function measure(session: Session, plan: RunPlan, pairing: Pairing | null 
       resume: config.resume ?? null,
       loadWeights: config.load ?? null,
       savePath: config.save && !quiet ? config.save.replace(/(\.[a-z]+)$/, `${suffix}$1`) : null,
+      afterWindow: () => (load.after = plan.window === null ? null : readLoadavg()),
     });
+    load.after ??= readLoadavg();
     await settleCheckpoint(config, measured.epochs.checkpoint, measured.stopReason !== null);
-    return measured;
+    return { ...measured, load };
   } finally {
     disposeDeviceData(data);
   }
@@ -311,8 +329,15 @@ async function runDevice(session: Session, device: Device): Promise<[Run, string
   } finally {
     notes.push(...(await pairing?.close() ?? []));
   }
+  const windowOnly = pairing !== null && session.defaultBaseline; // PyTorch's epochs skipped
   const wanted = names.includes("pytorch") && measured.stopReason === null &&
-    (pairing === null || plan.epochs !== null);
+    (pairing === null || plan.epochs !== null) && !windowOnly;
+  if (windowOnly && plan.epochs !== null && measured.stopReason === null) {
+    notes.push(
+      "PyTorch's epochs skipped: the default baseline is timed in the paired window only " +
+        "(give --baseline pytorch to train its epochs too)",
+    );
+  }
   const epochs = wanted
     ? await baselineOf(session, plan)
     : measured.stopReason === null
@@ -325,6 +350,7 @@ async function runDevice(session: Session, device: Device): Promise<[Run, string
     : pairing.runs({ plan, deviceName: deviceName(session, plan.device) }, full);
   const run = buildRun(plan, { ...measured, baseline: baselines[0] ?? null });
   if (baselines.length > 1) run.moreBaselines = baselines.slice(1);
+  run.noise = runNoise(run, measured.load);
   for (const line of pairedSummary(run)) console.error(line);
   return [run, notes];
 }
@@ -339,7 +365,18 @@ function graphWarmupNote(config: BenchConfig): string[] {
   ];
 }
 
-/** Writes the result's JSON and markdown (and --json), prints the table; returns the path. */
+/**
+ * Prints the end of a run: the summary, where the result went, a warning per unstable run, and
+ * one verdict line per paired baseline, last. The markdown report is in its file only.
+ */
+function printOutcome(result: BenchResult, wrote: string): void {
+  for (const line of terminalSummary(result)) console.log(line);
+  console.error(wrote);
+  for (const line of noiseWarnings(result)) console.error(line);
+  for (const line of result.runs.flatMap(pairedVerdictLines)) console.log(line);
+}
+
+/** Writes the result's JSON and markdown (and --json), prints its summary. */
 async function writeResult(result: BenchResult): Promise<void> {
   const { config } = result;
   const json = JSON.stringify(result, null, 2) + "\n";
@@ -350,8 +387,7 @@ async function writeResult(result: BenchResult): Promise<void> {
   const md = path.replace(/\.json$/, ".md");
   await writeFileAtomic(md, markdown, { force: true });
   if (config.json !== null) await writeFileAtomic(config.json, json, { force: true }); // checked
-  console.log(markdown);
-  console.error(`bench: wrote ${path} and ${md}${config.json ? ` and ${config.json}` : ""}`);
+  printOutcome(result, `bench: wrote ${path} and ${md}${config.json ? ` and ${config.json}` : ""}`);
 }
 
 /** Runs every device, writes the result; returns the exit code. */
@@ -361,7 +397,7 @@ async function bench(session: Session): Promise<number> {
     console.error(
       `bench: ${devices.join(" + ")}, ${config.threads} threads, batch ${config.batchSize}, ` +
         `${config.steps ?? 0} timed steps, ${config.epochs ?? 0} epochs, data ${dataset.name}` +
-        (config.baseline ? `, baseline ${config.baseline.join(",")}` : "") +
+        (config.baseline?.length ? `, baseline ${config.baseline.join(",")}` : "") +
         (session.dist ? `, rank 0 of ${session.dist.worldSize}` : ""),
     );
   }
@@ -414,8 +450,18 @@ function fail(e: unknown, verbose: boolean): never {
   Deno.exit(known ? 2 : 1);
 }
 
+/** Options of {@linkcode main}. */
+export interface MainOptions {
+  /**
+   * Whether PyTorch runs as the baseline when `--baseline` is not given (default_baseline.ts):
+   * `deno task bench` (scripts/bench.ts) passes true; running this module directly, as the
+   * tests do, keeps no baseline unless asked.
+   */
+  defaultBaseline?: boolean;
+}
+
 /** Runs the benchmark; returns the process exit code. */
-export async function main(args: string[]): Promise<number> {
+export async function main(args: string[], options: MainOptions = {}): Promise<number> {
   const config = parsedOrExitCode(() => parseBenchArgs(args), { command: "deno task bench" });
   if (typeof config === "number") return config;
   try {
@@ -424,7 +470,11 @@ export async function main(args: string[]): Promise<number> {
       const script = new URL(import.meta.url).pathname;
       return await launchRanks(args, { nproc: config.nproc!, threads: config.threads, script });
     }
-    return await bench(await openSession(config, args, place));
+    const chosen = place === null && options.defaultBaseline
+      ? await withDefaultBaseline(config, args)
+      : config;
+    const session = await openSession(chosen, args, place);
+    return await bench({ ...session, defaultBaseline: chosen !== config });
   } catch (e) {
     fail(e, config.verbose ?? false);
   }

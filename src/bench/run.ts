@@ -35,6 +35,8 @@ export type RunHooks = Omit<EpochHooks, "log" | "progress"> & {
   progress?: Progress | null;
   /** The plan's window, already measured paired with the baselines (paired.ts); else timed here. */
   pairedWindow?: WindowTimes | null;
+  /** Called once the timed window is over (timed here or paired), before anything else runs. */
+  afterWindow?: () => void;
 };
 
 /**
@@ -56,6 +58,7 @@ export function runDenoLibtorch(plan: RunPlan, data: DeviceData, hooks: RunHooks
   const progress = hooks.progress ?? null;
   cudaResetPeakMemory(dev);
   const window = hooks.pairedWindow ?? timeWindow(plan, data, { stop: hooks.stop, progress });
+  hooks.afterWindow?.();
   const breakdown = stepProfile(plan, data, hooks.stop);
   const epochs = trainEpochs(plan, data, {
     ...hooks,

@@ -13,6 +13,7 @@ export * from "./table.ts";
 export * from "./gpu_summary.ts";
 export * from "./charts.ts";
 export * from "./verdicts.ts";
+export * from "./bench_summary.ts";
 export * from "./agreement.ts";
 export * from "./dist_report.ts";
 export * from "./compare.ts";

@@ -294,6 +294,24 @@ const distributedSchema = z.object({
   }).nullable(),
 });
 
+/**
+ * A run's noise verdict (src/stats/noise.ts): whether its timings can be trusted, and the
+ * measures it was judged on. Runs judged unstable are left out of the headline.
+ */
+const noiseSchema = z.object({
+  stable: z.boolean(),
+  /** One sentence per measure past its bound (empty when stable). */
+  reasons: z.array(z.string()),
+  /** The timed step times' interquartile range over their median. */
+  stepIqrRel: finite,
+  /** The paired rounds' ratios' interquartile range over their median; null when not paired. */
+  roundSpreadRel: finite.nullable(),
+  /** The host's 1-minute load average before the timed work; null when unknown. */
+  loadBefore: finite.nullable(),
+  /** The host's 1-minute load average after the timed work; null when unknown. */
+  loadAfter: finite.nullable(),
+});
+
 /** Why a run or result is incomplete ("SIGINT", "SIGTERM", "deadline: …"); absent or null: none. */
 const stopReason = z.string().nullable().optional();
 
@@ -353,6 +371,8 @@ const runSchema = z.object({
   paired: pairedSchema.optional(),
   /** A data-parallel run's ranks, all-reduce share and scaling (absent on one process). */
   distributed: distributedSchema.optional(),
+  /** Whether the run's timings can be trusted (absent in older results). */
+  noise: noiseSchema.optional(),
 });
 
 /**
@@ -405,6 +425,8 @@ export type Implementation = Run["implementation"];
 export type Distributed = NonNullable<Run["distributed"]>;
 /** A baseline's paired measurement beside ours. */
 export type Paired = NonNullable<Run["paired"]>;
+/** A run's noise verdict. */
+export type Noise = NonNullable<Run["noise"]>;
 /** A stack that can run beside ours (`--baseline`). */
 export type BaselineName = (typeof CHOICES.baseline)[number];
 /** Numeric precision of the training step. */

@@ -1,0 +1,63 @@
+/**
+ * Records each run's noise verdict (src/stats/noise.ts): the host's 1-minute load before and
+ * after the timed work, read from /proc/loadavg, the run's step times and its paired rounds'
+ * ratios; and the warning a run judged unstable ends with.
+ *
+ * @module
+ */
+import { baselinesOf } from "../result/recipes.ts";
+import type { BenchResult, Run } from "../result/schema.ts";
+import { type NoiseVerdict, noiseVerdict } from "../stats/noise.ts";
+
+/** The host's 1-minute load average, or null where /proc/loadavg cannot be read. */
+export function readLoadavg(path = "/proc/loadavg"): number | null {
+  try {
+    const first = Number(Deno.readTextFileSync(path).split(/\s+/)[0]);
+    return Number.isFinite(first) ? first : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The load before and after a run's timed work, and the host's cores. */
+export interface LoadSamples {
+  /** The 1-minute load just before the timed work (null: unreadable). */
+  before: number | null;
+  /** The 1-minute load just after it (null: unreadable, or not yet read). */
+  after: number | null;
+  /** The host's logical CPUs. */
+  cores: number;
+}
+
+/**
+ * The run's noise verdict: its step times, the load samples (when both were read) and, when
+ * paired, the ratios of the baseline whose rounds spread the most (each baseline's rounds are
+ * judged alone; pooling them would mix different ratios).
+ */
+export function runNoise(run: Run, load: LoadSamples | null): NoiseVerdict {
+  const loadavg = load && load.before !== null && load.after !== null
+    ? { before: load.before, after: load.after, cores: load.cores }
+    : undefined;
+  const stepMs = run.stepMs.samples;
+  const ratios = baselinesOf(run).flatMap((b) => b.paired ? [b.paired.ratios] : []);
+  const verdicts = ratios.length === 0
+    ? [noiseVerdict({ stepMs, loadavg })]
+    : ratios.map((pairedRatios) => noiseVerdict({ stepMs, pairedRatios, loadavg }));
+  return verdicts.reduce((worst, v) =>
+    (v.roundSpreadRel ?? 0) > (worst.roundSpreadRel ?? 0) ? v : worst
+  );
+}
+
+/**
+ * One line per run judged unstable, saying why and that it is left out of the headline; none
+ * when every run is stable or carries no verdict.
+ */
+export function noiseWarnings(result: BenchResult): string[] {
+  return result.runs.flatMap((run) => {
+    if (!run.noise || run.noise.stable) return [];
+    return [
+      `warning: ${run.label} is unstable (${run.noise.reasons.join("; ")}); ` +
+      "the run is left out of the headline",
+    ];
+  });
+}
