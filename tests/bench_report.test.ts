@@ -570,7 +570,7 @@ Deno.test("every chart spec puts numbers on quantitative axes and draws at most 
     "scaling.svg",
   ]);
   for (const { file, spec } of specs) {
-    const s = spec as unknown as Record<string, unknown>;
+    const s = spec;
     const values = (s.data as { values: Record<string, unknown>[] }).values;
     for (const [channel, enc] of encodings(s)) {
       if (typeof enc.field !== "string") continue;
@@ -586,7 +586,7 @@ Deno.test("every chart spec puts numbers on quantitative axes and draws at most 
       }
     }
   }
-  const stepTime = specs[1].spec as unknown as { data: { values: { row: string }[] } };
+  const stepTime = specs[1].spec as { data: { values: { row: string }[] } };
   const { rows } = headlineRows(sources);
   assert.equal(new Set(stepTime.data.values.map((v) => v.row)).size, rows.length);
 });

@@ -35,8 +35,8 @@ export interface ChartSpec {
   file: string;
   /** The question it answers. */
   title: string;
-  /** The Vega-Lite specification, data inlined. */
-  spec: vl.TopLevelSpec;
+  /** The Vega-Lite specification (a `TopLevelSpec`), data inlined. */
+  spec: Record<string, unknown>;
 }
 
 /** Most series (distinct colours or dashes) one chart may draw. */
@@ -251,14 +251,16 @@ export function chartSpecs(sources: readonly SourcedResult[]): ChartSpec[] {
     [CHART_FILES[2], "Training loss per epoch, ours and PyTorch", lossSpec(sources)],
     [CHART_FILES[3], "Data-parallel scaling", scalingSpec(sources)],
   ];
-  return specs.flatMap(([file, title, spec]) => spec === null ? [] : [{ file, title, spec }]);
+  return specs.flatMap(([file, title, spec]) =>
+    spec === null ? [] : [{ file, title, spec: spec as unknown as Record<string, unknown> }]
+  );
 }
 
 /** Renders {@linkcode chartSpecs} as SVG documents. */
 export async function renderCharts(sources: readonly SourcedResult[]): Promise<Chart[]> {
   const charts: Chart[] = [];
   for (const { file, title, spec } of chartSpecs(sources)) {
-    charts.push({ file, title, svg: await toSvg(spec) });
+    charts.push({ file, title, svg: await toSvg(spec as unknown as vl.TopLevelSpec) });
   }
   return charts;
 }

@@ -155,7 +155,7 @@ export function compareRatios(a: BenchResult, b: BenchResult): RatioComparison[]
 }
 
 /** What the absolute medians' intervals cover, said before them. */
-export const ABSOLUTE_WARNING =
+export const ABSOLUTE_WARNING: string =
   "Absolute medians, B/A with a 95% bootstrap interval over each run's step samples: the " +
   "interval covers the step-to-step noise within each of the two runs only. Across runs on a " +
   "shared host, medians move by more than that, so no faster or slower is drawn from them; " +
@@ -211,7 +211,7 @@ async function readResult(path: string): Promise<BenchResult> {
 }
 
 /** `deno task compare --help`. */
-export const COMPARE_USAGE = [
+export const COMPARE_USAGE: string = [
   "Usage: deno task compare A.json B.json",
   "",
   "Compares two result files (A the reference, B the changed one):",

@@ -48,7 +48,7 @@ export interface HeadlineRow {
 }
 
 /** The headline's rule, stated under it and applied by {@linkcode headlineRows}. */
-export const HEADLINE_RULE =
+export const HEADLINE_RULE: string =
   "Rule: only runs of ours measured paired with at least one baseline in the same invocation " +
   "(ABBA rounds), only runs judged stable (no run, ours or a baseline, whose step IQR, paired " +
   "rounds or host load is past its bound: src/stats/noise.ts), only complete runs; the newest " +
@@ -188,7 +188,7 @@ function noResult(device: "cpu" | "cuda", sources: readonly SourcedResult[], lin
 }
 
 /** Where the GPU notes are, from the repository's root. */
-export const GPU_NOTES = "docs/gpu.md";
+export const GPU_NOTES: string = "docs/gpu.md";
 
 /** The grid: one row per headline row, one column per implementation paired with any of them. */
 function grid(rows: readonly HeadlineRow[], link: LinkTo): string[] {
