@@ -8,7 +8,10 @@
  */
 
 export * from "./load.ts";
+export * from "./rows.ts";
 export * from "./report.ts";
+export * from "./headline.ts";
+export * from "./terminal.ts";
 export * from "./table.ts";
 export * from "./gpu_summary.ts";
 export * from "./charts.ts";
