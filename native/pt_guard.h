@@ -29,8 +29,9 @@ std::map<std::string, uint64_t> stored_records(const std::vector<char> &zip);
 /**
  * Simulates a protocol-2 pickle's stack before libtorch's unpickler runs it: every opcode finds
  * the values it takes above the last MARK, memo indices are dense, no container is referenced
- * twice (so the values form a tree), nesting stays within kMaxPickleDepth, and the only globals
- * are those of a state dict (torch._utils._rebuild_tensor_v2, collections.OrderedDict and the
+ * twice (so the values form a tree), nesting stays within kMaxPickleDepth, no integer is
+ * negative (libtorch would quietly make a negative stride contiguous), and the only globals are
+ * those of a state dict (torch._utils._rebuild_tensor_v2, collections.OrderedDict and the
  * torch.<dtype>Storage classes).
  */
 void scan_pickle(const char *data, size_t size);
