@@ -3,6 +3,7 @@
 #include "pt_guard.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <set>
 
@@ -110,13 +111,16 @@ std::map<std::string, uint64_t> stored_records(const std::vector<char> &zip) {
                     std::to_string(d.size) + " bytes at byte " + std::to_string(d.offset) + " does not fit the file");
   std::vector<Entry> entries;
   std::map<std::string, uint64_t> out;
+  std::set<std::string> folded;  // miniz finds a record by its name in any case
   for (uint64_t i = 0, at = d.offset; i < d.count; i++) {
     entries.push_back(central_entry(zip, at, &at));
     const std::string &name = entries.back().name;
     size_t slash = name.find('/');
     if (slash == std::string::npos) throw ShimError("zip: record " + name + " is not inside the archive's folder");
-    if (!out.emplace(name.substr(slash + 1), entries.back().size).second)
-      throw ShimError("zip: record " + name + " appears twice");
+    std::string lower = name.substr(slash + 1);
+    for (char &c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (!folded.insert(lower).second) throw ShimError("zip: record " + name + " appears twice (names ignore case)");
+    out.emplace(name.substr(slash + 1), entries.back().size);
   }
   check_layout(zip, std::move(entries), d);
   return out;

@@ -373,6 +373,16 @@ function ptCases(): [string, Uint8Array, RegExp][] {
     ["tuples nested 200,000 deep", ptFile(deep, []), /containers nested deeper than 100 levels/],
     ["a memo index of 2^32-1", ptFile(memo, []), /memo index 4294967295 skips past the 0 entries/],
     [
+      "two records whose names differ only in case (miniz finds either)",
+      zip([
+        { name: "archive/data.pkl", data: statePickle(x({})) },
+        { name: "archive/data/0", data: new Uint8Array(16) },
+        { name: "archive/DATA/0", data: new Uint8Array(16) },
+        { name: "archive/version", data: enc.encode("3\n") },
+      ]),
+      /zip: record archive\/DATA\/0 appears twice \(names ignore case\)/,
+    ],
+    [
       "a global outside a state dict's (os.system)",
       ptFile(
         concat([new Uint8Array([0x80, 2]), pGlobal("os", "system"), new Uint8Array([0x2e])]),
