@@ -3,6 +3,7 @@
 #include "pt_guard.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <set>
 
@@ -110,13 +111,16 @@ std::map<std::string, uint64_t> stored_records(const std::vector<char> &zip) {
                     std::to_string(d.size) + " bytes at byte " + std::to_string(d.offset) + " does not fit the file");
   std::vector<Entry> entries;
   std::map<std::string, uint64_t> out;
+  std::set<std::string> folded;  // miniz finds a record by its name in any case
   for (uint64_t i = 0, at = d.offset; i < d.count; i++) {
     entries.push_back(central_entry(zip, at, &at));
     const std::string &name = entries.back().name;
     size_t slash = name.find('/');
     if (slash == std::string::npos) throw ShimError("zip: record " + name + " is not inside the archive's folder");
-    if (!out.emplace(name.substr(slash + 1), entries.back().size).second)
-      throw ShimError("zip: record " + name + " appears twice");
+    std::string lower = name.substr(slash + 1);
+    for (char &c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (!folded.insert(lower).second) throw ShimError("zip: record " + name + " appears twice (names ignore case)");
+    out.emplace(name.substr(slash + 1), entries.back().size);
   }
   check_layout(zip, std::move(entries), d);
   return out;
@@ -129,6 +133,8 @@ namespace {
 const char *op_name(uint8_t op) {
   switch (op) {
     case 0x52: return "REDUCE";
+    case 0x4a: return "BININT";
+    case 0x8a: return "LONG1";
     case 0x51: return "BINPERSID";
     case 0x74: return "TUPLE";
     case 0x85: return "TUPLE1";
@@ -195,6 +201,16 @@ class PickleScan {
     std::string s(reinterpret_cast<const char *>(p_ + at_), len);
     at_ += len + 1;
     return s;
+  }
+  /** A signed little-endian integer of `width` bytes (BININT, LONG1), refused when negative. */
+  void integer(uint64_t width) {
+    size_t start = at_;
+    skip(width);
+    if (width == 0 || (p_[start + width - 1] & 0x80) == 0) return push(0);
+    int64_t v = -1;
+    for (size_t i = std::min<uint64_t>(width, 8); i-- > 0;) v = static_cast<int64_t>((static_cast<uint64_t>(v) << 8) | p_[start + i]);
+    fail("a negative integer (" + (width <= 8 ? std::to_string(v) : std::to_string(width) + " bytes") +
+         "): a state dict's storage sizes, offsets, sizes and strides are never negative");
   }
   void push(size_t depth) {
     if (depth > kMaxPickleDepth)
@@ -272,9 +288,9 @@ bool PickleScan::leaf() {
     case 0x88: case 0x89: case 0x4e: push(0); return true;  // NEWTRUE, NEWFALSE, NONE
     case 0x4b: skip(1); push(0); return true;               // BININT1
     case 0x4d: skip(2); push(0); return true;               // BININT2
-    case 0x4a: skip(4); push(0); return true;               // BININT
+    case 0x4a: integer(4); return true;                     // BININT
     case 0x47: skip(8); push(0); return true;               // BINFLOAT
-    case 0x8a: skip(arg(1)); push(0); return true;          // LONG1
+    case 0x8a: integer(arg(1)); return true;                // LONG1
     case 0x58: skip(arg(4)); push(0); return true;          // BINUNICODE
     default: return false;
   }

@@ -14,9 +14,11 @@
 
 namespace shim::pt {
 
-/** The deepest nesting of containers a weights pickle may have (a state dict needs 4). */
+/** The deepest nesting of containers a weights pickle may have (a state dict reaches 2: the
+ *  tuple of _rebuild_tensor_v2's arguments holding the tuple of sizes). */
 inline constexpr size_t kMaxPickleDepth = 100;
-/** The largest data.pkl read (a state dict of 100,000 tensors takes about 20 MiB). */
+/** The largest data.pkl read: torch.save (1.13) pickles 1,000 tensors named layerN.weight in
+ *  100,138 bytes, so this leaves room for over 600,000 tensors. */
 inline constexpr uint64_t kMaxPickleBytes = 64ull << 20;
 
 /**
@@ -29,8 +31,9 @@ std::map<std::string, uint64_t> stored_records(const std::vector<char> &zip);
 /**
  * Simulates a protocol-2 pickle's stack before libtorch's unpickler runs it: every opcode finds
  * the values it takes above the last MARK, memo indices are dense, no container is referenced
- * twice (so the values form a tree), nesting stays within kMaxPickleDepth, and the only globals
- * are those of a state dict (torch._utils._rebuild_tensor_v2, collections.OrderedDict and the
+ * twice (so the values form a tree), nesting stays within kMaxPickleDepth, no integer is
+ * negative (libtorch would quietly make a negative stride contiguous), and the only globals are
+ * those of a state dict (torch._utils._rebuild_tensor_v2, collections.OrderedDict and the
  * torch.<dtype>Storage classes).
  */
 void scan_pickle(const char *data, size_t size);

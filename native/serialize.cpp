@@ -11,6 +11,8 @@
 #include <torch/csrc/jit/serialization/storage_context.h>
 #include <torch/serialize.h>
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <map>
@@ -51,13 +53,13 @@ std::vector<char> pickle_untagged(const c10::IValue &value) {
 std::vector<char> read_file(const char *path) {
   std::FILE *f = std::fopen(path, "rb");
   if (f == nullptr) throw ShimError(std::string("load_pt: cannot open ") + path + ": " + std::strerror(errno));
-  std::vector<char> bytes;
-  long size = std::fseek(f, 0, SEEK_END) == 0 ? std::ftell(f) : -1;
-  if (size > 0) bytes.resize(static_cast<size_t>(size));
-  std::rewind(f);
-  size_t got = size > 0 ? std::fread(bytes.data(), 1, bytes.size(), f) : 0;
+  struct stat st {};
+  bool regular = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode);
+  std::vector<char> bytes(regular ? static_cast<size_t>(st.st_size) : 0);
+  size_t got = regular ? std::fread(bytes.data(), 1, bytes.size(), f) : 0;
   std::fclose(f);
-  if (size < 0 || got != bytes.size()) throw ShimError(std::string("load_pt: cannot read ") + path);
+  if (!regular) throw ShimError(std::string("load_pt: expected a regular file, found another kind at ") + path);
+  if (got != bytes.size()) throw ShimError(std::string("load_pt: cannot read ") + path);
   return bytes;
 }
 

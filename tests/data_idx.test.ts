@@ -247,6 +247,46 @@ Deno.test("gunzip() rejects fewer than two bytes naming the file", async () => {
   );
 });
 
+Deno.test("gunzip() stops a stream that inflates past maxBytes, naming the limit", async () => {
+  const gz = await gzip(new Uint8Array(10_000_000));
+  await assertRejectsDataError(
+    () => gunzip(gz, { file: "z.gz", maxBytes: 1_000_000 }),
+    "z.gz",
+    /expected at most 1000000 bytes once decompressed \(the limit for data files\), found more/,
+  );
+  assert.equal((await gunzip(gz, { file: "z.gz", maxBytes: 10_000_000 })).length, 10_000_000);
+});
+
+Deno.test("decodeIdx() stops a gzip file once it passes the size its IDX header implies", async () => {
+  const bomb = await gzip(idx(0x08, [2], new Uint8Array(20_000_000)));
+  const err = await assertRejectsDataError(
+    () => decodeIdx(bomb, { file: `${LABELS}.gz`, expectDims: 1 }),
+    `${LABELS}.gz`,
+    /expected at most 10 bytes once decompressed \(what its IDX header implies for dims \[2\]\), found more: stopped after (\d+) bytes/,
+  );
+  const stopped = Number(/stopped after (\d+)/.exec(err.message)![1]);
+  assert.ok(stopped < 5_000_000, `stopped within 5 MB of inflated output, found ${stopped}`);
+});
+
+Deno.test("decodeIdx() refuses a gzip file's wrong magic before inflating the rest", async () => {
+  const zeros = await gzip(new Uint8Array(20_000_000));
+  await assertRejectsDataError(
+    () => decodeIdx(zeros, { file: `${IMAGES}.gz`, expectDims: 3 }),
+    `${IMAGES}.gz`,
+    /expected magic 0x00000803 \(ubyte, 3 dims\), found 0x00000000/,
+  );
+});
+
+Deno.test("decodeIdx() reads a gzip file whose inflated chunks span many input slices", async () => {
+  const data = new Uint8Array(300 * 28 * 28).map((_, i) => (i * 2654435761) >>> 24);
+  const parsed = await decodeIdx(await gzip(encodeIdx([300, 28, 28], data)), {
+    file: `${IMAGES}.gz`,
+    expectDims: 3,
+  });
+  assert.deepEqual(parsed.dims, [300, 28, 28]);
+  assert.deepEqual(parsed.data, data);
+});
+
 Deno.test("readIdxFile() reads plain and gzip files from disk", async () => {
   const dir = await Deno.makeTempDir({ prefix: "data_idx_test_" });
   try {

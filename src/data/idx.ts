@@ -154,7 +154,7 @@ function idxSize(head: Uint8Array, options: ParseIdxOptions): InflatedLimit | un
   const rank = checkMagic(head, options);
   if (head.length < 4 + 4 * rank) return undefined;
   const dims = headerDims(head, rank);
-  const total = dims.reduce((a, d) => a * BigInt(d), BigInt(4 + 4 * rank));
+  const total = BigInt(4 + 4 * rank) + dims.reduce((a, d) => a * BigInt(d), 1n);
   return {
     bytes: total > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(total),
     why: `what its IDX header implies for dims [${dims.join(", ")}]`,
