@@ -29,7 +29,8 @@ import { collectEnv } from "./env.ts";
 import { applyMalloc } from "./malloc.ts";
 import { Progress } from "../train/progress.ts";
 import { renderMarkdown } from "../report/report.ts";
-import { resultFileName, uniquePath, writeFileAtomic } from "../result/write.ts";
+import { resultFileName, writeFileAtomic, writeNewFile } from "../result/write.ts";
+import { destinationProblem, keepResult } from "./destinations.ts";
 import { disposeDeviceData, GRAPH_WARMUP_STEPS, uploadDataset } from "../train/train.ts";
 import { runDenoLibtorch } from "./run.ts";
 import { googlenetFlopsPerImage } from "./flops.ts";
@@ -127,11 +128,6 @@ function chooseDevices(config: BenchConfig, info: ReturnType<typeof buildInfo>):
 /** Checks the input files before anything runs or is written; the config a resume runs. */
 async function preflight(config: BenchConfig, devices: Device[]): Promise<BenchConfig> {
   if (config.load) checkWeightsFile(config.load);
-  for (const [flag, path] of [["--save", config.save], ["--json", config.json]] as const) {
-    if (path && !config.force && (await exists(path))) {
-      throw new FatalInput(`${flag} ${path}: the file exists; pass --force to overwrite it`);
-    }
-  }
   if (!config.resume) return config;
   if (!(await exists(config.resume))) {
     throw new FatalInput(`--resume ${config.resume}: no such checkpoint file`);
@@ -344,12 +340,11 @@ async function writeResult(result: BenchResult): Promise<void> {
   const { config } = result;
   const json = JSON.stringify(result, null, 2) + "\n";
   await Deno.mkdir(config.out, { recursive: true });
-  const path = await uniquePath(config.out, resultFileName(result), { content: json });
-  await writeFileAtomic(path, json, { force: true });
+  const path = await writeNewFile(config.out, resultFileName(result), json); // a free name
   const markdown = renderMarkdown([result]);
   const md = path.replace(/\.json$/, ".md");
   await writeFileAtomic(md, markdown, { force: true });
-  if (config.json !== null) await writeFileAtomic(config.json, json, { force: true }); // checked
+  if (config.json !== null) await writeFileAtomic(config.json, json, { force: config.force });
   console.log(markdown);
   console.error(`bench: wrote ${path} and ${md}${config.json ? ` and ${config.json}` : ""}`);
 }
@@ -380,7 +375,7 @@ async function bench(session: Session): Promise<number> {
   const stopReason = signal ?? runs.find((r) => r.stopReason)?.stopReason ?? null;
   const code = signal === null ? 0 : signal === "SIGTERM" ? 143 : 130; // a deadline is no failure
   if (follower(session)) return code;
-  await writeResult({
+  await keepResult({
     schema: SCHEMA_VERSION,
     complete: stopReason === null,
     stopReason,
@@ -390,7 +385,7 @@ async function bench(session: Session): Promise<number> {
     config,
     runs,
     notes,
-  });
+  }, writeResult);
   if (stopReason === null) return 0;
   console.error(`bench: stopped early (${stopReason}); the result is marked incomplete`);
   return code;
@@ -420,6 +415,9 @@ export async function main(args: string[]): Promise<number> {
   if (typeof config === "number") return config;
   try {
     const place = readRankEnv(Deno.env.toObject());
+    // Before anything trains; the launcher checks for its ranks, rank 0 again.
+    const unwritable = (place?.rank ?? 0) === 0 ? await destinationProblem(config) : null;
+    if (unwritable !== null) throw new FatalInput(unwritable);
     if (place === null && (config.nproc ?? 1) > 1) {
       const script = new URL(import.meta.url).pathname;
       return await launchRanks(args, { nproc: config.nproc!, threads: config.threads, script });
