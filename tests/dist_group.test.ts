@@ -54,7 +54,10 @@ Deno.test("two ranks on a FileStore give the same collectives", async () => {
 
 for (const who of [0, 1]) {
   Deno.test(`rank ${who} alone fails within the timeout with c10d's message`, async () => {
-    const o = await rank({ rank: who, worldSize: 2, port: freePort(), timeoutMs: 2000 });
+    const dir = await Deno.makeTempDir();
+    const file = join(dir, "store");
+    const o = await rank({ rank: who, worldSize: 2, file, timeoutMs: 2000 })
+      .finally(() => Deno.remove(dir, { recursive: true }));
     assert.strictEqual(o.name, "TorchError", `expected a TorchError, found ${JSON.stringify(o)}`);
     assert.match(o.error!, /time|connect|refused/i, JSON.stringify(o));
     // c10d may give up before the timeout (a refused connection); what matters is that it does
@@ -64,7 +67,7 @@ for (const who of [0, 1]) {
 }
 
 Deno.test("a rank outside the world size is refused at once, naming both", async () => {
-  const o = await rank({ rank: 2, worldSize: 2, port: freePort(), timeoutMs: 60_000 });
+  const o = await rank({ rank: 2, worldSize: 2, file: "/nonexistent/store", timeoutMs: 60_000 });
   assert.strictEqual(o.name, "TorchError");
   assert.match(o.error!, /expected a rank 0\.\.1 \(world size 2\), found 2/);
   assert.ok(o.seconds! < 5);
