@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { killGroup, LAUNCHER_PID_VAR, tiedCommand } from "./child.ts";
 import { rankEnvVars } from "./env.ts";
 
@@ -64,13 +64,33 @@ export function describeExit(status: Deno.CommandStatus): string {
 }
 
 /**
- * A private folder for a FileStore: made by this user, mode 0700 (no other user can read or
- * plant the rendezvous file). The caller removes it.
+ * A private folder for a FileStore, `<prefix><pid>-XXXX` in the temporary folder: made by this
+ * user, mode 0700 (no other user can read or plant the rendezvous file). The caller removes it;
+ * the folders of this prefix that a killed process left (its pid no longer runs) are removed
+ * first.
  */
 export async function privateStoreDir(prefix: string): Promise<string> {
-  const dir = await Deno.makeTempDir({ prefix });
+  const dir = await Deno.makeTempDir({ prefix: `${prefix}${Deno.pid}-` });
   await Deno.chmod(dir, 0o700);
+  await removeStale(dirname(dir), prefix);
   return dir;
+}
+
+/** Removes the store folders named `<prefix><pid>-...` in `tmp` whose process no longer runs. */
+async function removeStale(tmp: string, prefix: string): Promise<void> {
+  for await (const entry of Deno.readDir(tmp)) {
+    const pid = entry.name.startsWith(prefix)
+      ? /^(\d+)-/.exec(entry.name.slice(prefix.length))
+      : null;
+    if (!entry.isDirectory || pid === null || Number(pid[1]) === Deno.pid) continue;
+    try {
+      Deno.kill(Number(pid[1]), "SIGCONT"); // throws when no such process (or not ours)
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) {
+        await Deno.remove(join(tmp, entry.name), { recursive: true }).catch(() => {});
+      }
+    }
+  }
 }
 
 /** The environment that puts rank `rank` on this host only: a file store, Gloo on loopback. */
