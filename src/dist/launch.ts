@@ -50,14 +50,6 @@ export function withFlag(args: readonly string[], flag: string, value: string): 
   return [...out, flag, value];
 }
 
-/** A port free on 127.0.0.1 right now (the OS picks it). */
-export function freeLoopbackPort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
-
 /** How a rank ended, as the launcher's line says it. */
 export function describeExit(status: Deno.CommandStatus): string {
   return status.signal !== null ? `killed by ${status.signal}` : `exit code ${status.code}`;
