@@ -1,18 +1,10 @@
 /**
- * Helpers of the data-parallel tests: a free loopback port, a rank run as its own process, the
- * bench launched with two ranks on a tiny data set.
+ * Helpers of the data-parallel tests: a rank run as its own process, ranks
+ * run in a network namespace of their own, the bench launched with two ranks on a tiny data set.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { BENCH_MAIN, writeTinyDataset } from "./_helpers.ts";
-
-/** A port free on 127.0.0.1 right now. */
-export function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
 
 /** Runs `script` with its JSON spec in a Deno process; the last stdout line, parsed. */
 export async function runRank(
@@ -27,6 +19,50 @@ export async function runRank(
   const text = new TextDecoder().decode(out.stdout).trim();
   assert.ok(out.success, `rank ${spec.rank}: expected exit 0, found ${out.code}: ${text}`);
   return JSON.parse(text.split("\n").at(-1)!);
+}
+
+/** Whether this user may make a network namespace (unshare -rn) and bring its loopback up. */
+export function canIsolateNetwork(): boolean {
+  try {
+    return new Deno.Command("unshare", {
+      args: ["-rn", "ip", "link", "set", "lo", "up"],
+      stdout: "null",
+      stderr: "null",
+    }).outputSync().success;
+  } catch {
+    return false;
+  }
+}
+
+const shellQuote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
+
+/**
+ * Runs one `script` process per spec inside one network namespace of their own, which has only a
+ * loopback interface (unshare -rn): a TCPStore's server, which listens on every interface, then
+ * listens on nothing beyond this host. Each process's last stdout line, parsed.
+ */
+export async function runRanksIsolated(
+  script: string,
+  specs: Record<string, unknown>[],
+): Promise<Record<string, unknown>[]> {
+  const dir = await Deno.makeTempDir();
+  try {
+    const deno = shellQuote(Deno.execPath());
+    const ranks = specs.map((spec, i) =>
+      `${deno} run -A ${shellQuote(script)} ${shellQuote(JSON.stringify(spec))} > ${dir}/${i} &`
+    );
+    const out = await new Deno.Command("unshare", {
+      args: ["-rn", "sh", "-c", `ip link set lo up && { ${ranks.join(" ")} wait; }`],
+      stderr: "inherit",
+    }).output();
+    assert.ok(out.success, `unshare: exit ${out.code}`);
+    return specs.map((_, i) => {
+      const text = Deno.readTextFileSync(`${dir}/${i}`).trim();
+      return JSON.parse(text.split("\n").at(-1)!);
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 }
 
 /**

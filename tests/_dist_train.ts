@@ -4,7 +4,7 @@
  * one rank of `worldSize` (the global batch split) or alone; then rank 0 saves the weights to
  * `out` and the last step's gradients, float32 in parameter order, to `out`.grad.
  *
- * deno run -A tests/_dist_train.ts '{"rank":0,"worldSize":2,"port":29500,"steps":20,"batch":64,"out":"w.safetensors"}'
+ * deno run -A tests/_dist_train.ts '{"rank":0,"worldSize":2,"store":"/tmp/d/store","steps":20,"batch":64,"out":"w.safetensors"}'
  */
 import * as t from "../src/ffi/mod.ts";
 import { DataParallel } from "../src/dist/mod.ts";
@@ -15,7 +15,8 @@ import { loadDataset } from "../src/data/mod.ts";
 const spec = JSON.parse(Deno.args[0]) as {
   rank: number;
   worldSize: number;
-  port: number;
+  /** The FileStore's path (the ranks meet on this host only). */
+  store: string;
   steps: number;
   batch: number;
   out: string;
@@ -27,7 +28,8 @@ const dist = spec.worldSize > 1
     worldSize: spec.worldSize,
     localRank: spec.rank,
     masterAddr: "127.0.0.1",
-    masterPort: spec.port,
+    masterPort: 0,
+    storeFile: spec.store,
   }, { timeoutSeconds: 60 })
   : null;
 const mnist = await loadDataset("mnist");

@@ -19,7 +19,7 @@ export function childrenOf(pid: number): number[] {
     if (!/^\d+$/.test(entry.name)) continue;
     try {
       const stat = Deno.readTextFileSync(`/proc/${entry.name}/stat`);
-      const [, state, ppid] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const [state, ppid] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
       if (Number(ppid) === pid && state !== "Z") found.push(Number(entry.name));
     } catch { /* gone meanwhile */ }
   }

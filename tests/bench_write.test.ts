@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { BenchResult } from "../src/result/schema.ts";
-import { resultFileName, uniquePath, writeFileAtomic } from "../src/result/write.ts";
+import { resultFileName, writeFileAtomic, writeNewFile } from "../src/result/write.ts";
 
 async function withTempDir(fn: (dir: string) => Promise<void>) {
   const dir = await Deno.makeTempDir({ prefix: "bench_write_" });
@@ -103,22 +103,52 @@ Deno.test("resultFileName() falls back to --device when nothing ran", () => {
   assert.equal(resultFileName(result("box", [])), "2025-02-01-box-all.json");
 });
 
-Deno.test("uniquePath() appends -2, -3 … to a taken name", async () => {
+Deno.test("writeNewFile() takes -2, -3 … when the name is taken, and reuses identical content", async () => {
   await withTempDir(async (dir) => {
     const name = "2025-02-01-box-cpu.json";
-    assert.equal(await uniquePath(dir, name), join(dir, name));
-    await Deno.writeTextFile(join(dir, name), "1");
-    assert.equal(await uniquePath(dir, name), join(dir, "2025-02-01-box-cpu-2.json"));
-    await Deno.writeTextFile(join(dir, "2025-02-01-box-cpu-2.json"), "2");
-    assert.equal(await uniquePath(dir, name), join(dir, "2025-02-01-box-cpu-3.json"));
+    assert.equal(await writeNewFile(dir, name, "1"), join(dir, name));
+    assert.equal(await writeNewFile(dir, name, "2"), join(dir, "2025-02-01-box-cpu-2.json"));
+    assert.equal(await writeNewFile(dir, name, "3"), join(dir, "2025-02-01-box-cpu-3.json"));
+    assert.equal(await writeNewFile(dir, name, "2"), join(dir, "2025-02-01-box-cpu-2.json"));
+    assert.deepEqual(
+      await listing(dir),
+      [name, "2025-02-01-box-cpu-2.json", "2025-02-01-box-cpu-3.json"].sort(),
+    );
+    assert.equal(await Deno.readTextFile(join(dir, name)), "1", "the first file kept");
   });
 });
 
-Deno.test("uniquePath() reuses a file that already holds the same content", async () => {
+Deno.test("writeNewFile() from 4 processes at once into one folder: every one of 80 results is kept", async () => {
   await withTempDir(async (dir) => {
-    await Deno.writeTextFile(join(dir, "r.json"), "1");
-    await Deno.writeTextFile(join(dir, "r-2.json"), "2");
-    assert.equal(await uniquePath(dir, "r.json", { content: "2" }), join(dir, "r-2.json"));
-    assert.equal(await uniquePath(dir, "r.json", { content: "3" }), join(dir, "r-3.json"));
+    const write = new URL("../src/result/write.ts", import.meta.url).href;
+    const code = `import { writeNewFile } from "${write}";
+      const [dir, who] = Deno.args;
+      await Promise.all(Array.from({ length: 20 }, (_, i) => writeNewFile(dir, "r.json", who + "-" + i)));`;
+    const outs = await Promise.all(
+      ["a", "b", "c", "d"].map((who) =>
+        new Deno.Command(Deno.execPath(), { args: ["eval", code, dir, who] }).output()
+      ),
+    );
+    for (const o of outs) assert.ok(o.success, new TextDecoder().decode(o.stderr));
+    const names = await listing(dir);
+    assert.equal(names.length, 80, `one file per result, found ${names.length}: no temporary left`);
+    const contents = new Set(names.map((n) => Deno.readTextFileSync(join(dir, n))));
+    assert.equal(contents.size, 80, "no result replaced another");
+  });
+});
+
+Deno.test("writeFileAtomic() without force refuses a file created meanwhile, as a clean error", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "a.json");
+    const settled = await Promise.allSettled([
+      writeFileAtomic(path, "one"),
+      writeFileAtomic(path, "two"),
+    ]);
+    const won = settled.findIndex((s) => s.status === "fulfilled");
+    const lost = settled.find((s) => s.status === "rejected") as PromiseRejectedResult;
+    assert.ok(won >= 0 && lost !== undefined, "one writer wins, the other is refused");
+    assert.match(lost.reason.message, /refusing to overwrite .*a\.json/);
+    assert.equal(await Deno.readTextFile(path), ["one", "two"][won], "the winner's content");
+    assert.deepEqual(await listing(dir), ["a.json"]);
   });
 });

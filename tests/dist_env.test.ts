@@ -4,10 +4,12 @@
  * refuses. No libtorch.
  */
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import {
   localBatchSize,
   loopbackRankEnv,
   orphaned,
+  privateStoreDir,
   RankEnvError,
   rankEnvVars,
   rankProblem,
@@ -173,4 +175,20 @@ Deno.test("ranks take --baseline pytorch (PyTorch DDP) with a window, and refuse
     rankProblem({ ...pytorch, steps: null }, ["cpu"], { worldSize: 2 })!,
     /expected a timed window \(--steps/,
   );
+});
+
+Deno.test("a store folder is private (0700); one that a killed launcher left is removed", async () => {
+  const tmp = Deno.env.get("TMPDIR") ?? "/tmp";
+  const stale = `${tmp}/bench-envtest-4194999-x`; // above any pid_max: no such process
+  const alive = `${tmp}/bench-envtest-${Deno.ppid}-x`;
+  await Deno.mkdir(stale);
+  await Deno.mkdir(alive);
+  const dir = await privateStoreDir("bench-envtest-");
+  try {
+    assert.strictEqual((await Deno.stat(dir)).mode! & 0o777, 0o700);
+    assert.ok(!existsSync(stale), "the folder of a process that is gone is removed");
+    assert.ok(existsSync(alive), "the folder of a running process is kept");
+  } finally {
+    for (const d of [dir, alive, stale]) await Deno.remove(d, { recursive: true }).catch(() => {});
+  }
 });

@@ -15,7 +15,8 @@ import { join } from "node:path";
 import { decodeSafetensors } from "../src/model/safetensors.ts";
 import { loadDataset } from "../src/data/mod.ts";
 import { assertClose, hasPythonTorch, numbers, PYTHON } from "./_helpers.ts";
-import { freePort, runRank } from "./_dist.ts";
+import { runRank } from "./_dist.ts";
+import { loopbackRankEnv } from "../src/dist/mod.ts";
 
 const TRAIN = new URL("./_dist_train.ts", import.meta.url).pathname;
 const DDP = new URL("../baselines/pytorch_ddp.py", import.meta.url).pathname;
@@ -40,7 +41,7 @@ function assertSameWeights(path: string, expectedPath: string, tol: number) {
 
 /** Runs `worldSize` ranks of tests/_dist_train.ts; rank 0's files are at `out`. */
 async function ours(worldSize: number, steps: number, out: string) {
-  const spec = { worldSize, steps, batch: 64, port: freePort(), out };
+  const spec = { worldSize, steps, batch: 64, store: `${out}.store`, out };
   const outs = await Promise.all(
     Array.from({ length: worldSize }, (_, rank) => runRank(TRAIN, { ...spec, rank })),
   );
@@ -66,11 +67,11 @@ Deno.test({
   fn: async () => {
     const mine = join(dir, "two.safetensors"), ref = join(dir, "ddp.safetensors");
     const { dir: data } = await loadDataset("mnist");
-    const port = String(freePort());
+    const storeFile = `${ref}.store`;
     const ddpRank = (rank: number) =>
       new Deno.Command(PYTHON, {
         args: [DDP, "--data", data, "--steps", "20", "--no-dropout", "--save", ref],
-        env: { RANK: String(rank), WORLD_SIZE: "2", MASTER_ADDR: "127.0.0.1", MASTER_PORT: port },
+        env: loopbackRankEnv({ rank, worldSize: 2, storeFile }),
         stdout: "null",
         stderr: "inherit",
       }).output();

@@ -112,7 +112,7 @@ Deno.test("Ctrl-C on `deno task bench` (SIGINT to its process group) stops at a 
     const checkpoint = files.find((f) => f.startsWith("checkpoint-") && f.endsWith(".safetensors"));
     assert.ok(checkpoint, `a checkpoint in ${files.join(", ")}`);
     assert.match(cut.stderr, /resume with --resume/);
-    assert.ok(!files.some((f) => f.includes(".tmp-")), "no temporary file left behind");
+    assert.ok(!files.some((f) => f.endsWith(".tmp")), "no temporary file left behind");
 
     const resumed = await bench([
       ...base,

@@ -34,7 +34,8 @@ import { renderMarkdown } from "../report/report.ts";
 import { pairedVerdictLines, terminalSummary } from "../report/bench_summary.ts";
 import { withDefaultBaseline } from "./default_baseline.ts";
 import { type LoadSamples, noiseWarnings, readLoadavg, runNoise } from "./noise_check.ts";
-import { resultFileName, uniquePath, writeFileAtomic } from "../result/write.ts";
+import { resultFileName, writeFileAtomic, writeNewFile } from "../result/write.ts";
+import { destinationProblem, keepResult } from "./destinations.ts";
 import { disposeDeviceData, GRAPH_WARMUP_STEPS, uploadDataset } from "../train/train.ts";
 import { runDenoLibtorch } from "./run.ts";
 import { googlenetFlopsPerImage } from "./flops.ts";
@@ -137,11 +138,6 @@ function chooseDevices(config: BenchConfig, info: ReturnType<typeof buildInfo>):
 /** Checks the input files before anything runs or is written; the config a resume runs. */
 async function preflight(config: BenchConfig, devices: Device[]): Promise<BenchConfig> {
   if (config.load) checkWeightsFile(config.load);
-  for (const [flag, path] of [["--save", config.save], ["--json", config.json]] as const) {
-    if (path && !config.force && (await exists(path))) {
-      throw new FatalInput(`${flag} ${path}: the file exists; pass --force to overwrite it`);
-    }
-  }
   if (!config.resume) return config;
   if (!(await exists(config.resume))) {
     throw new FatalInput(`--resume ${config.resume}: no such checkpoint file`);
@@ -381,12 +377,11 @@ async function writeResult(result: BenchResult): Promise<void> {
   const { config } = result;
   const json = JSON.stringify(result, null, 2) + "\n";
   await Deno.mkdir(config.out, { recursive: true });
-  const path = await uniquePath(config.out, resultFileName(result), { content: json });
-  await writeFileAtomic(path, json, { force: true });
+  const path = await writeNewFile(config.out, resultFileName(result), json); // a free name
   const markdown = renderMarkdown([result]);
   const md = path.replace(/\.json$/, ".md");
   await writeFileAtomic(md, markdown, { force: true });
-  if (config.json !== null) await writeFileAtomic(config.json, json, { force: true }); // checked
+  if (config.json !== null) await writeFileAtomic(config.json, json, { force: config.force });
   printOutcome(result, `bench: wrote ${path} and ${md}${config.json ? ` and ${config.json}` : ""}`);
 }
 
@@ -416,7 +411,7 @@ async function bench(session: Session): Promise<number> {
   const stopReason = signal ?? runs.find((r) => r.stopReason)?.stopReason ?? null;
   const code = signal === null ? 0 : signal === "SIGTERM" ? 143 : 130; // a deadline is no failure
   if (follower(session)) return code;
-  await writeResult({
+  await keepResult({
     schema: SCHEMA_VERSION,
     complete: stopReason === null,
     stopReason,
@@ -426,7 +421,7 @@ async function bench(session: Session): Promise<number> {
     config,
     runs,
     notes,
-  });
+  }, writeResult);
   if (stopReason === null) return 0;
   console.error(`bench: stopped early (${stopReason}); the result is marked incomplete`);
   return code;
@@ -466,6 +461,9 @@ export async function main(args: string[], options: MainOptions = {}): Promise<n
   if (typeof config === "number") return config;
   try {
     const place = readRankEnv(Deno.env.toObject());
+    // Before anything trains; the launcher checks for its ranks, rank 0 again.
+    const unwritable = (place?.rank ?? 0) === 0 ? await destinationProblem(config) : null;
+    if (unwritable !== null) throw new FatalInput(unwritable);
     if (place === null && (config.nproc ?? 1) > 1) {
       const script = new URL(import.meta.url).pathname;
       return await launchRanks(args, { nproc: config.nproc!, threads: config.threads, script });

@@ -199,7 +199,8 @@ export class Worker {
   async quit(): Promise<void> {
     await this.#ask({ op: "quit" }, byeReplySchema, 0);
     await this.#stdin.close().catch(() => {});
-    await endWorker(this.#child, this.#stderr, this.#deadline.floorMs);
+    await within(this.#child.status, this.#deadline.floorMs); // it exits by itself, or is ended
+    await endWorker(this.#child, this.#stderr);
   }
 
   /** Ends the worker without asking (after a failure); safe to call on an exited one. */

@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { killGroup, LAUNCHER_PID_VAR, tiedCommand } from "./child.ts";
 import { rankEnvVars } from "./env.ts";
 
@@ -50,27 +50,39 @@ export function withFlag(args: readonly string[], flag: string, value: string): 
   return [...out, flag, value];
 }
 
-/** A port free on 127.0.0.1 right now (the OS picks it). */
-export function freeLoopbackPort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
-
 /** How a rank ended, as the launcher's line says it. */
 export function describeExit(status: Deno.CommandStatus): string {
   return status.signal !== null ? `killed by ${status.signal}` : `exit code ${status.code}`;
 }
 
 /**
- * A private folder for a FileStore: made by this user, mode 0700 (no other user can read or
- * plant the rendezvous file). The caller removes it.
+ * A private folder for a FileStore, `<prefix><pid>-XXXX` in the temporary folder: made by this
+ * user, mode 0700 (no other user can read or plant the rendezvous file). The caller removes it;
+ * the folders of this prefix that a killed process left (its pid no longer runs) are removed
+ * first.
  */
 export async function privateStoreDir(prefix: string): Promise<string> {
-  const dir = await Deno.makeTempDir({ prefix });
+  const dir = await Deno.makeTempDir({ prefix: `${prefix}${Deno.pid}-` });
   await Deno.chmod(dir, 0o700);
+  await removeStale(dirname(dir), prefix);
   return dir;
+}
+
+/** Removes the store folders named `<prefix><pid>-...` in `tmp` whose process no longer runs. */
+async function removeStale(tmp: string, prefix: string): Promise<void> {
+  for await (const entry of Deno.readDir(tmp)) {
+    const pid = entry.name.startsWith(prefix)
+      ? /^(\d+)-/.exec(entry.name.slice(prefix.length))
+      : null;
+    if (!entry.isDirectory || pid === null || Number(pid[1]) === Deno.pid) continue;
+    try {
+      Deno.kill(Number(pid[1]), "SIGCONT"); // throws when no such process (or not ours)
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) {
+        await Deno.remove(join(tmp, entry.name), { recursive: true }).catch(() => {});
+      }
+    }
+  }
 }
 
 /** The environment that puts rank `rank` on this host only: a file store, Gloo on loopback. */

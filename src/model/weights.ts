@@ -1,7 +1,7 @@
 /**
  * Weights in and out under the seed module's state_dict names: safetensors (.safetensors) and
- * PyTorch's own format (.pt, read by torch.load). Files are written to a temporary name and
- * renamed, so a crash never leaves a half-written file.
+ * PyTorch's own format (.pt, read by torch.load). Files are written to a temporary name, fsynced,
+ * renamed and their directory fsynced, so a crash never leaves a half-written file.
  *
  * @module
  */
@@ -15,6 +15,7 @@ import {
   type Tensor,
   TorchError,
 } from "../ffi/mod.ts";
+import { commitFileSync, tempPathFor } from "../result/write.ts";
 import { googlenetParameterShapes } from "./architecture.ts";
 import type { Module } from "./module.ts";
 import {
@@ -34,22 +35,18 @@ export class WeightsError extends Error {
   }
 }
 
-function tempName(path: string): string {
-  return `${path}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
-}
-
-/** Writes named tensors to `path` (.safetensors or .pt) via a temporary file and a rename. */
+/** Writes named tensors to `path` (.safetensors or .pt) durably, via a temporary file and a rename. */
 export function saveNamed(
   path: string,
   named: readonly [string, Tensor][],
   metadata: Record<string, string> = {},
 ): void {
-  const tmp = tempName(path);
+  const tmp = tempPathFor(path);
   try {
     if (path.endsWith(".pt")) savePt(tmp, named);
     else if (path.endsWith(".safetensors")) Deno.writeFileSync(tmp, toSafetensors(named, metadata));
     else throw new WeightsError(`${path}: expected a name ending in .safetensors or .pt`);
-    Deno.renameSync(tmp, path);
+    commitFileSync(tmp, path, true);
   } catch (e) {
     try {
       Deno.removeSync(tmp);

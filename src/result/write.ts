@@ -1,5 +1,8 @@
 /**
- * Writing result files without clobbering earlier results.
+ * Writing result files durably and without clobbering earlier results: each file is written to a
+ * temporary name, fsynced, then moved to its name (renamed over it, or hard-linked so that the
+ * name is created exclusively), and its directory fsynced, so that after a crash or a power cut
+ * the name holds either nothing or the whole file.
  *
  * @module
  */
@@ -25,12 +28,57 @@ function readIfExists(path: string): Promise<Buffer | null> {
   });
 }
 
+/** Flushes a file's (or a directory's) content to the disk. */
+export function fsyncPathSync(path: string): void {
+  const file = Deno.openSync(path, { read: true });
+  try {
+    file.syncSync();
+  } finally {
+    file.close();
+  }
+}
+
+/** A temporary name beside `path`, for writing it. */
+export function tempPathFor(path: string): string {
+  const suffix = `${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
+  return join(dirname(path), `.${basename(path)}.${suffix}.tmp`);
+}
+
 /**
- * Writes `data` (text as UTF-8) to a temporary file in `path`'s directory and renames it over
- * `path`, so readers never see a half-written file.
+ * Moves the written, closed file `temp` to `path` durably: fsyncs it, renames it over `path`
+ * (`replace`) or links it to `path` only if `path` does not exist (Deno.errors.AlreadyExists
+ * otherwise, `temp` left in place), then fsyncs the directory. Synchronous, for the writers of
+ * weights and checkpoints.
+ */
+export function commitFileSync(temp: string, path: string, replace: boolean): void {
+  fsyncPathSync(temp);
+  if (replace) {
+    Deno.renameSync(temp, path);
+  } else {
+    Deno.linkSync(temp, path);
+    Deno.removeSync(temp);
+  }
+  fsyncPathSync(dirname(path));
+}
+
+/** Writes `bytes` to a temporary file beside `path` and commits it (see {@linkcode commitFileSync}). */
+async function writeDurably(path: string, bytes: Uint8Array, replace: boolean): Promise<void> {
+  const temp = tempPathFor(path);
+  try {
+    await Deno.writeFile(temp, bytes, { createNew: true });
+    commitFileSync(temp, path, replace);
+  } finally {
+    await Deno.remove(temp).catch(() => {}); // gone once committed
+  }
+}
+
+/**
+ * Writes `data` (text as UTF-8) to `path` durably and atomically (a temporary file, fsynced, moved
+ * to `path`, the directory fsynced), so readers never see a half-written file.
  *
  * @returns `"unchanged"` (writing nothing) when `path` already held exactly `data`, else `"written"`.
- * @throws {Deno.errors.AlreadyExists} When `path` holds different content and `force` is not set.
+ * @throws {Deno.errors.AlreadyExists} When `path` holds different content (or is created
+ * meanwhile) and `force` is not set.
  */
 export async function writeFileAtomic(
   path: string,
@@ -41,23 +89,63 @@ export async function writeFileAtomic(
   const existing = await readIfExists(path);
   if (existing !== null) {
     if (existing.equals(bytes)) return "unchanged";
-    if (!options.force) {
-      throw new Deno.errors.AlreadyExists(
-        `refusing to overwrite ${path}: expected no file or identical content, found a ` +
-          `different ${existing.length}-byte file (choose another name or pass force)`,
-      );
-    }
+    if (!options.force) throw refusal(path, `a different ${existing.length}-byte file`);
   }
-  const suffix = `${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
-  const temp = join(dirname(path), `.${basename(path)}.${suffix}.tmp`);
   try {
-    await Deno.writeFile(temp, bytes, { createNew: true });
-    await Deno.rename(temp, path);
+    await writeDurably(path, bytes, options.force ?? false);
   } catch (error) {
-    await Deno.remove(temp).catch(() => {});
+    if (error instanceof Deno.errors.AlreadyExists && !options.force) {
+      throw refusal(path, "a file created meanwhile");
+    }
     throw error;
   }
   return "written";
+}
+
+function refusal(path: string, found: string): Deno.errors.AlreadyExists {
+  return new Deno.errors.AlreadyExists(
+    `refusing to overwrite ${path}: expected no file or identical content, found ${found} ` +
+      "(choose another name or pass force)",
+  );
+}
+
+/**
+ * Writes `data` under a new name in `dir`: `name` when it is free, else `stem-2.ext`, `stem-3.ext`,
+ * … Each name is created exclusively (a hard link of the written, fsynced file), so two writers
+ * at once never take the same name; a name that already holds exactly `data` is reused instead.
+ * Returns the path written (or reused).
+ */
+export async function writeNewFile(
+  dir: string,
+  name: string,
+  data: string | Uint8Array,
+): Promise<string> {
+  const bytes = Buffer.from(data);
+  const temp = tempPathFor(join(dir, name));
+  try {
+    await Deno.writeFile(temp, bytes, { createNew: true });
+    fsyncPathSync(temp);
+    for (let n = 1;; n++) {
+      const path = join(dir, nthName(name, n));
+      try {
+        Deno.linkSync(temp, path);
+      } catch (error) {
+        if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+        if ((await readIfExists(path))?.equals(bytes)) return path;
+        continue;
+      }
+      fsyncPathSync(dir);
+      return path;
+    }
+  } finally {
+    await Deno.remove(temp).catch(() => {});
+  }
+}
+
+/** `name` for n = 1, else `stem-n.ext`. */
+function nthName(name: string, n: number): string {
+  const ext = extname(name);
+  return n === 1 ? name : `${name.slice(0, name.length - ext.length)}-${n}${ext}`;
 }
 
 /** The devices of a result's runs and baselines, cpu before cuda; `config.device` when none ran. */
@@ -84,30 +172,4 @@ export function resultFileName(result: BenchResult): string {
   const host = result.env.hostname.toLowerCase().replace(/[^a-z0-9.-]+/g, "-")
     .replace(/^[-.]+|[-.]+$/g, "") || "unknown-host";
   return `${date}-${host}-${devicesOf(result).join("-")}.json`;
-}
-
-/** Options for {@linkcode uniquePath}. */
-export interface UniquePathOptions {
-  /** Content about to be written: an existing file holding exactly this is reused. */
-  content?: string | Uint8Array;
-}
-
-/**
- * A path in `dir` for `name` that clobbers no other file: `dir/name` when it is free, else
- * `stem-2.ext`, `stem-3.ext`, …; or the first of them that already holds exactly `content`, so
- * that writing the same result twice does not duplicate it.
- */
-export async function uniquePath(
-  dir: string,
-  name: string,
-  options: UniquePathOptions = {},
-): Promise<string> {
-  const ext = extname(name);
-  const stem = name.slice(0, name.length - ext.length);
-  const wanted = options.content === undefined ? null : Buffer.from(options.content);
-  for (let n = 1;; n++) {
-    const path = join(dir, n === 1 ? name : `${stem}-${n}${ext}`);
-    const existing = await readIfExists(path);
-    if (existing === null || (wanted !== null && existing.equals(wanted))) return path;
-  }
 }
