@@ -20,6 +20,8 @@ export * from "./table.ts";
 export * from "./gpu_summary.ts";
 export * from "./charts.ts";
 export * from "./verdicts.ts";
+// Named here so that it stays the one `pairedVerdict` of this module whatever else exports one.
+export { pairedVerdict } from "./verdicts.ts";
 export * from "./agreement.ts";
 export * from "./dist_report.ts";
 export * from "./compare.ts";
