@@ -405,11 +405,29 @@ Deno.test("renderHeadline() puts the seed's GPU row first: no result yet, and th
   assert.match(out[0], /^\| The seed's question: device \|/);
   assert.match(
     out[2],
-    /^\| CPU \| AMD EPYC 7763 64-Core Processor, 16 cores; libtorch 2\.11\.0 \|/,
+    /^\| CPU \| AMD EPYC 7763 64-Core Processor, 16 cores; libtorch 2\.11\.0; cpu fp32 \|/,
   );
   assert.match(
     out[3],
     /^\| GPU \| \*\*no result yet\*\*: no CUDA run has finished; GPU machines seen so far: NVIDIA H200 \(\[a CPU run there\]\(results\/h200\.json\)\); see \[docs\/gpu\.md\]\(docs\/gpu\.md\) \| – \|/,
+  );
+});
+
+Deno.test("renderHeadline() fills the seed's GPU row from the newest paired CUDA run when fp32 eager was not paired", () => {
+  const gpu = pairedResult("2025-02-01T00:00:00.000Z");
+  const [ours] = gpu.runs;
+  const onGpu = (r: Run): Run => ({ ...r, device: "cuda", deviceName: "NVIDIA H200" });
+  gpu.runs = [{
+    ...onGpu(ours),
+    label: "deno+libtorch cuda fp32",
+    options: { cudaGraphs: true },
+    baseline: onGpu(ours.baseline!),
+    moreBaselines: [],
+  }];
+  const out = lines(renderHeadline([{ path: "results/gpu.json", result: gpu }], link));
+  assert.match(
+    out[3],
+    /^\| GPU \| NVIDIA H200; libtorch 2\.5\.1; cuda fp32, CUDA graphs \| \[36\.0 ms\]\(results\/gpu\.json\) \| \[40\.0 ms\]\(results\/gpu\.json\) \| \[1\.11× faster/,
   );
 });
 

@@ -18,6 +18,7 @@ import type { Run } from "../result/schema.ts";
 import { baselinesOf } from "../result/recipes.ts";
 import { type HeadlineRow, headlineRows, type SourcedResult } from "./headline.ts";
 import { rowsOf, runName, stackName } from "./rows.ts";
+import { lossAgreement } from "./agreement.ts";
 
 /** One rendered chart. */
 export interface Chart {
@@ -172,15 +173,19 @@ function lossSpec(sources: readonly SourcedResult[]): vl.TopLevelSpec | null {
   );
   const series = { field: "run", type: "nominal", title: "Run" };
   const [ours, base] = pair.runs;
-  const apart = Math.max(
-    ...ours.epochs.map((e, i) => Math.abs(e.loss - (base.epochs[i]?.loss ?? NaN))),
-  );
+  const agreement = lossAgreement(ours, base);
+  const steps = agreement === null ? [] : agreement.epochs.map((e) => e.maxAbsDiff);
+  const most = Math.max(...steps);
+  const apart = steps.length === 0
+    ? "per-step losses not recorded"
+    : most === 0
+    ? "every step's loss equal, so the two lines coincide"
+    : `largest per-step loss difference ${most.toPrecision(2)}`;
   return {
     $schema: SCHEMA,
     title: {
       text: "Does deno+libtorch train as PyTorch does? Mean loss per epoch",
-      subtitle: `same seed and batch order, one invocation (${pair.file}); largest ` +
-        `difference of the epoch means: ${Number.isNaN(apart) ? "n/a" : apart.toPrecision(2)}`,
+      subtitle: `same seed and batch order, one invocation (${pair.file}); ${apart}`,
     },
     width: WIDTH,
     height: 300,

@@ -134,18 +134,22 @@ function seedTable(
   sources: readonly SourcedResult[],
   link: LinkTo,
 ): string[] {
+  // The seed's recipe (plain fp32) when it was paired with PyTorch, else the newest row that was.
   const seedRow = (device: "cpu" | "cuda") =>
-    rows.filter((r) => r.ours.device === device && isPlainRun(r.ours) && r.paired.has("pytorch"))
-      .sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
+    rows.filter((r) => r.ours.device === device && r.paired.has("pytorch"))
+      .sort((a, b) =>
+        Number(isPlainRun(b.ours)) - Number(isPlainRun(a.ours)) ||
+        b.createdAt.localeCompare(a.createdAt)
+      )[0];
   const pytorch = (r: HeadlineRow) => r.paired.get("pytorch")!;
   return table<"cpu" | "cuda">(
     [
       ["The seed's question: device", (d) => d === "cpu" ? "CPU" : "GPU"],
-      ["Machine, libtorch", (d) => {
+      ["Machine, libtorch, configuration", (d) => {
         const r = seedRow(d);
         return r === undefined
           ? noResult(d, sources, link)
-          : `${r.machine}; libtorch ${r.libtorch}`;
+          : `${r.machine}; libtorch ${r.libtorch}; ${r.configuration}`;
       }],
       ["deno+libtorch median step", (d) => cell(seedRow(d), (r) => median(r.ours), link)],
       ["PyTorch eager median step", (d) => cell(seedRow(d), (r) => median(pytorch(r)), link)],
@@ -216,7 +220,8 @@ function grid(rows: readonly HeadlineRow[], link: LinkTo): string[] {
 
 /**
  * The headline as Markdown: the seed's table (GPU against CPU, ours against PyTorch eager on
- * each; a device without a result says so and why), the grid of {@linkcode headlineRows}
+ * each: the seed's fp32 recipe where it was paired with PyTorch, else the newest configuration
+ * that was; a device without a result says so and why), the grid of {@linkcode headlineRows}
  * (configuration × implementation), the rule, and a warning naming each unstable run that the
  * rule passed over. `link` turns a repository path into a link from the page.
  */
