@@ -168,7 +168,25 @@ function environmentLines(result: BenchResult): string[] {
     `TypeScript ${e.typescript}`,
     `- **Commit:** ${commit}`,
     `- **Config:** ${configLine(result)}`,
+    ...runtimeVariantLines(e.runtimeVariant),
   ];
+}
+
+/** The Deno runtime variant's line, when Deno was not run plainly; none when it was. */
+function runtimeVariantLines(v: BenchResult["env"]["runtimeVariant"]): string[] {
+  if (v === undefined) return [];
+  const flags = v.v8Flags === "" ? "no V8 flags" : `V8 flags \`${v.v8Flags}\``;
+  const preloads = v.preloads.length === 0 ? "no preloads" : `preloads ${v.preloads.join(", ")}`;
+  const comparable = v.comparable ? "" : " — **not comparable** (kept out of the headline)";
+  return [`- **Deno run as:** ${v.name}: ${flags}, ${preloads}${comparable}`];
+}
+
+/**
+ * Whether a result's speeds may be compared with others': false when Deno ran a variant that
+ * changes them (V8 without its JIT), and such a result stays out of the headline and GPU summary.
+ */
+export function isComparable(result: BenchResult): boolean {
+  return result.env.runtimeVariant?.comparable !== false;
 }
 
 function runTable(runs: readonly Run[]): string[] {
@@ -368,7 +386,7 @@ export function renderMarkdown(results: readonly BenchResult[]): string {
  */
 export function renderHeadline(results: readonly BenchResult[]): string {
   const epochsOf = (r: BenchResult) => Math.max(0, ...r.runs.map((run) => run.epochs.length));
-  const ordered = [...results].sort((a, b) =>
+  const ordered = results.filter(isComparable).sort((a, b) =>
     epochsOf(b) - epochsOf(a) || b.createdAt.localeCompare(a.createdAt)
   );
   const picked = new Map<string, Run>();
