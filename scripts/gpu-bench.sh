@@ -80,11 +80,15 @@ fi
 # script's LD_LIBRARY_PATH", and what PyTorch's processes and the debugger get back.
 base_ld_path=${LD_LIBRARY_PATH:-}
 base_preload=${LD_PRELOAD:-}
-if [ "$smoke" != 1 ]; then
-  LD_LIBRARY_PATH=$("$TORCH_PYTHON" -c 'import glob, os, torch
+# torch's lib/ (whose libtorch_global_deps.so one variant preloads) and, with CUDA, its wheel's
+# libraries on the loader's path: one import of torch for both.
+torch_libs=$("$TORCH_PYTHON" -c 'import glob, os, torch
 d = os.path.dirname(torch.__file__)
-print(":".join([d + "/lib"] + sorted(glob.glob(os.path.dirname(d) + "/nvidia/**/lib", recursive=True))))'
-  )${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+print(":".join([d + "/lib"] + sorted(glob.glob(os.path.dirname(d) + "/nvidia/**/lib", recursive=True))))' \
+  2>/dev/null)
+torch_lib=${torch_libs%%:*}
+if [ "$smoke" != 1 ]; then
+  LD_LIBRARY_PATH=$torch_libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
   export LD_LIBRARY_PATH
 fi
 
@@ -173,7 +177,6 @@ deno eval 'import { buildInfo } from "./src/ffi/mod.ts"; console.log(JSON.string
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv \
   > "$out/nvidia-smi.csv" 2>&1
 
-torch_lib=$("$TORCH_PYTHON" -c 'import os, torch; print(os.path.dirname(torch.__file__) + "/lib")' 2>/dev/null)
 # The first CUDA step that runs, found by elimination (see scripts/gpu-elimination.sh); with none
 # through Deno, the runs on the GPU are skipped and the CPU column still runs. From here on `deno`
 # is the wrapper that applies the winning variant, and TORCH_PYTHON puts this script's environment

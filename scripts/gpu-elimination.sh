@@ -124,7 +124,7 @@ probe_step() {
     return 0
   fi
   verdicts+=("$name failed ($(exit_name "$last_code"))")
-  tail -2 "$out/$name.log" | grep -v '^fault_reporter: ' | tee -a "$out/summary.log" >&2
+  grep -v '^fault_reporter: ' "$out/$name.log" | tail -2 | tee -a "$out/summary.log" >&2
   return 1
 }
 
