@@ -106,7 +106,11 @@ assemble() {
 signal_exit() { [ "$1" -ge 128 ] && [ "$1" != 137 ]; }
 # exit_name CODE: "exit code N", or "SIGNAME" for a signal's exit status.
 exit_name() {
-  if signal_exit "$1"; then echo "SIG$(kill -l $(($1 - 128)) 2>/dev/null || echo $(($1 - 128)))"; else echo "exit code $1"; fi
+  if signal_exit "$1"; then
+    echo "SIG$(kill -l $(($1 - 128)) 2>/dev/null || echo $(($1 - 128)))"
+  else
+    echo "exit code $1"
+  fi
 }
 verdicts=()
 # probe_step NAME COMMAND...: elimination step NAME (30 s at most), the fault reporter on and
@@ -186,18 +190,20 @@ debug_probe() {
     command -v "$d" > /dev/null && dbg=$d && break
   done
   if [ -z "$dbg" ]; then
-    log "$name: no debugger (${GPU_BENCH_DEBUGGERS-gdb, cuda-gdb}) on this machine: no backtrace; the fault reporter's lines above stand"
+    log "$name: no debugger (${GPU_BENCH_DEBUGGERS-gdb, cuda-gdb}) on this machine: no backtrace;" \
+      "the fault reporter's lines above stand"
     return 0
   fi
   # The probe as it first ran, less the fault reporter (an LD_PRELOAD here would load it into the
   # debugger itself).
   local -a plain=(-u LD_PRELOAD)
   [ -n "$base_preload" ] && plain=("LD_PRELOAD=$base_preload")
-  run "$name" 45 env "${plain[@]}" "$dbg" -batch -ex 'handle SIGPIPE nostop noprint' -ex run -ex 'p $_siginfo.si_signo' \
-    -ex 'p $_siginfo.si_code' -ex 'p $_siginfo._sifields._sigfault.si_addr' -ex 'p/x $pkru' \
-    -ex 'info symbol $pc' -ex 'x/2i $pc' -ex 'bt 25' --args "$@"
-  grep -E "received signal|^\\\$[0-9]+ = |^#[0-9]+ |No symbol matches|^=> " "$out/$name.log" \
-    | head -40 | sed "s/^/$name: /" >> "$out/summary.log"
+  run "$name" 45 env "${plain[@]}" "$dbg" -batch -ex 'handle SIGPIPE nostop noprint' -ex run \
+    -ex 'p $_siginfo.si_signo' -ex 'p $_siginfo.si_code' \
+    -ex 'p $_siginfo._sifields._sigfault.si_addr' -ex 'p/x $pkru' -ex 'info symbol $pc' \
+    -ex 'x/2i $pc' -ex 'bt 25' --args "$@"
+  grep -E "received signal|^\\\$[0-9]+ = |^#[0-9]+ | in section |No symbol matches|^=> " "$out/$name.log" \
+    | grep -v "^warning: " | head -40 | sed "s/^/$name: /" >> "$out/summary.log"
 }
 
 # dmesg_tail: the kernel's last segfault lines (or why there are none) into summary.log.
