@@ -95,7 +95,7 @@ fi
 # run NAME CAP_S COMMAND...: COMMAND under a timeout of CAP_S or the time left, whichever is less.
 # In COMMAND, @S becomes that timeout less 15 s (a benchmark's deadline, leaving it time to start
 # and write its result), @S/N an N-th of that (each side's share of a run beside N - 1 baselines).
-# Its exit status is left in last_code; a crash (a signal's exit status) brings the fault
+# Its exit status is left in last_code (-1: skipped); a crash (a signal's exit status) brings the fault
 # reporter's line into summary.log.
 last_code=0
 run() {
@@ -104,6 +104,7 @@ run() {
   rest=$(left)
   if [ "$rest" -lt 20 ]; then
     log "$name: skipped, ${rest} s left of the ${budget} s budget"
+    last_code=-1
     return 1
   fi
   [ "$cap" -gt "$rest" ] && cap=$rest

@@ -104,9 +104,11 @@ assemble() {
 
 # signal_exit CODE: whether an exit status is a signal's (128 + N) and not a timeout's (124, 137).
 signal_exit() { [ "$1" -ge 128 ] && [ "$1" != 137 ]; }
-# exit_name CODE: "exit code N", or "SIGNAME" for a signal's exit status.
+# exit_name CODE: "exit code N", "SIGNAME" for a signal's exit status, or that run's skip (-1).
 exit_name() {
-  if signal_exit "$1"; then
+  if [ "$1" = -1 ]; then
+    echo "skipped, no time left"
+  elif signal_exit "$1"; then
     echo "SIG$(kill -l $(($1 - 128)) 2>/dev/null || echo $(($1 - 128)))"
   else
     echo "exit code $1"
