@@ -143,7 +143,7 @@ Deno.test({
       // With a driver: each call's CUresult; without: why nothing was done.
       assert.match(
         r.text,
-        /^cuda_preinit: (no driver, nothing done: .*libcuda\.so\.1.*|cuInit -?\d+, cuDeviceGet -?\d+, cuDevicePrimaryCtxRetain -?\d+ .*)\n$/,
+        /^cuda_preinit: (no driver, nothing done \(pid \d+\): .*libcuda\.so\.1.*|cuInit -?\d+, cuDeviceGet -?\d+, cuDevicePrimaryCtxRetain -?\d+ .*)\n$/,
       );
     }),
 });

@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <stdio.h>
+#include <unistd.h>
 
 typedef int (*cu_init_t)(unsigned int flags);
 typedef int (*cu_device_get_t)(int *device, int ordinal);
@@ -17,7 +18,7 @@ typedef int (*cu_ctx_retain_t)(void **ctx, int device);
 __attribute__((constructor)) static void cuda_preinit(void) {
   void *cuda = dlopen("libcuda.so.1", RTLD_NOW | RTLD_GLOBAL);
   if (cuda == NULL) {
-    fprintf(stderr, "cuda_preinit: no driver, nothing done: %s\n", dlerror());
+    fprintf(stderr, "cuda_preinit: no driver, nothing done (pid %d): %s\n", (int)getpid(), dlerror());
     return;
   }
   cu_init_t init = (cu_init_t)dlsym(cuda, "cuInit");
@@ -34,6 +35,7 @@ __attribute__((constructor)) static void cuda_preinit(void) {
   int rc_init = init(0);
   int rc_get = rc_init == 0 ? device_get(&device, 0) : -1;
   int rc_retain = rc_get == 0 ? retain(&ctx, device) : -1;
-  fprintf(stderr, "cuda_preinit: cuInit %d, cuDeviceGet %d, cuDevicePrimaryCtxRetain %d (context %p)\n",
-          rc_init, rc_get, rc_retain, ctx);
+  fprintf(stderr,
+          "cuda_preinit: cuInit %d, cuDeviceGet %d, cuDevicePrimaryCtxRetain %d (context %p, pid %d)\n",
+          rc_init, rc_get, rc_retain, ctx, (int)getpid());
 }
