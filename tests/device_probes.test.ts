@@ -34,3 +34,17 @@ Deno.test("cuda_probe.ts takes the same steps through Deno on the CPU", async ()
   assert.match(r.text, /y\[0\] = 13\.5 \(expected 13\.5\), sum of the weight gradient = 7776/);
   assert.match(r.text, /cuda_probe: ok\n$/);
 });
+
+Deno.test("cuda_probe.ts --nonblocking takes the same steps with every shim call off the JS thread", async () => {
+  const r = await run(Deno.execPath(), [
+    "run",
+    "-A",
+    `${root}scripts/cuda_probe.ts`,
+    "cpu",
+    "--nonblocking",
+  ]);
+  assert.equal(r.code, 0, r.text);
+  assert.match(r.text, /^cuda_probe: tensors on the CPU \(off the JS thread\)\n/);
+  assert.match(r.text, /y\[0\] = 13\.5 \(expected 13\.5\), sum of the weight gradient = 7776/);
+  assert.match(r.text, /cuda_probe: ok\n$/);
+});

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Env, GpuInfo } from "../result/schema.ts";
+import type { Env, GpuInfo, RuntimeVariant } from "../result/schema.ts";
 
 /** Options for {@linkcode collectEnv}. */
 export interface CollectEnvOptions {
@@ -38,6 +38,23 @@ export function parseOsRelease(text: string): string | null {
   return pretty || (name ? (version ? `${name} ${version}` : name) : null);
 }
 
+/**
+ * How this Deno was run, from its environment: `DENO_V8_FLAGS`, `LD_PRELOAD`, and the name
+ * scripts/gpu-bench.sh's wrapper gives its variant in `BENCH_RUNTIME_VARIANT` (else `"custom"`).
+ * Undefined when all three are empty: plain Deno. A run without V8's JIT (`--jitless`) is not
+ * comparable.
+ */
+export function runtimeVariantOf(
+  env: (name: string) => string | undefined,
+): RuntimeVariant | undefined {
+  const name = env("BENCH_RUNTIME_VARIANT") ?? "";
+  const v8Flags = (env("DENO_V8_FLAGS") ?? "").trim();
+  const preloads = (env("LD_PRELOAD") ?? "").split(/[\s:]+/).filter((p) => p !== "");
+  if (name === "" && v8Flags === "" && preloads.length === 0) return undefined;
+  const comparable = !v8Flags.split(/[\s,]+/).includes("--jitless");
+  return { name: name || "custom", v8Flags, preloads, comparable };
+}
+
 const readText = (path: string) => Deno.readTextFile(path).catch(() => null);
 
 async function git(args: string[], cwd: string): Promise<string | null> {
@@ -52,6 +69,12 @@ async function git(args: string[], cwd: string): Promise<string | null> {
   } catch {
     return null; // git not installed, or not allowed to run
   }
+}
+
+/** `{ runtimeVariant }` when Deno was not run plainly, else nothing (older results lack it). */
+function withRuntimeVariant(): { runtimeVariant?: RuntimeVariant } {
+  const variant = safe(() => runtimeVariantOf((name) => Deno.env.get(name)), undefined);
+  return variant === undefined ? {} : { runtimeVariant: variant };
 }
 
 function safe<T>(read: () => T, fallback: T): T {
@@ -97,5 +120,6 @@ export async function collectEnv(options: CollectEnvOptions): Promise<Env> {
       : gitCommit !== null && Deno.env.get("GIT_DIRTY") === "1",
     torch: options.torch,
     gpu: options.gpu ?? null,
+    ...withRuntimeVariant(),
   };
 }

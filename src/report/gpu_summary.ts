@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { ms as twoDecimals, percent, rowsOf, runName } from "./rows.ts";
+import { isComparable, ms as twoDecimals, percent, rowsOf, runName } from "./rows.ts";
 import { pairedVerdictOf } from "./verdicts.ts";
 import { DASH, table } from "./table.ts";
 import type { BenchResult, Run } from "../result/schema.ts";
@@ -134,9 +134,10 @@ function epochsTable(group: Located[]): string[] {
  * then the fastest CUDA step against every PyTorch run on that GPU, this stack's fp32 eager step
  * and its CPU step on the same machine (ratios between invocations labelled so), then the 10-epoch
  * runs' training time and accuracy. Empty when no result has a complete CUDA run of this stack.
+ * Results Deno ran under a variant that is not comparable (`--jitless`) are left out.
  */
 export function renderGpuSummary(results: readonly BenchResult[]): string[] {
-  const all: Located[] = results.flatMap((result) =>
+  const all: Located[] = results.filter(isComparable).flatMap((result) =>
     rowsOf(result).filter((run) => run.complete).map((run) => ({ run, result }))
   );
   const gpus = Map.groupBy(

@@ -13,6 +13,7 @@ import { pairedVerdictOf } from "./verdicts.ts";
 import { DASH, table } from "./table.ts";
 import {
   gpusPresent,
+  isComparable,
   isPlainRun,
   libtorchVersion,
   machineOf,
@@ -51,7 +52,8 @@ export interface HeadlineRow {
 export const HEADLINE_RULE: string =
   "Rule: only runs of ours measured paired with at least one baseline in the same invocation " +
   "(ABBA rounds), only runs judged stable (no run, ours or a baseline, whose step IQR, paired " +
-  "rounds or host load is past its bound: src/stats/noise.ts), only complete runs; the newest " +
+  "rounds or host load is past its bound: src/stats/noise.ts), only complete runs, none of a " +
+  "Deno run without its JIT (env.runtimeVariant); the newest " +
   "per (machine, libtorch release, configuration). Each cell is deno+libtorch against that " +
   "implementation: the paired ratio of step times with its 95% bootstrap interval, as a factor " +
   '("no significant difference" when the interval holds 1); medians in ms, rounded to 0.1.';
@@ -87,7 +89,7 @@ const keyOf = (r: HeadlineRow) => `${r.machine}\u0000${r.libtorch}\u0000${r.conf
 export function pairedCandidates(
   sources: readonly SourcedResult[],
 ): { row: HeadlineRow; reasons: string[] }[] {
-  const found = sources.flatMap((source) =>
+  const found = sources.filter((s) => isComparable(s.result)).flatMap((source) =>
     source.result.runs.filter((run) => run.complete).flatMap((run) => {
       const row = candidate(run, source);
       return row === null ? [] : [{ row, reasons: stabilityOf(run).reasons }];

@@ -84,7 +84,17 @@ function environmentLines(result: BenchResult): string[] {
     `TypeScript ${e.typescript}`,
     `- **Commit:** ${commit}`,
     `- **Config:** ${configLine(result)}`,
+    ...runtimeVariantLines(e.runtimeVariant),
   ];
+}
+
+/** The Deno runtime variant's line, when Deno was not run plainly; none when it was. */
+function runtimeVariantLines(v: BenchResult["env"]["runtimeVariant"]): string[] {
+  if (v === undefined) return [];
+  const flags = v.v8Flags === "" ? "no V8 flags" : `V8 flags \`${v.v8Flags}\``;
+  const preloads = v.preloads.length === 0 ? "no preloads" : `preloads ${v.preloads.join(", ")}`;
+  const comparable = v.comparable ? "" : " — **not comparable** (kept out of the headline)";
+  return [`- **Deno run as:** ${v.name}: ${flags}, ${preloads}${comparable}`];
 }
 
 function runTable(runs: readonly Run[]): string[] {

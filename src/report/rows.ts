@@ -152,3 +152,11 @@ export function isPlainRun(run: Run): boolean {
   return run.precision === "fp32" && switchesOn(o).length === 0 && o.clipGradNorm === undefined &&
     (o.adam === undefined || o.adam === defaultAdam(run.device));
 }
+
+/**
+ * Whether a result's speeds may be compared with others': false when Deno ran a variant that
+ * changes them (V8 without its JIT), and such a result stays out of the headline and GPU summary.
+ */
+export function isComparable(result: BenchResult): boolean {
+  return result.env.runtimeVariant?.comparable !== false;
+}

@@ -72,6 +72,17 @@ const gpuInfoSchema = z.object({
   cudnnVersion: z.string(),
 });
 
+const runtimeVariantSchema = z.object({
+  /** The variant's name, e.g. `"no-pkeys"` (scripts/gpu-bench.sh's wrapper), or `"custom"`. */
+  name: z.string(),
+  /** `DENO_V8_FLAGS` as the process had it ("" for none). */
+  v8Flags: z.string(),
+  /** `LD_PRELOAD`'s libraries as the process had them. */
+  preloads: z.array(z.string()),
+  /** False when the variant changes the speed being measured (V8 without its JIT: `--jitless`). */
+  comparable: z.boolean(),
+});
+
 const envSchema = z.object({
   /** CPU model name from `/proc/cpuinfo`. */
   cpuModel: z.string(),
@@ -93,6 +104,11 @@ const envSchema = z.object({
   torch: z.record(z.string(), z.unknown()),
   /** The GPU, or null when none was used or found. */
   gpu: gpuInfoSchema.nullable(),
+  /**
+   * How Deno itself was run when that differs from plain `deno`: V8 flags and preloaded libraries
+   * (scripts/gpu-bench.sh's elimination). Absent: plain.
+   */
+  runtimeVariant: runtimeVariantSchema.optional(),
 });
 
 const benchConfigSchema = z.object({
@@ -407,6 +423,8 @@ export type BenchResult = typeof benchResultSchema["_zod"]["output"];
 export type BenchConfig = BenchResult["config"];
 /** Facts about the machine and software stack. */
 export type Env = BenchResult["env"];
+/** How Deno was run, when not plainly (V8 flags, preloads). */
+export type RuntimeVariant = NonNullable<Env["runtimeVariant"]>;
 /** The GPU the CUDA runs used. */
 export type GpuInfo = NonNullable<Env["gpu"]>;
 /** One measured configuration on one device. */
