@@ -3,7 +3,7 @@
 // Pure: no libtorch.
 import assert from "node:assert/strict";
 import { pairedVerdict, pairedVerdictLines, terminalSummary } from "../src/report/bench_summary.ts";
-import { noiseWarnings, readLoadavg, runNoise } from "../src/bench/noise_check.ts";
+import { noiseWarnings, readLoadavg, recordNoise, runNoise } from "../src/bench/noise_check.ts";
 import type { BenchResult, Paired, Run } from "../src/result/schema.ts";
 import { summarize } from "../src/stats/stats.ts";
 
@@ -96,18 +96,31 @@ Deno.test("an unstable run ends with one warning saying why and that the headlin
     stepMs: summarize([2201.5, 2205, 2209.75, 2215.25, 2230]),
     baseline: pytorch({ ...paired(1, [0.99, 1.01]), ratios: [0.99, 1, 1.01] }),
   });
-  loaded.noise = runNoise(loaded, { before: 5.2, after: 2.5, cores: 2 });
-  assert.equal(loaded.noise.stable, false);
+  recordNoise(loaded, { before: 5.2, after: 2.5, cores: 2 });
+  assert.equal(loaded.noise!.stable, false);
+  assert.equal(loaded.baseline!.noise!.stable, false);
+  const busy = "host busy: 1-min load 5.20 before the timed work on 2 cores, expected at most 3.00";
   assert.deepEqual(noiseWarnings(result([loaded])), [
-    "warning: deno+libtorch 1.13.0 cpu fp32 is unstable (host busy: 1-min load 5.20 before the " +
-    "timed work on 2 cores, expected at most 3.00); the run is left out of the headline",
+    `warning: unstable run (deno+libtorch 1.13.0 cpu fp32: ${busy}; pytorch 1.13.0 cpu fp32: ` +
+    `${busy}); it is left out of the headline`,
   ]);
 });
 
+Deno.test("a run whose baseline alone is unstable is warned about, naming the baseline", () => {
+  const ours = run({
+    baseline: pytorch({ ...paired(1, [0.9, 1.1]), ratios: [0.5, 0.75, 1, 1.25, 1.5] }),
+  });
+  recordNoise(ours, null);
+  ours.noise = { ...ours.noise!, stable: true, reasons: [] }; // ours judged stable on its own
+  const [line] = noiseWarnings(result([ours]));
+  assert.match(line, /^warning: unstable run \(pytorch 1\.13\.0 cpu fp32: paired rounds disagree/);
+});
+
 Deno.test("a stable run, or one without a verdict, ends without a warning", () => {
-  const quiet = run();
-  quiet.noise = runNoise(quiet, { before: 0.3, after: 2.1, cores: 2 });
-  assert.equal(quiet.noise.stable, true);
+  const quiet = run({ baseline: pytorch({ ...paired(1, [1, 1]), ratios: [1, 1, 1] }) });
+  recordNoise(quiet, { before: 0.3, after: 2.1, cores: 2 });
+  assert.equal(quiet.noise!.stable, true);
+  assert.equal(quiet.baseline!.noise!.loadAfter, 2.1);
   assert.deepEqual(noiseWarnings(result([quiet, run()])), []);
 });
 

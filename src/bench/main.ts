@@ -33,7 +33,7 @@ import { Progress } from "../train/progress.ts";
 import { renderMarkdown } from "../report/report.ts";
 import { pairedVerdictLines, terminalSummary } from "../report/bench_summary.ts";
 import { withDefaultBaseline } from "./default_baseline.ts";
-import { type LoadSamples, noiseWarnings, readLoadavg, runNoise } from "./noise_check.ts";
+import { type LoadSamples, noiseWarnings, readLoadavg, recordNoise } from "./noise_check.ts";
 import { resultFileName, uniquePath, writeFileAtomic } from "../result/write.ts";
 import { disposeDeviceData, GRAPH_WARMUP_STEPS, uploadDataset } from "../train/train.ts";
 import { runDenoLibtorch } from "./run.ts";
@@ -350,7 +350,7 @@ async function runDevice(session: Session, device: Device): Promise<[Run, string
     : pairing.runs({ plan, deviceName: deviceName(session, plan.device) }, full);
   const run = buildRun(plan, { ...measured, baseline: baselines[0] ?? null });
   if (baselines.length > 1) run.moreBaselines = baselines.slice(1);
-  run.noise = runNoise(run, measured.load);
+  recordNoise(run, measured.load);
   for (const line of pairedSummary(run)) console.error(line);
   return [run, notes];
 }
