@@ -74,9 +74,15 @@ export function recordNoise(run: Run, load: LoadSamples | null): void {
  */
 export function noiseWarnings(result: BenchResult): string[] {
   return result.runs.flatMap((run) => {
-    const unstable = [run, ...baselinesOf(run)].filter((r) => r.noise && !r.noise.stable);
-    if (unstable.length === 0) return [];
-    const why = unstable.map((r) => `${r.label}: ${r.noise!.reasons.join("; ")}`).join("; ");
-    return [`warning: unstable run (${why}); it is left out of the headline`];
+    // The host's load is one fact for the pair: said once, the others named by their run.
+    const why = new Set(
+      [run, ...baselinesOf(run)].flatMap((r) =>
+        (r.noise?.reasons ?? []).map((reason) =>
+          reason.startsWith("host busy") ? reason : `${r.label}: ${reason}`
+        )
+      ),
+    );
+    if (why.size === 0) return [];
+    return [`warning: unstable run (${[...why].join("; ")}); it is left out of the headline`];
   });
 }
