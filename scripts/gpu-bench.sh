@@ -120,7 +120,7 @@ bench() {
     --json "$out/$name.json" --force --checkpoint-dir "$tmp/checkpoints" --max-seconds "$deadline" \
     "$@" || return 1
   # The bench's terminal summary: its runs, the baselines beside them, warnings, verdict lines.
-  grep -E "^(deno\+libtorch|  beside it, |warning: unstable)" "$out/$name.log" |
+  grep -E ": median step |^deno\+libtorch|^warning: unstable" "$out/$name.log" |
     tee -a "$out/summary.log" >&2
 }
 

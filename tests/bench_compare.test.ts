@@ -1,7 +1,14 @@
 // `deno task compare` (src/report/compare.ts): matching runs, the ratio of medians with its
 // bootstrap interval and the verdict; pure, no libtorch.
 import assert from "node:assert/strict";
-import { compareResults, formatComparison, main, verdictOf } from "../src/report/compare.ts";
+import {
+  ABSOLUTE_WARNING,
+  compareRatios,
+  compareResults,
+  formatComparison,
+  main,
+  verdictOf,
+} from "../src/report/compare.ts";
 import { parseBenchResult, type Run } from "../src/result/schema.ts";
 import { summarize } from "../src/stats/stats.ts";
 
@@ -36,10 +43,12 @@ Deno.test("compareResults() matches runs and baselines and judges each ratio", (
   assert.equal(torch.verdict, "no significant difference");
   assert.equal(torch.ratio, 1);
   assert.deepEqual([out.onlyA, out.onlyB], [[], []]);
-  assert.match(
-    formatComparison(out),
-    /: B\/A 0\.5\d\d \[[\d.]+, [\d.]+\] \(95% CI\): 2\.0\dx faster\n/,
-  );
+  const text = formatComparison(out);
+  assert.match(text, /: median step [\d.]+ ms -> [\d.]+ ms: B\/A 0\.5\d\d \[[\d.]+, [\d.]+\]\n/);
+  // Separate runs' medians are never turned into a verdict, and the warning comes first.
+  assert.doesNotMatch(text, /\d[×x] (faster|slower)/);
+  assert.ok(text.indexOf(ABSOLUTE_WARNING) < text.indexOf("median step"));
+  assert.match(text, /^No paired ratio in both files/);
 });
 
 Deno.test("compareResults() keeps runs of different options apart", () => {
@@ -57,4 +66,41 @@ Deno.test("deno task compare rejects anything but two readable result files", as
   assert.equal(await main(["only-one.json"]), 2);
   assert.equal(await main(["/no/such/a.json", RESULT]), 2);
   assert.equal(await main([RESULT, RESULT]), 0);
+});
+
+const PAIRED = new URL("../results/2026-11-29-vm-cpu-6.json", import.meta.url).pathname;
+
+Deno.test("compareRatios() sets B's paired ratio against A's where both files have one", () => {
+  const a = parseBenchResult(JSON.parse(Deno.readTextFileSync(PAIRED)));
+  const b = parseBenchResult(JSON.parse(Deno.readTextFileSync(PAIRED)));
+  // B: ours 10% faster against PyTorch in every round.
+  const p = b.runs[0].baseline!.paired!;
+  b.runs[0].baseline!.paired = { ...p, ratios: p.ratios.map((r) => r * 0.9) };
+  const ratios = compareRatios(a, b);
+  assert.deepEqual(ratios.map((r) => r.name), [
+    "deno+libtorch 1.13.0 cpu fp32 / PyTorch",
+    "deno+libtorch 1.13.0 cpu fp32 / libtorch C++",
+  ]);
+  assert.ok(Math.abs(ratios[0].ratio - 0.9) < 1e-9 && ratios[0].ci[1] < 1, `${ratios[0].ci}`);
+  assert.equal(ratios[1].ratio, 1);
+  const text = formatComparison(compareResults(a, b));
+  assert.match(
+    text,
+    /\/ PyTorch: A [\d.]+ \[.*\], B .*: ours relative to it in B against A: 1\.11× faster \[/,
+  );
+  assert.match(text, /\/ libtorch C\+\+: .*: no significant difference \(1\.00× \[/);
+  assert.deepEqual(compareRatios(load(), b), [], "an unpaired file has no ratio to compare");
+});
+
+Deno.test("deno task compare --help says what its intervals cover", async () => {
+  const log = console.log;
+  const out: string[] = [];
+  console.log = (line: string) => out.push(line);
+  try {
+    assert.equal(await main(["--help"]), 0);
+  } finally {
+    console.log = log;
+  }
+  assert.match(out.join("\n"), /^Usage: deno task compare A\.json B\.json/);
+  assert.match(out.join("\n"), /medians move by more than it/);
 });

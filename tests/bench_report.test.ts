@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { renderCharts } from "../src/report/charts.ts";
-import { renderHeadline, renderMarkdown, resultTitle, runName } from "../src/report/report.ts";
+import { chartSpecs, MAX_SERIES, renderCharts } from "../src/report/charts.ts";
+import { renderMarkdown, resultTitle, runName } from "../src/report/report.ts";
+import { headlineRows, renderHeadline } from "../src/report/headline.ts";
+import { loadResults } from "../src/report/load.ts";
+import { renderTerminalSummary } from "../src/report/terminal.ts";
 import { reportMain } from "../src/report/report_main.ts";
 import { isPlainRun, renderGpuSummary } from "../src/report/gpu_summary.ts";
 import type { BenchResult, Run, Summary } from "../src/result/schema.ts";
@@ -182,10 +185,11 @@ Deno.test("renderMarkdown() says 'not reached' when evaluated epochs missed the 
   assert.equal(row?.split(" | ")[7], "not reached");
 });
 
-Deno.test("renderMarkdown() heads each result with date, host, hardware and command", () => {
+Deno.test("renderMarkdown() heads each result with time, devices, CPU, libtorch, options and command", () => {
   const out = lines(renderMarkdown([fixture()]));
   assert.deepEqual(out.slice(0, 13), [
-    "## 2025-01-31 · gpu-box · cpu, cuda",
+    "## 2025-01-31 10:20:30 · cpu, cuda · AMD EPYC 7763 64-Core Processor, 16 cores · " +
+    "libtorch 2.5.1 · fp32, 2 epochs, vs pytorch",
     "",
     "- **CPU:** AMD EPYC 7763 64-Core Processor (16 cores, 128.0 GiB RAM)",
     "- **GPU:** NVIDIA H100 80GB HBM3 (driver 550.54.15, CUDA 12.4, cuDNN 90100)",
@@ -202,36 +206,41 @@ Deno.test("renderMarkdown() heads each result with date, host, hardware and comm
   ]);
 });
 
-Deno.test("renderMarkdown() compares CUDA with CPU and deno+libtorch with PyTorch", () => {
-  const out = lines(renderMarkdown([fixture()]));
-  const comparisons = out.filter((l) => l.startsWith("- CUDA vs CPU") || l.includes("vs PyTorch"));
-  assert.deepEqual(comparisons, [
-    "- CUDA vs CPU (deno+libtorch, fp32): CUDA is 10.00× faster per step (median 4.00 ms vs " +
-    "40.00 ms)",
-    "- CUDA vs CPU (PyTorch, fp32): CUDA is 10.00× faster per step (median 5.00 ms vs 50.00 ms)",
-    "- deno+libtorch vs PyTorch on cpu (fp32): deno+libtorch is 1.25× faster per step (median " +
-    "40.00 ms vs 50.00 ms)",
-    "- deno+libtorch vs PyTorch on cuda (fp32): deno+libtorch is 1.25× faster per step (median " +
-    "4.00 ms vs 5.00 ms)",
-  ]);
-});
-
-Deno.test("renderMarkdown() says 'slower' when deno+libtorch trails PyTorch", () => {
-  const result = fixture();
-  result.runs = [result.runs[0]];
-  result.runs[0].baseline!.stepMs = summary(20);
-  assert.ok(
-    renderMarkdown([result]).includes(
-      "- deno+libtorch vs PyTorch on cpu (fp32): deno+libtorch is 2.00× slower per step " +
-        "(median 40.00 ms vs 20.00 ms)",
-    ),
+Deno.test("renderMarkdown() sets unpaired medians side by side and never turns them into a ratio", () => {
+  const markdown = renderMarkdown([fixture()]);
+  const comparisons = lines(markdown).filter((l) =>
+    l.startsWith("- CUDA and CPU") || l.startsWith("- deno+libtorch and PyTorch")
   );
+  const apart = "(separate windows, not paired: no ratio is drawn from them)";
+  assert.deepEqual(comparisons, [
+    `- CUDA and CPU (deno+libtorch, fp32): CUDA median step 4.00 ms vs 40.00 ms ${apart}`,
+    `- CUDA and CPU (PyTorch, fp32): CUDA median step 5.00 ms vs 50.00 ms ${apart}`,
+    `- deno+libtorch and PyTorch on cpu (fp32): median step 40.00 ms vs 50.00 ms ${apart}`,
+    `- deno+libtorch and PyTorch on cuda (fp32): median step 4.00 ms vs 5.00 ms ${apart}`,
+  ]);
+  assert.doesNotMatch(markdown, /× (faster|slower)/);
 });
 
-Deno.test("renderMarkdown() omits the CUDA-vs-CPU line when only one device ran", () => {
+Deno.test("renderMarkdown() omits the CUDA-and-CPU line when only one device ran", () => {
   const result = fixture();
   result.runs = [result.runs[1]];
-  assert.ok(!renderMarkdown([result]).includes("CUDA vs CPU"));
+  assert.ok(!renderMarkdown([result]).includes("CUDA and CPU"));
+});
+
+Deno.test("renderMarkdown() lists the GPUs the build saw even when the runs used the CPU", () => {
+  const result = fixture();
+  result.runs = [result.runs[0]];
+  result.env.gpu = null;
+  result.env.torch = { libtorch: "2.11.0", cudaDevices: [{ name: "NVIDIA H200" }] };
+  const markdown = renderMarkdown([result]);
+  assert.match(markdown, /\n- \*\*GPU:\*\* NVIDIA H200 \(present, .*not used by these runs\)\n/);
+  result.env.torch = { libtorch: "2.11.0" };
+  assert.match(renderMarkdown([result]), /\n- \*\*GPU:\*\* none\n/);
+});
+
+Deno.test("renderMarkdown() links each section to its file when given", () => {
+  const markdown = renderMarkdown([fixture()], ["../results/x.json"]);
+  assert.ok(markdown.includes("\nFile: [x.json](../results/x.json)\n"), markdown.slice(0, 400));
 });
 
 Deno.test("renderMarkdown() tables loss, time and accuracy per epoch", () => {
@@ -263,18 +272,20 @@ Deno.test("renderMarkdown() marks incomplete results and runs", () => {
   assert.ok(markdown.includes("| deno+libtorch 2.5.1 cuda fp32 (incomplete) | 4.00 |"));
 });
 
-Deno.test("renderMarkdown() lists notes and warns about noisy step times", () => {
+Deno.test("renderMarkdown() lists notes, marks an unstable result and says why", () => {
   const result = fixture();
-  result.runs[1].stepMs = summary(4, { q1: 3, q3: 5 });
+  result.runs[1].stepMs = summary(4, { samples: [3, 3, 4, 4, 5, 5] });
   const out = lines(renderMarkdown([result]));
   const at = out.indexOf("Notes:");
   assert.deepEqual(out.slice(at, at + 4), [
     "Notes:",
     "",
     "- CPU frequency scaling was on",
-    "- deno+libtorch 2.5.1 cuda fp32: noisy timings: the interquartile range (2.000 ms) is 50.0% of " +
-    "the median (4.000 ms), expected at most 10%",
+    "- deno+libtorch 2.5.1 cuda fp32: step times spread: IQR 38% of the median, expected at most " +
+    "20%",
   ]);
+  assert.ok(out.some((l) => l.startsWith("> **Unstable:** left out of the headline")));
+  assert.ok(!lines(renderMarkdown([fixture()])).some((l) => l.includes("Unstable")));
 });
 
 Deno.test("renderMarkdown() escapes pipes in labels", () => {
@@ -293,75 +304,155 @@ Deno.test("renderMarkdown() is deterministic and says so when there is nothing",
 Deno.test("resultTitle() uses the UTC date of createdAt", () => {
   const result = fixture();
   result.createdAt = "2025-02-01T01:00:00+02:00";
-  assert.equal(resultTitle(result), "2025-01-31 · gpu-box · cpu, cuda");
+  assert.match(resultTitle(result), /^2025-01-31 23:00:00 · cpu, cuda · /);
 });
 
-Deno.test("renderHeadline() prefers the full protocol to a newer short window, and names clipped runs apart", () => {
-  const window = fixture();
-  window.createdAt = "2030-01-01T00:00:00.000Z";
-  for (const r of window.runs) r.epochs = [];
-  window.runs[0].stepMs = summary(33);
-  const clipped = fixture();
-  clipped.runs = [{ ...clipped.runs[0], options: { clipGradNorm: 1 }, baseline: null }];
-  clipped.runs[0].stepMs = summary(45);
-  const lines = renderHeadline([window, fixture(), clipped]).split("\n");
-  assert.ok(
-    lines.some((l) =>
-      l.startsWith("| deno+libtorch 2.5.1 cpu fp32 | AMD EPYC 7763, 16 threads | 40.00 |")
-    ),
-    lines.join("\n"),
+/** Step samples around `median`, 1% apart: a quiet run's. */
+function quiet(median: number): Summary {
+  return summary(median, { samples: [0.99, 1, 1.01, 1, 0.995, 1.005].map((f) => f * median) });
+}
+
+/**
+ * A CPU result of ours paired with PyTorch and the C++ worker (ours/PyTorch 0.9 [0.88, 0.92],
+ * ours/C++ 1.0 [0.98, 1.02]), made at `createdAt` on libtorch `libtorch`.
+ */
+function pairedResult(createdAt: string, libtorch = "2.5.1"): BenchResult {
+  const result = fixture();
+  const paired = (ratio: number, lo: number, hi: number) => ({
+    rounds: 4,
+    windowSteps: 3,
+    ratios: [ratio, ratio, ratio, ratio],
+    ratioMedian: ratio,
+    ratioCI95: [lo, hi] as [number, number],
+  });
+  const base = (label: string, implementation: Run["implementation"], median: number) =>
+    run({ label, implementation, device: "cpu", stepMs: quiet(median) });
+  result.createdAt = createdAt;
+  result.env.torch = { libtorch };
+  result.runs = [run({
+    label: "deno+libtorch cpu fp32",
+    device: "cpu",
+    stepMs: quiet(36),
+    baseline: { ...base("pytorch cpu fp32", "pytorch", 40), paired: paired(0.9, 0.88, 0.92) },
+    moreBaselines: [{
+      ...base("libtorch cpu fp32", "libtorch", 36),
+      paired: paired(1, 0.98, 1.02),
+    }],
+  })];
+  return result;
+}
+
+/** `pairedResult` with its step times spread as on a loaded host (IQR far above 20%). */
+function loadedResult(createdAt: string): BenchResult {
+  const result = pairedResult(createdAt);
+  result.runs[0].stepMs = summary(2209.75, { samples: [80, 90, 2209.75, 2300, 2500, 100] });
+  return result;
+}
+
+const link = (path: string) => path;
+
+Deno.test("renderHeadline() keeps the newest stable paired run, leaves a loaded one out and warns", () => {
+  const text = renderHeadline([
+    { path: "results/loaded.json", result: loadedResult("2025-03-01T00:00:00.000Z") },
+    { path: "results/unpaired.json", result: fixture() },
+    { path: "results/older.json", result: pairedResult("2024-12-01T00:00:00.000Z") },
+    { path: "results/quiet.json", result: pairedResult("2025-02-01T00:00:00.000Z") },
+  ], link);
+  const rows = lines(text).filter((l) => l.startsWith("| AMD EPYC"));
+  assert.equal(rows.length, 1, text);
+  assert.ok(rows[0].includes("[36.0 ms](results/quiet.json)"), rows[0]);
+  assert.ok(rows[0].includes("[1.11× faster \\[1.09, 1.14\\]](results/quiet.json)"), rows[0]);
+  assert.ok(rows[0].includes("[no significant difference (1.00× \\[0.98, 1.02\\])]"), rows[0]);
+  assert.doesNotMatch(text, /older\.json|unpaired\.json|2209/);
+  assert.match(
+    text,
+    /\*\*Left out as unstable\*\*, newer than the rows kept: \[loaded\.json\]\(results\/loaded\.json\) \(cpu fp32: deno\+libtorch: step times spread: IQR \d+% of the median/,
   );
-  assert.ok(
-    lines.some((l) =>
-      l.startsWith(
-        "| deno+libtorch 2.5.1 cpu fp32, clip-grad-norm 1 | AMD EPYC 7763, 16 threads | 45.00 |",
-      )
-    ),
-    lines.join("\n"),
+  // A recorded verdict wins over the samples: a quiet-looking run whose load was too high.
+  const busy = pairedResult("2025-04-01T00:00:00.000Z");
+  busy.runs[0].noise = {
+    stable: false,
+    reasons: ["host busy: 1-min load 5.10 before the timed work on 2 cores, expected at most 3.00"],
+    stepIqrRel: 0.01,
+    roundSpreadRel: null,
+    loadBefore: 5.1,
+    loadAfter: 2,
+  };
+  const withBusy = renderHeadline([{ path: "results/busy.json", result: busy }], link);
+  assert.match(withBusy, /No stable paired run yet\./);
+  assert.match(withBusy, /\[busy\.json\]\(results\/busy\.json\) \(cpu fp32: .*host busy/);
+});
+
+Deno.test("renderHeadline() holds only paired ratios, each cell linked to its result file", () => {
+  const text = renderHeadline([
+    { path: "results/a.json", result: pairedResult("2025-02-01T00:00:00.000Z") },
+    { path: "results/b.json", result: fixture() },
+  ], link);
+  const cells = [...text.matchAll(/\[([^\]]*(?:\\\][^\]]*)*)\]\(([^)]+)\)/g)];
+  assert.ok(cells.length > 0);
+  for (const [, , target] of cells.filter(([, , t]) => t.startsWith("results/"))) {
+    assert.equal(target, "results/a.json");
+  }
+  assert.match(text, /^Rule: only runs of ours measured paired/m);
+});
+
+Deno.test("renderHeadline() puts the seed's GPU row first: no result yet, and the GPUs seen", () => {
+  const cpuOnGpuHost = pairedResult("2025-02-01T00:00:00.000Z");
+  cpuOnGpuHost.env.gpu = null;
+  cpuOnGpuHost.env.torch = { libtorch: "2.11.0", cudaDevices: [{ name: "NVIDIA H200" }] };
+  const text = renderHeadline([{ path: "results/h200.json", result: cpuOnGpuHost }], link);
+  const out = lines(text);
+  assert.match(out[0], /^\| The seed's question: device \|/);
+  assert.match(
+    out[2],
+    /^\| CPU \| AMD EPYC 7763 64-Core Processor, 16 cores; libtorch 2\.11\.0; cpu fp32 \|/,
   );
-  assert.ok(
-    !lines.some((l) => l.includes("| 33.00 |")),
-    "the newer window does not replace the full run",
+  assert.match(
+    out[3],
+    /^\| GPU \| \*\*no result yet\*\*: no CUDA run has finished; GPU machines seen so far: NVIDIA H200 \(\[a CPU run there\]\(results\/h200\.json\)\); see \[docs\/gpu\.md\]\(docs\/gpu\.md\) \| – \|/,
   );
 });
 
-Deno.test("renderHeadline() keeps the newest row per run and hardware", () => {
-  const older = fixture();
-  older.createdAt = "2024-12-01T00:00:00.000Z";
-  older.runs[0].stepMs = summary(99);
-  assert.equal(
-    renderHeadline([older, fixture()]),
-    [
-      "| Run | Hardware | Step median [ms] | Images/s | Epochs | Final test acc. | Time to target [s] |",
-      "|:---|:---|---:|---:|---:|---:|---:|",
-      "| deno+libtorch 2.5.1 cpu fp32 | AMD EPYC 7763, 16 threads | 40.00 | 1600 | 2 | 98.11% | 74.2 |",
-      "| pytorch cpu fp32 | AMD EPYC 7763, 16 threads | 50.00 | 1280 | 2 | 95.00% | not reached |",
-      "| deno+libtorch 2.5.1 cuda fp32 | NVIDIA H100 80GB HBM3 | 4.00 | 16000 | – | – | not evaluated |",
-      "| pytorch cuda fp32 | NVIDIA H100 80GB HBM3 | 5.00 | 12800 | – | – | not evaluated |",
-      "",
-    ].join("\n"),
+Deno.test("renderHeadline() fills the seed's GPU row from the newest paired CUDA run when fp32 eager was not paired", () => {
+  const gpu = pairedResult("2025-02-01T00:00:00.000Z");
+  const [ours] = gpu.runs;
+  const onGpu = (r: Run): Run => ({ ...r, device: "cuda", deviceName: "NVIDIA H200" });
+  gpu.runs = [{
+    ...onGpu(ours),
+    label: "deno+libtorch cuda fp32",
+    options: { cudaGraphs: true },
+    baseline: onGpu(ours.baseline!),
+    moreBaselines: [],
+  }];
+  const out = lines(renderHeadline([{ path: "results/gpu.json", result: gpu }], link));
+  assert.match(
+    out[3],
+    /^\| GPU \| NVIDIA H200; libtorch 2\.5\.1; cuda fp32, CUDA graphs \| \[36\.0 ms\]\(results\/gpu\.json\) \| \[40\.0 ms\]\(results\/gpu\.json\) \| \[1\.11× faster/,
   );
 });
 
-Deno.test("renderHeadline() keeps runs on different libtorch releases apart, each named by its release", () => {
-  const old = fixture();
-  old.env.torch = { version: "1.13.1", libtorch: "1.13.1" };
-  old.createdAt = "2024-12-01T00:00:00.000Z";
-  old.runs[0].stepMs = summary(60);
-  const names = renderHeadline([old, fixture()]).split("\n").filter((l) => l.includes("cpu fp32"))
-    .map((l) => l.split(" | ")[0]);
-  assert.deepEqual(names, [
-    "| deno+libtorch 2.5.1 cpu fp32",
-    "| pytorch cpu fp32",
-    "| deno+libtorch 1.13.1 cpu fp32",
+Deno.test("renderHeadline() keeps libtorch releases apart", () => {
+  const text = renderHeadline([
+    { path: "results/new.json", result: pairedResult("2025-02-01T00:00:00.000Z", "2.5.1") },
+    { path: "results/old.json", result: pairedResult("2025-01-01T00:00:00.000Z", "1.13.1") },
+  ], link);
+  const rows = lines(text).filter((l) => l.startsWith("| AMD EPYC"));
+  assert.deepEqual(rows.map((r) => r.split(" | ")[1]), ["1.13.1", "2.5.1"]);
+});
+
+Deno.test("renderTerminalSummary() gives medians, accuracy, the paired verdicts and the unstable", () => {
+  const summaryLines = renderTerminalSummary(pairedResult("2025-02-01T00:00:00.000Z"));
+  assert.deepEqual(summaryLines.slice(-2), [
+    "deno+libtorch ran 1.11× faster [1.09, 1.14] than PyTorch eager (cpu, fp32, 4 paired rounds)",
+    "deno+libtorch: no significant difference (1.00× [0.98, 1.02]) from libtorch C++ " +
+    "(cpu, fp32, 4 paired rounds)",
   ]);
-  // A label that already names its release, or a result without one, stays as it is.
-  const named = fixture();
-  named.runs[0].label = "deno+libtorch 2.5.1 cpu fp32";
-  assert.ok(renderMarkdown([named]).includes("| deno+libtorch 2.5.1 cpu fp32 | 40.00 |"));
-  const unknown = fixture();
-  unknown.env.torch = {};
-  assert.ok(renderMarkdown([unknown]).includes("| deno+libtorch cpu fp32 | 40.00 |"));
+  assert.equal(summaryLines[0], "deno+libtorch 2.5.1 cpu fp32: median step 36.00 ms");
+  const loaded = renderTerminalSummary(loadedResult("2025-02-01T00:00:00.000Z"));
+  assert.match(loaded[0], /: median step 2209\.75 ms; UNSTABLE: step times spread: IQR/);
+  const unpaired = renderTerminalSummary(fixture());
+  assert.ok(unpaired.every((l) => !l.includes("×")), unpaired.join("\n"));
+  assert.match(unpaired[0], /median step 40\.00 ms, test accuracy 98\.11%$/);
 });
 
 Deno.test("parseBenchResult() accepts the fixture after a JSON round trip", () => {
@@ -447,24 +538,23 @@ Deno.test("parseBenchResult() reads a diverged (null) loss back as NaN", () => {
   assert.ok(renderMarkdown([back]).includes("| deno+libtorch 2.5.1 cpu fp32 | 1 | NaN |"));
 });
 
-Deno.test("renderCharts() returns SVG charts naming every run in full", async () => {
-  const charts = await renderCharts([fixture()]);
-  assert.deepEqual(charts.map((c) => c.file), ["loss.svg", "epoch-time.svg", "step-time.svg"]);
-  const labels = [
-    "deno+libtorch 2.5.1 cpu fp32",
-    "pytorch cpu fp32",
-    "deno+libtorch 2.5.1 cuda fp32",
-    "pytorch cuda fp32",
-  ];
+Deno.test("renderCharts() draws the headline runs' ratios and step times, and ours beside PyTorch's loss", async () => {
+  const charts = await renderCharts([
+    { path: "results/a.json", result: pairedResult("2025-02-01T00:00:00.000Z") },
+    { path: "results/loaded.json", result: loadedResult("2025-03-01T00:00:00.000Z") },
+    { path: "results/b.json", result: fixture() },
+  ]);
+  assert.deepEqual(charts.map((c) => c.file), ["ratios.svg", "step-time.svg", "loss.svg"]);
   for (const chart of charts) assert.ok(chart.svg.startsWith("<svg"), `${chart.file} is SVG`);
-  // Every run's label is drawn untruncated in the step-time chart (axis labels).
-  for (const label of labels) {
-    assert.ok(charts[2].svg.includes(`>${label}</text>`), `expected ${label} in step-time.svg`);
+  for (const label of ["PyTorch", "libtorch C++"]) {
+    assert.ok(charts[0].svg.includes(`>${label}</text>`), `expected ${label} in ratios.svg`);
   }
-  // Only the CPU runs have epochs, so only they appear in the loss legend.
-  assert.ok(charts[0].svg.includes(">deno+libtorch 2.5.1 cpu fp32</text>"));
-  assert.ok(charts[0].svg.includes(">pytorch cpu fp32</text>"));
-  assert.ok(!charts[0].svg.includes(">deno+libtorch 2.5.1 cuda fp32</text>"));
+  assert.ok(charts[1].svg.includes(">deno+libtorch</text>"));
+  assert.ok(!charts[1].svg.includes("2209"), "the loaded run is not in the step-time chart");
+  // Only the CPU run and its baseline trained epochs beside each other.
+  assert.ok(charts[2].svg.includes(">deno+libtorch 2.5.1 cpu fp32</text>"));
+  assert.ok(charts[2].svg.includes(">pytorch cpu fp32</text>"));
+  assert.ok(!charts[2].svg.includes(">deno+libtorch 2.5.1 cuda fp32</text>"));
 });
 
 Deno.test("renderCharts() leaves out charts without data", async () => {
@@ -473,8 +563,50 @@ Deno.test("renderCharts() leaves out charts without data", async () => {
     r.epochs = [];
     if (r.baseline) r.baseline.epochs = [];
   }
-  const charts = await renderCharts([result]);
-  assert.deepEqual(charts.map((c) => c.file), ["step-time.svg"]);
+  assert.deepEqual(await renderCharts([{ path: "r.json", result }]), []);
+});
+
+/** Every encoding of a spec and of its layers, with the spec's inline data. */
+function encodings(spec: Record<string, unknown>): [string, Record<string, unknown>][] {
+  const own = Object.entries((spec.encoding ?? {}) as Record<string, Record<string, unknown>>);
+  const layers = (spec.layer ?? []) as Record<string, unknown>[];
+  return [...own, ...layers.flatMap(encodings)];
+}
+
+Deno.test("every chart spec puts numbers on quantitative axes and draws at most 8 series", async () => {
+  const { results } = await loadResults(new URL("../results", import.meta.url).pathname);
+  const sources = [
+    ...results.map((r) => ({ path: r.path, result: r.result })),
+    { path: "results/a.json", result: pairedResult("2030-02-01T00:00:00.000Z") },
+    { path: "results/b.json", result: fixture() },
+  ];
+  const specs = chartSpecs(sources);
+  assert.deepEqual(specs.map((c) => c.file), [
+    "ratios.svg",
+    "step-time.svg",
+    "loss.svg",
+    "scaling.svg",
+  ]);
+  for (const { file, spec } of specs) {
+    const s = spec;
+    const values = (s.data as { values: Record<string, unknown>[] }).values;
+    for (const [channel, enc] of encodings(s)) {
+      if (typeof enc.field !== "string") continue;
+      const data = values.map((v) => v[enc.field as string]);
+      if (["x", "y", "x2", "y2"].includes(channel) && data.every((v) => typeof v === "number")) {
+        assert.equal(enc.type ?? "quantitative", "quantitative", `${file}: ${channel} is numeric`);
+      }
+      const numeral = (v: unknown) => typeof v === "string" && /^\d+(\.\d+)?$/.test(v);
+      assert.ok(!data.every(numeral), `${file}: ${channel} holds numbers written as text`);
+      if (["color", "strokeDash", "shape"].includes(channel)) {
+        const series = new Set(data).size;
+        assert.ok(series <= MAX_SERIES, `${file}: ${series} series in ${channel}`);
+      }
+    }
+  }
+  const stepTime = specs[1].spec as { data: { values: { row: string }[] } };
+  const { rows } = headlineRows(sources);
+  assert.equal(new Set(stepTime.data.values.map((v) => v.row)).size, rows.length);
 });
 
 Deno.test("reportMain() writes docs/results.md and charts, skipping invalid files", async () => {
@@ -514,14 +646,15 @@ Deno.test("reportMain() writes docs/results.md and charts, skipping invalid file
         `<!-- generated by \`deno task report\` from ${results}/*.json, do not edit -->\n`,
       ),
     );
-    assert.ok(markdown.includes("![Training loss per epoch](charts/loss.svg)"));
+    assert.ok(
+      markdown.includes("![Training loss per epoch, ours and PyTorch](charts/loss.svg)"),
+    );
     assert.ok(markdown.includes(HEADER));
-    for (const file of ["loss.svg", "epoch-time.svg", "step-time.svg"]) {
-      assert.ok((await Deno.readTextFile(join(docs, "charts", file))).startsWith("<svg"));
-    }
-    assert.match(log[0], /^wrote .*results\.md: 1 result, 3 charts, 2 invalid file\(s\) skipped$/);
+    assert.ok(markdown.includes("File: [2025-01-31-gpu-box-cpu-cuda.json](../results/"));
+    assert.ok((await Deno.readTextFile(join(docs, "charts", "loss.svg"))).startsWith("<svg"));
+    assert.match(log[0], /^wrote .*results\.md: 1 result, 1 chart, 2 invalid file\(s\) skipped$/);
     const spliced = await Deno.readTextFile(readme);
-    assert.ok(!spliced.includes("old") && spliced.includes("| Run | Hardware |"), spliced);
+    assert.ok(!spliced.includes("\nold\n") && spliced.includes("| The seed's question"), spliced);
     assert.ok(
       spliced.startsWith("# T\n<!-- headline:start -->\n") &&
         spliced.endsWith("<!-- headline:end -->\nend\n"),
@@ -631,10 +764,7 @@ Deno.test("renderGpuSummary() compares the fastest CUDA step with PyTorch, eager
     })],
   };
   const text = renderGpuSummary([fast, tf32, plain]).join("\n");
-  assert.match(
-    text,
-    /PyTorch eager on the same GPU \(pytorch cuda fp32, TF32, median 4\.00 ms.*\): 4\.00× faster/,
-  );
+  const apart = "\\(not paired: no ratio is drawn\\)";
   assert.match(text, /^### NVIDIA H100 80GB HBM3 \(host gpu-box\)/);
   assert.match(
     text,
@@ -642,14 +772,20 @@ Deno.test("renderGpuSummary() compares the fastest CUDA step with PyTorch, eager
   );
   assert.match(
     text,
-    /PyTorch eager on the same GPU .*separate invocations\): 5\.00× faster per step, 0\.20 of PyTorch's step time/,
+    new RegExp(
+      `PyTorch eager on the same GPU \\(pytorch cuda fp32, TF32, median 4\\.00 ms.*separate invocations\\): median 1\\.00 ms against 4\\.00 ms ${apart}`,
+    ),
   );
-  assert.match(text, /fp32 eager step on the same GPU \(median 4\.00 ms.*\): 4\.00× faster/);
-  assert.match(text, /side by side in one invocation: this stack is 1\.25× faster per step/);
   assert.match(
     text,
-    /CPU of the same machine \(AMD EPYC 7763, 16 threads, median 40\.00 ms.*40\.00× faster/,
+    /fp32 eager step on the same GPU \(median 4\.00 ms.*\): median 1\.00 ms against 4\.00 ms/,
   );
+  assert.match(text, /side by side in one invocation: median 4\.00 ms against 5\.00 ms/);
+  assert.match(
+    text,
+    /CPU of the same machine \(AMD EPYC 7763, 16 threads, median 40\.00 ms.*: the fastest CUDA step's median 1\.00 ms against 40\.00 ms/,
+  );
+  assert.doesNotMatch(text, /× (faster|slower)/);
   assert.match(
     text,
     /\| deno\+libtorch 2\.5\.1 cuda bf16, CUDA graphs, channels-last, Adam fused \| 9\.0 \| 98\.85% \| -0\.15 \|/,

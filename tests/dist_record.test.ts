@@ -115,9 +115,9 @@ Deno.test("markdown: a data-parallel section with the ranks' row only where a ru
 Deno.test("charts: scaling.svg for a data-parallel run, none without one", async () => {
   const { old, withDist } = results();
   const files = async (r: unknown) =>
-    (await renderCharts([parseBenchResult(r)])).map((c) => c.file);
+    (await renderCharts([{ path: "r.json", result: parseBenchResult(r) }])).map((c) => c.file);
   assert.ok(!(await files(old)).includes("scaling.svg"));
-  const charts = await renderCharts([parseBenchResult(withDist)]);
+  const charts = await renderCharts([{ path: "r.json", result: parseBenchResult(withDist) }]);
   const scaling = charts.find((c) => c.file === "scaling.svg");
   assert.ok(scaling, charts.map((c) => c.file).join(", "));
   assert.match(

@@ -33,7 +33,7 @@ if [ "$name" = deno-probe ] && [ -n "$FAKE_PROBE_NEEDS" ]; then
 fi
 [ "$name" = "$FAKE_SLOW" ] && sleep 60
 [ "$name" = sweep ] && echo '{"fastest": "--cuda-graphs --adam fused --precision bf16"}' > "$json"
-echo "deno+libtorch stand-in: step median 1.00 ms over 3 steps"
+echo "deno+libtorch stand-in: median step 1.00 ms"
 exit 0
 `;
 
@@ -177,7 +177,7 @@ Deno.test("gpu-bench.sh runs the GPU issue's first asks first: build, device pro
   );
   assert.match(r.summary, /fastest: --cuda-graphs --adam fused --precision bf16/);
   // Each bench run's terminal summary is carried into summary.log.
-  assert.match(r.summary, /^deno\+libtorch stand-in: step median 1\.00 ms/m);
+  assert.match(r.summary, /^deno\+libtorch stand-in: median step 1\.00 ms/m);
   assert.match(r.summary, /done in \d+ s of the 400 s budget/);
   assert.doesNotMatch(r.summary, /skipped|failed/);
 });

@@ -34,7 +34,7 @@ Deno.test("renderGpuSummary() takes the goal ratio from the fastest run with PyT
   assert.match(text, /Fastest CUDA step of this stack: .*CUDA graphs, Adam fused, median 2\.00 ms/);
   assert.match(
     text,
-    /- Goal ratio, in one invocation \(2026-12-01 10:05\): .*CUDA graphs, Adam fused, median 3\.00 ms, against pytorch .*, median 6\.00 ms: 2\.00× faster per step, 0\.50 of PyTorch's step time\./,
+    /- Goal ratio, in one invocation \(2026-12-01 10:05\): .*CUDA graphs, Adam fused, median 3\.00 ms, against pytorch .*, median 6\.00 ms: median 3\.00 ms against 6\.00 ms \(not paired: no ratio is drawn\)\./,
   );
 });
 

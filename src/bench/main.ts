@@ -31,7 +31,7 @@ import { collectEnv } from "./env.ts";
 import { applyMalloc } from "./malloc.ts";
 import { Progress } from "../train/progress.ts";
 import { renderMarkdown } from "../report/report.ts";
-import { pairedVerdictLines, terminalSummary } from "../report/bench_summary.ts";
+import { renderTerminalSummary } from "../report/terminal.ts";
 import { withDefaultBaseline } from "./default_baseline.ts";
 import { type LoadSamples, noiseWarnings, readLoadavg, recordNoise } from "./noise_check.ts";
 import { resultFileName, uniquePath, writeFileAtomic } from "../result/write.ts";
@@ -366,14 +366,14 @@ function graphWarmupNote(config: BenchConfig): string[] {
 }
 
 /**
- * Prints the end of a run: the summary, where the result went, a warning per unstable run, and
- * one verdict line per paired baseline, last. The markdown report is in its file only.
+ * Prints the end of a run: where the result went, a warning per unstable run, then the summary
+ * (report/terminal.ts), which ends with one verdict line per paired baseline. The markdown report
+ * is in its file only.
  */
 function printOutcome(result: BenchResult, wrote: string): void {
-  for (const line of terminalSummary(result)) console.log(line);
   console.error(wrote);
   for (const line of noiseWarnings(result)) console.error(line);
-  for (const line of result.runs.flatMap(pairedVerdictLines)) console.log(line);
+  for (const line of renderTerminalSummary(result)) console.log(line);
 }
 
 /** Writes the result's JSON and markdown (and --json), prints its summary. */

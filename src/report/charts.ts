@@ -1,51 +1,61 @@
 /**
- * SVG charts of benchmark results, drawn with Vega-Lite.
+ * SVG charts of benchmark results, drawn with Vega-Lite, each answering one question about the
+ * headline's runs (headline.ts): how ours compares with each implementation (the paired ratios
+ * with their intervals), how their step times spread, whether ours trains as PyTorch does (the
+ * loss per epoch of the newest run that trained epochs beside PyTorch), and how data-parallel
+ * ranks scale. Every axis that carries numbers is quantitative; no chart has more than
+ * {@linkcode MAX_SERIES} series.
  *
- * Rendering uses Vega's headless `renderer: "none"` and `toSVG()`, which
- * estimates text widths itself: no canvas package and no fonts are needed.
+ * Rendering uses Vega's headless `renderer: "none"` and `toSVG()`, which estimates text widths
+ * itself: no canvas package and no fonts are needed.
  *
  * @module
  */
 
 import * as vega from "vega";
 import * as vl from "vega-lite";
-import type { BenchResult, Run } from "../result/schema.ts";
-import { rowsOf, runName } from "./report.ts";
+import type { Run } from "../result/schema.ts";
+import { baselinesOf } from "../result/recipes.ts";
+import { type HeadlineRow, headlineRows, type SourcedResult } from "./headline.ts";
+import { rowsOf, runName, stackName } from "./rows.ts";
+import { lossAgreement } from "./agreement.ts";
 
 /** One rendered chart. */
 export interface Chart {
-  /** File name to save it under, e.g. `"loss.svg"`. */
+  /** File name to save it under, e.g. `"ratios.svg"`. */
   file: string;
-  /** What it shows, for alt text and captions. */
+  /** The question it answers, for captions and alt text. */
   title: string;
   /** The SVG document. */
   svg: string;
 }
 
-type Series = { name: string; run: Run };
-
-/** Every run (baselines included), named by its label (plus host and date for several results). */
-function seriesOf(results: readonly BenchResult[]): Series[] {
-  const many = results.length > 1;
-  return results.flatMap((result) => {
-    const suffix = many
-      ? ` (${result.env.hostname}, ${result.createdAt.slice(0, 16).replace("T", " ")})`
-      : "";
-    return rowsOf(result).map((run) => ({ name: `${runName(run)}${suffix}`, run }));
-  });
+/** One chart before rendering: its file, its question and its Vega-Lite specification. */
+export interface ChartSpec {
+  /** File name, e.g. `"ratios.svg"`. */
+  file: string;
+  /** The question it answers. */
+  title: string;
+  /** The Vega-Lite specification (a `TopLevelSpec`), data inlined. */
+  spec: Record<string, unknown>;
 }
 
-const WIDTH = 560;
+/** Most series (distinct colours or dashes) one chart may draw. */
+export const MAX_SERIES = 8;
 
 /** The file names {@linkcode renderCharts} may return, in its order. */
-export const CHART_FILES = ["loss.svg", "epoch-time.svg", "step-time.svg", "scaling.svg"] as const;
+export const CHART_FILES = ["ratios.svg", "step-time.svg", "loss.svg", "scaling.svg"] as const;
+
+const WIDTH = 560;
 
 /** Shared look: white background, labels never truncated (run labels are long). */
 const CONFIG: vl.Config = {
   background: "white",
-  legend: { labelLimit: 0 },
+  legend: { labelLimit: 0, orient: "bottom", direction: "vertical" },
   axis: { labelLimit: 0 },
 };
+
+const SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
 
 async function toSvg(spec: vl.TopLevelSpec): Promise<string> {
   const compiled = vl.compile({ ...spec, config: CONFIG } as vl.TopLevelSpec).spec;
@@ -57,76 +67,154 @@ async function toSvg(spec: vl.TopLevelSpec): Promise<string> {
   }
 }
 
-/** A chart of `values` coloured by run; null without values. */
-function spec(
-  title: string,
-  values: object[],
-  layout: { mark: unknown; height?: number; encoding: object },
-): vl.TopLevelSpec | null {
+/** A headline row's name on a chart's axis: machine, libtorch, configuration. */
+function rowName(r: HeadlineRow): string {
+  return `${r.configuration} · libtorch ${r.libtorch} · ${r.machine}`;
+}
+
+const implementation = { field: "implementation", type: "nominal", title: "Implementation" };
+
+/** The paired ratios of the headline rows, each with its 95% interval, a rule at 1. */
+function ratiosSpec(rows: readonly HeadlineRow[]): vl.TopLevelSpec | null {
+  const values = rows.flatMap((r) =>
+    [...r.paired.values()].map((base) => ({
+      row: rowName(r),
+      implementation: stackName(base),
+      ratio: base.paired!.ratioMedian,
+      lo: base.paired!.ratioCI95[0],
+      hi: base.paired!.ratioCI95[1],
+    }))
+  );
   if (values.length === 0) return null;
-  const color = { field: "run", type: "nominal", title: "Run" };
+  const y = { field: "row", type: "nominal", title: null, sort: null };
+  const x = {
+    field: "ratio",
+    type: "quantitative",
+    title: "Step time, deno+libtorch over the implementation (paired; below 1: ours faster)",
+    scale: { zero: false },
+  };
   return {
-    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    title,
+    $schema: SCHEMA,
+    title: "How much faster or slower is deno+libtorch than each implementation?",
     width: WIDTH,
-    ...layout,
     data: { values },
-    encoding: { color, ...layout.encoding },
+    layer: [
+      { mark: { type: "rule", color: "black", strokeDash: [4, 4] }, encoding: { x: { datum: 1 } } },
+      {
+        mark: { type: "rule", strokeWidth: 2 },
+        encoding: {
+          y,
+          yOffset: implementation,
+          x: { ...x, field: "lo" },
+          x2: { field: "hi" },
+          color: implementation,
+        },
+      },
+      {
+        mark: { type: "point", filled: true, size: 50 },
+        encoding: { y, yOffset: implementation, x, color: implementation },
+      },
+    ],
   } as vl.TopLevelSpec;
 }
 
-function lossSpec(series: readonly Series[]): vl.TopLevelSpec | null {
-  const values = series.flatMap(({ name, run }) =>
+/** The step-time distributions of the headline rows' runs, ours and each paired baseline. */
+function stepTimeSpec(rows: readonly HeadlineRow[]): vl.TopLevelSpec | null {
+  const values = rows.flatMap((r) =>
+    [r.ours, ...r.paired.values()].flatMap((run) =>
+      run.stepMs.samples.filter((ms) => ms > 0).map((ms) => ({
+        row: rowName(r),
+        implementation: stackName(run),
+        ms,
+      }))
+    )
+  );
+  if (values.length === 0) return null;
+  return {
+    $schema: SCHEMA,
+    title: "How are the headline runs' step times spread?",
+    width: WIDTH,
+    data: { values },
+    mark: { type: "boxplot", extent: 1.5, size: 8 },
+    encoding: {
+      y: { field: "row", type: "nominal", title: null, sort: null },
+      yOffset: implementation,
+      x: { field: "ms", type: "quantitative", title: "Step time [ms]", scale: { zero: false } },
+      color: implementation,
+    },
+  } as vl.TopLevelSpec;
+}
+
+/** The newest run of ours that trained epochs with a baseline beside it, and that baseline. */
+function newestEpochPair(sources: readonly SourcedResult[]): { file: string; runs: Run[] } | null {
+  const ordered = [...sources].sort((a, b) => b.result.createdAt.localeCompare(a.result.createdAt));
+  for (const source of ordered) {
+    const named = rowsOf(source.result);
+    for (const run of source.result.runs) {
+      const base = baselinesOf(run).find((b) => b.epochs.length >= 2);
+      if (run.epochs.length < 2 || base === undefined) continue;
+      const ours = named.find((r) =>
+        r.implementation === "deno-libtorch" && r.options === run.options
+      )!;
+      return { file: source.path.split("/").at(-1)!, runs: [ours, base] };
+    }
+  }
+  return null;
+}
+
+/** Mean training loss per epoch of ours and PyTorch in the newest run that trained both. */
+function lossSpec(sources: readonly SourcedResult[]): vl.TopLevelSpec | null {
+  const pair = newestEpochPair(sources);
+  if (pair === null) return null;
+  const values = pair.runs.flatMap((run) =>
     run.epochs
       .filter((e) => Number.isFinite(e.loss) && e.loss > 0)
-      .map((e) => ({ run: name, epoch: e.epoch, loss: e.loss }))
+      .map((e) => ({ run: runName(run), epoch: e.epoch, loss: e.loss }))
   );
-  return spec("Training loss per epoch (log scale)", values, {
+  const series = { field: "run", type: "nominal", title: "Run" };
+  const [ours, base] = pair.runs;
+  const agreement = lossAgreement(ours, base);
+  const steps = agreement === null ? [] : agreement.epochs.map((e) => e.maxAbsDiff);
+  const most = Math.max(...steps);
+  const apart = steps.length === 0
+    ? "per-step losses not recorded"
+    : most === 0
+    ? "every step's loss equal, so the two lines coincide"
+    : `largest per-step loss difference ${most.toPrecision(2)}`;
+  return {
+    $schema: SCHEMA,
+    title: {
+      text: "Does deno+libtorch train as PyTorch does? Mean loss per epoch",
+      subtitle: `same seed and batch order, one invocation (${pair.file}); ${apart}`,
+    },
+    width: WIDTH,
     height: 300,
+    data: { values },
     mark: { type: "line", point: true },
     encoding: {
       x: { field: "epoch", type: "quantitative", title: "Epoch", axis: { tickMinStep: 1 } },
-      y: { field: "loss", type: "quantitative", title: "Mean loss", scale: { type: "log" } },
+      y: {
+        field: "loss",
+        type: "quantitative",
+        title: "Mean loss (log scale)",
+        scale: { type: "log" },
+      },
+      color: series,
+      strokeDash: series,
     },
-  });
-}
-
-function epochTimeSpec(series: readonly Series[]): vl.TopLevelSpec | null {
-  const values = series.flatMap(({ name, run }) =>
-    run.epochs.map((e) => ({ run: name, epoch: String(e.epoch), seconds: e.seconds }))
-  );
-  return spec("Training time per epoch", values, {
-    height: 300,
-    mark: "bar",
-    encoding: {
-      x: { field: "epoch", type: "ordinal", title: "Epoch", axis: { labelAngle: 0 } },
-      xOffset: { field: "run", type: "nominal" },
-      y: { field: "seconds", type: "quantitative", title: "Seconds" },
-    },
-  });
-}
-
-function stepTimeSpec(series: readonly Series[]): vl.TopLevelSpec | null {
-  const values = series.flatMap(({ name, run }) =>
-    run.stepMs.samples.filter((ms) => ms > 0).map((ms) => ({ run: name, ms }))
-  );
-  return spec("Training step time (log scale)", values, {
-    mark: { type: "boxplot", extent: 1.5 },
-    encoding: {
-      y: { field: "run", type: "nominal", title: null, sort: null },
-      x: { field: "ms", type: "quantitative", title: "Step time [ms]", scale: { type: "log" } },
-      color: { field: "run", type: "nominal", legend: null },
-    },
-  });
+  } as vl.TopLevelSpec;
 }
 
 /**
- * Images/s against ranks of the data-parallel runs: one rank alone and the N ranks, measured,
- * beside the ideal line through one rank's throughput (N × it).
+ * Images/s against ranks of the newest data-parallel result's runs: one rank alone and the N
+ * ranks, measured, beside the ideal line through one rank's throughput (N × it).
  */
-function scalingSpec(series: readonly Series[]): vl.TopLevelSpec | null {
-  const values = series.flatMap(({ name, run }) => {
-    const d = run.distributed, one = d?.singleRank;
+function scalingSpec(sources: readonly SourcedResult[]): vl.TopLevelSpec | null {
+  const newest = [...sources].sort((a, b) => b.result.createdAt.localeCompare(a.result.createdAt))
+    .find((s) => s.result.runs.some((r) => r.distributed?.singleRank));
+  if (newest === undefined) return null;
+  const values = rowsOf(newest.result).flatMap((run) => {
+    const d = run.distributed, one = d?.singleRank, name = runName(run);
     if (!d || !one) return [];
     const ideal = `${name} (ideal: N × 1 rank)`;
     return [
@@ -136,37 +224,48 @@ function scalingSpec(series: readonly Series[]): vl.TopLevelSpec | null {
       { run: ideal, ranks: d.worldSize, imagesPerSecond: d.worldSize * one.imagesPerSecond },
     ];
   });
-  return spec("Data-parallel scaling: images/s against ranks", values, {
+  const series = { field: "run", type: "nominal", title: "Run" };
+  return {
+    $schema: SCHEMA,
+    title: "How do data-parallel ranks scale? Images/s against ranks",
+    width: WIDTH,
     height: 300,
+    data: { values },
     mark: { type: "line", point: true },
     encoding: {
       x: { field: "ranks", type: "quantitative", title: "Ranks", axis: { tickMinStep: 1 } },
       y: { field: "imagesPerSecond", type: "quantitative", title: "Images/s" },
-      // One legend for both: each series its colour and its dash (the ideal lines dashed apart).
-      strokeDash: { field: "run", type: "nominal", title: "Run" },
+      color: series,
+      strokeDash: series,
     },
-  });
+  } as vl.TopLevelSpec;
 }
 
 /**
- * Renders the charts of a set of results as SVG, in this order: `loss.svg` (mean training loss
- * per epoch, log scale: the recipe's loss can spike to hundreds before settling), `epoch-time.svg`
- * (training seconds per epoch, grouped bars) and `step-time.svg` (box plot of the timed steps, log
- * scale) and `scaling.svg` (images/s of one rank and of N data-parallel ranks beside the ideal
- * line, for runs with `distributed`). Runs are named by their label, plus host and date when several results are given. A
- * chart without data is left out.
+ * The charts' specifications, in {@linkcode CHART_FILES}' order, those without data left out:
+ * `ratios.svg` (the headline's paired ratios with their 95% intervals), `step-time.svg` (box
+ * plots of the headline runs' step times), `loss.svg` (ours and PyTorch's mean loss
+ * per epoch in the newest run that trained epochs beside PyTorch, log scale) and `scaling.svg`
+ * (images/s of one rank and of N ranks beside the ideal line, the newest data-parallel result).
  */
-export async function renderCharts(results: readonly BenchResult[]): Promise<Chart[]> {
-  const series = seriesOf(results);
+export function chartSpecs(sources: readonly SourcedResult[]): ChartSpec[] {
+  const { rows } = headlineRows(sources);
   const specs: Array<[string, string, vl.TopLevelSpec | null]> = [
-    [CHART_FILES[0], "Training loss per epoch", lossSpec(series)],
-    [CHART_FILES[1], "Training time per epoch", epochTimeSpec(series)],
-    [CHART_FILES[2], "Training step time", stepTimeSpec(series)],
-    [CHART_FILES[3], "Data-parallel scaling", scalingSpec(series)],
+    [CHART_FILES[0], "Paired ratios of the headline runs", ratiosSpec(rows)],
+    [CHART_FILES[1], "Step times of the headline runs", stepTimeSpec(rows)],
+    [CHART_FILES[2], "Training loss per epoch, ours and PyTorch", lossSpec(sources)],
+    [CHART_FILES[3], "Data-parallel scaling", scalingSpec(sources)],
   ];
+  return specs.flatMap(([file, title, spec]) =>
+    spec === null ? [] : [{ file, title, spec: spec as unknown as Record<string, unknown> }]
+  );
+}
+
+/** Renders {@linkcode chartSpecs} as SVG documents. */
+export async function renderCharts(sources: readonly SourcedResult[]): Promise<Chart[]> {
   const charts: Chart[] = [];
-  for (const [file, title, spec] of specs) {
-    if (spec !== null) charts.push({ file, title, svg: await toSvg(spec) });
+  for (const { file, title, spec } of chartSpecs(sources)) {
+    charts.push({ file, title, svg: await toSvg(spec as unknown as vl.TopLevelSpec) });
   }
   return charts;
 }

@@ -1,14 +1,22 @@
 /**
- * `deno task compare A.json B.json`, in the manner of `pyperf compare_to`: for each run of B
- * that matches a run of A (same implementation, device, precision and options; baselines
- * included), the ratio of the median steps B/A with a 95% bootstrap interval over the two runs'
- * step samples, and the verdict: faster, slower, or no significant difference (the interval
- * contains 1). Exit codes: 0 compared, 2 bad arguments or files.
+ * `deno task compare A.json B.json`, in the manner of `pyperf compare_to`. First, where both
+ * files hold paired baselines, ratio against ratio: for each run of ours in both and each
+ * baseline paired with it in both, B's paired ratio (ours over the baseline, measured side by
+ * side in B) over A's, with a 95% bootstrap interval over the two files' rounds, worded by
+ * {@linkcode pairedVerdict}: the stable quantity, since both sides of each ratio shared the host.
+ * Then the absolute medians: for each run of B that matches a run of A (same implementation,
+ * device, precision and options; baselines included), B's median step over A's with a 95%
+ * bootstrap interval over the two runs' step samples. That interval covers the step-to-step noise
+ * within each run only; across runs on a shared host medians move by more than it, so the output
+ * says so and draws no "faster" or "slower" from them. Exit codes: 0 compared, 2 bad arguments
+ * or files.
  *
  * @module
  */
 import { readResult as read } from "./load.ts";
-import { rowsOf, runName, sortKeys } from "./report.ts";
+import { rowsOf, runName, sortKeys } from "./rows.ts";
+import { pairedVerdict } from "./verdicts.ts";
+import { baselineNameOf, BASELINES, baselinesOf } from "../result/recipes.ts";
 import { type BenchResult, type Run, SchemaError } from "../result/schema.ts";
 import { formatRatio, medianRatio } from "../stats/stats.ts";
 
@@ -31,8 +39,24 @@ export interface Comparison {
   verdict: Verdict;
 }
 
+/** One baseline paired with a run of ours in both files: B's paired ratio against A's. */
+export interface RatioComparison {
+  /** Our run's name and the baseline's label, e.g. `deno+libtorch cpu fp32 / PyTorch`. */
+  name: string;
+  /** A's paired ratio, ours over the baseline, and its interval. */
+  a: { ratioMedian: number; ratioCI95: [number, number] };
+  /** B's. */
+  b: { ratioMedian: number; ratioCI95: [number, number] };
+  /** B's ratio over A's (the median of B's rounds over the median of A's). */
+  ratio: number;
+  /** Its 95% bootstrap interval, the two files' rounds resampled independently. */
+  ci: [number, number];
+}
+
 /** The comparison of two results. */
 export interface CompareOutcome {
+  /** Paired ratios both files hold, ratio against ratio, in B's order. */
+  ratios: RatioComparison[];
   /** The runs both hold, in B's order. */
   matched: Comparison[];
   /** Names of the runs only A holds. */
@@ -86,20 +110,89 @@ export function compareResults(a: BenchResult, b: BenchResult): CompareOutcome {
     });
   }
   const onlyA = [...runsA].filter(([key]) => !runsB.has(key)).map(([, run]) => runName(run));
-  return { matched, onlyA, onlyB };
+  return { ratios: compareRatios(a, b), matched, onlyA, onlyB };
 }
 
-/** The comparison as text: one line per matched run, then the runs without a match. */
+/** A result's runs of ours by {@linkcode matchKey}, each with its paired baselines by name. */
+function pairedOf(result: BenchResult): Map<string, [Run, Map<string, Run>]> {
+  const out = new Map<string, [Run, Map<string, Run>]>();
+  const named = rowsOf(result);
+  for (const run of result.runs) {
+    const paired = new Map<string, Run>();
+    for (const base of baselinesOf(run)) {
+      const name = baselineNameOf(base);
+      if (name !== null && base.paired && base.paired.ratios.length > 0) paired.set(name, base);
+    }
+    const ours = named.find((r) =>
+      r.options === run.options && r.implementation === run.implementation
+    ) ?? run;
+    if (paired.size > 0 && !out.has(matchKey(run))) out.set(matchKey(run), [ours, paired]);
+  }
+  return out;
+}
+
+/** Ratio against ratio: every baseline paired with the same run of ours in both files. */
+export function compareRatios(a: BenchResult, b: BenchResult): RatioComparison[] {
+  const inA = pairedOf(a);
+  const out: RatioComparison[] = [];
+  for (const [key, [ours, basesB]] of pairedOf(b)) {
+    const basesA = inA.get(key)?.[1];
+    if (basesA === undefined) continue;
+    for (const [name, baseB] of basesB) {
+      const pa = basesA.get(name)?.paired, pb = baseB.paired!;
+      if (pa === undefined) continue;
+      const { ratio, ci } = medianRatio(pb.ratios, pa.ratios);
+      out.push({
+        name: `${runName(ours)} / ${BASELINES[name as keyof typeof BASELINES].label}`,
+        a: { ratioMedian: pa.ratioMedian, ratioCI95: pa.ratioCI95 },
+        b: { ratioMedian: pb.ratioMedian, ratioCI95: pb.ratioCI95 },
+        ratio,
+        ci,
+      });
+    }
+  }
+  return out;
+}
+
+/** What the absolute medians' intervals cover, said before them. */
+export const ABSOLUTE_WARNING: string =
+  "Absolute medians, B/A with a 95% bootstrap interval over each run's step samples: the " +
+  "interval covers the step-to-step noise within each of the two runs only. Across runs on a " +
+  "shared host, medians move by more than that, so no faster or slower is drawn from them; " +
+  "read the paired ratios";
+
+function ratioLines(ratios: readonly RatioComparison[]): string[] {
+  if (ratios.length === 0) {
+    return [
+      "No paired ratio in both files (run both with --baseline to compare ratio against ratio).",
+    ];
+  }
+  return [
+    "Paired ratios, ratio against ratio (each ratio ours over a baseline measured side by side in " +
+    "one file; B's over A's with a 95% bootstrap interval over the two files' rounds):",
+    ...ratios.map((r) =>
+      `  ${r.name}: A ${formatRatio(r.a)}, B ${formatRatio(r.b)}; B/A ${
+        formatRatio({ ratioMedian: r.ratio, ratioCI95: r.ci })
+      }: ` +
+      `ours relative to it in B against A: ${pairedVerdict(r.ratio, r.ci[0], r.ci[1])}`
+    ),
+  ];
+}
+
+/**
+ * The comparison as text: the paired ratios (ratio against ratio), then the absolute medians
+ * under {@linkcode ABSOLUTE_WARNING}, then the runs without a match.
+ */
 export function formatComparison(outcome: CompareOutcome): string {
-  const lines = outcome.matched.map((c) => {
+  const lines = [...ratioLines(outcome.ratios), "", ABSOLUTE_WARNING];
+  for (const c of outcome.matched) {
     const ratio = formatRatio({ ratioMedian: c.ratio, ratioCI95: c.ci });
-    const how = c.verdict === "no significant difference"
-      ? c.verdict
-      : `${(c.verdict === "faster" ? 1 / c.ratio : c.ratio).toFixed(2)}x ${c.verdict}`;
-    return `${c.name}: median step ${c.aMedianMs.toFixed(2)} ms -> ${c.bMedianMs.toFixed(2)} ms: ` +
-      `B/A ${ratio} (95% CI): ${how}`;
-  });
-  if (outcome.matched.length === 0) lines.push("No run of B matches a run of A.");
+    lines.push(
+      `  ${c.name}: median step ${c.aMedianMs.toFixed(2)} ms -> ${c.bMedianMs.toFixed(2)} ms: ` +
+        `B/A ${ratio}`,
+    );
+  }
+  if (outcome.matched.length === 0) lines.push("  No run of B matches a run of A.");
   for (const name of outcome.onlyA) lines.push(`only in A: ${name}`);
   for (const name of outcome.onlyB) lines.push(`only in B: ${name}`);
   return lines.join("\n") + "\n";
@@ -117,13 +210,31 @@ async function readResult(path: string): Promise<BenchResult> {
   }
 }
 
+/** `deno task compare --help`. */
+export const COMPARE_USAGE: string = [
+  "Usage: deno task compare A.json B.json",
+  "",
+  "Compares two result files (A the reference, B the changed one):",
+  "- where both hold baselines paired with the same run of ours (--baseline), ratio against",
+  "  ratio: B's paired ratio over A's, with a 95% bootstrap interval over the two files' rounds;",
+  "- every run both hold (same implementation, device, precision and options): B's median step",
+  "  over A's, with a 95% bootstrap interval over each run's steps. That interval covers the",
+  "  noise within each run only; across runs on a shared host medians move by more than it.",
+  "",
+  "Exit status: 0 compared, 2 bad arguments or files.",
+].join("\n");
+
 /** Runs `deno task compare A.json B.json`; returns the exit code. */
 export async function main(args: readonly string[]): Promise<number> {
+  if (args.includes("--help") || args.includes("-h")) {
+    console.log(COMPARE_USAGE);
+    return 0;
+  }
   const paths = args[0] === "--" ? args.slice(1) : args;
   if (paths.length !== 2 || paths.some((p) => p.startsWith("-"))) {
     console.error(
       `error: expected two result files (deno task compare A.json B.json), found ` +
-        `${JSON.stringify(paths.join(" "))}`,
+        `${JSON.stringify(paths.join(" "))}; see --help`,
     );
     return 2;
   }

@@ -4,10 +4,11 @@
  *
  * @module
  */
-import { ms as twoDecimals, percent, rowsOf, runName, speed, switchesOn } from "./report.ts";
+import { ms as twoDecimals, percent, rowsOf, runName } from "./rows.ts";
+import { pairedVerdictOf } from "./verdicts.ts";
 import { DASH, table } from "./table.ts";
 import type { BenchResult, Run } from "../result/schema.ts";
-import { defaultAdam } from "../result/schema.ts";
+import { isPlainRun } from "./rows.ts";
 
 /** A run with the result it came from. */
 interface Located {
@@ -18,16 +19,18 @@ interface Located {
 /** Epochs of the seed's protocol: the runs trained this long are compared on time and accuracy. */
 const FULL_EPOCHS = 10;
 
-/** Whether a run is the plain recipe: fp32 eager, no speed option, no clipping. */
-export function isPlainRun(run: Run): boolean {
-  const o = run.options;
-  return run.precision === "fp32" && switchesOn(o).length === 0 && o.clipGradNorm === undefined &&
-    (o.adam === undefined || o.adam === defaultAdam(run.device));
-}
+export { isPlainRun } from "./rows.ts";
 
 const ms = (x: number) => `${twoDecimals(x)} ms`;
-const againstPytorch = (b: number, p: number) =>
-  `${speed(b, p)} per step, ${(b / p).toFixed(2)} of PyTorch's step time.`;
+/**
+ * How two runs' steps compare: the paired verdict when `reference` was measured paired with
+ * `run`, else their medians side by side (never turned into a ratio).
+ */
+const versus = (run: Run, reference: Run) =>
+  reference.paired
+    ? `${pairedVerdictOf(reference.paired)} (paired).`
+    : `median ${ms(run.stepMs.median)} against ${ms(reference.stepMs.median)} (not paired: ` +
+      "no ratio is drawn).";
 const when = (x: Located) => x.result.createdAt.slice(0, 16).replace("T", " ");
 const trainingSeconds = (run: Run) => run.epochs.reduce((sum, e) => sum + e.seconds, 0);
 const ours = (list: Located[]) => list.filter((x) => x.run.implementation === "deno-libtorch");
@@ -53,37 +56,37 @@ function goalLine(group: Located[]): string[] {
   const b = best.run.stepMs.median, p = best.run.baseline!.stepMs.median;
   return [
     `- Goal ratio, in one invocation (${when(best)}): ${runName(best.run)}, median ${ms(b)}, ` +
-    `against ${runName(best.run.baseline!)}, median ${ms(p)}: ${againstPytorch(b, p)}`,
+    `against ${runName(best.run.baseline!)}, median ${ms(p)}: ` +
+    versus(best.run, best.run.baseline!),
   ];
 }
 
 /** The fastest CUDA step against each PyTorch run, this stack's eager step and the CPU's. */
 function comparisonLines(best: Located, group: Located[], all: Located[]): string[] {
-  const b = best.run.stepMs.median;
   const host = best.result.env.hostname;
   const lines: string[] = [];
   const pytorch = pytorchRuns(group);
   for (const x of pytorch) {
     const p = x.run.stepMs.median;
     const together = x.result === best.result ? "in the same invocation" : "separate invocations";
+    const paired = x.run === best.run.baseline ? x.run : { ...x.run, paired: undefined };
     lines.push(
       `- Against PyTorch eager on the same GPU (${runName(x.run)}, median ${ms(p)}, ` +
-        `${when(x)}; ${together}): ${againstPytorch(b, p)}`,
+        `${when(x)}; ${together}): ${versus(best.run, paired)}`,
     );
   }
   const eager = fastest(ours(group).filter((x) => isPlainRun(x.run)));
   if (eager !== undefined && eager !== best) {
     lines.push(
       `- Against this stack's fp32 eager step on the same GPU (median ` +
-        `${ms(eager.run.stepMs.median)}, ${when(eager)}): ${speed(b, eager.run.stepMs.median)}.`,
+        `${ms(eager.run.stepMs.median)}, ${when(eager)}): ${versus(best.run, eager.run)}`,
     );
   }
   const sideBySide = pytorch.find((x) => x.result === eager?.result);
   if (eager !== undefined && sideBySide !== undefined) {
     lines.push(
       `- fp32 eager against PyTorch eager (${runName(sideBySide.run)}), side by side in one ` +
-        `invocation: this stack is ` +
-        `${speed(eager.run.stepMs.median, sideBySide.run.stepMs.median)} per step.`,
+        `invocation: ${versus(eager.run, sideBySide.run)}`,
     );
   }
   const cpu = newest(
@@ -95,7 +98,7 @@ function comparisonLines(best: Located, group: Located[], all: Located[]): strin
     lines.push(
       `- Against this stack on the CPU of the same machine (${cpu.run.deviceName}, ` +
         `${cpu.run.threads} threads, median ${ms(cpu.run.stepMs.median)}, ${when(cpu)}): ` +
-        `the fastest CUDA step is ${speed(b, cpu.run.stepMs.median)}.`,
+        `the fastest CUDA step's ${versus(best.run, cpu.run)}`,
     );
   }
   return lines;

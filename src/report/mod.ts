@@ -1,19 +1,27 @@
 /**
- * Results to markdown and charts: `deno task report` (report_main.ts) turns results/*.json into
- * docs/results.md, docs/charts/*.svg and the README's headline table; `deno task compare`
- * (compare.ts) compares two result files run by run. Pure functions of the results: regenerating
- * them makes no spurious diff.
+ * Results to markdown, a terminal summary and charts, over one set of table data (rows.ts):
+ * `deno task report` (report_main.ts) turns results/*.json into docs/results.md (report.ts),
+ * docs/charts/*.svg (charts.ts) and the README's headline (headline.ts, chosen by its declared
+ * rule: paired, stable, newest per machine, libtorch and configuration); `deno task bench` ends
+ * with {@linkcode renderTerminalSummary} (terminal.ts); `deno task compare` (compare.ts) compares
+ * two result files, ratio against ratio. Every comparison is worded by
+ * {@linkcode pairedVerdict} (verdicts.ts). Pure functions of the results: regenerating them makes
+ * no spurious diff.
  *
  * @module
  */
 
 export * from "./load.ts";
+export * from "./rows.ts";
 export * from "./report.ts";
+export * from "./headline.ts";
+export * from "./terminal.ts";
 export * from "./table.ts";
 export * from "./gpu_summary.ts";
 export * from "./charts.ts";
 export * from "./verdicts.ts";
-export * from "./bench_summary.ts";
+// Named here so that it stays the one `pairedVerdict` of this module whatever else exports one.
+export { pairedVerdict } from "./verdicts.ts";
 export * from "./agreement.ts";
 export * from "./dist_report.ts";
 export * from "./compare.ts";

@@ -1,116 +1,38 @@
 /**
- * Markdown reports of benchmark results: a function of the results alone (never of the date), so
- * that regenerating them makes no spurious diff.
+ * docs/results.md's sections, one per result: a function of the results alone (never of the
+ * date), so that regenerating them makes no spurious diff. The headline is headline.ts's, the
+ * terminal summary terminal.ts's, the charts charts.ts's; the table data they share is rows.ts's.
  *
  * @module
  */
 
-import type {
-  BenchResult,
-  Breakdown,
-  EpochRecord,
-  Implementation,
-  Paired,
-  Run,
-} from "../result/schema.ts";
-import { formatRatio, median, medianCI, noisyRatioNote, spreadWarning } from "../stats/stats.ts";
-import { defaultAdam } from "../result/schema.ts";
+import type { BenchResult, Breakdown, EpochRecord, Paired, Run } from "../result/schema.ts";
+import { formatRatio, median, medianCI, noisyRatioNote } from "../stats/stats.ts";
 import { devicesOf } from "../result/write.ts";
 import { formatLoss } from "../train/progress.ts";
 import { LOSS_PARTING, lossAgreement } from "./agreement.ts";
-import { baselineNameOf, BASELINES, baselinesOf } from "../result/recipes.ts";
-import { verdictLines } from "./verdicts.ts";
+import { baselinesOf } from "../result/recipes.ts";
+import { pairedVerdictOf, verdictLines } from "./verdicts.ts";
 import { distributedLines } from "./dist_report.ts";
-import { type Column, DASH, table } from "./table.ts";
+import { DASH, table } from "./table.ts";
+import {
+  gpusPresent,
+  libtorchVersion,
+  ms,
+  noiseOf,
+  percent,
+  rowsOf,
+  runLabel,
+  seconds,
+  sortKeys,
+  stabilityOf,
+  stackName,
+  switchesOn,
+} from "./rows.ts";
+
+export { ms, percent, rowsOf, runName, sortKeys, stackName, switchesOn } from "./rows.ts";
 
 const GIB = 1024 ** 3;
-
-/** How reports name each stack (a baseline's: its default recipe's label). */
-const STACK_NAMES: Record<Implementation, string> = {
-  "deno-libtorch": "deno+libtorch",
-  pytorch: BASELINES.pytorch.label,
-  libtorch: BASELINES.libtorch.label,
-};
-
-/**
- * How comparisons name a run: a baseline by its recipe's label (e.g. `PyTorch bf16
- * autocast+CL`), ours and older runs by their stack.
- */
-export function stackName(run: Pick<Run, "implementation" | "options">): string {
-  const name = run.implementation === "deno-libtorch" ? null : baselineNameOf(run);
-  return name === null ? STACK_NAMES[run.implementation] : BASELINES[name].label;
-}
-
-/** The speed switches a run or configuration may turn on, as reports name them. */
-const SWITCHES = [
-  ["cudaGraphs", "CUDA graphs"],
-  ["tf32", "TF32"],
-  ["channelsLast", "channels-last"],
-  ["cudnnBenchmark", "cuDNN benchmark"],
-] as const;
-
-/** The names of the switches that are on in `options`. */
-export function switchesOn(options: Readonly<Record<string, unknown>>): string[] {
-  return SWITCHES.filter(([key]) => options[key] === true).map(([, name]) => name);
-}
-
-/** Seconds with one decimal, or a dash for null. */
-function seconds(x: number | null): string {
-  return x === null ? DASH : x.toFixed(1);
-}
-
-/** Milliseconds as shown in every table: two decimals, no unit. */
-export function ms(x: number): string {
-  return x.toFixed(2);
-}
-
-/** A fraction as a percentage with two decimals, or a dash for null. */
-export function percent(fraction: number | null): string {
-  return fraction === null ? DASH : `${(fraction * 100).toFixed(2)}%`;
-}
-
-/**
- * A run's name in tables and charts: its label plus the options that change the recipe (so that a
- * clipped run never passes for the seed's plain recipe), e.g. `deno+libtorch cpu fp32, TF32`.
- */
-export function runName(run: Run): string {
-  const o = run.options;
-  const tags = switchesOn(o);
-  if (typeof o.adam === "string" && o.adam !== defaultAdam(run.device)) tags.push(`Adam ${o.adam}`);
-  if (o.clipGradNorm !== undefined && !run.label.includes("clip")) {
-    tags.push(`clip-grad-norm ${o.clipGradNorm}`);
-  }
-  return [run.label, ...tags].join(", ");
-}
-
-function runLabel(run: Run): string {
-  return run.complete ? runName(run) : `${runName(run)} (incomplete)`;
-}
-
-/**
- * Every run of a result, each baseline right after its run. This stack's runs are named with the
- * libtorch release they ran on (`deno+libtorch 2.6.0 cpu fp32`), as PyTorch's are with theirs.
- */
-export function rowsOf(result: BenchResult): Run[] {
-  const version = libtorchVersion(result.env.torch);
-  return result.runs.flatMap((run) => {
-    const named = withLibtorchVersion(run, version);
-    return [named, ...baselinesOf(run)];
-  });
-}
-
-/** The libtorch release of a result's environment, or null when it was not recorded. */
-function libtorchVersion(torch: Record<string, unknown>): string | null {
-  const v = torch.libtorch ?? torch.version;
-  return typeof v === "string" && v.length > 0 ? v : null;
-}
-
-function withLibtorchVersion(run: Run, version: string | null): Run {
-  const prefix = `${STACK_NAMES["deno-libtorch"]} `;
-  if (version === null || run.implementation !== "deno-libtorch") return run;
-  if (!run.label.startsWith(prefix) || /^\d/.test(run.label.slice(prefix.length))) return run;
-  return { ...run, label: `${prefix}${version} ${run.label.slice(prefix.length)}` };
-}
 
 function imagesPerSecond(run: Run): string {
   return Math.round(run.imagesPerSecond).toString();
@@ -119,21 +41,6 @@ function imagesPerSecond(run: Run): string {
 function timeToTarget(run: Run): string {
   if (run.timeToTargetSeconds !== null) return seconds(run.timeToTargetSeconds);
   return run.epochs.some((e) => e.testAccuracy !== null) ? "not reached" : "not evaluated";
-}
-
-/** How `subjectMs` compares with `referenceMs`: `"2.50× faster"` or `"2.00× slower"`. */
-export function speed(subjectMs: number, referenceMs: number): string {
-  const ratio = referenceMs / subjectMs;
-  return ratio >= 1 ? `${ratio.toFixed(2)}× faster` : `${(1 / ratio).toFixed(2)}× slower`;
-}
-
-/** `value` with every object's keys in sorted order, for stable JSON. */
-export function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (typeof value !== "object" || value === null) return value;
-  return Object.fromEntries(
-    Object.keys(value).sort().map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
-  );
 }
 
 function configLine(result: BenchResult): string {
@@ -150,17 +57,26 @@ function configLine(result: BenchResult): string {
   return parts.join(", ");
 }
 
+/** The GPU line: the one the runs used, else those present and unused, else none. */
+function gpuLine(result: BenchResult): string {
+  const g = result.env.gpu;
+  if (g !== null) {
+    return `${g.name} (driver ${g.driver}, CUDA ${g.cudaVersion}, cuDNN ${g.cudnnVersion})`;
+  }
+  const present = gpusPresent(result.env);
+  return present.length === 0
+    ? "none"
+    : `${present.join(", ")} (present, listed by the libtorch build; not used by these runs)`;
+}
+
 function environmentLines(result: BenchResult): string[] {
   const e = result.env;
-  const gpu = e.gpu === null
-    ? "none"
-    : `${e.gpu.name} (driver ${e.gpu.driver}, CUDA ${e.gpu.cudaVersion}, cuDNN ${e.gpu.cudnnVersion})`;
   const commit = e.gitCommit === null
     ? "unknown"
     : `\`${e.gitCommit.slice(0, 12)}\`${e.gitDirty ? " (dirty)" : ""}`;
   return [
     `- **CPU:** ${e.cpuModel} (${e.cores} cores, ${(e.memoryBytes / GIB).toFixed(1)} GiB RAM)`,
-    `- **GPU:** ${gpu}`,
+    `- **GPU:** ${gpuLine(result)}`,
     `- **OS:** ${e.os}`,
     `- **Software:** libtorch ${
       libtorchVersion(e.torch) ?? "unknown"
@@ -189,10 +105,10 @@ function runTable(runs: readonly Run[]): string[] {
   ], runs);
 }
 
-/** How `run`'s median step compares with `reference`'s, with both medians. */
-function versus(run: Pick<Run, "stepMs">, reference: Run): string {
-  const [a, b] = [run.stepMs.median, reference.stepMs.median];
-  return `${speed(a, b)} per step (median ${ms(a)} ms vs ${ms(b)} ms)`;
+/** Two medians side by side, never turned into a ratio: they were not measured paired. */
+function unpaired(a: Run, b: Run): string {
+  return `median step ${ms(a.stepMs.median)} ms vs ${ms(b.stepMs.median)} ms (separate ` +
+    "windows, not paired: no ratio is drawn from them)";
 }
 
 function comparisonLines(result: BenchResult): string[] {
@@ -205,15 +121,15 @@ function comparisonLines(result: BenchResult): string[] {
   }
   return [
     ...[...pairs.values()].map(([cuda, cpu]) =>
-      `- CUDA vs CPU (${stackName(cuda)}, ${cuda.precision}): CUDA is ${versus(cuda, cpu)}`
+      `- CUDA and CPU (${stackName(cuda)}, ${cuda.precision}): CUDA ${unpaired(cuda, cpu)}`
     ),
     ...result.runs.flatMap((run) =>
-      baselinesOf(run).flatMap((base) => [
-        `- ${stackName(run)} vs ${stackName(base)} on ${run.device} (${run.precision}): ${
-          stackName(run)
-        } is ${versus(run, base)}`,
-        ...(base.paired ? [pairedLine(run, base, base.paired)] : []),
-      ])
+      baselinesOf(run).map((base) =>
+        base.paired
+          ? pairedLine(run, base, base.paired)
+          : `- ${stackName(run)} and ${stackName(base)} on ${run.device} (${run.precision}): ` +
+            unpaired(run, base)
+      )
     ),
     ...result.runs.flatMap(verdictLines),
   ];
@@ -225,11 +141,15 @@ function medianWithCI(samples: readonly number[]): string {
   return `${ms(median)} ms [${ms(ci[0])}, ${ms(ci[1])}]`;
 }
 
-/** The paired measurement's line: ratio [95% CI], each side's median [95% CI], noisy or not. */
+/**
+ * A paired baseline's line: the verdict ({@linkcode pairedVerdictOf}), the ratio [95% CI], each
+ * side's median [95% CI], noisy or not.
+ */
 function pairedLine(run: Run, base: Run, p: Paired): string {
   const note = noisyRatioNote(p.ratioMedian, p.ratioCI95);
   const [a, b] = [stackName(run), stackName(base)];
-  return `  - paired over ${p.rounds} rounds of ${p.windowSteps} steps (ABBA): ` +
+  return `- ${a} against ${b} on ${run.device} (${run.precision}), paired over ${p.rounds} ` +
+    `rounds of ${p.windowSteps} steps (ABBA): ${pairedVerdictOf(p)}; ` +
     `${a}/${b} ratio ${formatRatio(p)} (95% CI); ` +
     `median step ${medianWithCI(run.stepMs.samples)} vs ${medianWithCI(base.stepMs.samples)}` +
     (note === null ? "" : `; ${note}`);
@@ -275,11 +195,37 @@ function epochTable(runs: readonly Run[]): string[] {
   ], runs.flatMap((run) => run.epochs.map((e): [Run, EpochRecord] => [run, e])));
 }
 
-/** The heading of a result's section: `<UTC date> · <host> · <devices>`. */
+/** What a result's configuration changes from the plain recipe, for its heading. */
+function optionsSummary(result: BenchResult): string {
+  const c = result.config;
+  const parts: string[] = [c.precision, ...switchesOn(c)];
+  if (c.adam !== undefined && c.adam !== "auto") parts.push(`Adam ${c.adam}`);
+  if (c.clipGradNorm !== null) parts.push(`clip ${c.clipGradNorm}`);
+  if ((c.nproc ?? 1) > 1) parts.push(`${c.nproc} ranks`);
+  if (c.epochs !== null) parts.push(`${c.epochs} epoch${c.epochs === 1 ? "" : "s"}`);
+  else if (c.steps !== null) parts.push(`${c.steps} steps`);
+  if (c.baseline !== null && c.baseline.length > 0) parts.push(`vs ${c.baseline.join(", ")}`);
+  return parts.join(", ");
+}
+
+/**
+ * The heading of a result's section, so that no two differ only in their host name: `<UTC date
+ * and time> · <devices> · <CPU model, cores> · libtorch <release> · <options>`, e.g.
+ * `2026-11-29 21:40:26 · cpu · AMD EPYC, 2 cores · libtorch 1.13.0 · fp32, 100 steps, vs pytorch`.
+ */
 export function resultTitle(result: BenchResult): string {
   const time = Date.parse(result.createdAt);
-  const date = Number.isNaN(time) ? result.createdAt : new Date(time).toISOString().slice(0, 10);
-  return `${date} · ${result.env.hostname} · ${devicesOf(result).join(", ")}`;
+  const when = Number.isNaN(time)
+    ? result.createdAt
+    : new Date(time).toISOString().slice(0, 19).replace("T", " ");
+  const e = result.env;
+  return [
+    when,
+    devicesOf(result).join(", "),
+    `${e.cpuModel}, ${e.cores} cores`,
+    `libtorch ${libtorchVersion(e.torch) ?? "unknown"}`,
+    optionsSummary(result),
+  ].join(" · ");
 }
 
 /** A run's step breakdown as markdown: one table row per phase, then the FFI estimate. */
@@ -301,8 +247,22 @@ export function breakdownLines(b: Breakdown): string[] {
   ];
 }
 
-function renderResult(result: BenchResult): string[] {
+/** The warning of a result whose runs were judged unstable (none when all are stable). */
+function stabilityLines(result: BenchResult): string[] {
+  const reasons = result.runs.flatMap((run) => stabilityOf(run).reasons);
+  if (reasons.length === 0) return [];
+  return [
+    "> **Unstable:** left out of the headline; its timings measure the host as much as the " +
+    "code:",
+    ...reasons.map((r) => `> - ${r}`),
+    "",
+  ];
+}
+
+/** The header of a result's section: its heading, file, warnings, machine and command. */
+function headerLines(result: BenchResult, source: string | null): string[] {
   const lines = [`## ${resultTitle(result)}`, ""];
+  if (source !== null) lines.push(`File: [${source.split("/").at(-1)}](${source})`, "");
   if (!result.complete) {
     lines.push(
       "> **Incomplete:** the benchmark was interrupted; only the measurements it finished " +
@@ -310,6 +270,7 @@ function renderResult(result: BenchResult): string[] {
       "",
     );
   }
+  lines.push(...stabilityLines(result));
   lines.push(...environmentLines(result), "", "```sh", result.command, "```", "");
   if (Object.keys(result.env.torch).length > 0) {
     lines.push(
@@ -323,6 +284,11 @@ function renderResult(result: BenchResult): string[] {
       "",
     );
   }
+  return lines;
+}
+
+function renderResult(result: BenchResult, source: string | null): string[] {
+  const lines = headerLines(result, source);
   const runs = rowsOf(result);
   if (runs.length === 0) {
     lines.push("No runs were recorded.", "");
@@ -335,10 +301,7 @@ function renderResult(result: BenchResult): string[] {
   lines.push(...distributedLines(runs, runLabel));
   const notes = [
     ...result.notes,
-    ...runs.flatMap((run) => {
-      const warning = spreadWarning(run.stepMs);
-      return warning === null ? [] : [`${runLabel(run)}: ${warning}`];
-    }),
+    ...runs.flatMap((run) => noiseOf(run).reasons.map((why) => `${runLabel(run)}: ${why}`)),
   ];
   if (notes.length > 0) lines.push("Notes:", "", ...notes.map((n) => `- ${n}`), "");
   for (const run of runs.filter((r) => r.breakdown !== undefined)) {
@@ -352,56 +315,18 @@ function renderResult(result: BenchResult): string[] {
 
 /**
  * Renders results as Markdown, in the given order, in hyperfine's layout: per result a section
- * with the machine, software and command, a table with one row per run (each PyTorch baseline on
- * its own row; `Relative` = median step over the fastest median; `Epoch [s]` = the median epoch),
- * the speed comparisons, notes (timing-spread warnings included) and a per-epoch table.
+ * headed by {@linkcode resultTitle}, with its file (`sources[i]`, a link, when given), a warning
+ * when its runs were judged unstable, the machine (GPUs present listed even when unused),
+ * software and command, a table with one row per run (each baseline on its own row; `Relative` =
+ * median step over the fastest median; `Epoch [s]` = the median epoch), the comparisons (paired
+ * ones as {@linkcode pairedVerdictOf} words them; unpaired medians side by side, never as a
+ * ratio), notes (each run's noise verdict) and a per-epoch table.
  */
-export function renderMarkdown(results: readonly BenchResult[]): string {
+export function renderMarkdown(
+  results: readonly BenchResult[],
+  sources: readonly string[] = [],
+): string {
   if (results.length === 0) return "No results yet.\n";
-  const lines = results.flatMap(renderResult);
+  const lines = results.flatMap((r, i) => renderResult(r, sources[i] ?? null));
   return lines.join("\n").replace(/\n+$/, "") + "\n";
 }
-
-/**
- * The README's table: one row per run name and hardware, from the result with the most epochs
- * that has it (the full protocol before short windows), the newest among equals.
- */
-export function renderHeadline(results: readonly BenchResult[]): string {
-  const epochsOf = (r: BenchResult) => Math.max(0, ...r.runs.map((run) => run.epochs.length));
-  const ordered = [...results].sort((a, b) =>
-    epochsOf(b) - epochsOf(a) || b.createdAt.localeCompare(a.createdAt)
-  );
-  const picked = new Map<string, Run>();
-  for (const result of ordered) {
-    for (const run of rowsOf(result)) {
-      const key = `${runName(run)}\u0000${run.deviceName}`;
-      if (!picked.has(key)) picked.set(key, run);
-    }
-  }
-  if (picked.size === 0) return "No results yet.\n";
-  // The paired ratio's column appears once a picked baseline was measured paired with ours.
-  const paired = [...picked.values()].some((run) => run.paired !== undefined);
-  return table<Run>(
-    [
-      ["Run", runLabel],
-      [
-        "Hardware",
-        (r) => r.device === "cpu" ? `${r.deviceName}, ${r.threads} threads` : r.deviceName,
-      ],
-      ["Step median [ms]", (r) => ms(r.stepMs.median)],
-      ["Images/s", imagesPerSecond],
-      ["Epochs", (r) => r.epochs.length > 0 ? String(r.epochs.length) : DASH],
-      ["Final test acc.", (r) => percent(r.finalTestAccuracy)],
-      ["Time to target [s]", timeToTarget],
-      ...(paired ? [PAIRED_COLUMN] : []),
-    ],
-    [...picked.values()],
-    2,
-  ).join("\n") + "\n";
-}
-
-/** The headline's column of a paired baseline's ratio: ours over it, with its interval. */
-const PAIRED_COLUMN: Column<Run> = [
-  "Ours/this, paired: ratio [95% CI]",
-  (r) => r.paired ? formatRatio(r.paired) : DASH,
-];

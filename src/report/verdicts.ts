@@ -12,6 +12,25 @@ import { baselineNameOf, BASELINES, baselinesOf, isPytorchBf16 } from "../result
 import type { BaselineName, Paired, Run } from "../result/schema.ts";
 import { formatRatio } from "../stats/stats.ts";
 
+/**
+ * The one wording of every comparison in the reports: a paired ratio of step times (ours over
+ * theirs) with its 95% interval, as `"1.10× slower [1.08, 1.13]"` (ratio 1.10 [1.08, 1.13]),
+ * `"1.30× faster [1.29, 1.32]"` (ratio 0.768 [0.755, 0.775]: the factor and the interval
+ * inverted), or `"no significant difference (0.99× [0.97, 1.02])"` when the interval holds 1.
+ * Two decimals. Never give it two separate medians: only a ratio measured paired in one run.
+ */
+export function pairedVerdict(ratio: number, lo: number, hi: number): string {
+  const f = (x: number) => x.toFixed(2);
+  if (lo <= 1 && hi >= 1) return `no significant difference (${f(ratio)}× [${f(lo)}, ${f(hi)}])`;
+  if (ratio > 1) return `${f(ratio)}× slower [${f(lo)}, ${f(hi)}]`;
+  return `${f(1 / ratio)}× faster [${f(1 / hi)}, ${f(1 / lo)}]`;
+}
+
+/** {@linkcode pairedVerdict} of a baseline's paired measurement (ours over it). */
+export function pairedVerdictOf(p: Pick<Paired, "ratioMedian" | "ratioCI95">): string {
+  return pairedVerdict(p.ratioMedian, p.ratioCI95[0], p.ratioCI95[1]);
+}
+
 /** The criterion's bounds on ours/theirs paired step ratios. */
 export const CPU_CRITERION = {
   /** Ours over PyTorch's fp32 step. */
