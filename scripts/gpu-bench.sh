@@ -143,7 +143,9 @@ bench() {
   run "$name" "$cap" deno run -A src/bench/main.ts --no-progress --out "$out/results" \
     --json "$out/$name.json" --force --checkpoint-dir "$tmp/checkpoints" --max-seconds "$deadline" \
     "$@" || return 1
-  grep -E "^\| (deno|pytorch)" "$out/$name.log" | tee -a "$out/summary.log" >&2
+  # The bench's terminal summary: its runs, the baselines beside them, warnings, verdict lines.
+  grep -E ": median step |^deno\+libtorch|^warning: unstable" "$out/$name.log" |
+    tee -a "$out/summary.log" >&2
 }
 
 if [ "$smoke" = 1 ]; then

@@ -443,9 +443,9 @@ Deno.test("renderHeadline() keeps libtorch releases apart", () => {
 Deno.test("renderTerminalSummary() gives medians, accuracy, the paired verdicts and the unstable", () => {
   const summaryLines = renderTerminalSummary(pairedResult("2025-02-01T00:00:00.000Z"));
   assert.deepEqual(summaryLines.slice(-2), [
-    "deno+libtorch against PyTorch on cpu (fp32), 4 paired rounds: 1.11× faster [1.09, 1.14]",
-    "deno+libtorch against libtorch C++ on cpu (fp32), 4 paired rounds: no significant " +
-    "difference (1.00× [0.98, 1.02])",
+    "deno+libtorch ran 1.11× faster [1.09, 1.14] than PyTorch eager (cpu, fp32, 4 paired rounds)",
+    "deno+libtorch: no significant difference (1.00× [0.98, 1.02]) from libtorch C++ " +
+    "(cpu, fp32, 4 paired rounds)",
   ]);
   assert.equal(summaryLines[0], "deno+libtorch 2.5.1 cpu fp32: median step 36.00 ms");
   const loaded = renderTerminalSummary(loadedResult("2025-02-01T00:00:00.000Z"));

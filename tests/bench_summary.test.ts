@@ -1,9 +1,9 @@
-// The end of `deno task bench` (src/report/bench_summary.ts, src/bench/noise_check.ts): the
-// verdict line per paired baseline, the terminal summary and the warning on an unstable run.
+// The end of `deno task bench` (src/report/terminal.ts, src/bench/noise_check.ts): the verdict
+// line per paired baseline, the terminal summary and the warning on an unstable run.
 // Pure: no libtorch.
 import assert from "node:assert/strict";
-import { pairedVerdict, pairedVerdictLines, terminalSummary } from "../src/report/bench_summary.ts";
-import { noiseWarnings, readLoadavg, runNoise } from "../src/bench/noise_check.ts";
+import { pairedVerdictLine, renderTerminalSummary } from "../src/report/terminal.ts";
+import { noiseWarnings, readLoadavg, recordNoise, runNoise } from "../src/bench/noise_check.ts";
 import type { BenchResult, Paired, Run } from "../src/result/schema.ts";
 import { summarize } from "../src/stats/stats.ts";
 
@@ -49,19 +49,26 @@ function pytorch(p: Paired): Run {
   });
 }
 
-const result = (runs: Run[]) => ({ runs } as Pick<BenchResult, "runs"> as BenchResult);
+const result = (
+  runs: Run[],
+) => ({ runs, env: { torch: { version: "1.13.0" } } } as unknown as BenchResult);
+
+/** The verdict line of a run's first baseline. */
+const verdictOf = (ours: Run) =>
+  pairedVerdictLine(ours, { ...ours.baseline!, paired: ours.baseline!.paired! });
 
 Deno.test("the verdict line says how much faster ours ran, the interval inverted with it", () => {
   const ours = run({ baseline: pytorch(paired(1 / 1.05, [1 / 1.08, 1 / 1.02])) });
-  assert.deepEqual(pairedVerdictLines(ours), [
+  assert.equal(
+    verdictOf(ours),
     "deno+libtorch ran 1.05× faster [1.02, 1.08] than PyTorch eager (cpu, fp32, 10 paired rounds)",
-  ]);
+  );
 });
 
 Deno.test("the verdict line says how much slower ours ran", () => {
   assert.equal(
-    pairedVerdict("ours", paired(1.1, [1.082, 1.126]), "PyTorch eager", "cpu"),
-    "ours ran 1.10× slower [1.08, 1.13] than PyTorch eager (cpu)",
+    verdictOf(run({ baseline: pytorch(paired(1.1, [1.082, 1.126])) })),
+    "deno+libtorch ran 1.10× slower [1.08, 1.13] than PyTorch eager (cpu, fp32, 10 paired rounds)",
   );
 });
 
@@ -70,24 +77,24 @@ Deno.test("the verdict line says no significant difference when the interval hol
     precision: "bf16-hybrid",
     baseline: pytorch(paired(0.99, [0.97, 1.02], 1)),
   });
-  assert.deepEqual(pairedVerdictLines(ours), [
-    "deno+libtorch: no significant difference from PyTorch eager (step ratio 0.99× [0.97, 1.02]; " +
-    "cpu, bf16-hybrid, 1 paired round)",
-  ]);
+  assert.equal(
+    verdictOf(ours),
+    "deno+libtorch: no significant difference (0.99× [0.97, 1.02]) from PyTorch eager " +
+      "(cpu, bf16-hybrid, 1 paired round)",
+  );
 });
 
-Deno.test("no verdict line stands on an unpaired baseline", () => {
+Deno.test("the terminal summary gives medians and accuracy, and ends with the verdict lines", () => {
   const unpaired = { ...pytorch(paired(1, [1, 1])), paired: undefined };
-  assert.deepEqual(pairedVerdictLines(run({ baseline: unpaired })), []);
-});
-
-Deno.test("the terminal summary gives medians, the paired ratio and accuracy, not markdown", () => {
-  const ours = run({ baseline: pytorch(paired(0.868, [0.85, 0.89])) });
-  assert.deepEqual(terminalSummary(result([ours])), [
-    "deno+libtorch 1.13.0 cpu fp32: step median 85.00 ms over 3 steps, 753 images/s, " +
-    "test accuracy 97.87% after 1 epoch",
-    "  beside it, pytorch 1.13.0 cpu fp32: step median 98.00 ms over 3 steps, 653 images/s, " +
-    "no epoch evaluated; paired ratio ours/theirs 0.868 [0.850, 0.890] over 10 rounds of 10 steps",
+  const ours = run({
+    baseline: pytorch(paired(0.868, [0.85, 0.89])),
+    moreBaselines: [unpaired],
+  });
+  assert.deepEqual(renderTerminalSummary(result([ours])), [
+    "deno+libtorch 1.13.0 cpu fp32: median step 85.00 ms, test accuracy 97.87%",
+    "pytorch 1.13.0 cpu fp32: median step 98.00 ms",
+    "pytorch 1.13.0 cpu fp32: median step 98.00 ms",
+    "deno+libtorch ran 1.15× faster [1.12, 1.18] than PyTorch eager (cpu, fp32, 10 paired rounds)",
   ]);
 });
 
@@ -96,18 +103,30 @@ Deno.test("an unstable run ends with one warning saying why and that the headlin
     stepMs: summarize([2201.5, 2205, 2209.75, 2215.25, 2230]),
     baseline: pytorch({ ...paired(1, [0.99, 1.01]), ratios: [0.99, 1, 1.01] }),
   });
-  loaded.noise = runNoise(loaded, { before: 5.2, after: 2.5, cores: 2 });
-  assert.equal(loaded.noise.stable, false);
+  recordNoise(loaded, { before: 5.2, after: 2.5, cores: 2 });
+  assert.equal(loaded.noise!.stable, false);
+  assert.equal(loaded.baseline!.noise!.stable, false);
+  const busy = "host busy: 1-min load 5.20 before the timed work on 2 cores, expected at most 3.00";
   assert.deepEqual(noiseWarnings(result([loaded])), [
-    "warning: deno+libtorch 1.13.0 cpu fp32 is unstable (host busy: 1-min load 5.20 before the " +
-    "timed work on 2 cores, expected at most 3.00); the run is left out of the headline",
+    `warning: unstable run (${busy}); it is left out of the headline`,
   ]);
 });
 
+Deno.test("a run whose baseline alone is unstable is warned about, naming the baseline", () => {
+  const ours = run({
+    baseline: pytorch({ ...paired(1, [0.9, 1.1]), ratios: [0.5, 0.75, 1, 1.25, 1.5] }),
+  });
+  recordNoise(ours, null);
+  ours.noise = { ...ours.noise!, stable: true, reasons: [] }; // ours judged stable on its own
+  const [line] = noiseWarnings(result([ours]));
+  assert.match(line, /^warning: unstable run \(pytorch 1\.13\.0 cpu fp32: paired rounds disagree/);
+});
+
 Deno.test("a stable run, or one without a verdict, ends without a warning", () => {
-  const quiet = run();
-  quiet.noise = runNoise(quiet, { before: 0.3, after: 2.1, cores: 2 });
-  assert.equal(quiet.noise.stable, true);
+  const quiet = run({ baseline: pytorch({ ...paired(1, [1, 1]), ratios: [1, 1, 1] }) });
+  recordNoise(quiet, { before: 0.3, after: 2.1, cores: 2 });
+  assert.equal(quiet.noise!.stable, true);
+  assert.equal(quiet.baseline!.noise!.loadAfter, 2.1);
   assert.deepEqual(noiseWarnings(result([quiet, run()])), []);
 });
 

@@ -76,7 +76,7 @@ Deno.test("--nproc 2: two ranks train; rank 0 alone prints and writes one result
     assert.strictEqual(result.config.threads, 1, "--threads 2 split over 2 ranks");
     assert.strictEqual(run.text.stderr.match(/bench: wrote/g)?.length, 1, "one rank writes");
     assert.strictEqual(
-      run.text.stdout.match(/: step median [\d.]+ ms over/g)?.length,
+      run.text.stdout.match(/^deno\+libtorch .*: median step [\d.]+ ms/gm)?.length,
       1,
       "one prints",
     );

@@ -53,7 +53,7 @@ fi
 [ "$name" = "$FAKE_SLOW" ] && sleep 60
 [[ " $* " == *" --baseline "* ]] && "$TORCH_PYTHON" baseline-stand-in
 [ "$name" = sweep ] && echo '{"fastest": "--cuda-graphs --adam fused --precision bf16"}' > "$json"
-echo "| deno+libtorch stand-in |"
+echo "deno+libtorch stand-in: median step 1.00 ms"
 exit 0
 `;
 
@@ -309,6 +309,8 @@ Deno.test("gpu-bench.sh runs the GPU issue's first asks first: build, the Python
   assertPytorchPlain(r, "/stand-in/torch/lib");
   assert.match(r.summary, /elimination: shim-probe passed; deno-probe passed;/);
   assert.match(r.summary, /fastest: --cuda-graphs --adam fused --precision bf16/);
+  // Each bench run's terminal summary is carried into summary.log.
+  assert.match(r.summary, /^deno\+libtorch stand-in: median step 1\.00 ms/m);
   assert.match(r.summary, /done in \d+ s of the 400 s budget/);
   assert.doesNotMatch(r.summary, /skipped|failed|crashed|gdb/);
 });

@@ -229,6 +229,8 @@ export function usage(options: ParseBenchArgsOptions = {}): string {
     "",
     "Trains GoogLeNet on MNIST through libtorch and writes timings to results/.",
     `Default profile (neither --epochs nor --steps): ${PROFILE}.`,
+    "Without --baseline, `deno task bench` times PyTorch beside ours in the window, paired, where",
+    "PyTorch is importable (--baseline none: no baseline).",
     "",
     "Flags:",
     ...flagHelp(BENCH_FLAGS, context(options)),

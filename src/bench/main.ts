@@ -31,9 +31,9 @@ import { collectEnv } from "./env.ts";
 import { applyMalloc } from "./malloc.ts";
 import { Progress } from "../train/progress.ts";
 import { renderMarkdown } from "../report/report.ts";
-import { pairedVerdictLines, terminalSummary } from "../report/bench_summary.ts";
+import { renderTerminalSummary } from "../report/terminal.ts";
 import { withDefaultBaseline } from "./default_baseline.ts";
-import { type LoadSamples, noiseWarnings, readLoadavg, runNoise } from "./noise_check.ts";
+import { type LoadSamples, noiseWarnings, readLoadavg, recordNoise } from "./noise_check.ts";
 import { resultFileName, writeFileAtomic, writeNewFile } from "../result/write.ts";
 import { destinationProblem, keepResult } from "./destinations.ts";
 import { disposeDeviceData, GRAPH_WARMUP_STEPS, uploadDataset } from "../train/train.ts";
@@ -346,7 +346,7 @@ async function runDevice(session: Session, device: Device): Promise<[Run, string
     : pairing.runs({ plan, deviceName: deviceName(session, plan.device) }, full);
   const run = buildRun(plan, { ...measured, baseline: baselines[0] ?? null });
   if (baselines.length > 1) run.moreBaselines = baselines.slice(1);
-  run.noise = runNoise(run, measured.load);
+  recordNoise(run, measured.load);
   for (const line of pairedSummary(run)) console.error(line);
   return [run, notes];
 }
@@ -362,14 +362,14 @@ function graphWarmupNote(config: BenchConfig): string[] {
 }
 
 /**
- * Prints the end of a run: the summary, where the result went, a warning per unstable run, and
- * one verdict line per paired baseline, last. The markdown report is in its file only.
+ * Prints the end of a run: where the result went, a warning per unstable run, then the summary
+ * (report/terminal.ts), which ends with one verdict line per paired baseline. The markdown report
+ * is in its file only.
  */
 function printOutcome(result: BenchResult, wrote: string): void {
-  for (const line of terminalSummary(result)) console.log(line);
   console.error(wrote);
   for (const line of noiseWarnings(result)) console.error(line);
-  for (const line of result.runs.flatMap(pairedVerdictLines)) console.log(line);
+  for (const line of renderTerminalSummary(result)) console.log(line);
 }
 
 /** Writes the result's JSON and markdown (and --json), prints its summary. */

@@ -29,15 +29,20 @@ export interface LoadSamples {
   cores: number;
 }
 
+/** The load samples as {@linkcode noiseVerdict} takes them, when both were read. */
+function loadavgOf(load: LoadSamples | null) {
+  return load && load.before !== null && load.after !== null
+    ? { before: load.before, after: load.after, cores: load.cores }
+    : undefined;
+}
+
 /**
  * The run's noise verdict: its step times, the load samples (when both were read) and, when
  * paired, the ratios of the baseline whose rounds spread the most (each baseline's rounds are
  * judged alone; pooling them would mix different ratios).
  */
 export function runNoise(run: Run, load: LoadSamples | null): NoiseVerdict {
-  const loadavg = load && load.before !== null && load.after !== null
-    ? { before: load.before, after: load.after, cores: load.cores }
-    : undefined;
+  const loadavg = loadavgOf(load);
   const stepMs = run.stepMs.samples;
   const ratios = baselinesOf(run).flatMap((b) => b.paired ? [b.paired.ratios] : []);
   const verdicts = ratios.length === 0
@@ -49,15 +54,35 @@ export function runNoise(run: Run, load: LoadSamples | null): NoiseVerdict {
 }
 
 /**
- * One line per run judged unstable, saying why and that it is left out of the headline; none
- * when every run is stable or carries no verdict.
+ * Records the noise verdicts of a run of ours ({@linkcode runNoise}) and of each baseline beside
+ * it (its own step times and paired rounds, the same load samples).
+ */
+export function recordNoise(run: Run, load: LoadSamples | null): void {
+  run.noise = runNoise(run, load);
+  for (const b of baselinesOf(run)) {
+    b.noise = noiseVerdict({
+      stepMs: b.stepMs.samples,
+      pairedRatios: b.paired?.ratios,
+      loadavg: loadavgOf(load),
+    });
+  }
+}
+
+/**
+ * One line per run of ours that is unstable, or has a baseline that is, saying why and that the
+ * run is left out of the headline; none when every run is stable or carries no verdict.
  */
 export function noiseWarnings(result: BenchResult): string[] {
   return result.runs.flatMap((run) => {
-    if (!run.noise || run.noise.stable) return [];
-    return [
-      `warning: ${run.label} is unstable (${run.noise.reasons.join("; ")}); ` +
-      "the run is left out of the headline",
-    ];
+    // The host's load is one fact for the pair: said once, the others named by their run.
+    const why = new Set(
+      [run, ...baselinesOf(run)].flatMap((r) =>
+        (r.noise?.reasons ?? []).map((reason) =>
+          reason.startsWith("host busy") ? reason : `${r.label}: ${reason}`
+        )
+      ),
+    );
+    if (why.size === 0) return [];
+    return [`warning: unstable run (${[...why].join("; ")}); it is left out of the headline`];
   });
 }

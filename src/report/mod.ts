@@ -20,7 +20,6 @@ export * from "./table.ts";
 export * from "./gpu_summary.ts";
 export * from "./charts.ts";
 export * from "./verdicts.ts";
-export * from "./bench_summary.ts";
 // Named here so that it stays the one `pairedVerdict` of this module whatever else exports one.
 export { pairedVerdict } from "./verdicts.ts";
 export * from "./agreement.ts";

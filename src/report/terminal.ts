@@ -5,16 +5,37 @@
  *
  * @module
  */
-import type { BenchResult } from "../result/schema.ts";
+import type { BenchResult, Paired, Run } from "../result/schema.ts";
 import { baselinesOf } from "../result/recipes.ts";
 import { pairedVerdictOf } from "./verdicts.ts";
 import { noiseOf, percent, rowsOf, runLabel, stackName } from "./rows.ts";
 
+/** A baseline's name in a verdict: PyTorch's recipes named eager (`PyTorch eager`). */
+function againstName(base: Run): string {
+  return stackName(base).replace(/^PyTorch\b/, "PyTorch eager");
+}
+
+/**
+ * The verdict line of one paired baseline, in {@linkcode pairedVerdictOf}'s words:
+ * `deno+libtorch ran 1.05× faster [1.02, 1.08] than PyTorch eager (cpu, fp32, 10 paired
+ * rounds)`, `… ran 1.10× slower [1.08, 1.13] than …`, or `deno+libtorch: no significant
+ * difference (0.99× [0.97, 1.02]) from libtorch C++ (cpu, fp32, 10 paired rounds)`.
+ */
+export function pairedVerdictLine(run: Run, base: Run & { paired: Paired }): string {
+  const verdict = pairedVerdictOf(base.paired);
+  const rounds = `${base.paired.rounds} paired round${base.paired.rounds === 1 ? "" : "s"}`;
+  const context = `(${run.device}, ${run.precision}, ${rounds})`;
+  const ours = stackName(run);
+  return verdict.startsWith("no significant difference")
+    ? `${ours}: ${verdict} from ${againstName(base)} ${context}`
+    : `${ours} ran ${verdict} than ${againstName(base)} ${context}`;
+}
+
 /**
  * A result's terminal summary, one line each: every run (ours, then its baselines) with its
  * median step, final test accuracy when evaluated and `UNSTABLE: <reasons>` when its noise
- * verdict says so; then per paired baseline `<ours> against <baseline> on <device>
- * (<precision>), <n> paired rounds: <verdict>`. Unpaired baselines get no ratio.
+ * verdict says so; then, last, one {@linkcode pairedVerdictLine} per paired baseline. Unpaired
+ * baselines get no ratio.
  *
  * @example Usage
  * ```ts ignore
@@ -31,11 +52,10 @@ export function renderTerminalSummary(result: BenchResult): string[] {
     return `${runLabel(run)}: median step ${run.stepMs.median.toFixed(2)} ms${accuracy}${unstable}`;
   });
   for (const run of result.runs) {
-    for (const base of baselinesOf(run).filter((b) => b.paired !== undefined)) {
-      lines.push(
-        `${stackName(run)} against ${stackName(base)} on ${run.device} (${run.precision}), ` +
-          `${base.paired!.rounds} paired rounds: ${pairedVerdictOf(base.paired!)}`,
-      );
+    for (const base of baselinesOf(run)) {
+      if (base.paired !== undefined) {
+        lines.push(pairedVerdictLine(run, { ...base, paired: base.paired }));
+      }
     }
   }
   return lines;
