@@ -69,20 +69,20 @@ export function recordNoise(run: Run, load: LoadSamples | null): void {
 }
 
 /**
- * One line per run of ours that is unstable, or has a baseline that is, saying why and that the
- * run is left out of the headline; none when every run is stable or carries no verdict.
+ * One line per run of ours that is unstable, or has a baseline that is: what was past its bound
+ * (each reason's head, e.g. `host busy`; the summary's UNSTABLE marks give the figures) and that
+ * the run is left out of the headline. None when every run is stable or carries no verdict.
  */
 export function noiseWarnings(result: BenchResult): string[] {
   return result.runs.flatMap((run) => {
-    // The host's load is one fact for the pair: said once, the others named by their run.
-    const why = new Set(
-      [run, ...baselinesOf(run)].flatMap((r) =>
-        (r.noise?.reasons ?? []).map((reason) =>
-          reason.startsWith("host busy") ? reason : `${r.label}: ${reason}`
-        )
-      ),
+    const pair = [run, ...baselinesOf(run)];
+    const heads = new Set(
+      pair.flatMap((r) => (r.noise?.reasons ?? []).map((x) => x.split(":")[0])),
     );
-    if (why.size === 0) return [];
-    return [`warning: unstable run (${[...why].join("; ")}); it is left out of the headline`];
+    if (heads.size === 0) return [];
+    return [
+      `warning: ${run.label} is unstable (${[...heads].join(", ")}): left out of the headline; ` +
+      "rerun on a quiet host",
+    ];
   });
 }
