@@ -16,6 +16,7 @@ import {
 } from "../src/train/train.ts";
 import { probeStages } from "../src/train/probe.ts";
 import { choosePlan } from "../src/train/stage_plan.ts";
+import { checkPlan } from "../src/train/plan_check.ts";
 import { assertClose, syntheticDataset } from "./_helpers.ts";
 import { host, relNorm } from "./_parity.ts";
 
@@ -294,6 +295,24 @@ Deno.test("probeStages times every stage in every candidate at the batch, and fr
       m.forEach((row, a) => row.forEach((ms, b) => assert.ok(a === b ? ms === 0 : ms >= 0)));
     }
     choosePlan(timings); // fits the choice's checks
+  } finally {
+    t.setNumThreads(navigator.hardwareConcurrency);
+  }
+  assert.strictEqual(t.liveTensors(), before, "no tensor leaked");
+});
+
+Deno.test("checkPlan alternates whole steps of the plan and of fp32, and frees what it made", () => {
+  t.setNumThreads(1);
+  const before = t.liveTensors();
+  try {
+    const plan = Array.from(
+      { length: 20 },
+      (_, i) => i < 4 ? "bf16-cl" as const : "fp32-cl" as const,
+    );
+    const check = checkPlan(plan, { batchSize: 4, rounds: 2 });
+    assert.strictEqual(check.ratios.length, 2);
+    assert.ok(check.ratios.every((r) => Number.isFinite(r) && r > 0));
+    assert.strictEqual(check.accepted, check.ratio <= 0.99);
   } finally {
     t.setNumThreads(navigator.hardwareConcurrency);
   }

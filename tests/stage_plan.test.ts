@@ -141,3 +141,55 @@ Deno.test("choosePlan refuses timings without an fp32 time for every stage (fp32
     /expected an fp32 time for every stage, found none for maxpool1/,
   );
 });
+
+Deno.test("a probed plan is checked end to end: taken when its steps beat fp32's, else fp32", async () => {
+  const probe = () => timings(NATIVE_BF16);
+  const seen: string[][] = [];
+  const verdict = (accepted: boolean) => (candidates: string[]) => (
+    seen.push(candidates), { ratios: [0.9], ratio: accepted ? 0.9 : 1.05, accepted }
+  );
+  const taken = await stagePlanFor(KEY, {
+    stages: STAGES,
+    probe,
+    path: null,
+    check: verdict(true),
+  });
+  assert.ok(taken.stages.some((s) => s.candidate === "bf16-cl"));
+  assert.equal(taken.check?.accepted, true);
+  const refused = await stagePlanFor(KEY, {
+    stages: STAGES,
+    probe,
+    path: null,
+    check: verdict(false),
+  });
+  assert.ok(refused.stages.every((s) => s.candidate === "fp32"), "fp32 throughout");
+  assert.equal(refused.predictedMs, refused.fp32PredictedMs);
+  assert.deepEqual(refused.check?.candidates, taken.stages.map((s) => s.candidate));
+  assert.match(describePlan(refused), /not taken \(fp32 instead\), its step 1\.050× fp32's/);
+  const fp32Only = timings(NATIVE_BF16.map(([f]) => [f, f * 2, f * 3]));
+  const plain = await stagePlanFor(KEY, {
+    stages: STAGES,
+    probe: () => fp32Only,
+    path: null,
+    check: verdict(true),
+  });
+  assert.equal(plain.check, undefined, "fp32 throughout needs no check");
+  assert.equal(seen.length, 2);
+});
+
+Deno.test("a cached plan is used as it was checked, with no new probe or check", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/stage-plans.json`;
+  let checks = 0;
+  const check = () => (checks++, { ratios: [1.1], ratio: 1.1, accepted: false });
+  try {
+    const probe = () => timings(NATIVE_BF16);
+    const first = await stagePlanFor(KEY, { stages: STAGES, probe, path, check });
+    const again = await stagePlanFor(KEY, { stages: STAGES, probe, path, check });
+    assert.equal(checks, 1);
+    assert.deepEqual(again.stages, first.stages);
+    assert.deepEqual(again.check, first.check);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

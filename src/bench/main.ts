@@ -44,6 +44,7 @@ import { planRun, type RunPlan } from "../train/plan.ts";
 import { buildRun } from "./record.ts";
 import { describePlan, stagePlanFor } from "./stage_cache.ts";
 import { probeStages } from "../train/probe.ts";
+import { checkPlan } from "../train/plan_check.ts";
 import { GoogLeNet } from "../model/mod.ts";
 import { Stopper } from "../train/stop.ts";
 import {
@@ -331,6 +332,7 @@ async function autoPlan(session: Session, device: Device): Promise<StagePlan | n
   const plan = await stagePlanFor(key, {
     stages: stageNames(),
     probe: () => probeStages({ batchSize: config.batchSize }),
+    check: (candidates) => checkPlan(candidates, { batchSize: config.batchSize }),
   });
   console.error(`bench: ${describePlan(plan)}`);
   return plan;

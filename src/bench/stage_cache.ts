@@ -9,7 +9,12 @@
  */
 import { z } from "zod";
 import { join } from "node:path";
-import { type StagePlan, stagePlanSchema, type StageTimings } from "../result/schema.ts";
+import {
+  type StageCandidate,
+  type StagePlan,
+  stagePlanSchema,
+  type StageTimings,
+} from "../result/schema.ts";
 import { choosePlan } from "../train/stage_plan.ts";
 import { benchCacheDir } from "./cache_dir.ts";
 
@@ -59,20 +64,25 @@ export function planFromTimings(
   };
 }
 
+/** What checking a plan end to end found (src/train/plan_check.ts's checkPlan). */
+export type PlanCheckResult = Omit<NonNullable<StagePlan["check"]>, "candidates">;
+
 /** Options of {@linkcode stagePlanFor}. */
 export interface StagePlanOptions {
   /** The model's top-level stages, in order: a cached plan for other stages is not used. */
   stages: readonly string[];
   /** Times the stages (src/train/probe.ts's probeStages, or a test's figures). */
   probe: () => StageTimings;
+  /** Checks a plan other than fp32 throughout end to end; none: taken as chosen. */
+  check?: (candidates: StageCandidate[]) => PlanCheckResult;
   /** The cache file, or null for none (default {@linkcode stageCachePath}). */
   path?: string | null;
 }
 
 /**
- * The plan for `key`: the cached timings' plan (chosen again, so a change of the choice applies
- * to cached figures), or a probe's, which is then cached (a cache that cannot be written is
- * skipped: the run goes on).
+ * The plan for `key`: the cached one, or a probe's (checked end to end by `options.check` when
+ * it is not fp32 throughout, and fp32 throughout unless the check accepts it), which is then
+ * cached (a cache that cannot be written is skipped: the run goes on).
  */
 export async function stagePlanFor(
   key: StagePlanKey,
@@ -83,17 +93,27 @@ export async function stagePlanFor(
   const fits = (p: StagePlan) =>
     sameKey(p.key, key) && p.timings.stages.join() === options.stages.join();
   const hit = cached.find(fits);
-  if (hit !== undefined) {
-    return planFromTimings(key, hit.timings, { source: "cache", probeSeconds: 0 });
-  }
+  if (hit !== undefined) return { ...hit, source: "cache", probeSeconds: 0 };
   const start = performance.now();
-  const timings = options.probe();
-  const plan = planFromTimings(key, timings, {
-    source: "probe",
-    probeSeconds: (performance.now() - start) / 1000,
-  });
+  const chosen = planFromTimings(key, options.probe(), { source: "probe", probeSeconds: 0 });
+  const plan = checked(chosen, options.check);
+  plan.probeSeconds = (performance.now() - start) / 1000;
   if (path !== null) await writeCache(path, [...cached.filter((p) => !fits(p)), plan]);
   return plan;
+}
+
+/** `plan` checked end to end where it is not fp32 throughout: kept if accepted, else fp32. */
+function checked(plan: StagePlan, check: StagePlanOptions["check"]): StagePlan {
+  const candidates = plan.stages.map((s) => s.candidate);
+  if (check === undefined || candidates.every((c) => c === "fp32")) return plan;
+  const result = { candidates, ...check(candidates) };
+  if (result.accepted) return { ...plan, check: result };
+  return {
+    ...plan,
+    stages: plan.stages.map(({ name }) => ({ name, candidate: "fp32" })),
+    predictedMs: plan.fp32PredictedMs,
+    check: result,
+  };
 }
 
 async function writeCache(path: string, plans: StagePlan[]): Promise<void> {
@@ -125,6 +145,12 @@ export function describePlan(plan: StagePlan): string {
   const from = plan.source === "probe"
     ? `probed in ${plan.probeSeconds.toFixed(1)} s (${plan.timings.reps} timed repetitions)`
     : "from the cache";
+  const check = plan.check === undefined
+    ? ""
+    : `; checked end to end: ${
+      plan.check.accepted ? "taken" : "not taken (fp32 instead)"
+    }, its step ${plan.check.ratio.toFixed(3)}× fp32's`;
   return `--precision auto: ${runs.join(", ")}; ${from}; predicted ` +
-    `${plan.predictedMs.toFixed(1)} ms against fp32's ${plan.fp32PredictedMs.toFixed(1)} ms`;
+    `${plan.predictedMs.toFixed(1)} ms against fp32's ${plan.fp32PredictedMs.toFixed(1)} ms` +
+    check;
 }

@@ -377,6 +377,19 @@ export const stagePlanSchema = z.object({
   /** The same sum for fp32 NCHW throughout. */
   fp32PredictedMs: finite,
   timings: stageTimingsSchema,
+  /**
+   * The end-to-end check of the probe's plan (src/train/plan_check.ts): whole training steps of
+   * it and of fp32 alternated; `candidates` is the plan checked, taken (then `stages`) only when
+   * accepted, fp32 throughout otherwise. Absent when the probe's plan was fp32 throughout.
+   */
+  check: z.object({
+    candidates: z.array(stageCandidate),
+    /** Each round's ratio, the plan's step over fp32's. */
+    ratios: z.array(finite),
+    /** Their median. */
+    ratio: finite,
+    accepted: z.boolean(),
+  }).optional(),
 });
 
 /** Why a run or result is incomplete ("SIGINT", "SIGTERM", "deadline: …"); absent or null: none. */

@@ -34,7 +34,7 @@ export interface ProbeOptions {
   /** Most timed repetitions of each measurement, after one untimed (default 5). */
   maxReps?: number;
   /**
-   * Milliseconds the probe aims to stay within (default 8,000): no repetition is started that
+   * Milliseconds the probe aims to stay within (default 7,000): no repetition is started that
    * the last one's length says would end past it; one timed repetition is always made.
    */
   budgetMs?: number;
@@ -205,7 +205,7 @@ function summarise(reps: RepTimes[], stages: string[]): StageTimings {
  * generator: seed afterwards) and frees everything it made.
  */
 export function probeStages(options: ProbeOptions): StageTimings {
-  const maxReps = options.maxReps ?? 5, budget = options.budgetMs ?? 8000;
+  const maxReps = options.maxReps ?? 5, budget = options.budgetMs ?? 7000;
   const start = performance.now();
   const arms = CANDIDATES.map((c) => makeArm(c, options.batchSize));
   try {
