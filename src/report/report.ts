@@ -150,6 +150,14 @@ function configLine(result: BenchResult): string {
   return parts.join(", ");
 }
 
+/** What decides the CPU's speed, e.g. `family 6 model 106, avx2 avx512f, oneDNN avx512_core`. */
+function cpuIsaLine(cpu: NonNullable<BenchResult["env"]["cpu"]>): string {
+  const flags = cpu.flags.length === 0 ? "none of avx2/avx512/amx" : cpu.flags.join(" ");
+  return `${cpu.vendor} family ${cpu.family} model ${cpu.model}, ${flags}, oneDNN ${
+    cpu.onednnIsa ?? "unknown"
+  }`;
+}
+
 function environmentLines(result: BenchResult): string[] {
   const e = result.env;
   const gpu = e.gpu === null
@@ -159,7 +167,8 @@ function environmentLines(result: BenchResult): string[] {
     ? "unknown"
     : `\`${e.gitCommit.slice(0, 12)}\`${e.gitDirty ? " (dirty)" : ""}`;
   return [
-    `- **CPU:** ${e.cpuModel} (${e.cores} cores, ${(e.memoryBytes / GIB).toFixed(1)} GiB RAM)`,
+    `- **CPU:** ${e.cpuModel} (${e.cores} cores, ${(e.memoryBytes / GIB).toFixed(1)} GiB RAM)` +
+    (e.cpu === undefined ? "" : `; ${cpuIsaLine(e.cpu)}`),
     `- **GPU:** ${gpu}`,
     `- **OS:** ${e.os}`,
     `- **Software:** libtorch ${
