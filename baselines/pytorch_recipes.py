@@ -13,6 +13,8 @@ benches/pytorch_step_recipes.py both import them from here.
                     is at least BF16_MIN_SIDE pixels on a side, fp32 in the rest, each stage's
                     input cast to its dtype by a forward pre-hook (`pytorch-bf16-hybrid`: the
                     same split as our `--precision bf16-hybrid`)
+  fp32-compile      the seed's fp32 recipe with the model under torch.compile (inductor, its
+                    default mode), torch >= 2.0 only (`pytorch-compile`); the first steps compile
 
 A recipe changes only how the model is laid out and how the forward pass and the loss run; the
 seed, the model's initialisation, the optimizer and the batch order are the caller's.
@@ -29,7 +31,19 @@ RECIPES = {
     "bf16-autocast-cl": (True, torch.float32, torch.bfloat16),
     "bf16-pure-cl": (True, torch.bfloat16, None),
     "bf16-hybrid-cl": (True, None, None),  # dtype per stage: see _split
+    "fp32-compile": (False, torch.float32, None),  # under torch.compile: see COMPILED
 }
+
+# The recipes whose model runs under torch.compile (torch 2.x).
+COMPILED = {"fp32-compile"}
+
+
+def compile_problem(recipe):
+    """Why `recipe` cannot run on this torch (a one-line message), or None when it can."""
+    if recipe in COMPILED and not hasattr(torch, "compile"):
+        return "recipe %s: torch.compile needs torch >= 2.0, found torch %s" % (
+            recipe, torch.__version__)
+    return None
 
 # src/model/architecture.ts's BF16_MIN_SIDE (tests/recipe_workers.test.ts checks they agree).
 BF16_MIN_SIDE = 4
@@ -66,13 +80,16 @@ def _split(model):
 def prepare(recipe, model):
     """The model laid out for `recipe` (before the optimizer is built on its parameters)."""
     channels_last, dtype, _ = check(recipe)
+    problem = compile_problem(recipe)
+    if problem is not None:
+        raise ValueError(problem)
     if channels_last:
         model = model.to(memory_format=CL)
     if dtype is None:
         return _split(model)
     if dtype != torch.float32:
         model = model.to(dtype)
-    return model
+    return torch.compile(model) if recipe in COMPILED else model
 
 
 def _input(recipe, x):

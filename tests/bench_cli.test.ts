@@ -260,17 +260,17 @@ Deno.test("parseBenchArgs() rejects unknown choices, naming the valid ones", () 
   rejects(["--device", "tpu"], '--device: expected one of cpu, cuda, all, found "tpu"');
   rejects(
     ["--precision", "fp16"],
-    '--precision: expected one of fp32, bf16, bf16-pure, bf16-hybrid, found "fp16"',
+    '--precision: expected one of fp32, bf16, bf16-pure, bf16-hybrid, auto, found "fp16"',
   );
   rejects(
     ["--baseline", "jax"],
     "--baseline: expected none or a comma-separated list of distinct pytorch, pytorch-bf16, " +
-      'pytorch-bf16-pure, pytorch-bf16-hybrid, libtorch, found "jax"',
+      'pytorch-bf16-pure, pytorch-bf16-hybrid, pytorch-compile, libtorch, found "jax"',
   );
   rejects(
     ["--baseline", "pytorch,pytorch"],
     "--baseline: expected none or a comma-separated list of distinct pytorch, pytorch-bf16, " +
-      'pytorch-bf16-pure, pytorch-bf16-hybrid, libtorch, found "pytorch,pytorch"',
+      'pytorch-bf16-pure, pytorch-bf16-hybrid, pytorch-compile, libtorch, found "pytorch,pytorch"',
   );
   rejects(["--window-steps", "0"], '--window-steps: expected an integer ≥ 1, found "0"');
   rejects(

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { collectEnv, parseCpuModel, parseOsRelease } from "../src/bench/env.ts";
+import { parseCpuInfo, parseOnednnIsa } from "../src/bench/cpu_info.ts";
+import { parseBenchResult } from "../src/result/schema.ts";
 
 Deno.test("parseCpuModel() reads the model name from /proc/cpuinfo", () => {
   const cpuinfo = "processor\t: 0\nvendor_id\t: AuthenticAMD\n" +
@@ -15,6 +17,75 @@ Deno.test("parseOsRelease() prefers PRETTY_NAME and unquotes it", () => {
   );
   assert.equal(parseOsRelease('NAME="Alpine"\nVERSION="3.20"\n'), "Alpine 3.20");
   assert.equal(parseOsRelease(""), null);
+});
+
+const ICE_LAKE = "processor\t: 0\nvendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 106\n" +
+  "model name\t: Intel(R) Xeon(R) Processor @ 2.80GHz\n" +
+  "flags\t\t: fpu sse4_2 avx avx2 avx512f avx512dq avx512bw avx512_vnni\n";
+const SAPPHIRE_RAPIDS = ICE_LAKE.replace("106", "143").replace(
+  "avx512_vnni",
+  "avx512_vnni avx512_bf16 amx_bf16 avx512_fp16 amx_tile amx_int8",
+);
+
+Deno.test("parseCpuInfo() reads vendor, family, model and the speed flags present, in order", () => {
+  assert.deepEqual(parseCpuInfo(ICE_LAKE), {
+    vendor: "GenuineIntel",
+    family: 6,
+    model: 106,
+    flags: ["avx2", "avx512f"],
+    onednnIsa: null,
+  });
+  assert.deepEqual(parseCpuInfo(SAPPHIRE_RAPIDS)!.flags, [
+    "avx2",
+    "avx512f",
+    "avx512_bf16",
+    "avx512_fp16",
+    "amx_tile",
+    "amx_bf16",
+    "amx_int8",
+  ]);
+  assert.equal(parseCpuInfo("processor : 0\nHardware : BCM2835\n"), null, "no vendor: unknown");
+});
+
+Deno.test("parseOnednnIsa() takes the ISA of the last convolution in oneDNN's verbose output", () => {
+  const verbose = [
+    "onednn_verbose,info,oneDNN v2.6.3 (commit N/A)",
+    "onednn_verbose,info,cpu,isa:Intel AVX-512 with Intel DL Boost",
+    "onednn_verbose,exec,cpu,reorder,jit:blk,undef,src_f32::blocked:acdb:f0,,16x16x3x3,0.01",
+    "onednn_verbose,exec,cpu,convolution,brgconv:avx512_core,forward_training,src_f32,,x,0.1",
+    "onednn_verbose,exec,cpu,convolution,jit_bf16:avx512_core_amx,forward_training,src_bf16,,x,0.1",
+  ].join("\n");
+  assert.equal(parseOnednnIsa(verbose), "avx512_core_amx");
+  assert.equal(
+    parseOnednnIsa(verbose.replace("dnnl_", "x").replace(/onednn/g, "dnnl")),
+    "avx512_core_amx",
+  );
+  assert.equal(parseOnednnIsa("onednn_verbose,info,cpu,isa:x\n"), null);
+});
+
+Deno.test("collectEnv() records the CPU's identity, flags and oneDNN's ISA, and the result parses", async () => {
+  const keys: string[] = [];
+  const env = await collectEnv({
+    torch: { version: "test" },
+    onednnIsa: (key) => (keys.push(key), Promise.resolve("avx512_core")),
+  });
+  const cpuinfo = await Deno.readTextFile("/proc/cpuinfo").catch(() => "");
+  if (parseCpuInfo(cpuinfo) === null) return assert.equal(env.cpu, undefined);
+  assert.deepEqual(env.cpu, { ...parseCpuInfo(cpuinfo), onednnIsa: "avx512_core" });
+  assert.equal(keys.length, 1);
+  const result = {
+    schema: 1,
+    createdAt: new Date().toISOString(),
+    complete: true,
+    command: "x",
+    env,
+    config: {},
+    runs: [],
+    notes: [],
+  };
+  assert.throws(() => parseBenchResult(result), /config/, "only the config is missing");
+  const { cpu: _, ...older } = env;
+  assert.throws(() => parseBenchResult({ ...result, env: older }), /config/, "cpu is optional");
 });
 
 Deno.test("collectEnv() describes this machine and passes torch and GPU facts through", async () => {

@@ -8,7 +8,15 @@ import assert from "node:assert/strict";
 import * as t from "../src/ffi/mod.ts";
 import { bf16Stages, GoogLeNet } from "../src/model/mod.ts";
 import { batchRanges } from "../src/data/mod.ts";
-import { disposeDeviceData, Trainer, uploadDataset } from "../src/train/train.ts";
+import {
+  disposeDeviceData,
+  Trainer,
+  type TrainerOptions,
+  uploadDataset,
+} from "../src/train/train.ts";
+import { probeStages } from "../src/train/probe.ts";
+import { choosePlan } from "../src/train/stage_plan.ts";
+import { checkPlan } from "../src/train/plan_check.ts";
 import { assertClose, syntheticDataset } from "./_helpers.ts";
 import { host, relNorm } from "./_parity.ts";
 
@@ -59,9 +67,11 @@ Deno.test("Adam.attachCopies refuses copies that do not fit the parameters, with
 const dataset = syntheticDataset(200, 40);
 
 /** The first steps' losses and the first step's gradients of a trainer on the synthetic set. */
-function firstSteps(precision: "fp32" | "bf16-pure" | "bf16-hybrid", steps: number) {
+type Precision = Pick<TrainerOptions, "precision" | "stagePlan">;
+
+function firstSteps(precision: Precision, steps: number) {
   const data = uploadDataset(dataset, "cpu");
-  const trainer = new Trainer(data, { lr: 1e-3, seed: 0, precision });
+  const trainer = new Trainer(data, { lr: 1e-3, seed: 0, ...precision });
   try {
     using gen = new t.Generator(0);
     const order = trainer.epochOrder(gen);
@@ -97,14 +107,14 @@ function firstSteps(precision: "fp32" | "bf16-pure" | "bf16-hybrid", steps: numb
  * tensor leaked; `check` asserts what the precision computes in.
  */
 function againstFp32(
-  precision: "bf16-pure" | "bf16-hybrid",
+  precision: "bf16-pure" | "bf16-hybrid" | Precision,
   check: (run: ReturnType<typeof firstSteps>) => void,
 ) {
   t.setNumThreads(1);
   const before = t.liveTensors();
   try {
-    const fp32 = firstSteps("fp32", 4);
-    const run = firstSteps(precision, 4);
+    const fp32 = firstSteps({ precision: "fp32" }, 4);
+    const run = firstSteps(typeof precision === "string" ? { precision } : precision, 4);
     check(run);
     assert.deepStrictEqual([...run.masters], ["float32"], "the masters stay fp32");
     // Stale copies (masters updated, copies not) would leave steps 2..4 at the initial weights.
@@ -231,4 +241,80 @@ Deno.test("branches(): a bad program is a TorchError naming what was expected", 
       4,
     ]);
   });
+});
+
+Deno.test("auto: each stage in its planned dtype and layout; losses close to fp32's", () => {
+  const plan = ["bf16-cl", "bf16-cl", "fp32", "fp32-cl", "fp32-cl", "bf16-cl", "fp32"] as const;
+  const names = (() => {
+    const m = new GoogLeNet();
+    try {
+      return m.namedChildren().map(([n]) => n);
+    } finally {
+      m.dispose();
+    }
+  })();
+  const full = names.map((_, i) => plan[i % plan.length]);
+  againstFp32({ precision: "auto", stagePlan: full }, (auto) => {
+    auto.stages.forEach(([name, dtypes], i) => {
+      if (dtypes.length === 0) return; // pooling, flatten, dropout
+      const want = full[i] === "bf16-cl" ? ["bfloat16"] : ["float32"];
+      assert.deepStrictEqual(dtypes, want, `stage ${name} computes in ${want[0]}`);
+    });
+  });
+});
+
+Deno.test("auto: a Trainer without a stage plan is refused with a message", () => {
+  const data = uploadDataset(dataset, "cpu");
+  try {
+    assert.throws(
+      () => new Trainer(data, { lr: 1e-3, seed: 0, precision: "auto" }),
+      /precision "auto": expected a stagePlan/,
+    );
+    assert.throws(
+      () => new Trainer(data, { lr: 1e-3, seed: 0, precision: "auto", stagePlan: ["fp32"] }),
+      /expected one candidate for each of the 20 stages, found 1/,
+    );
+  } finally {
+    disposeDeviceData(data);
+  }
+});
+
+Deno.test("probeStages times every stage in every candidate at the batch, and frees what it made", () => {
+  t.setNumThreads(1);
+  const before = t.liveTensors();
+  try {
+    const timings = probeStages({ batchSize: 4, maxReps: 1 });
+    assert.deepStrictEqual(timings.candidates, ["fp32", "fp32-cl", "bf16-cl"]);
+    assert.strictEqual(timings.stages.length, 20);
+    assert.strictEqual(timings.reps, 1);
+    for (const row of timings.stageMs) {
+      assert.ok(row[0] !== null && row[0] > 0, "fp32 NCHW is always timed");
+      for (const ms of row) assert.ok(ms === null || (Number.isFinite(ms) && ms >= 0));
+    }
+    for (const m of timings.castMs) {
+      m.forEach((row, a) => row.forEach((ms, b) => assert.ok(a === b ? ms === 0 : ms >= 0)));
+    }
+    choosePlan(timings); // fits the choice's checks
+  } finally {
+    t.setNumThreads(navigator.hardwareConcurrency);
+  }
+  assert.strictEqual(t.liveTensors(), before, "no tensor leaked");
+});
+
+Deno.test("checkPlan alternates whole steps of the plan and of fp32, and frees what it made", () => {
+  t.setNumThreads(1);
+  const before = t.liveTensors();
+  try {
+    const plan = Array.from(
+      { length: 20 },
+      (_, i) => i < 4 ? "bf16-cl" as const : "fp32-cl" as const,
+    );
+    const check = checkPlan(plan, { batchSize: 4, rounds: 2 });
+    assert.strictEqual(check.ratios.length, 2);
+    assert.ok(check.ratios.every((r) => Number.isFinite(r) && r > 0));
+    assert.strictEqual(check.accepted, check.ratio <= 0.99);
+  } finally {
+    t.setNumThreads(navigator.hardwareConcurrency);
+  }
+  assert.strictEqual(t.liveTensors(), before, "no tensor leaked");
 });

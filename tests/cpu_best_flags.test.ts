@@ -47,3 +47,14 @@ Deno.test("--cpu-best and parallel branches are refused on CUDA runs, naming the
   );
   assert.strictEqual(speedOptionProblem({ ...base, cpuBest: true }, ["cpu"], "1.13.1"), null);
 });
+
+Deno.test("--cpu-best is --precision auto; auto is refused on CUDA runs, naming the flag", () => {
+  assert.equal(parseBenchArgs(["--cpu-best"]).precision, "auto");
+  assert.equal(parseBenchArgs(["--cpu-best", "--precision", "fp32"]).precision, "fp32");
+  const base = { tf32: false, cudaGraphs: false, cudnnBenchmark: false, adam: "auto" } as const;
+  assert.match(
+    speedOptionProblem({ ...base, precision: "auto" }, ["cuda"], "2.11.0")!,
+    /--precision auto applies to the CPU only: expected --device cpu, found a run on CUDA/,
+  );
+  assert.strictEqual(speedOptionProblem({ ...base, precision: "auto" }, ["cpu"], "1.13.1"), null);
+});

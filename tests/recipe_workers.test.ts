@@ -2,7 +2,7 @@
 // once in baselines/pytorch_recipes.py) starts, names its recipe and trains on a tiny IDX set; the
 // seed's fp32 recipe gives the losses it gave before the recipes. Needs python3-torch.
 import assert from "node:assert/strict";
-import { BASELINE_SCRIPT } from "../src/bench/baseline.ts";
+import { BASELINE_SCRIPT, pythonTorchVersion } from "../src/bench/baseline.ts";
 import { BASELINES } from "../src/result/recipes.ts";
 import { CHOICES } from "../src/result/schema.ts";
 import { bf16Stages, googlenetParameterShapes } from "../src/model/mod.ts";
@@ -134,13 +134,28 @@ Deno.test({
 });
 
 Deno.test({
+  name: "the compiled recipe's worker refuses torch 1.x with one line naming the version found",
+  ignore: !HAS_TORCH,
+  async fn() {
+    const version = await pythonTorchVersion();
+    if (version === null || !version.startsWith("1.")) return; // torch 2.x compiles: not refused
+    await withData(async (dir) => {
+      await assert.rejects(
+        () => losses(dir, ["--recipe", "fp32-compile"], 1),
+        /recipe fp32-compile: torch\.compile needs torch >= 2\.0, found torch 1\./,
+      );
+    });
+  },
+});
+
+Deno.test({
   name: "the PyTorch worker refuses an unknown recipe, naming the known ones",
   ignore: !HAS_TORCH,
   async fn() {
     await withData(async (dir) => {
       await assert.rejects(
         () => losses(dir, ["--recipe", "fp16-magic"], 1),
-        /invalid choice: 'fp16-magic' \(choose from 'fp32', 'fp32-cl', 'bf16-autocast-cl', 'bf16-pure-cl', 'bf16-hybrid-cl'\)/,
+        /invalid choice: 'fp16-magic' \(choose from 'fp32', 'fp32-cl', 'bf16-autocast-cl', 'bf16-pure-cl', 'bf16-hybrid-cl', 'fp32-compile'\)/,
       );
     });
   },

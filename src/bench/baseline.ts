@@ -18,6 +18,24 @@ export const BASELINE_PYTHON = Deno.env.get("TORCH_PYTHON") ?? "/usr/bin/python3
 export const BASELINE_SCRIPT = new URL("../../baselines/pytorch_baseline.py", import.meta.url)
   .pathname;
 
+/**
+ * The version of torch that `python` imports (`torch.__version__`), or null when it imports
+ * none (or cannot be run).
+ */
+export async function pythonTorchVersion(python: string = BASELINE_PYTHON): Promise<string | null> {
+  try {
+    const out = await new Deno.Command(python, {
+      args: ["-c", "import torch; print(torch.__version__)"],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    const version = new TextDecoder().decode(out.stdout).trim();
+    return out.success && version !== "" ? version : null;
+  } catch {
+    return null;
+  }
+}
+
 /** The baseline's outcome: a run, or the reason it was skipped. */
 export type BaselineOutcome = { run: Run } | { skipped: string };
 

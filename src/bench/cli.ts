@@ -111,7 +111,10 @@ export const BENCH_FLAGS: FlagTable<Required<BenchConfig>, Required<ParseBenchAr
     default: "fp32",
     help: "fp32; bf16: forward and loss under bf16 autocast; bf16-pure: bf16 channels-last " +
       "weights and activations, the loss in fp32, fp32 master weights and Adam state; " +
-      "bf16-hybrid: bf16-pure in the stages at 4x4 pixels or more, fp32 channels-last after",
+      "bf16-hybrid: bf16-pure in the stages at 4x4 pixels or more, fp32 channels-last after; " +
+      "auto (CPU): each stage in fp32, fp32 channels-last or bf16 channels-last, as a probe of " +
+      "the stages on this machine finds fastest, casts counted (cached per CPU, libtorch, batch " +
+      "and threads)",
   },
   tf32: { default: false, help: "allow TF32 for CUDA matmuls and convolutions" },
   cudaGraphs: {

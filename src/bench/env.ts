@@ -4,7 +4,9 @@
  * @module
  */
 
-import type { Env, GpuInfo, RuntimeVariant } from "../result/schema.ts";
+import type { CpuInfo, Env, GpuInfo, RuntimeVariant } from "../result/schema.ts";
+import { onednnIsa, parseCpuInfo } from "./cpu_info.ts";
+import { BASELINE_PYTHON } from "./baseline.ts";
 
 /** Options for {@linkcode collectEnv}. */
 export interface CollectEnvOptions {
@@ -14,6 +16,11 @@ export interface CollectEnvOptions {
   gpu?: GpuInfo | null;
   /** Directory whose git checkout is described. Default `Deno.cwd()`. */
   cwd?: string;
+  /**
+   * The ISA oneDNN uses on this CPU (`key`: its model and flags); default: cpu_info.ts's
+   * onednnIsa with the baseline's Python, cached per CPU.
+   */
+  onednnIsa?: (key: string) => Promise<string | null>;
 }
 
 /** Paths whose changes do not make a checkout dirty: earlier results and generated docs. */
@@ -56,6 +63,17 @@ export function runtimeVariantOf(
 }
 
 const readText = (path: string) => Deno.readTextFile(path).catch(() => null);
+
+/** The CPU's identity and speed flags from `/proc/cpuinfo`, with oneDNN's ISA; null: unknown. */
+async function cpuOf(
+  cpuinfo: string | null,
+  isa: (key: string) => Promise<string | null>,
+): Promise<CpuInfo | null> {
+  const cpu = cpuinfo === null ? null : parseCpuInfo(cpuinfo);
+  if (cpu === null) return null;
+  const key = `${parseCpuModel(cpuinfo!) ?? cpu.vendor}|${cpu.family}|${cpu.model}|${cpu.flags}`;
+  return { ...cpu, onednnIsa: await isa(key).catch(() => null) };
+}
 
 async function git(args: string[], cwd: string): Promise<string | null> {
   try {
@@ -105,6 +123,10 @@ export async function collectEnv(options: CollectEnvOptions): Promise<Env> {
   // was copied from: GIT_COMMIT, with GIT_DIRTY=1 when that tree had uncommitted changes.
   const fromGit = head?.trim() || null;
   const gitCommit = fromGit ?? Deno.env.get("GIT_COMMIT") ?? null;
+  const cpu = await cpuOf(
+    cpuinfo,
+    options.onednnIsa ?? ((key) => onednnIsa(key, BASELINE_PYTHON)),
+  );
   return {
     cpuModel: (cpuinfo && parseCpuModel(cpuinfo)) ?? "unknown",
     cores: navigator.hardwareConcurrency,
@@ -121,5 +143,6 @@ export async function collectEnv(options: CollectEnvOptions): Promise<Env> {
     torch: options.torch,
     gpu: options.gpu ?? null,
     ...withRuntimeVariant(),
+    ...(cpu === null ? {} : { cpu }),
   };
 }

@@ -42,12 +42,16 @@ import { googlenetFlopsPerImage } from "./flops.ts";
 import { CheckpointError } from "../train/checkpoint.ts";
 import { checkWeightsFile, WeightsError } from "../model/mod.ts";
 import { join } from "node:path";
-import { runPytorchBaseline } from "./baseline.ts";
+import { BASELINE_PYTHON, pythonTorchVersion, runPytorchBaseline } from "./baseline.ts";
 import { runPytorchDdp } from "./ddp_baseline.ts";
 import { pairedSummary, Pairing } from "./paired.ts";
-import { speedOptionProblem } from "./options.ts";
+import { COMPILED_BASELINES, compiledBaselineProblem, speedOptionProblem } from "./options.ts";
 import { planRun, type RunPlan } from "../train/plan.ts";
 import { buildRun } from "./record.ts";
+import { describePlan, stagePlanFor } from "./stage_cache.ts";
+import { probeStages } from "../train/probe.ts";
+import { checkPlan } from "../train/plan_check.ts";
+import { GoogLeNet } from "../model/mod.ts";
 import { Stopper } from "../train/stop.ts";
 import {
   type BaselineName,
@@ -58,6 +62,7 @@ import {
   type GpuInfo,
   type Run,
   SCHEMA_VERSION,
+  type StagePlan,
 } from "../result/schema.ts";
 import {
   DataParallel,
@@ -138,6 +143,11 @@ function chooseDevices(config: BenchConfig, info: ReturnType<typeof buildInfo>):
 /** Checks the input files before anything runs or is written; the config a resume runs. */
 async function preflight(config: BenchConfig, devices: Device[]): Promise<BenchConfig> {
   if (config.load) checkWeightsFile(config.load);
+  if (COMPILED_BASELINES.some((n) => config.baseline?.includes(n))) {
+    const torch = await pythonTorchVersion();
+    const problem = compiledBaselineProblem(config.baseline, torch, BASELINE_PYTHON);
+    if (problem !== null) throw new FatalInput(problem);
+  }
   if (!config.resume) return config;
   if (!(await exists(config.resume))) {
     throw new FatalInput(`--resume ${config.resume}: no such checkpoint file`);
@@ -185,6 +195,12 @@ async function openSession(
   const runId = new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19);
   const problem = place && rankProblem(config, devices, place);
   if (problem) throw new FatalInput(problem);
+  if (place && config.precision === "auto") {
+    throw new FatalInput(
+      "--precision auto: expected one process (each rank would probe its own plan), found a " +
+        "data-parallel rank; give --precision fp32, bf16-pure or bf16-hybrid",
+    );
+  }
   const dist = place && new DataParallel(place, { timeoutSeconds: config.distTimeout });
   return { config, args, devices, libtorch: info.libtorch, dataset, env, runId, dist };
 }
@@ -304,6 +320,38 @@ async function ddpBaselineOf(session: Session, plan: RunPlan): Promise<Run | str
   return b.skipped;
 }
 
+/** The top-level stages' names of the model, in order. */
+function stageNames(): string[] {
+  const model = new GoogLeNet();
+  try {
+    return model.namedChildren().map(([name]) => name);
+  } finally {
+    model.dispose();
+  }
+}
+
+/**
+ * `--precision auto`'s plan on the CPU (cached, or probed now, before any baseline starts), or
+ * null for any other precision.
+ */
+async function autoPlan(session: Session, device: Device): Promise<StagePlan | null> {
+  const { config } = session;
+  if (config.precision !== "auto" || device !== "cpu") return null;
+  const key = {
+    cpuModel: session.env.cpuModel,
+    libtorch: session.libtorch,
+    batchSize: config.batchSize,
+    threads: config.threads,
+  };
+  const plan = await stagePlanFor(key, {
+    stages: stageNames(),
+    probe: () => probeStages({ batchSize: config.batchSize }),
+    check: (candidates) => checkPlan(candidates, { batchSize: config.batchSize }),
+  });
+  console.error(`bench: ${describePlan(plan)}`);
+  return plan;
+}
+
 /** One device's complete run record, and notes on the baselines that are missing. */
 async function runDevice(session: Session, device: Device): Promise<[Run, string[]]> {
   if (!follower(session)) console.error(`\n== deno+libtorch on ${device}`);
@@ -312,7 +360,15 @@ async function runDevice(session: Session, device: Device): Promise<[Run, string
     deviceName: deviceName(session, device),
     flopsPerImage: googlenetFlopsPerImage(),
   });
-  const plan = { ...planned, trainer: { ...planned.trainer, dist: session.dist } };
+  const stagePlan = await autoPlan(session, device);
+  const plan = {
+    ...planned,
+    trainer: {
+      ...planned.trainer,
+      dist: session.dist,
+      stagePlan: stagePlan?.stages.map((s) => s.candidate) ?? null,
+    },
+  };
   // Data-parallel ranks have their own baseline, PyTorch DDP (ddpBaselineOf).
   const names = session.dist === null ? session.config.baseline ?? [] : [];
   const pairing = names.length > 0 && plan.window !== null
@@ -347,6 +403,7 @@ async function runDevice(session: Session, device: Device): Promise<[Run, string
   const run = buildRun(plan, { ...measured, baseline: baselines[0] ?? null });
   if (baselines.length > 1) run.moreBaselines = baselines.slice(1);
   recordNoise(run, measured.load);
+  if (stagePlan !== null) run.stagePlan = stagePlan;
   for (const line of pairedSummary(run)) console.error(line);
   return [run, notes];
 }

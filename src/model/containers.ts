@@ -4,11 +4,24 @@
  *
  * @module
  */
-import { branches, type BranchOp, cat, type DType, type Tensor, to } from "../ffi/mod.ts";
+import {
+  branches,
+  type BranchOp,
+  cat,
+  contiguous,
+  type DType,
+  type MemoryFormat,
+  type Tensor,
+  to,
+} from "../ffi/mod.ts";
 import { Module } from "./module.ts";
 
 function castTo(x: Tensor, dtype: DType | null): Tensor {
   return dtype === null || x.dtype === dtype ? x : to(x, x.device, dtype);
+}
+
+function layOut(x: Tensor, format: MemoryFormat | null): Tensor {
+  return format === null || x.shape.length !== 4 ? x : contiguous(x, format);
 }
 
 /** nn.Sequential with named children: each child's output is the next one's input. */
@@ -21,10 +34,14 @@ export class Sequential extends Module {
 
   /**
    * The last child's output, each child's input cast to its compute dtype where it has one
-   * (a model computing in two precisions). Free intermediates with a scope around the call.
+   * (a model computing in two precisions) and laid out in its input format where it has one.
+   * Free intermediates with a scope around the call.
    */
   forward(x: Tensor): Tensor {
-    return this.namedChildren().reduce((h, [, c]) => c.forward(castTo(h, c.computeDType)), x);
+    return this.namedChildren().reduce(
+      (h, [, c]) => c.forward(layOut(castTo(h, c.computeDType), c.inputFormat)),
+      x,
+    );
   }
 
   /** The children's ops in order, or null when one has no branch form. */

@@ -49,6 +49,7 @@ export abstract class Module {
   /** Low-precision copies of the parameters that forward computes with (bf16-pure), by name. */
   readonly #copies = new Map<string, Tensor>();
   #computeDType: DType | null = null;
+  #inputFormat: MemoryFormat | null = null;
   #training = true;
 
   /** The module's output for a batch. */
@@ -198,6 +199,19 @@ export abstract class Module {
   /** The dtype forward computes in, set by {@linkcode Module.makeComputeCopies}; null: as given. */
   get computeDType(): DType | null {
     return this.#computeDType;
+  }
+
+  /**
+   * The layout a container gives this module's 4-D input before its forward, or null (the
+   * default): as it comes. Set where a per-stage plan changes layout between two stages.
+   */
+  get inputFormat(): MemoryFormat | null {
+    return this.#inputFormat;
+  }
+
+  /** Sets {@linkcode Module.inputFormat}. */
+  setInputFormat(format: MemoryFormat | null): void {
+    this.#inputFormat = format;
   }
 
   /** The tensors forward computes with, in state_dict order: each parameter's copy, or itself. */

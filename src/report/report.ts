@@ -69,13 +69,22 @@ function gpuLine(result: BenchResult): string {
     : `${present.join(", ")} (present, listed by the libtorch build; not used by these runs)`;
 }
 
+/** What decides the CPU's speed, e.g. `family 6 model 106, avx2 avx512f, oneDNN avx512_core`. */
+function cpuIsaLine(cpu: NonNullable<BenchResult["env"]["cpu"]>): string {
+  const flags = cpu.flags.length === 0 ? "none of avx2/avx512/amx" : cpu.flags.join(" ");
+  return `${cpu.vendor} family ${cpu.family} model ${cpu.model}, ${flags}, oneDNN ${
+    cpu.onednnIsa ?? "unknown"
+  }`;
+}
+
 function environmentLines(result: BenchResult): string[] {
   const e = result.env;
   const commit = e.gitCommit === null
     ? "unknown"
     : `\`${e.gitCommit.slice(0, 12)}\`${e.gitDirty ? " (dirty)" : ""}`;
   return [
-    `- **CPU:** ${e.cpuModel} (${e.cores} cores, ${(e.memoryBytes / GIB).toFixed(1)} GiB RAM)`,
+    `- **CPU:** ${e.cpuModel} (${e.cores} cores, ${(e.memoryBytes / GIB).toFixed(1)} GiB RAM)` +
+    (e.cpu === undefined ? "" : `; ${cpuIsaLine(e.cpu)}`),
     `- **GPU:** ${gpuLine(result)}`,
     `- **OS:** ${e.os}`,
     `- **Software:** libtorch ${

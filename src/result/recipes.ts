@@ -53,6 +53,13 @@ export const BASELINES: Readonly<Record<BaselineName, BaselineSpec>> = {
     channelsLast: true,
     label: "PyTorch bf16 hybrid+CL",
   },
+  "pytorch-compile": {
+    implementation: "pytorch",
+    recipe: "fp32-compile",
+    precision: "fp32",
+    channelsLast: false,
+    label: "PyTorch fp32 torch.compile",
+  },
   libtorch: {
     implementation: "libtorch",
     recipe: null,

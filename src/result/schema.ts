@@ -35,16 +35,30 @@ export const CHOICES = {
   /**
    * Numeric precision of the training step: fp32; bf16 autocast; bf16-pure (bf16 channels-last
    * weights and activations, fp32 loss, fp32 master weights and Adam state); bf16-hybrid (as
-   * bf16-pure in the stages whose input is at least 4×4 pixels, fp32 channels-last after).
+   * bf16-pure in the stages whose input is at least 4×4 pixels, fp32 channels-last after); auto
+   * (each stage's dtype and layout chosen on the machine by timing them: see `stagePlan`).
    */
-  precision: ["fp32", "bf16", "bf16-pure", "bf16-hybrid"],
+  precision: ["fp32", "bf16", "bf16-pure", "bf16-hybrid", "auto"],
+  /**
+   * What `--precision auto` may choose per stage: fp32 NCHW, fp32 channels-last, or bf16
+   * channels-last (bf16 copies of fp32 masters, as bf16-pure).
+   */
+  stageCandidate: ["fp32", "fp32-cl", "bf16-cl"],
   /**
    * `--baseline`: the stacks and recipes that can run beside this one (pytorch: the seed's fp32
    * recipe; pytorch-bf16: bf16 autocast + channels-last; pytorch-bf16-pure: bf16 parameters and
    * activations in channels-last; pytorch-bf16-hybrid: as pure bf16 in the stages at 4×4 pixels or
-   * more, fp32 after; libtorch: the C++ worker), each declared in recipes.ts.
+   * more, fp32 after; pytorch-compile: the seed's fp32 recipe under torch.compile, torch 2.x
+   * only; libtorch: the C++ worker), each declared in recipes.ts.
    */
-  baseline: ["pytorch", "pytorch-bf16", "pytorch-bf16-pure", "pytorch-bf16-hybrid", "libtorch"],
+  baseline: [
+    "pytorch",
+    "pytorch-bf16",
+    "pytorch-bf16-pure",
+    "pytorch-bf16-hybrid",
+    "pytorch-compile",
+    "libtorch",
+  ],
   /** `--inception-branches`: an Inception block's branches one after another, or concurrently. */
   inceptionBranches: ["sequential", "parallel"],
   /** `--malloc`: glibc malloc pinned (no mmap of blocks, no trimming) in every process, or as is. */
@@ -83,6 +97,23 @@ const runtimeVariantSchema = z.object({
   comparable: z.boolean(),
 });
 
+/** What decides a CPU's training speed: its identity and the instruction sets that matter. */
+const cpuInfoSchema = z.object({
+  /** `vendor_id` of /proc/cpuinfo, e.g. `"GenuineIntel"`, `"AuthenticAMD"`. */
+  vendor: z.string(),
+  /** CPU family (`cpu family`), e.g. 6 for Intel's cores, 25 for AMD Zen 3/4. */
+  family: finite,
+  /** `model`, e.g. 106 for Ice Lake-SP. */
+  model: finite,
+  /**
+   * The flags that decide the convolution kernels, present ones only, in this order: avx2,
+   * avx512f, avx512_bf16, avx512_fp16, amx_tile, amx_bf16, amx_int8.
+   */
+  flags: z.array(z.string()),
+  /** The ISA oneDNN dispatches to, e.g. `"avx512_core"` (its verbose output), or null if unknown. */
+  onednnIsa: z.string().nullable(),
+});
+
 const envSchema = z.object({
   /** CPU model name from `/proc/cpuinfo`. */
   cpuModel: z.string(),
@@ -109,6 +140,8 @@ const envSchema = z.object({
    * (scripts/gpu-bench.sh's elimination). Absent: plain.
    */
   runtimeVariant: runtimeVariantSchema.optional(),
+  /** The CPU's vendor, family, model and instruction sets (absent in older results). */
+  cpu: cpuInfoSchema.optional(),
 });
 
 const benchConfigSchema = z.object({
@@ -328,6 +361,72 @@ const noiseSchema = z.object({
   loadAfter: finite.nullable(),
 });
 
+const stageCandidate = z.enum(CHOICES.stageCandidate);
+
+/**
+ * The probe of `--precision auto`: each top-level stage's forward and backward timed in each
+ * candidate, and the casts between them (src/train/probe.ts).
+ */
+const stageTimingsSchema = z.object({
+  /** The candidates, in the order of the inner arrays. */
+  candidates: z.array(stageCandidate),
+  /** The stages' names, in forward order. */
+  stages: z.array(z.string()),
+  /**
+   * Per stage, per candidate: the fastest repetition's milliseconds of a forward and backward
+   * (with the per-step refresh of bf16 copies), or null where the candidate could not run or,
+   * in the untimed first repetition, took over twice the stage's fp32 NCHW time.
+   */
+  stageMs: z.array(z.array(finite.nullable())),
+  /**
+   * Per stage, `[from][to]`: milliseconds to cast its input from one candidate's dtype and
+   * layout to another's, forward and the gradient back, fastest repetition (stage 0: the fp32
+   * NCHW batch, `from` 0).
+   */
+  castMs: z.array(z.array(z.array(finite))),
+  /** Timed repetitions per measurement (after one untimed). */
+  reps: finite,
+});
+
+/**
+ * The per-stage plan of `--precision auto`, where it came from and what it was chosen from
+ * (also the entries of the plan cache, src/bench/stage_cache.ts).
+ * @internal
+ */
+export const stagePlanSchema = z.object({
+  /** `"probe"`: timed in this run, before its timed window; `"cache"`: an earlier run's. */
+  source: z.enum(["probe", "cache"]),
+  /** Seconds this run spent on the probe (0 from the cache). */
+  probeSeconds: finite,
+  /** What the cached plan is keyed by. */
+  key: z.object({
+    cpuModel: z.string(),
+    libtorch: z.string(),
+    batchSize: finite,
+    threads: finite,
+  }),
+  /** Each top-level stage's candidate, in forward order. */
+  stages: z.array(z.object({ name: z.string(), candidate: stageCandidate })),
+  /** The plan's step time by the probe's figures (stages and casts, no optimizer). */
+  predictedMs: finite,
+  /** The same sum for fp32 NCHW throughout. */
+  fp32PredictedMs: finite,
+  timings: stageTimingsSchema,
+  /**
+   * The end-to-end check of the probe's plan (src/train/plan_check.ts): whole training steps of
+   * it and of fp32 alternated; `candidates` is the plan checked, taken (then `stages`) only when
+   * accepted, fp32 throughout otherwise. Absent when the probe's plan was fp32 throughout.
+   */
+  check: z.object({
+    candidates: z.array(stageCandidate),
+    /** Each round's ratio, the plan's step over fp32's. */
+    ratios: z.array(finite),
+    /** Their median. */
+    ratio: finite,
+    accepted: z.boolean(),
+  }).optional(),
+});
+
 /** Why a run or result is incomplete ("SIGINT", "SIGTERM", "deadline: …"); absent or null: none. */
 const stopReason = z.string().nullable().optional();
 
@@ -389,6 +488,8 @@ const runSchema = z.object({
   distributed: distributedSchema.optional(),
   /** Whether the run's timings can be trusted (absent in older results). */
   noise: noiseSchema.optional(),
+  /** `--precision auto`: the per-stage plan the run trained with (absent otherwise). */
+  stagePlan: stagePlanSchema.optional(),
 });
 
 /**
@@ -449,6 +550,14 @@ export type Noise = NonNullable<Run["noise"]>;
 export type BaselineName = (typeof CHOICES.baseline)[number];
 /** Numeric precision of the training step. */
 export type Precision = BenchConfig["precision"];
+/** The CPU's identity and instruction sets, as a result's env records them. */
+export type CpuInfo = NonNullable<Env["cpu"]>;
+/** The per-stage plan of `--precision auto`. */
+export type StagePlan = NonNullable<Run["stagePlan"]>;
+/** What the probe of `--precision auto` measured. */
+export type StageTimings = StagePlan["timings"];
+/** A dtype and layout `--precision auto` may give a stage. */
+export type StageCandidate = (typeof CHOICES.stageCandidate)[number];
 
 /** Raised when a value does not match the result schema; the message names the field. */
 export class SchemaError extends Error {

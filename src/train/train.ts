@@ -35,10 +35,11 @@ import {
   zero_,
   zeros,
 } from "../ffi/mod.ts";
-import type { Device, Precision } from "../result/schema.ts";
+import type { Device, Precision, StageCandidate } from "../result/schema.ts";
 import { bf16Stages, GoogLeNet, loadWeights, saveWeights } from "../model/mod.ts";
 import { type BatchRange, batchRanges, type Dataset, normalizeImages } from "../data/mod.ts";
 import type { DataParallel } from "../dist/mod.ts";
+import { candidateLayout } from "./stage_plan.ts";
 
 /** Images per evaluation batch (eval runs without grad, so large batches are cheap). */
 export const EVAL_BATCH_SIZE = 1000;
@@ -118,9 +119,16 @@ export interface TrainerOptions {
    * bf16 copies of its fp32 parameters (channels-last whatever {@linkcode channelsLast} says),
    * the batch in bf16, the loss in fp32, and Adam updates the fp32 masters and refreshes the
    * copies (default `"fp32"`); `"bf16-hybrid"`: as bf16-pure in the stages that bf16 speeds up
-   * (bf16Stages: input at least 4×4 pixels), fp32 channels-last in the rest.
+   * (bf16Stages: input at least 4×4 pixels), fp32 channels-last in the rest; `"auto"`: each
+   * stage in its candidate of {@linkcode stagePlan}.
    */
   precision?: Precision;
+  /**
+   * `"auto"` only, and required there: one candidate per top-level stage, in forward order
+   * (src/train/stage_plan.ts chooses them): its dtype (bf16 copies of the fp32 masters, as
+   * bf16-pure) and the layout of its weights and input.
+   */
+  stagePlan?: readonly StageCandidate[] | null;
   /** Conv weights and input batches in NHWC (channels_last) layout (default false). */
   channelsLast?: boolean;
   /** Adam's kernels (default `"single"`). */
@@ -143,6 +151,15 @@ export interface TrainerOptions {
   dist?: DataParallel | null;
 }
 
+function checkedPlan(plan: readonly StageCandidate[] | null | undefined): StageCandidate[] {
+  if (plan == null) {
+    throw new TypeError(
+      'precision "auto": expected a stagePlan (one candidate per stage), found none',
+    );
+  }
+  return [...plan];
+}
+
 /** A model, its optimizer and the data it trains on, with the loss summed on the device. */
 export class Trainer {
   /** The model being trained. */
@@ -160,6 +177,10 @@ export class Trainer {
   readonly #autocast: boolean;
   /** bf16-pure: the dtype the model computes in (its parameters stay fp32 masters). */
   readonly #compute: "bfloat16" | null;
+  /** Whether some stage computes with bf16 copies that Adam refreshes from the masters. */
+  readonly #copies: boolean;
+  /** `"auto"`: each stage's candidate; null otherwise. */
+  readonly #plan: readonly StageCandidate[] | null;
   readonly #format: MemoryFormat;
   readonly #batchSize: number;
   readonly #graphs: boolean;
@@ -183,19 +204,24 @@ export class Trainer {
     this.#autocast = options.precision === "bf16";
     const copies = options.precision === "bf16-pure" || options.precision === "bf16-hybrid";
     this.#compute = copies ? "bfloat16" : null;
-    this.#format = options.channelsLast || this.#compute ? "channels_last" : "contiguous";
+    this.#plan = options.precision === "auto" ? checkedPlan(options.stagePlan) : null;
+    this.#copies = copies || (this.#plan?.includes("bf16-cl") ?? false);
+    this.#format = this.#plan === null && (options.channelsLast || this.#compute)
+      ? "channels_last"
+      : "contiguous";
     this.#batchSize = options.batchSize ?? 64;
     this.#graphs = options.graphs ?? false;
     manualSeed(options.seed);
     this.model = new GoogLeNet();
     this.model.setConcurrentBranches(options.inceptionBranches === "parallel");
-    if (data.device !== "cpu" || this.#format !== "contiguous") {
+    if (this.#plan !== null) this.#placeStages(this.#plan);
+    else if (data.device !== "cpu" || this.#format !== "contiguous") {
       this.model.to(this.#dev, { memoryFormat: this.#format });
     }
     const masters = this.model.parameters();
     this.optimizer = new Adam(masters, { lr: options.lr, impl: options.adam ?? "single" });
-    this.params = this.#compute === null ? masters : this.#computeCopies(options.precision);
-    if (this.#compute !== null) this.optimizer.attachCopies(this.params);
+    this.params = this.#copies ? this.#computeCopies(options.precision) : masters;
+    if (this.#copies) this.optimizer.attachCopies(this.params);
     // The reducer hooks the tensors that receive the gradients (the bf16 copies under bf16-pure).
     this.#dist = options.dist ?? null;
     this.#sync = this.#dist?.attach(this.params) ?? null;
@@ -279,7 +305,7 @@ export class Trainer {
   }
 
   #refreshCopies(): void {
-    if (this.#compute !== null) this.optimizer.refreshCopies();
+    if (this.#copies) this.optimizer.refreshCopies();
   }
 
   /** Loads the model's weights from a .safetensors or .pt file (state_dict names). */
@@ -329,10 +355,38 @@ export class Trainer {
     mark("optimizer");
   }
 
+  // Each stage's weights in its candidate's layout, and its input laid out where the layout
+  // changes from the stage before (the batch comes in NCHW); the dtypes are #computeCopies'.
+  #placeStages(plan: readonly StageCandidate[]): void {
+    const stages = this.model.namedChildren();
+    if (plan.length !== stages.length) {
+      throw new RangeError(
+        `stage plan: expected one candidate for each of the ${stages.length} stages, found ` +
+          `${plan.length}`,
+      );
+    }
+    let before: MemoryFormat = "contiguous";
+    stages.forEach(([, stage], i) => {
+      const { format } = candidateLayout(plan[i]);
+      if (format !== "contiguous" || this.#dev !== "cpu") {
+        stage.to(this.#dev, { memoryFormat: format });
+      }
+      stage.setInputFormat(format === before ? null : format);
+      before = format;
+    });
+  }
+
   // The tensors the model computes with: bf16 copies of every parameter (bf16-pure), or of the
-  // bf16 stages' only, the other stages computing with their fp32 masters (bf16-hybrid).
+  // bf16 stages' only, the other stages computing with their fp32 masters (bf16-hybrid, auto).
   #computeCopies(precision: Precision | undefined): Tensor[] {
     const o = { memoryFormat: this.#format };
+    if (this.#plan !== null) {
+      this.model.namedChildren().forEach(([, stage], i) => {
+        const { dtype, format } = candidateLayout(this.#plan![i]);
+        stage.makeComputeCopies(dtype, { memoryFormat: format });
+      });
+      return this.model.computeParameters();
+    }
     if (precision !== "bf16-hybrid") return this.model.makeComputeCopies("bfloat16", o);
     const low = bf16Stages();
     for (const [name, stage] of this.model.namedChildren()) {
@@ -348,11 +402,13 @@ export class Trainer {
     return this.#format === "contiguous" ? cast : contiguous(cast, this.#format);
   }
 
-  // The logits: under autocast for "bf16"; in bf16 for "bf16-pure", so widened for the loss.
+  // The logits: under autocast for "bf16"; in bf16 for "bf16-pure" (and where auto's last
+  // stage is), so widened for the loss.
   #logits(x: Tensor): Tensor {
     if (this.#autocast) return autocast(this.#dev, () => this.model.forward(x));
     const logits = this.model.forward(x);
-    return this.#compute === null ? logits : to(logits, this.#dev, "float32");
+    const low = this.#plan === null ? this.#compute !== null : this.#plan.at(-1) === "bf16-cl";
+    return low ? to(logits, this.#dev, "float32") : logits;
   }
 
   #forwardLoss(x: Tensor, y: Tensor): Tensor {
