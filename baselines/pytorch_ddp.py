@@ -170,7 +170,8 @@ def bench(args, data, rank, world, local):
             }, f)
 
 
-def main():
+def parse_args():
+    """The command line, checked (argparse exits 2 on a bad one)."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--batch-size", type=int, default=64, help="the global batch")
@@ -189,13 +190,17 @@ def main():
     args = ap.parse_args()
     if args.save is None and args.bench_json is None:
         ap.error("expected --save or --bench-json, found neither")
+    return args
 
+
+def join_group(seconds):
+    """Joins the ranks' process group: through the harness's FileStore when it names one, else
+    torchrun's environment (MASTER_ADDR/MASTER_PORT)."""
     from datetime import timedelta
-    torch.set_num_threads(args.threads)
     # The classic TCPStore server, as the harness's ranks use (native/dist.cpp): from 2.4 c10d
     # defaults to libuv's, which builds without libuv (Debian's 2.14) refuse. USE_LIBUV=1 wins.
     os.environ.setdefault("USE_LIBUV", "0")
-    timeout = timedelta(seconds=args.timeout)
+    timeout = timedelta(seconds=seconds)
     store_file = os.environ.get("BENCH_STORE_FILE")
     if store_file:
         # Ranks on one host (the harness's launcher): a FileStore in a private folder, Gloo on
@@ -205,21 +210,19 @@ def main():
                                 world_size=world, timeout=timeout)
     else:
         dist.init_process_group("gloo", timeout=timeout)
-    rank, world = dist.get_rank(), dist.get_world_size()
-    if args.batch_size % world != 0:
-        sys.exit(f"--batch-size {args.batch_size}: expected a multiple of the {world} ranks")
-    local = args.batch_size // world
 
+
+def training_split(args):
+    """(images, labels): the synthetic set, or the first --train-count images of --data."""
     if args.data is None:
-        x, y = synthetic_split(args.train_count)
-    else:
-        from pytorch_baseline import load_split
-        x, y = load_split(args.data, "train", torch.device("cpu"))
-        x, y = x[: args.train_count].contiguous(), y[: args.train_count].contiguous()
-    if args.bench_json is not None:
-        bench(args, (x, y), rank, world, local)
-        dist.destroy_process_group()
-        return
+        return synthetic_split(args.train_count)
+    from pytorch_baseline import load_split
+    x, y = load_split(args.data, "train", torch.device("cpu"))
+    return x[: args.train_count].contiguous(), y[: args.train_count].contiguous()
+
+
+def train(args, data, rank, world, local):
+    """--save: --steps DDP steps; rank 0 writes the parameters and prints the mean loss."""
     torch.manual_seed(args.seed)
     model = GoogLeNet()
     if args.no_dropout:
@@ -228,11 +231,26 @@ def main():
     opt = torch.optim.Adam(ddp.parameters(), lr=args.lr)
     criterion = nn.CrossEntropyLoss()
     feed = Feed(args.train_count, args.order_seed, rank, world, local)
+    x, y = data
     losses = [train_step(ddp, opt, criterion, x, y, feed.next())[1] for _ in range(args.steps)]
-
     if rank == 0:
         save_safetensors(args.save, dict(model.named_parameters()))
         print(json.dumps({"rank": 0, "loss": sum(losses) / len(losses)}))
+
+
+def main():
+    args = parse_args()
+    torch.set_num_threads(args.threads)
+    join_group(args.timeout)
+    rank, world = dist.get_rank(), dist.get_world_size()
+    if args.batch_size % world != 0:
+        sys.exit(f"--batch-size {args.batch_size}: expected a multiple of the {world} ranks")
+    local = args.batch_size // world
+    data = training_split(args)
+    if args.bench_json is not None:
+        bench(args, data, rank, world, local)
+    else:
+        train(args, data, rank, world, local)
     dist.destroy_process_group()
 
 

@@ -265,7 +265,10 @@ const breakdownSchema = z.object({
   }),
 });
 
-/** One evaluated epoch of a run (also what a baseline process writes per epoch). */
+/**
+ * One evaluated epoch of a run (also what a baseline process writes per epoch).
+ * @internal
+ */
 export const epochRecordSchema = z.object({
   /** 1-based. */
   epoch: finite,
