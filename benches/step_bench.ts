@@ -26,8 +26,9 @@ import {
 } from "../src/train/train.ts";
 import { trainerOptions } from "../src/train/plan.ts";
 import { applyMalloc } from "../src/bench/malloc.ts";
-import { parseBenchArgs, speedOptionProblem } from "../src/bench/mod.ts";
-import type { BenchConfig, Device, Summary } from "../src/result/mod.ts";
+import { parseBenchArgs, parseCpuModel, speedOptionProblem } from "../src/bench/mod.ts";
+import { autoStagePlan } from "../src/bench/stage_cache.ts";
+import type { BenchConfig, Device, StageCandidate, Summary } from "../src/result/mod.ts";
 import { summarize } from "../src/stats/mod.ts";
 
 /** Every combination, as its `deno task bench` flags; those that cannot run here are left out. */
@@ -90,10 +91,32 @@ function runnable(flags: string, device: Device): BenchConfig | null {
 }
 
 /** A trainer of `config`'s combination, with its threads and backend flags set. */
-function trainerFor(data: DeviceData, config: BenchConfig, device: Device): Trainer {
+function trainerFor(
+  data: DeviceData,
+  config: BenchConfig,
+  device: Device,
+  stagePlan: StageCandidate[] | null,
+): Trainer {
   t.setNumThreads(config.threads);
   t.setBackendFlags({ cudnnBenchmark: config.cudnnBenchmark ?? false, allowTF32: config.tf32 });
-  return new Trainer(data, trainerOptions(config, device));
+  return new Trainer(data, { ...trainerOptions(config, device), stagePlan });
+}
+
+/**
+ * `--precision auto`'s per-stage plan for `config` (`--cpu-best`), as the harness takes it: from
+ * the cache, or probed now; null for any other precision.
+ */
+async function stagePlanOf(config: BenchConfig, device: Device): Promise<StageCandidate[] | null> {
+  if (config.precision !== "auto" || device !== "cpu") return null;
+  t.setNumThreads(config.threads);
+  const cpuinfo = await Deno.readTextFile("/proc/cpuinfo").catch(() => "");
+  const plan = await autoStagePlan({
+    cpuModel: parseCpuModel(cpuinfo) ?? "unknown",
+    libtorch: t.buildInfo().libtorch,
+    batchSize: config.batchSize,
+    threads: config.threads,
+  });
+  return plan.stages.map((s) => s.candidate);
 }
 
 /** The first 100 batches of MNIST on the device: enough distinct steps for any window. */
@@ -199,7 +222,8 @@ async function sweepMain(args: string[]): Promise<void> {
       sweep.stopReason = `deadline: --max-seconds ${o.deadline / 1000} passed before "${flags}"`;
       break;
     }
-    sweep.entries.push(timeCombination(data, config, { ...o, flags, more }));
+    const stagePlan = await stagePlanOf(config, o.device);
+    sweep.entries.push(timeCombination(data, config, { ...o, flags, more, stagePlan }));
     sweep.fastest = fastestFlags(sweep.entries, o.steps);
     if (o.json !== null) await Deno.writeTextFile(o.json, JSON.stringify(sweep, null, 2) + "\n");
   }
@@ -211,11 +235,18 @@ async function sweepMain(args: string[]): Promise<void> {
 function timeCombination(
   data: DeviceData,
   config: BenchConfig,
-  o: { device: Device; steps: number; warmup: number; flags: string; more: () => boolean },
+  o: {
+    device: Device;
+    steps: number;
+    warmup: number;
+    flags: string;
+    more: () => boolean;
+    stagePlan: StageCandidate[] | null;
+  },
 ): SweepEntry {
   let trainer: Trainer | null = null;
   try {
-    trainer = trainerFor(data, config, o.device);
+    trainer = trainerFor(data, config, o.device, o.stagePlan);
     const ms = timeSteps(trainer, o.device, o);
     const stepMs = ms.length > 0 ? summarize(ms) : null;
     const median = stepMs === null ? "no step timed" : `median ${stepMs.median.toFixed(3)} ms`;
@@ -240,6 +271,7 @@ async function registerBenches(): Promise<void> {
   const configs = COMBINATIONS.map((flags) => [flags, runnable(flags, device)] as const)
     .filter(([, config]) => config !== null);
   for (const [flags, config] of configs) {
+    const stagePlan = await stagePlanOf(config!, device);
     let trainer: Trainer | null = null;
     let order: t.Tensor | null = null;
     let i = 0;
@@ -249,7 +281,7 @@ async function registerBenches(): Promise<void> {
       n: 40,
       warmup: 8,
     }, () => {
-      trainer ??= trainerFor(data, config!, device);
+      trainer ??= trainerFor(data, config!, device, stagePlan);
       order ??= trainer.epochOrder(new t.Generator(0)); // the finaliser frees it, as the trainer
       trainer.step(order, ranges[i++ % ranges.length]);
       t.synchronize(torchDevice(device));

@@ -48,10 +48,7 @@ import { pairedSummary, Pairing } from "./paired.ts";
 import { COMPILED_BASELINES, compiledBaselineProblem, speedOptionProblem } from "./options.ts";
 import { planRun, type RunPlan } from "../train/plan.ts";
 import { buildRun } from "./record.ts";
-import { describePlan, stagePlanFor } from "./stage_cache.ts";
-import { probeStages } from "../train/probe.ts";
-import { checkPlan } from "../train/plan_check.ts";
-import { GoogLeNet } from "../model/mod.ts";
+import { autoStagePlan, describePlan } from "./stage_cache.ts";
 import { Stopper } from "../train/stop.ts";
 import {
   type BaselineName,
@@ -320,16 +317,6 @@ async function ddpBaselineOf(session: Session, plan: RunPlan): Promise<Run | str
   return b.skipped;
 }
 
-/** The top-level stages' names of the model, in order. */
-function stageNames(): string[] {
-  const model = new GoogLeNet();
-  try {
-    return model.namedChildren().map(([name]) => name);
-  } finally {
-    model.dispose();
-  }
-}
-
 /**
  * `--precision auto`'s plan on the CPU (cached, or probed now, before any baseline starts), or
  * null for any other precision.
@@ -343,11 +330,7 @@ async function autoPlan(session: Session, device: Device): Promise<StagePlan | n
     batchSize: config.batchSize,
     threads: config.threads,
   };
-  const plan = await stagePlanFor(key, {
-    stages: stageNames(),
-    probe: () => probeStages({ batchSize: config.batchSize }),
-    check: (candidates) => checkPlan(candidates, { batchSize: config.batchSize }),
-  });
+  const plan = await autoStagePlan(key);
   console.error(`bench: ${describePlan(plan)}`);
   return plan;
 }

@@ -16,6 +16,9 @@ import {
   type StageTimings,
 } from "../result/schema.ts";
 import { choosePlan } from "../train/stage_plan.ts";
+import { probeStages } from "../train/probe.ts";
+import { checkPlan } from "../train/plan_check.ts";
+import { GoogLeNet } from "../model/mod.ts";
 import { benchCacheDir } from "./cache_dir.ts";
 
 /** What a cached plan is valid for. */
@@ -153,4 +156,28 @@ export function describePlan(plan: StagePlan): string {
   return `--precision auto: ${runs.join(", ")}; ${from}; predicted ` +
     `${plan.predictedMs.toFixed(1)} ms against fp32's ${plan.fp32PredictedMs.toFixed(1)} ms` +
     check;
+}
+
+/** The top-level stages' names of the model, in order. */
+export function stageNames(): string[] {
+  const model = new GoogLeNet();
+  try {
+    return model.namedChildren().map(([name]) => name);
+  } finally {
+    model.dispose();
+  }
+}
+
+/**
+ * `--precision auto`'s plan for `batchSize` and the threads now set, on the CPU named by
+ * `key.cpuModel` with `key.libtorch`: cached, or probed and checked now (the harness and the step
+ * sweep alike).
+ */
+export function autoStagePlan(key: StagePlanKey): Promise<StagePlan> {
+  const { batchSize } = key;
+  return stagePlanFor(key, {
+    stages: stageNames(),
+    probe: () => probeStages({ batchSize }),
+    check: (candidates) => checkPlan(candidates, { batchSize }),
+  });
 }
