@@ -18,7 +18,7 @@ import {
 import { choosePlan } from "../train/stage_plan.ts";
 import { probeStages } from "../train/probe.ts";
 import { checkPlan } from "../train/plan_check.ts";
-import { GoogLeNet } from "../model/mod.ts";
+import { GOOGLENET } from "../model/mod.ts";
 import { benchCacheDir } from "./cache_dir.ts";
 
 /** What a cached plan is valid for. */
@@ -158,14 +158,9 @@ export function describePlan(plan: StagePlan): string {
     check;
 }
 
-/** The top-level stages' names of the model, in order. */
+/** The top-level stages' names of the model, in order, from its stage table. */
 export function stageNames(): string[] {
-  const model = new GoogLeNet();
-  try {
-    return model.namedChildren().map(([name]) => name);
-  } finally {
-    model.dispose();
-  }
+  return GOOGLENET.layers.map(([name]) => name);
 }
 
 /**
