@@ -38,7 +38,7 @@ import { resultFileName, writeFileAtomic, writeNewFile } from "../result/write.t
 import { destinationProblem, keepResult } from "./destinations.ts";
 import { disposeDeviceData, GRAPH_WARMUP_STEPS, uploadDataset } from "../train/train.ts";
 import { runDenoLibtorch } from "./run.ts";
-import { googlenetFlopsPerImage } from "./flops.ts";
+import { googlenetFlopsPerImage } from "../model/mod.ts";
 import { CheckpointError } from "../train/checkpoint.ts";
 import { checkWeightsFile, WeightsError } from "../model/mod.ts";
 import { join } from "node:path";

@@ -2,7 +2,7 @@
  * The benchmark harness, the top layer: the command line of `deno task bench` (one flag table),
  * the run's stages (timed window, paired window with the baselines' workers, step breakdown), the
  * complete run record, the baselines and their workers, the default baseline, the runs' noise
- * verdicts, environment facts, FLOPs and glibc malloc settings. The entry point is main.ts. It builds on the layers below, none of which imports it:
+ * verdicts, environment facts and glibc malloc settings. The entry point is main.ts. It builds on the layers below, none of which imports it:
  * the result format (src/result/), statistics (src/stats/), the flag-table library (src/cli/),
  * the training loop (src/train/) and the reports (src/report/).
  *
@@ -12,7 +12,6 @@
 export * from "./cli.ts";
 export * from "./options.ts";
 export * from "./env.ts";
-export * from "./flops.ts";
 export * from "./worker.ts";
 export * from "./default_baseline.ts";
 export * from "./noise_check.ts";

@@ -1,6 +1,6 @@
 /**
  * The seed's GoogLeNet as data: a stage table (architecture.ts) read by the module classes, by the
- * pure geometry, and by the weight-file check.
+ * pure geometry (and the FLOPs of a training step, flops.ts), and by the weight-file check.
  *
  * @module
  */
@@ -14,3 +14,4 @@ export * from "./build.ts";
 export * from "./googlenet.ts";
 export * from "./safetensors.ts";
 export * from "./weights.ts";
+export * from "./flops.ts";

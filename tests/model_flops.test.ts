@@ -4,8 +4,8 @@ import {
   googlenetFlopsPerImage,
   googlenetLayers,
   trainingFlopsPerImage,
-} from "../src/bench/flops.ts";
-import type { LayerShape } from "../src/bench/flops.ts";
+} from "../src/model/flops.ts";
+import type { LayerShape } from "../src/model/flops.ts";
 
 // A tiny network on a 1×4×4 image:
 // conv 1→2, 3×3, padding 1 → 2×4×4: MACs = 4·4·2·1·3·3 = 288
@@ -106,7 +106,7 @@ Deno.test("googlenetLayers() gives GoogLeNet's 57 convs and its classifier under
 
 Deno.test("googlenetFlopsPerImage() loads no libtorch binding: src/ffi is not in its module graph", async () => {
   const info = await new Deno.Command(Deno.execPath(), {
-    args: ["info", "--json", new URL("../src/bench/flops.ts", import.meta.url).pathname],
+    args: ["info", "--json", new URL("../src/model/flops.ts", import.meta.url).pathname],
     stderr: "inherit",
   }).output();
   assert.ok(info.success, "deno info succeeds");

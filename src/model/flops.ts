@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { INPUT_SIZE, traceGoogLeNet } from "../model/architecture.ts";
-import { leaves } from "../model/spec.ts";
+import { INPUT_SIZE, traceGoogLeNet } from "./architecture.ts";
+import { leaves } from "./spec.ts";
 
 /**
  * One convolution or fully connected layer, per image. For a `"linear"` layer `inC`/`outC` are
