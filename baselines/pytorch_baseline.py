@@ -46,7 +46,7 @@ stderr: the seed's "Epoch [i/N], Loss: x.xxxx" lines and, at the end,
   bf16-hybrid-cl (bf16 parameters in the stages at 4x4 pixels or more, fp32 after).
   Evaluation runs under the same recipe.
 
---serve: the worker protocol v1 (declared in src/bench/worker.ts): prints a ready line, then
+--serve: the worker protocol v1 (declared in src/bench/baselines/worker.ts): prints a ready line, then
   answers {"op":"steps","n":K} with the next K steps' times and losses and {"op":"quit"} with
   {"bye":true}, one JSON line each; no --json.
 
@@ -407,7 +407,7 @@ def load_data(args, device):
 
 
 def new_result(args, device, train_x, test_x):
-    """The results JSON before any step (the fields src/bench/baseline.ts reads)."""
+    """The results JSON before any step (the fields src/bench/baselines/baseline.ts reads)."""
     return {
         "implementation": "pytorch",
         "torchVersion": torch.__version__,
@@ -474,7 +474,7 @@ def epochs_into(result, args, device, data, deadline):
 
 def json_safe(value):
     """value with every NaN or infinity as None: JSON has no NaN, and the harness reads null back
-    as NaN (src/bench/baseline_files.ts)."""
+    as NaN (src/bench/baselines/baseline_files.ts)."""
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, dict):

@@ -6,7 +6,7 @@ BF16_MIN_SIDE (src/model/architecture.ts).
 
   /usr/bin/python3 benches/conv_dtypes.py [--threads N] [--steps S] [--json OUT]
 
-Run it under the harness's malloc settings (GLIBC_TUNABLES, src/bench/malloc.ts), as the
+Run it under the harness's malloc settings (GLIBC_TUNABLES, src/bench/baselines/malloc.ts), as the
 baselines run.
 """
 import argparse

@@ -1,6 +1,6 @@
 /**
  * Why `--malloc pinned`: the same PyTorch step, started as a fresh process again and again, under
- * glibc's default malloc and under the pinned settings (src/bench/malloc.ts), in alternating
+ * glibc's default malloc and under the pinned settings (src/bench/baselines/malloc.ts), in alternating
  * order. Each process is baselines/pytorch_baseline.py's Mode A (--steps); it reports its median
  * step and its minor page faults per timed step (getrusage).
  *
@@ -11,8 +11,8 @@
  */
 import { parseArgs } from "node:util";
 import { mnistDataDir } from "../src/data/mod.ts";
-import { BASELINE_PYTHON, BASELINE_SCRIPT } from "../src/bench/baseline.ts";
-import { mallocEnv, type MallocPolicy } from "../src/bench/malloc.ts";
+import { BASELINE_PYTHON, BASELINE_SCRIPT } from "../src/bench/baselines/baseline.ts";
+import { mallocEnv, type MallocPolicy } from "../src/bench/baselines/malloc.ts";
 import { median } from "../src/stats/stats.ts";
 
 const { values: flags } = parseArgs({

@@ -25,9 +25,9 @@ import {
   uploadDataset,
 } from "../src/train/train.ts";
 import { trainerOptions } from "../src/train/plan.ts";
-import { applyMalloc } from "../src/bench/malloc.ts";
+import { applyMalloc } from "../src/bench/baselines/malloc.ts";
 import { parseBenchArgs, parseCpuModel, speedOptionProblem } from "../src/bench/mod.ts";
-import { autoStagePlan } from "../src/bench/stage_cache.ts";
+import { autoStagePlan } from "../src/bench/entry/stage_cache.ts";
 import type { BenchConfig, Device, StageCandidate, Summary } from "../src/result/mod.ts";
 import { summarize } from "../src/stats/mod.ts";
 

@@ -140,7 +140,7 @@ bench() {
     prev=$a
   done
   local deadline=@S/$sides
-  run "$name" "$cap" deno run -A src/bench/main.ts --no-progress --out "$out/results" \
+  run "$name" "$cap" deno run -A src/bench/entry/main.ts --no-progress --out "$out/results" \
     --json "$out/$name.json" --force --checkpoint-dir "$tmp/checkpoints" --max-seconds "$deadline" \
     "$@" || return 1
   # The bench's terminal summary: its runs, the baselines beside them, warnings, verdict lines.

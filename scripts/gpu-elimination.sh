@@ -17,7 +17,7 @@
 #    (--nonblocking: a diagnosis only, since no run can make its calls so), with --jitless, and
 #    with all of those that can serve a run together. The first that passes serves every later
 #    Deno process, through a `deno` wrapper first on PATH that also names it for the results
-#    (BENCH_RUNTIME_VARIANT; src/bench/env.ts records it, a --jitless run as not comparable); a
+#    (BENCH_RUNTIME_VARIANT; src/bench/entry/env.ts records it, a --jitless run as not comparable); a
 #    `torch-python` wrapper (TORCH_PYTHON) puts this script's own environment back for PyTorch's
 #    processes, so no variant reaches them.
 # 3. A debugger last, 45 s at most, and only for a plain probe that died of a signal (an exit

@@ -151,7 +151,7 @@ export async function withTinyData(
 }
 
 /** The benchmark's entry point, for subprocess tests. */
-export const BENCH_MAIN = new URL("../src/bench/main.ts", import.meta.url).pathname;
+export const BENCH_MAIN = new URL("../src/bench/entry/main.ts", import.meta.url).pathname;
 
 /** A small learnable data split: class k images are bright in row band k. */
 export function syntheticSplit(count: number): Dataset["train"] {

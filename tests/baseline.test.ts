@@ -2,8 +2,8 @@
 // tiny IDX data set, read back into the harness's Run. The GPU machine runs it under PyTorch 2.x,
 // this machine under 1.13; scripts/torch2-check.sh runs this file under 2.6.
 import assert from "node:assert/strict";
-import { parseBenchArgs } from "../src/bench/cli.ts";
-import { runPytorchBaseline } from "../src/bench/baseline.ts";
+import { parseBenchArgs } from "../src/bench/entry/cli.ts";
+import { runPytorchBaseline } from "../src/bench/baselines/baseline.ts";
 import type { Run } from "../src/result/schema.ts";
 import { encodeIdx } from "../src/data/idx.ts";
 import { hasPythonTorch, syntheticSplit } from "./_helpers.ts";

@@ -1,10 +1,10 @@
-// src/bench/baseline_files.ts: what a baseline process writes is parsed by a schema, never cast.
+// src/bench/baselines/baseline_files.ts: what a baseline process writes is parsed by a schema, never cast.
 import assert from "node:assert/strict";
 import {
   baselineFileSchema,
   ddpFileSchema,
   readBaselineFile,
-} from "../src/bench/baseline_files.ts";
+} from "../src/bench/baselines/baseline_files.ts";
 
 /** Writes `value` as JSON to a temporary file and runs fn on its path; removes it after. */
 async function withFile<T>(text: string, fn: (path: string) => Promise<T>): Promise<T> {

@@ -1,10 +1,10 @@
 // The --baseline names and PyTorch's recipes (recipes.ts): one declaration per name, recorded in
 // the run and read back, named by their labels; pure, no libtorch.
 import assert from "node:assert/strict";
-import { parseBenchArgs } from "../src/bench/cli.ts";
+import { parseBenchArgs } from "../src/bench/entry/cli.ts";
 import { baselineNameOf, BASELINES, isPytorchBf16, recipeOptions } from "../src/result/recipes.ts";
 import { stackName } from "../src/report/report.ts";
-import { compiledBaselineProblem } from "../src/bench/options.ts";
+import { compiledBaselineProblem } from "../src/bench/entry/options.ts";
 import { type BaselineName, CHOICES } from "../src/result/schema.ts";
 
 Deno.test("--baseline takes PyTorch's recipes beside its fp32 recipe and the C++ worker", () => {
@@ -86,7 +86,7 @@ Deno.test("pytorch-compile needs torch 2.x: a one-line refusal names the version
   assert.equal(compiledBaselineProblem(null, null, py), null);
 });
 
-const BENCH_MAIN = new URL("../src/bench/main.ts", import.meta.url).pathname;
+const BENCH_MAIN = new URL("../src/bench/entry/main.ts", import.meta.url).pathname;
 
 Deno.test("--baseline pytorch-compile on torch 1.x exits 2 before training, with one line", async () => {
   const dir = await Deno.makeTempDir();

@@ -6,7 +6,7 @@ import {
   parseBenchArgs,
   usage,
   UsageError,
-} from "../src/bench/cli.ts";
+} from "../src/bench/entry/cli.ts";
 import { formatCommandLine } from "../src/cli/command.ts";
 import { flagName } from "../src/cli/flags.ts";
 import type { BenchConfig } from "../src/result/schema.ts";

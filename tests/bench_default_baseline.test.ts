@@ -1,8 +1,8 @@
-// Which baseline `deno task bench` runs when --baseline is not given (src/bench/default_baseline.ts):
+// Which baseline `deno task bench` runs when --baseline is not given (src/bench/baselines/default_baseline.ts):
 // pure, the PyTorch check injected.
 import assert from "node:assert/strict";
-import { parseBenchArgs } from "../src/bench/cli.ts";
-import { baselineGiven, withDefaultBaseline } from "../src/bench/default_baseline.ts";
+import { parseBenchArgs } from "../src/bench/entry/cli.ts";
+import { baselineGiven, withDefaultBaseline } from "../src/bench/baselines/default_baseline.ts";
 
 /** withDefaultBaseline() over `args`, PyTorch importable or not; what it logged, and the checks. */
 async function choose(args: string[], importable: boolean) {

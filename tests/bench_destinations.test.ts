@@ -1,5 +1,5 @@
 /**
- * The run's destinations (src/bench/destinations.ts): an unwritable `--out`, an `--out` that is a
+ * The run's destinations (src/bench/entry/destinations.ts): an unwritable `--out`, an `--out` that is a
  * file, or a `--json` in a missing folder is refused before anything trains, in one line with exit
  * 2; two runs at once into one `--out` both keep their results; a result that cannot be written
  * at the end is printed to stderr.
@@ -8,7 +8,7 @@ import "./_shim.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { BENCH_MAIN, writeTinyDataset } from "./_helpers.ts";
-import { destinationProblem, keepResult } from "../src/bench/destinations.ts";
+import { destinationProblem, keepResult } from "../src/bench/entry/destinations.ts";
 
 const RUN = ["--device", "cpu", "--threads", "1", "--steps", "2", "--warmup", "1", "--no-progress"];
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { collectEnv, parseCpuModel, parseOsRelease } from "../src/bench/env.ts";
-import { parseCpuInfo, parseOnednnIsa } from "../src/bench/cpu_info.ts";
+import { collectEnv, parseCpuModel, parseOsRelease } from "../src/bench/entry/env.ts";
+import { parseCpuInfo, parseOnednnIsa } from "../src/bench/entry/cpu_info.ts";
 import { parseBenchResult } from "../src/result/schema.ts";
 
 Deno.test("parseCpuModel() reads the model name from /proc/cpuinfo", () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { mallocEnv, PINNED_MALLOC } from "../src/bench/malloc.ts";
-import { parseBenchArgs, UsageError } from "../src/bench/cli.ts";
+import { mallocEnv, PINNED_MALLOC } from "../src/bench/baselines/malloc.ts";
+import { parseBenchArgs, UsageError } from "../src/bench/entry/cli.ts";
 
 Deno.test("mallocEnv() gives a child process the pinned tunables after the inherited ones", () => {
   assert.deepStrictEqual(mallocEnv("pinned", undefined), {

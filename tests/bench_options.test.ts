@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { speedOptionProblem, versionAtLeast } from "../src/bench/options.ts";
+import { speedOptionProblem, versionAtLeast } from "../src/bench/entry/options.ts";
 import { defaultAdam } from "../src/result/schema.ts";
 
 const PLAIN = { tf32: false, cudaGraphs: false, cudnnBenchmark: false, adam: "auto" } as const;

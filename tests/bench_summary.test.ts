@@ -1,9 +1,9 @@
-// The end of `deno task bench` (src/report/terminal.ts, src/bench/noise_check.ts): the verdict
+// The end of `deno task bench` (src/report/terminal.ts, src/bench/measure/noise_check.ts): the verdict
 // line per paired baseline, the terminal summary and the warning on an unstable run.
 // Pure: no libtorch.
 import assert from "node:assert/strict";
 import { pairedVerdictLine, renderTerminalSummary } from "../src/report/terminal.ts";
-import { noiseWarnings, readLoadavg, recordNoise, runNoise } from "../src/bench/noise_check.ts";
+import { noiseWarnings, readLoadavg, recordNoise, runNoise } from "../src/bench/measure/noise_check.ts";
 import type { BenchResult, Paired, Run } from "../src/result/schema.ts";
 import { summarize } from "../src/stats/stats.ts";
 

@@ -1,5 +1,5 @@
 /**
- * Where our step's time goes (src/bench/breakdown.ts): the shim-call counter counts exactly the
+ * Where our step's time goes (src/bench/measure/breakdown.ts): the shim-call counter counts exactly the
  * calls made inside it, the phases and host time add up to the step, the calls per step equal a
  * step's count, nothing leaks; `--profile` writes libtorch's chrome://tracing trace; the report
  * renders a breakdown and the schema keeps reading results without one.
@@ -12,10 +12,10 @@ import {
   measureBreakdown,
   measureCallNs,
   profileWindow,
-} from "../src/bench/breakdown.ts";
+} from "../src/bench/measure/breakdown.ts";
 import { batchRanges } from "../src/data/mod.ts";
 import { StepFeed } from "../src/train/steps.ts";
-import { parseBenchArgs } from "../src/bench/cli.ts";
+import { parseBenchArgs } from "../src/bench/entry/cli.ts";
 import { planRun, type RunPlan } from "../src/train/plan.ts";
 import { breakdownLines } from "../src/report/report.ts";
 import type { Breakdown } from "../src/result/schema.ts";

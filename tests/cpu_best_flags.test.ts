@@ -1,7 +1,7 @@
 /** `--cpu-best` and the CPU-only levers on the command line (no libtorch). */
 import assert from "node:assert/strict";
-import { parseBenchArgs } from "../src/bench/cli.ts";
-import { CPU_BEST, speedOptionProblem } from "../src/bench/options.ts";
+import { parseBenchArgs } from "../src/bench/entry/cli.ts";
+import { CPU_BEST, speedOptionProblem } from "../src/bench/entry/options.ts";
 
 Deno.test("--cpu-best sets the preset's options and records that it did", () => {
   const plain = parseBenchArgs(["--device", "cpu"], { cores: 2 });

@@ -19,7 +19,7 @@ import {
   threadsPerRank,
   withFlag,
 } from "../src/dist/mod.ts";
-import { parseBenchArgs } from "../src/bench/cli.ts";
+import { parseBenchArgs } from "../src/bench/entry/cli.ts";
 
 const TORCHRUN = {
   RANK: "1",

@@ -1,11 +1,11 @@
 /**
- * The record of a data-parallel run (src/bench/scaling.ts), without libtorch: the all-reduce
+ * The record of a data-parallel run (src/bench/measure/scaling.ts), without libtorch: the all-reduce
  * share is Σ wait / Σ step per rank and the ranks' mean, the scaling efficiency is the ranks'
  * images/s over N × the single rank's, and a record without a window or reference says null
  * rather than a figure; the schema takes it and still takes results without it.
  */
 import assert from "node:assert/strict";
-import { allreduceShare, distributedRecord, type RankWindow } from "../src/bench/scaling.ts";
+import { allreduceShare, distributedRecord, type RankWindow } from "../src/bench/measure/scaling.ts";
 import { parseBenchResult } from "../src/result/schema.ts";
 import { renderMarkdown } from "../src/report/report.ts";
 import { renderCharts } from "../src/report/charts.ts";

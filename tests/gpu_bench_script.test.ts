@@ -35,7 +35,7 @@ case " $* " in
   *" scripts/cuda_probe.ts "*) name=deno-probe ;;
   *" tests/cuda.test.ts "*) name=cuda-tests ;;
   *" benches/step_bench.ts "*) name=sweep ;;
-  *" src/bench/main.ts "*) name=$(basename "$json" .json) ;;
+  *" src/bench/entry/main.ts "*) name=$(basename "$json" .json) ;;
   *" src/report/report_main.ts "*) name=report ;;
 esac
 ${STATE}

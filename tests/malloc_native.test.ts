@@ -1,7 +1,7 @@
 import "./_shim.ts"; // builds the shim on a fresh clone (as cargo test builds)
 import assert from "node:assert/strict";
 import * as t from "../src/ffi/mod.ts";
-import { applyMalloc } from "../src/bench/malloc.ts";
+import { applyMalloc } from "../src/bench/baselines/malloc.ts";
 
 Deno.test("applyMalloc('pinned') sets glibc's parameters through the shim, and training still runs", () => {
   applyMalloc("pinned");

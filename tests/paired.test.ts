@@ -1,9 +1,9 @@
-// The paired window end to end (src/bench/paired.ts through main.ts): ours in-process and the
+// The paired window end to end (src/bench/baselines/paired.ts through main.ts): ours in-process and the
 // PyTorch worker in ABBA rounds on a tiny IDX set; needs libtorch and python3-torch.
 import assert from "node:assert/strict";
 import { lossAgreement } from "../src/report/agreement.ts";
-import { parseBenchArgs } from "../src/bench/cli.ts";
-import { pairedShape } from "../src/bench/paired.ts";
+import { parseBenchArgs } from "../src/bench/entry/cli.ts";
+import { pairedShape } from "../src/bench/baselines/paired.ts";
 import { parseBenchResult } from "../src/result/schema.ts";
 import { BENCH_MAIN, hasPythonTorch, withTinyData } from "./_helpers.ts";
 

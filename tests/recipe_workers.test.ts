@@ -2,11 +2,11 @@
 // once in baselines/pytorch_recipes.py) starts, names its recipe and trains on a tiny IDX set; the
 // seed's fp32 recipe gives the losses it gave before the recipes. Needs python3-torch.
 import assert from "node:assert/strict";
-import { BASELINE_SCRIPT, pythonTorchVersion } from "../src/bench/baseline.ts";
+import { BASELINE_SCRIPT, pythonTorchVersion } from "../src/bench/baselines/baseline.ts";
 import { BASELINES } from "../src/result/recipes.ts";
 import { CHOICES } from "../src/result/schema.ts";
 import { bf16Stages, googlenetParameterShapes } from "../src/model/mod.ts";
-import { startWorker, type WorkerConfig } from "../src/bench/worker.ts";
+import { startWorker, type WorkerConfig } from "../src/bench/baselines/worker.ts";
 import { hasPythonTorch, PYTHON, writeTinyDataset } from "./_helpers.ts";
 
 const HAS_TORCH = hasPythonTorch();

@@ -1,9 +1,9 @@
-// How Deno itself was run, in the result's env (src/bench/env.ts runtimeVariantOf, schema.ts
+// How Deno itself was run, in the result's env (src/bench/entry/env.ts runtimeVariantOf, schema.ts
 // runtimeVariant): scripts/gpu-bench.sh's wrapper names its variant, V8's flags and the preloads
 // are read from the process's environment, a --jitless run is not comparable and stays out of the
 // headline and the GPU summary; older results, which lack the field, read as before. Pure.
 import assert from "node:assert/strict";
-import { runtimeVariantOf } from "../src/bench/env.ts";
+import { runtimeVariantOf } from "../src/bench/entry/env.ts";
 import { renderMarkdown } from "../src/report/report.ts";
 import { headlineRows, isComparable, type SourcedResult } from "../src/report/mod.ts";
 import { type BenchResult, parseBenchResult } from "../src/result/schema.ts";

@@ -7,7 +7,7 @@ import "./_shim.ts"; // builds the shim on a fresh clone (as cargo test builds)
 import assert from "node:assert/strict";
 import * as t from "../src/ffi/mod.ts";
 import { GoogLeNet } from "../src/model/mod.ts";
-import { versionAtLeast } from "../src/bench/options.ts";
+import { versionAtLeast } from "../src/bench/entry/options.ts";
 import { assertClose, hasPythonTorch, numbers } from "./_helpers.ts";
 import { adamLosses, host, parityCase, relNorm } from "./_parity.ts";
 

@@ -1,12 +1,12 @@
 /**
  * `--precision auto`'s choice from a probe's figures (src/train/stage_plan.ts) and its cache
- * (src/bench/stage_cache.ts), with the probe's answer forced: a CPU with native bf16 (auto takes
+ * (src/bench/entry/stage_cache.ts), with the probe's answer forced: a CPU with native bf16 (auto takes
  * bf16 where it is faster, casts counted) and one without (auto stays in fp32, channels-last
  * where faster). Pure: no libtorch.
  */
 import assert from "node:assert/strict";
 import { choosePlan, MIN_PREDICTED_GAIN, predictedMs } from "../src/train/stage_plan.ts";
-import { describePlan, stagePlanFor } from "../src/bench/stage_cache.ts";
+import { describePlan, stagePlanFor } from "../src/bench/entry/stage_cache.ts";
 import type { StageTimings } from "../src/result/schema.ts";
 
 const CANDIDATES = ["fp32", "fp32-cl", "bf16-cl"] as const;

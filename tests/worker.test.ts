@@ -1,8 +1,8 @@
-// Worker protocol v1 (src/bench/worker.ts): the client against scripted fake workers (no torch)
+// Worker protocol v1 (src/bench/baselines/worker.ts): the client against scripted fake workers (no torch)
 // and against baselines/pytorch_baseline.py --serve on a tiny IDX set.
 import assert from "node:assert/strict";
-import { startWorker, type WorkerConfig, WorkerError } from "../src/bench/worker.ts";
-import { BASELINE_SCRIPT } from "../src/bench/baseline.ts";
+import { startWorker, type WorkerConfig, WorkerError } from "../src/bench/baselines/worker.ts";
+import { BASELINE_SCRIPT } from "../src/bench/baselines/baseline.ts";
 import { hasPythonTorch, PYTHON, withTinyData } from "./_helpers.ts";
 
 const CONFIG: WorkerConfig = {

@@ -9,9 +9,9 @@
  * @module
  */
 
-export * from "./cli.ts";
-export * from "./options.ts";
-export * from "./env.ts";
-export * from "./worker.ts";
-export * from "./default_baseline.ts";
-export * from "./noise_check.ts";
+export * from "./entry/cli.ts";
+export * from "./entry/options.ts";
+export * from "./entry/env.ts";
+export * from "./baselines/worker.ts";
+export * from "./baselines/default_baseline.ts";
+export * from "./measure/noise_check.ts";

@@ -26,7 +26,7 @@ export interface LaunchOptions {
   nproc: number;
   /** CPU threads of the whole job; each rank gets an equal share (at least 1). */
   threads: number;
-  /** The entry point each rank runs (src/bench/main.ts). */
+  /** The entry point each rank runs (src/bench/entry/main.ts). */
   script: string;
   /** Prints the launcher's lines (default: console.error). */
   log?: (line: string) => void;

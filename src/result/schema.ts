@@ -236,7 +236,7 @@ const summarySchema = z.object({
   samples: z.array(finite),
 });
 
-/** Where a step's time goes: see src/bench/breakdown.ts, which measures it. */
+/** Where a step's time goes: see src/bench/measure/breakdown.ts, which measures it. */
 const breakdownSchema = z.object({
   /** Steps measured (after the timed window, on a fresh model, none of them timed there). */
   steps: finite,
@@ -304,7 +304,7 @@ const pairedSchema = z.object({
 });
 
 /**
- * A data-parallel run's facts (src/dist/, `--nproc N`); see src/bench/scaling.ts, which measures
+ * A data-parallel run's facts (src/dist/, `--nproc N`); see src/bench/measure/scaling.ts, which measures
  * them. The run's `stepMs` and `imagesPerSecond` are rank 0's, with the global batch.
  */
 const distributedSchema = z.object({
@@ -393,7 +393,7 @@ const stageTimingsSchema = z.object({
 
 /**
  * The per-stage plan of `--precision auto`, where it came from and what it was chosen from
- * (also the entries of the plan cache, src/bench/stage_cache.ts).
+ * (also the entries of the plan cache, src/bench/entry/stage_cache.ts).
  * @internal
  */
 export const stagePlanSchema = z.object({

@@ -327,7 +327,7 @@ export class Trainer {
   /**
    * One eager training step on the batch `range` of `order` (as {@linkcode Trainer.step} without
    * a graph), calling `mark` at the end of each phase: the time since the previous mark belongs
-   * to that phase (the step profile of src/bench/breakdown.ts, which synchronises the device in `mark`).
+   * to that phase (the step profile of src/bench/measure/breakdown.ts, which synchronises the device in `mark`).
    */
   stepPhased(order: Tensor, range: BatchRange, mark: (phase: StepPhase) => void): void {
     scope(() => this.#train(narrow(order, 0, range.start, range.size), mark));

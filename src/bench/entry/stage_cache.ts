@@ -14,11 +14,11 @@ import {
   type StagePlan,
   stagePlanSchema,
   type StageTimings,
-} from "../result/schema.ts";
-import { choosePlan } from "../train/stage_plan.ts";
-import { probeStages } from "../train/probe.ts";
-import { checkPlan } from "../train/plan_check.ts";
-import { GOOGLENET } from "../model/mod.ts";
+} from "../../result/schema.ts";
+import { choosePlan } from "../../train/stage_plan.ts";
+import { probeStages } from "../../train/probe.ts";
+import { checkPlan } from "../../train/plan_check.ts";
+import { GOOGLENET } from "../../model/mod.ts";
 import { benchCacheDir } from "./cache_dir.ts";
 
 /** What a cached plan is valid for. */

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { type BaselineName, type BenchConfig, CHOICES } from "../result/schema.ts";
+import { type BaselineName, type BenchConfig, CHOICES } from "../../result/schema.ts";
 import { CPU_BEST } from "./options.ts";
 import {
   choice,
@@ -19,9 +19,9 @@ import {
   list,
   parseFlags,
   text,
-} from "../cli/flags.ts";
+} from "../../cli/flags.ts";
 
-export { formatUsageError, HelpRequested, UsageError } from "../cli/flags.ts";
+export { formatUsageError, HelpRequested, UsageError } from "../../cli/flags.ts";
 
 /** Options for {@linkcode parseBenchArgs} and {@linkcode usage}. */
 export interface ParseBenchArgsOptions {
@@ -145,7 +145,7 @@ export const BENCH_FLAGS: FlagTable<Required<BenchConfig>, Required<ParseBenchAr
     default: "pinned",
     help: "glibc malloc in every process of the run (ours and the baselines'): pinned = blocks " +
       "never mmapped and the heap never trimmed, so that a process's page faults per step do not " +
-      "depend on its history (src/bench/malloc.ts); default = glibc's moving thresholds",
+      "depend on its history (src/bench/baselines/malloc.ts); default = glibc's moving thresholds",
   },
   interopThreads: {
     ...integer(1, 1024),

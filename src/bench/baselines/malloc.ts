@@ -13,8 +13,8 @@
  * @module
  */
 
-import { mallopt } from "../ffi/mod.ts";
-import type { CHOICES } from "../result/schema.ts";
+import { mallopt } from "../../ffi/mod.ts";
+import type { CHOICES } from "../../result/schema.ts";
 
 /** `--malloc`: `pinned` (the settings below, in every process) or glibc's `default`. */
 export type MallocPolicy = (typeof CHOICES.malloc)[number];

@@ -22,7 +22,7 @@
  * @module
  */
 import { z } from "zod";
-import { CHOICES, type Device } from "../result/schema.ts";
+import { CHOICES, type Device } from "../../result/schema.ts";
 import {
   drainStderr,
   endWorker,

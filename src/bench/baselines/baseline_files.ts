@@ -7,7 +7,7 @@
  * @module
  */
 import { z } from "zod";
-import { epochRecordSchema } from "../result/schema.ts";
+import { epochRecordSchema } from "../../result/schema.ts";
 
 const ms = z.array(z.number());
 /** A step's loss: NaN is written as null (JSON has no NaN) and read back as NaN. */

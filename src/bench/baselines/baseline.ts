@@ -4,18 +4,18 @@
  *
  * @module
  */
-import type { BaselineName, BenchConfig, Device, Run } from "../result/schema.ts";
-import { BASELINES, recipeOptions } from "../result/recipes.ts";
+import type { BaselineName, BenchConfig, Device, Run } from "../../result/schema.ts";
+import { BASELINES, recipeOptions } from "../../result/recipes.ts";
 import { mallocEnv } from "./malloc.ts";
-import { summarize } from "../stats/stats.ts";
+import { summarize } from "../../stats/stats.ts";
 import { linesOf } from "./worker.ts";
 import { baselineFileSchema, type BaselineJson, readBaselineFile } from "./baseline_files.ts";
-import { forwardStops, killGroup, tiedCommand } from "../dist/mod.ts";
+import { forwardStops, killGroup, tiedCommand } from "../../dist/mod.ts";
 
 /** The Python interpreter with torch (Debian's python3-torch by default). */
 export const BASELINE_PYTHON = Deno.env.get("TORCH_PYTHON") ?? "/usr/bin/python3";
 /** baselines/pytorch_baseline.py, the PyTorch side (epochs, a timed window, or a worker). */
-export const BASELINE_SCRIPT = new URL("../../baselines/pytorch_baseline.py", import.meta.url)
+export const BASELINE_SCRIPT = new URL("../../../baselines/pytorch_baseline.py", import.meta.url)
   .pathname;
 
 /**

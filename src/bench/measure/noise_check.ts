@@ -5,9 +5,9 @@
  *
  * @module
  */
-import { baselinesOf } from "../result/recipes.ts";
-import type { BenchResult, Run } from "../result/schema.ts";
-import { type NoiseVerdict, noiseVerdict } from "../stats/noise.ts";
+import { baselinesOf } from "../../result/recipes.ts";
+import type { BenchResult, Run } from "../../result/schema.ts";
+import { type NoiseVerdict, noiseVerdict } from "../../stats/noise.ts";
 
 /** The host's 1-minute load average, or null where /proc/loadavg cannot be read. */
 export function readLoadavg(path = "/proc/loadavg"): number | null {

@@ -8,18 +8,18 @@
  * @module
  */
 import { existsSync } from "node:fs";
-import { batchRanges } from "../data/mod.ts";
+import { batchRanges } from "../../data/mod.ts";
 import { BASELINE_PYTHON, BASELINE_SCRIPT, baselineRun } from "./baseline.ts";
 import { mallocEnv } from "./malloc.ts";
-import { baselineNameOf, BASELINES, baselinesOf } from "../result/recipes.ts";
-import { DEFAULT_WINDOW_STEPS } from "./cli.ts";
-import type { RunPlan } from "../train/plan.ts";
-import type { BaselineName, BenchConfig, Paired, Run } from "../result/schema.ts";
-import { formatRatio, median, noisyRatioNote, pairedRatios } from "../stats/stats.ts";
-import { StepFeed, timeStep } from "../train/steps.ts";
-import type { Stopper } from "../train/stop.ts";
-import { type DeviceData, Trainer } from "../train/train.ts";
-import type { WindowTimes } from "./window.ts";
+import { baselineNameOf, BASELINES, baselinesOf } from "../../result/recipes.ts";
+import { DEFAULT_WINDOW_STEPS } from "../entry/cli.ts";
+import type { RunPlan } from "../../train/plan.ts";
+import type { BaselineName, BenchConfig, Paired, Run } from "../../result/schema.ts";
+import { formatRatio, median, noisyRatioNote, pairedRatios } from "../../stats/stats.ts";
+import { StepFeed, timeStep } from "../../train/steps.ts";
+import type { Stopper } from "../../train/stop.ts";
+import { type DeviceData, Trainer } from "../../train/train.ts";
+import type { WindowTimes } from "../measure/window.ts";
 import {
   startWorker,
   type Worker,
@@ -30,7 +30,7 @@ import {
 
 /** The libtorch C++ worker (issue 18's second baseline); `GOOGLENET_WORKER` overrides it. */
 export const LIBTORCH_WORKER: string = Deno.env.get("GOOGLENET_WORKER") ??
-  new URL("../../native/build/googlenet_worker", import.meta.url).pathname;
+  new URL("../../../native/build/googlenet_worker", import.meta.url).pathname;
 
 /** The shape of a paired window: warm-up steps, then rounds of one window per side. */
 export interface PairedShape {

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { killGroup, tiedCommand } from "../dist/mod.ts";
+import { killGroup, tiedCommand } from "../../dist/mod.ts";
 
 /** Milliseconds a worker's group has between SIGTERM and SIGKILL. */
 export const WORKER_GRACE_MS = 2000;

@@ -7,12 +7,12 @@
  *
  * @module
  */
-import { countFfiCalls, profile, scalar, synchronize } from "../ffi/mod.ts";
-import type { RunPlan } from "../train/plan.ts";
-import type { Breakdown } from "../result/schema.ts";
-import { median } from "../stats/stats.ts";
-import { type DeviceData, type StepPhase, torchDevice, Trainer } from "../train/train.ts";
-import { StepFeed } from "../train/steps.ts";
+import { countFfiCalls, profile, scalar, synchronize } from "../../ffi/mod.ts";
+import type { RunPlan } from "../../train/plan.ts";
+import type { Breakdown } from "../../result/schema.ts";
+import { median } from "../../stats/stats.ts";
+import { type DeviceData, type StepPhase, torchDevice, Trainer } from "../../train/train.ts";
+import { StepFeed } from "../../train/steps.ts";
 
 /** Untimed steps on the breakdown's fresh model before it measures (Adam's state, caches). */
 export const BREAKDOWN_WARMUP = 2;

@@ -22,34 +22,34 @@ import {
   type StopSignal,
   TorchError,
   watchSignals,
-} from "../ffi/mod.ts";
-import { DataError, type Dataset, loadDataset } from "../data/mod.ts";
+} from "../../ffi/mod.ts";
+import { DataError, type Dataset, loadDataset } from "../../data/mod.ts";
 import { parseBenchArgs } from "./cli.ts";
-import { parsedOrExitCode } from "../cli/flags.ts";
-import { formatCommandLine } from "../cli/command.ts";
+import { parsedOrExitCode } from "../../cli/flags.ts";
+import { formatCommandLine } from "../../cli/command.ts";
 import { collectEnv } from "./env.ts";
-import { applyMalloc } from "./malloc.ts";
-import { Progress } from "../train/progress.ts";
-import { renderMarkdown } from "../report/report.ts";
-import { renderTerminalSummary } from "../report/terminal.ts";
-import { withDefaultBaseline } from "./default_baseline.ts";
-import { type LoadSamples, noiseWarnings, readLoadavg, recordNoise } from "./noise_check.ts";
-import { resultFileName, writeFileAtomic, writeNewFile } from "../result/write.ts";
+import { applyMalloc } from "../baselines/malloc.ts";
+import { Progress } from "../../train/progress.ts";
+import { renderMarkdown } from "../../report/report.ts";
+import { renderTerminalSummary } from "../../report/terminal.ts";
+import { withDefaultBaseline } from "../baselines/default_baseline.ts";
+import { type LoadSamples, noiseWarnings, readLoadavg, recordNoise } from "../measure/noise_check.ts";
+import { resultFileName, writeFileAtomic, writeNewFile } from "../../result/write.ts";
 import { destinationProblem, keepResult } from "./destinations.ts";
-import { disposeDeviceData, GRAPH_WARMUP_STEPS, uploadDataset } from "../train/train.ts";
-import { runDenoLibtorch } from "./run.ts";
-import { googlenetFlopsPerImage } from "../model/mod.ts";
-import { CheckpointError } from "../train/checkpoint.ts";
-import { checkWeightsFile, WeightsError } from "../model/mod.ts";
+import { disposeDeviceData, GRAPH_WARMUP_STEPS, uploadDataset } from "../../train/train.ts";
+import { runDenoLibtorch } from "../measure/run.ts";
+import { googlenetFlopsPerImage } from "../../model/mod.ts";
+import { CheckpointError } from "../../train/checkpoint.ts";
+import { checkWeightsFile, WeightsError } from "../../model/mod.ts";
 import { join } from "node:path";
-import { BASELINE_PYTHON, pythonTorchVersion, runPytorchBaseline } from "./baseline.ts";
-import { runPytorchDdp } from "./ddp_baseline.ts";
-import { pairedSummary, Pairing } from "./paired.ts";
+import { BASELINE_PYTHON, pythonTorchVersion, runPytorchBaseline } from "../baselines/baseline.ts";
+import { runPytorchDdp } from "../baselines/ddp_baseline.ts";
+import { pairedSummary, Pairing } from "../baselines/paired.ts";
 import { COMPILED_BASELINES, compiledBaselineProblem, speedOptionProblem } from "./options.ts";
-import { planRun, type RunPlan } from "../train/plan.ts";
-import { buildRun } from "./record.ts";
+import { planRun, type RunPlan } from "../../train/plan.ts";
+import { buildRun } from "../measure/record.ts";
 import { autoStagePlan, describePlan } from "./stage_cache.ts";
-import { Stopper } from "../train/stop.ts";
+import { Stopper } from "../../train/stop.ts";
 import {
   type BaselineName,
   type BenchConfig,
@@ -60,7 +60,7 @@ import {
   type Run,
   SCHEMA_VERSION,
   type StagePlan,
-} from "../result/schema.ts";
+} from "../../result/schema.ts";
 import {
   DataParallel,
   launchRanks,
@@ -68,7 +68,7 @@ import {
   RankEnvError,
   rankProblem,
   readRankEnv,
-} from "../dist/mod.ts";
+} from "../../dist/mod.ts";
 
 /** A one-line failure the user can act on: printed without a stack, exit code 2. */
 class FatalInput extends Error {}
