@@ -3,7 +3,12 @@
 // Pure: no libtorch.
 import assert from "node:assert/strict";
 import { pairedVerdictLine, renderTerminalSummary } from "../src/report/terminal.ts";
-import { noiseWarnings, readLoadavg, recordNoise, runNoise } from "../src/bench/measure/noise_check.ts";
+import {
+  noiseWarnings,
+  readLoadavg,
+  recordNoise,
+  runNoise,
+} from "../src/bench/measure/noise_check.ts";
 import type { BenchResult, Paired, Run } from "../src/result/schema.ts";
 import { summarize } from "../src/stats/stats.ts";
 

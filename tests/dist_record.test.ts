@@ -5,7 +5,11 @@
  * rather than a figure; the schema takes it and still takes results without it.
  */
 import assert from "node:assert/strict";
-import { allreduceShare, distributedRecord, type RankWindow } from "../src/bench/measure/scaling.ts";
+import {
+  allreduceShare,
+  distributedRecord,
+  type RankWindow,
+} from "../src/bench/measure/scaling.ts";
 import { parseBenchResult } from "../src/result/schema.ts";
 import { renderMarkdown } from "../src/report/report.ts";
 import { renderCharts } from "../src/report/charts.ts";

@@ -33,7 +33,12 @@ import { Progress } from "../../train/progress.ts";
 import { renderMarkdown } from "../../report/report.ts";
 import { renderTerminalSummary } from "../../report/terminal.ts";
 import { withDefaultBaseline } from "../baselines/default_baseline.ts";
-import { type LoadSamples, noiseWarnings, readLoadavg, recordNoise } from "../measure/noise_check.ts";
+import {
+  type LoadSamples,
+  noiseWarnings,
+  readLoadavg,
+  recordNoise,
+} from "../measure/noise_check.ts";
 import { resultFileName, writeFileAtomic, writeNewFile } from "../../result/write.ts";
 import { destinationProblem, keepResult } from "./destinations.ts";
 import { disposeDeviceData, GRAPH_WARMUP_STEPS, uploadDataset } from "../../train/train.ts";
