@@ -46,7 +46,7 @@ stderr: the seed's "Epoch [i/N], Loss: x.xxxx" lines and, at the end,
   bf16-hybrid-cl (bf16 parameters in the stages at 4x4 pixels or more, fp32 after).
   Evaluation runs under the same recipe.
 
---serve: the worker protocol v1 (declared in src/bench/baselines/worker.ts): prints a ready line, then
+--serve: the worker protocol v1 (declared in src/bench/baselines/worker_protocol.ts): prints a ready line, then
   answers {"op":"steps","n":K} with the next K steps' times and losses and {"op":"quit"} with
   {"bye":true}, one JSON line each; no --json.
 

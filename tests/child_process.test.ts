@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { BENCH_MAIN, hasPythonTorch, writeTinyDataset } from "./_helpers.ts";
 import { awaitGone, childrenOf, running } from "./_procs.ts";
-import { LIBTORCH_WORKER } from "../src/bench/baselines/paired.ts";
+import { LIBTORCH_WORKER } from "../src/bench/baselines/paired_workers.ts";
 
 /** A process's output, collected as it comes, and a wait for a pattern in it. */
 function follow(child: Deno.ChildProcess) {

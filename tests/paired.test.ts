@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { lossAgreement } from "../src/report/agreement.ts";
 import { parseBenchArgs } from "../src/bench/entry/cli.ts";
-import { pairedShape } from "../src/bench/baselines/paired.ts";
+import { pairedShape } from "../src/bench/measure/paired_shape.ts";
 import { parseBenchResult } from "../src/result/schema.ts";
 import { BENCH_MAIN, hasPythonTorch, withTinyData } from "./_helpers.ts";
 

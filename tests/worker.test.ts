@@ -1,4 +1,4 @@
-// Worker protocol v1 (src/bench/baselines/worker.ts): the client against scripted fake workers (no torch)
+// Worker protocol v1 (src/bench/baselines/worker_protocol.ts), its client (worker.ts) against scripted fake workers (no torch)
 // and against baselines/pytorch_baseline.py --serve on a tiny IDX set.
 import assert from "node:assert/strict";
 import { startWorker, type WorkerConfig, WorkerError } from "../src/bench/baselines/worker.ts";

@@ -1,6 +1,6 @@
 /**
  * Paired, interleaved measurement: our Trainer in-process and each baseline as a warm worker
- * (worker.ts) take turns, one window of K steps each per round, for R rounds after a warm-up on
+ * (worker.ts, started by paired_workers.ts) take turns, one window of K steps each per round, for R rounds after a warm-up on
  * every side. The order alternates between rounds (ours, baselines…, then the reverse: ABBA with
  * one baseline), so that the host's drifts weigh on both sides alike; each round gives a ratio of
  * the two windows' medians (stats.ts's {@linkcode pairedRatios}).
@@ -9,102 +9,28 @@
  */
 import { existsSync } from "node:fs";
 import { batchRanges } from "../../data/mod.ts";
-import { BASELINE_PYTHON, BASELINE_SCRIPT, baselineRun } from "./baseline.ts";
 import { mallocEnv } from "./malloc.ts";
-import { baselineNameOf, BASELINES, baselinesOf } from "../../result/recipes.ts";
-import { DEFAULT_WINDOW_STEPS } from "../entry/cli.ts";
+import { baselineNameOf } from "../../result/recipes.ts";
+import { type PairedShape, pairedShape } from "../measure/paired_shape.ts";
 import type { RunPlan } from "../../train/plan.ts";
-import type { BaselineName, BenchConfig, Paired, Run } from "../../result/schema.ts";
-import { formatRatio, median, noisyRatioNote, pairedRatios } from "../../stats/stats.ts";
+import type { BaselineName, Run } from "../../result/schema.ts";
+import { median } from "../../stats/stats.ts";
 import { StepFeed, timeStep } from "../../train/steps.ts";
 import type { Stopper } from "../../train/stop.ts";
 import { type DeviceData, Trainer } from "../../train/train.ts";
 import type { WindowTimes } from "../measure/window.ts";
+import { WorkerError } from "./worker.ts";
 import {
-  startWorker,
-  type Worker,
-  type WorkerCommandLine,
-  type WorkerConfig,
-  WorkerError,
-} from "./worker.ts";
+  type Baseline,
+  baselineSteps,
+  emptySide,
+  LIBTORCH_WORKER,
+  startBaseline,
+} from "./paired_workers.ts";
+import { baselineRecord, pairedOf, type RunContext, withEpochs } from "./paired_record.ts";
 
-/** The libtorch C++ worker (issue 18's second baseline); `GOOGLENET_WORKER` overrides it. */
-export const LIBTORCH_WORKER: string = Deno.env.get("GOOGLENET_WORKER") ??
-  new URL("../../../native/build/googlenet_worker", import.meta.url).pathname;
-
-/** The shape of a paired window: warm-up steps, then rounds of one window per side. */
-export interface PairedShape {
-  /** Untimed warm-up steps on every side. */
-  warmup: number;
-  /** Rounds. */
-  rounds: number;
-  /** Steps per side per round. */
-  windowSteps: number;
-}
-
-/**
- * The paired window of `config`: `--rounds` (default: `--steps` over `--window-steps`, rounded
- * up) rounds of `--window-steps` steps per side (no more than `--steps` when `--rounds` is not
- * given), or null without a timed window.
- */
-export function pairedShape(config: BenchConfig): PairedShape | null {
-  if (config.steps === null) return null;
-  const asked = config.windowSteps ?? DEFAULT_WINDOW_STEPS;
-  const windowSteps = config.rounds == null ? Math.min(asked, config.steps) : asked;
-  const rounds = config.rounds ?? Math.ceil(config.steps / windowSteps);
-  return { warmup: config.warmup, rounds, windowSteps };
-}
-
-/** How to start a baseline's worker: PyTorch's with the name's recipe, or the C++ one. */
-function workerCommand(name: BaselineName, log: (line: string) => void): WorkerCommandLine {
-  const prefixed = (line: string) => log(`  [${name}] ${line}`);
-  const { recipe } = BASELINES[name];
-  return recipe !== null
-    ? {
-      program: BASELINE_PYTHON,
-      args: [BASELINE_SCRIPT, "--recipe", recipe],
-      name: `${name} worker`,
-      log: prefixed,
-    }
-    : { program: LIBTORCH_WORKER, name: `${name} worker`, log: prefixed };
-}
-
-/** A started worker, checked to run the recipe of `name` (its ready line names it). */
-async function startBaseline(
-  name: BaselineName,
-  { config, log, env }: {
-    config: WorkerConfig;
-    log: (line: string) => void;
-    env: Record<string, string>;
-  },
-): Promise<Worker> {
-  const worker = await startWorker({ ...workerCommand(name, log), env }, config);
-  const { recipe } = BASELINES[name];
-  if (recipe === null || worker.ready.recipe === recipe) return worker;
-  await worker.kill();
-  throw new WorkerError(
-    `${worker.name}: expected recipe ${recipe} in its ready line, found ` +
-      `${worker.ready.recipe ?? "none"}`,
-  );
-}
-
-/** One side's measurements: warm-up steps, each round's window, every loss (warm-up first). */
-interface Side {
-  warmupMs: number[];
-  windows: number[][];
-  losses: number[];
-}
-
-/** A started baseline worker and what it measured. */
-interface Baseline {
-  name: BaselineName;
-  worker: Worker;
-  side: Side;
-  /** Why it stopped taking part, or null. */
-  failed: string | null;
-}
-
-const emptySide = (): Side => ({ warmupMs: [], windows: [], losses: [] });
+export { pairedSummary, type RunContext } from "./paired_record.ts";
+export { LIBTORCH_WORKER } from "./paired_workers.ts";
 
 /** Our side: the trainer and its batch order, in-process. */
 class Ours {
@@ -135,21 +61,6 @@ class Ours {
   dispose(): void {
     this.#feed.dispose();
     this.#trainer.dispose();
-  }
-}
-
-/** Runs `n` steps of a baseline, recording them; a failing worker leaves the rotation. */
-async function baselineSteps(b: Baseline, n: number, expectedMs: number): Promise<number[] | null> {
-  if (b.failed !== null) return null;
-  if (n === 0) return []; // --warmup 0: nothing to ask
-  try {
-    const reply = await b.worker.steps(n, expectedMs);
-    b.side.losses.push(...reply.losses);
-    return reply.stepMs;
-  } catch (e) {
-    if (!(e instanceof WorkerError)) throw e;
-    b.failed = `${b.name} baseline failed during the paired window: ${e.message}`;
-    return null;
   }
 }
 
@@ -304,75 +215,4 @@ export class Pairing {
   }
 
   #oursWindows: number[][] = [];
-}
-
-/** What a baseline's run record needs beside its measurements. */
-export interface RunContext {
-  /** The plan of our run it stands beside. */
-  plan: RunPlan;
-  /** The device's name as the harness knows it (default: the worker's). */
-  deviceName?: string;
-}
-
-/** The paired record of a baseline's windows beside ours. */
-function pairedOf(ours: number[][], theirs: number[][], shape: PairedShape): Paired {
-  return { rounds: theirs.length, windowSteps: shape.windowSteps, ...pairedRatios(ours, theirs) };
-}
-
-/** The run record of a baseline's side of the paired window. */
-function baselineRecord(b: Baseline, context: RunContext, paired: Paired): Run {
-  const { plan } = context;
-  const { ready } = b.worker;
-  const outcome = baselineRun({
-    torchVersion: ready.version,
-    deviceName: ready.deviceName,
-    threads: ready.threads,
-    tf32: plan.config.tf32,
-    firstStepMs: b.side.warmupMs[0] ?? null,
-    warmupMs: b.side.warmupMs,
-    stepMs: b.side.windows.flat(),
-    stepLosses: b.side.losses,
-    epochs: [],
-    timeToTargetSeconds: null,
-    peakMemoryBytes: null,
-    finalTestAccuracy: null,
-  }, {
-    config: plan.config,
-    device: plan.device,
-    name: b.name,
-    flopsPerImage: plan.facts.flopsPerImage,
-    deviceName: context.deviceName,
-  });
-  if ("skipped" in outcome) throw new Error(`${b.name}: ${outcome.skipped}`); // windows has steps
-  return { ...outcome.run, paired };
-}
-
-/** A paired run with the epochs, accuracy, memory and completeness of a full epochs run. */
-function withEpochs(run: Run, epochs: Run): Run {
-  return {
-    ...run,
-    epochs: epochs.epochs,
-    timeToTargetSeconds: epochs.timeToTargetSeconds,
-    peakMemoryBytes: epochs.peakMemoryBytes,
-    finalTestAccuracy: epochs.finalTestAccuracy,
-    complete: epochs.complete,
-    stopReason: epochs.stopReason,
-  };
-}
-
-/**
- * The console's summary of a run's paired baselines: per baseline the ratio with its interval
- * and a note when it is noisy.
- */
-export function pairedSummary(run: Run): string[] {
-  return baselinesOf(run).flatMap((b) => {
-    if (!b.paired) return [];
-    const p = b.paired;
-    const note = noisyRatioNote(p.ratioMedian, p.ratioCI95);
-    const name = baselineNameOf(b) ?? b.implementation;
-    return [
-      `paired ${run.device}: ours/${name} = ${formatRatio(p)} over ${p.rounds} ` +
-      `rounds of ${p.windowSteps} steps${note ? ` (${note})` : ""}`,
-    ];
-  });
 }
