@@ -1,17 +1,16 @@
 /**
- * The benchmark harness, the top layer: the command line of `deno task bench` (one flag table),
- * the run's stages (timed window, paired window with the baselines' workers, step breakdown), the
- * complete run record, the baselines and their workers, the default baseline, the runs' noise
- * verdicts, environment facts and glibc malloc settings. The entry point is main.ts. It builds on the layers below, none of which imports it:
- * the result format (src/result/), statistics (src/stats/), the flag-table library (src/cli/),
- * the training loop (src/train/) and the reports (src/report/).
+ * The benchmark harness, the top layer, in three folders by job, each importing only the ones
+ * before it: measure/ (the timed window, the lone rank, scaling, the step breakdown, the run and
+ * its record, noise verdicts), baselines/ (PyTorch, PyTorch DDP, the libtorch C++ worker and the
+ * worker protocol, pairing, malloc, the default baseline and the choice of a run's baselines) and
+ * entry/ (main.ts, the command line of `deno task bench` from one flag table, the session,
+ * environment facts, destinations, the stage-plan cache). It builds on the layers below, none of
+ * which imports it: the result format (src/result/), statistics (src/stats/), the flag-table
+ * library (src/cli/), the training loop (src/train/) and the reports (src/report/).
  *
  * @module
  */
 
-export * from "./entry/cli.ts";
-export * from "./entry/options.ts";
-export * from "./entry/env.ts";
-export * from "./baselines/worker.ts";
-export * from "./baselines/default_baseline.ts";
-export * from "./measure/noise_check.ts";
+export * from "./measure/mod.ts";
+export * from "./baselines/mod.ts";
+export * from "./entry/mod.ts";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { BenchConfig, Device } from "../result/schema.ts";
+import type { BenchConfig, Device } from "../result/mod.ts";
 import type { RankEnv } from "./env.ts";
 
 /** Why this configuration cannot run as rank `place` of a data-parallel run, or null. */

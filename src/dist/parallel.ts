@@ -17,10 +17,9 @@ import {
   toHost,
 } from "../ffi/mod.ts";
 import type { BatchRange } from "../data/mod.ts";
-import type { RankEnv } from "./env.ts";
+import { type RankEnv, RankEnvError } from "./env.ts";
 import { shardOrder, shardRanges } from "./shard.ts";
 import { LAUNCHER_PID_VAR, orphaned } from "./child.ts";
-import { RankEnvError } from "./env.ts";
 
 /** The default of `--dist-timeout`: seconds a collective may wait for the other ranks. */
 export const DEFAULT_DIST_TIMEOUT_SECONDS = 60;

@@ -15,7 +15,7 @@ import {
   type Tensor,
   TorchError,
 } from "../ffi/mod.ts";
-import { commitFileSync, tempPathFor } from "../result/write.ts";
+import { commitFileSync, tempPathFor } from "../result/mod.ts";
 import { googlenetParameterShapes } from "./architecture.ts";
 import type { Module } from "./module.ts";
 import {

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Run } from "../result/schema.ts";
+import type { Run } from "../result/mod.ts";
 
 /** Loss difference from which two runs count as parted. */
 export const LOSS_PARTING = 1e-3;

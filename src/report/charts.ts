@@ -7,15 +7,15 @@
  * {@linkcode MAX_SERIES} series.
  *
  * Rendering uses Vega's headless `renderer: "none"` and `toSVG()`, which estimates text widths
- * itself: no canvas package and no fonts are needed.
+ * itself: no canvas package and no fonts are needed. Vega and Vega-Lite are loaded when the first
+ * chart is rendered, so that importing src/report/ (as `deno task bench` does, for its summary)
+ * does not load them.
  *
  * @module
  */
 
-import * as vega from "vega";
-import * as vl from "vega-lite";
-import type { Run } from "../result/schema.ts";
-import { baselinesOf } from "../result/recipes.ts";
+import type * as vl from "vega-lite";
+import { baselinesOf, type Run } from "../result/mod.ts";
 import { type HeadlineRow, headlineRows, type SourcedResult } from "./headline.ts";
 import { rowsOf, runName, stackName } from "./rows.ts";
 import { lossAgreement } from "./agreement.ts";
@@ -58,6 +58,7 @@ const CONFIG: vl.Config = {
 const SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
 
 async function toSvg(spec: vl.TopLevelSpec): Promise<string> {
+  const [vega, vl] = await Promise.all([import("vega"), import("vega-lite")]);
   const compiled = vl.compile({ ...spec, config: CONFIG } as vl.TopLevelSpec).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: "none" });
   try {

@@ -16,9 +16,15 @@
 import { readResult as read } from "./load.ts";
 import { rowsOf, runName, sortKeys } from "./rows.ts";
 import { pairedVerdict } from "./verdicts.ts";
-import { baselineNameOf, BASELINES, baselinesOf } from "../result/recipes.ts";
-import { type BenchResult, type Run, SchemaError } from "../result/schema.ts";
-import { formatRatio, medianRatio } from "../stats/stats.ts";
+import {
+  baselineNameOf,
+  BASELINES,
+  baselinesOf,
+  type BenchResult,
+  type Run,
+  SchemaError,
+} from "../result/mod.ts";
+import { formatRatio, medianRatio } from "../stats/mod.ts";
 
 /** What a comparison concludes for one run. */
 export type Verdict = "faster" | "slower" | "no significant difference";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Distributed, Run } from "../result/schema.ts";
+import type { Distributed, Run } from "../result/mod.ts";
 import { type Column, DASH, table } from "./table.ts";
 
 /** Milliseconds with two decimals. */

@@ -4,11 +4,10 @@
  *
  * @module
  */
-import { isComparable, ms as twoDecimals, percent, rowsOf, runName } from "./rows.ts";
+import { isComparable, isPlainRun, ms as twoDecimals, percent, rowsOf, runName } from "./rows.ts";
 import { pairedVerdictOf } from "./verdicts.ts";
 import { DASH, table } from "./table.ts";
-import type { BenchResult, Run } from "../result/schema.ts";
-import { isPlainRun } from "./rows.ts";
+import type { BenchResult, Run } from "../result/mod.ts";
 
 /** A run with the result it came from. */
 interface Located {

@@ -6,9 +6,15 @@
  *
  * @module
  */
-import type { BaselineName, BenchResult, Run } from "../result/schema.ts";
-import { CHOICES } from "../result/schema.ts";
-import { baselineNameOf, BASELINES, baselinesOf } from "../result/recipes.ts";
+import {
+  type BaselineName,
+  baselineNameOf,
+  BASELINES,
+  baselinesOf,
+  type BenchResult,
+  CHOICES,
+  type Run,
+} from "../result/mod.ts";
 import { pairedVerdictOf } from "./verdicts.ts";
 import { DASH, table } from "./table.ts";
 import {

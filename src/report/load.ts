@@ -5,7 +5,7 @@
  */
 
 import { join } from "node:path";
-import { type BenchResult, parseBenchResult } from "../result/schema.ts";
+import { type BenchResult, parseBenchResult } from "../result/mod.ts";
 
 /** A result file that was read and validated. */
 export interface LoadedResult {

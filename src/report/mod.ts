@@ -27,4 +27,4 @@ export * from "./dist_report.ts";
 export * from "./compare.ts";
 export * from "./report_main.ts";
 /** The result format the reports read (src/result/schema.ts). */
-export * from "../result/schema.ts";
+export * from "../result/mod.ts";

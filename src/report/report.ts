@@ -6,12 +6,18 @@
  * @module
  */
 
-import type { BenchResult, Breakdown, EpochRecord, Paired, Run } from "../result/schema.ts";
-import { formatRatio, median, medianCI, noisyRatioNote } from "../stats/stats.ts";
-import { devicesOf } from "../result/write.ts";
-import { formatLoss } from "../train/progress.ts";
+import {
+  baselinesOf,
+  type BenchResult,
+  type Breakdown,
+  devicesOf,
+  type EpochRecord,
+  type Paired,
+  type Run,
+} from "../result/mod.ts";
+import { formatRatio, median, medianCI, noisyRatioNote } from "../stats/mod.ts";
+import { formatLoss } from "../train/mod.ts";
 import { LOSS_PARTING, lossAgreement } from "./agreement.ts";
-import { baselinesOf } from "../result/recipes.ts";
 import { pairedVerdictOf, verdictLines } from "./verdicts.ts";
 import { distributedLines } from "./dist_report.ts";
 import { DASH, table } from "./table.ts";

@@ -8,12 +8,12 @@
 
 import { dirname, join, relative } from "node:path";
 import { type Chart, renderCharts } from "./charts.ts";
-import { flagHelp, parsedOrExitCode, parseFlags, text } from "../cli/flags.ts";
+import { flagHelp, parsedOrExitCode, parseFlags, text } from "../cli/mod.ts";
 import { loadResults } from "./load.ts";
 import { renderMarkdown } from "./report.ts";
 import { type LinkTo, renderHeadline, type SourcedResult } from "./headline.ts";
 import { renderGpuSummary } from "./gpu_summary.ts";
-import { writeFileAtomic } from "../result/write.ts";
+import { writeFileAtomic } from "../result/mod.ts";
 
 const REPORT_FLAGS = {
   results: { ...text("DIR"), default: "results", help: "directory of result JSON files" },

@@ -5,10 +5,18 @@
  *
  * @module
  */
-import type { BenchResult, Env, Implementation, Noise, Run } from "../result/schema.ts";
-import { defaultAdam } from "../result/schema.ts";
-import { baselineNameOf, BASELINES, baselinesOf } from "../result/recipes.ts";
-import { noiseVerdict } from "../stats/noise.ts";
+import {
+  baselineNameOf,
+  BASELINES,
+  baselinesOf,
+  type BenchResult,
+  defaultAdam,
+  type Env,
+  type Implementation,
+  type Noise,
+  type Run,
+} from "../result/mod.ts";
+import { noiseVerdict } from "../stats/mod.ts";
 import { DASH } from "./table.ts";
 
 /** How reports name each stack (a baseline's: its default recipe's label). */

@@ -5,8 +5,7 @@
  *
  * @module
  */
-import type { BenchResult, Paired, Run } from "../result/schema.ts";
-import { baselinesOf } from "../result/recipes.ts";
+import { baselinesOf, type BenchResult, type Paired, type Run } from "../result/mod.ts";
 import { pairedVerdictOf } from "./verdicts.ts";
 import { noiseOf, percent, rowsOf, runLabel, stackName } from "./rows.ts";
 

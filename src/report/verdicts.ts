@@ -8,9 +8,16 @@
  *
  * @module
  */
-import { baselineNameOf, BASELINES, baselinesOf, isPytorchBf16 } from "../result/recipes.ts";
-import type { BaselineName, Paired, Run } from "../result/schema.ts";
-import { formatRatio } from "../stats/stats.ts";
+import {
+  type BaselineName,
+  baselineNameOf,
+  BASELINES,
+  baselinesOf,
+  isPytorchBf16,
+  type Paired,
+  type Run,
+} from "../result/mod.ts";
+import { formatRatio } from "../stats/mod.ts";
 
 /**
  * The one wording of every comparison in the reports: a paired ratio of step times (ours over

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Summary } from "../result/schema.ts";
+import type { Summary } from "../result/mod.ts";
 
 /**
  * The `p`-quantile (`p` in [0, 1]) of a non-empty ascending sample, interpolating linearly

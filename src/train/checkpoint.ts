@@ -17,7 +17,7 @@ import {
 } from "../ffi/mod.ts";
 import { assignNamed, loadNamed, saveNamed, WeightsError } from "../model/mod.ts";
 import { z } from "zod";
-import { type BenchConfig, benchResultSchema } from "../result/schema.ts";
+import { type BenchConfig, benchResultSchema } from "../result/mod.ts";
 import type { Trainer } from "./train.ts";
 
 /**

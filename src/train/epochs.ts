@@ -17,7 +17,7 @@ import {
 } from "./checkpoint.ts";
 import type { RunPlan } from "./plan.ts";
 import type { Progress } from "./progress.ts";
-import type { EpochRecord } from "../result/schema.ts";
+import type { EpochRecord } from "../result/mod.ts";
 import { showProgress, timeStep } from "./steps.ts";
 import type { Stopper } from "./stop.ts";
 import { type DeviceData, torchDevice, Trainer } from "./train.ts";

@@ -4,8 +4,7 @@
  *
  * @module
  */
-import { defaultAdam } from "../result/schema.ts";
-import type { BenchConfig, Device } from "../result/schema.ts";
+import { type BenchConfig, defaultAdam, type Device } from "../result/mod.ts";
 import type { TrainerOptions } from "./train.ts";
 
 /** Facts of the build and the machine a run needs beside the configuration. */

@@ -7,7 +7,7 @@
  * @module
  */
 import { empty, Generator, keep, scope, to, uniform_, zeros } from "../ffi/mod.ts";
-import type { StageCandidate } from "../result/schema.ts";
+import type { StageCandidate } from "../result/mod.ts";
 import { type DeviceData, disposeDeviceData, Trainer } from "./train.ts";
 
 /** The median of the rounds' ratio that a plan must beat to be taken over fp32. */

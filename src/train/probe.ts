@@ -22,9 +22,8 @@ import {
   uniform_,
   zeroGrad,
 } from "../ffi/mod.ts";
-import { GoogLeNet, traceGoogLeNet } from "../model/mod.ts";
-import type { Module } from "../model/mod.ts";
-import { CHOICES, type StageCandidate, type StageTimings } from "../result/schema.ts";
+import { GoogLeNet, type Module, traceGoogLeNet } from "../model/mod.ts";
+import { CHOICES, type StageCandidate, type StageTimings } from "../result/mod.ts";
 import { candidateLayout } from "./stage_plan.ts";
 
 /** Options of {@linkcode probeStages}. */

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { StageCandidate, StageTimings } from "../result/schema.ts";
+import type { StageCandidate, StageTimings } from "../result/mod.ts";
 import type { DType, MemoryFormat } from "../ffi/mod.ts";
 
 /** A candidate's dtype and the layout of its 4-D weights and activations. */

@@ -9,7 +9,7 @@ import { Generator, synchronize, type Tensor } from "../ffi/mod.ts";
 import type { BatchRange } from "../data/mod.ts";
 import type { Progress, ProgressState } from "./progress.ts";
 import { torchDevice, type Trainer } from "./train.ts";
-import type { Device } from "../result/schema.ts";
+import type { Device } from "../result/mod.ts";
 
 /** Steps between loss reads shown by the progress bar (a read synchronises a GPU). */
 export const PROGRESS_LOSS_EVERY = 25;

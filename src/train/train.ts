@@ -35,7 +35,7 @@ import {
   zero_,
   zeros,
 } from "../ffi/mod.ts";
-import type { Device, Precision, StageCandidate } from "../result/schema.ts";
+import type { Device, Precision, StageCandidate } from "../result/mod.ts";
 import { bf16Stages, GoogLeNet, loadWeights, saveWeights } from "../model/mod.ts";
 import { type BatchRange, batchRanges, type Dataset, normalizeImages } from "../data/mod.ts";
 import type { DataParallel } from "../dist/mod.ts";

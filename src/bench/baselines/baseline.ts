@@ -4,19 +4,26 @@
  *
  * @module
  */
-import type { BaselineName, BenchConfig, Device, Run } from "../../result/schema.ts";
-import { BASELINES, recipeOptions } from "../../result/recipes.ts";
+import {
+  type BaselineName,
+  BASELINES,
+  type BenchConfig,
+  type Device,
+  recipeOptions,
+  type Run,
+} from "../../result/mod.ts";
 import { mallocEnv } from "./malloc.ts";
-import { summarize } from "../../stats/stats.ts";
+import { summarize } from "../../stats/mod.ts";
 import { linesOf } from "./worker.ts";
 import { baselineFileSchema, type BaselineJson, readBaselineFile } from "./baseline_files.ts";
 import { forwardStops, killGroup, tiedCommand } from "../../dist/mod.ts";
 
 /** The Python interpreter with torch (Debian's python3-torch by default). */
-export const BASELINE_PYTHON = Deno.env.get("TORCH_PYTHON") ?? "/usr/bin/python3";
+export const BASELINE_PYTHON: string = Deno.env.get("TORCH_PYTHON") ?? "/usr/bin/python3";
 /** baselines/pytorch_baseline.py, the PyTorch side (epochs, a timed window, or a worker). */
-export const BASELINE_SCRIPT = new URL("../../../baselines/pytorch_baseline.py", import.meta.url)
-  .pathname;
+export const BASELINE_SCRIPT: string =
+  new URL("../../../baselines/pytorch_baseline.py", import.meta.url)
+    .pathname;
 
 /**
  * The version of torch that `python` imports (`torch.__version__`), or null when it imports

@@ -7,13 +7,17 @@
  * @module
  */
 import { z } from "zod";
-import { epochRecordSchema } from "../../result/schema.ts";
+import { epochRecordSchema } from "../../result/mod.ts";
 
 const ms = z.array(z.number());
 /** A step's loss: NaN is written as null (JSON has no NaN) and read back as NaN. */
 const losses = z.array(z.number().nullable().transform((v) => v ?? NaN));
 
-/** What baselines/pytorch_baseline.py writes in its batch modes (--steps, --epochs). */
+/**
+ * What baselines/pytorch_baseline.py writes in its batch modes (--steps, --epochs).
+ *
+ * @internal
+ */
 export const baselineFileSchema = z.object({
   torchVersion: z.string(),
   deviceName: z.string(),
@@ -34,9 +38,13 @@ export const baselineFileSchema = z.object({
 });
 
 /** What baselines/pytorch_baseline.py writes (and the DDP baseline is read into). */
-export type BaselineJson = z.output<typeof baselineFileSchema>;
+export type BaselineJson = typeof baselineFileSchema["_zod"]["output"];
 
-/** What baselines/pytorch_ddp.py --bench-json writes (rank 0). */
+/**
+ * What baselines/pytorch_ddp.py --bench-json writes (rank 0).
+ *
+ * @internal
+ */
 export const ddpFileSchema = z.object({
   torchVersion: z.string(),
   threads: z.number(),
@@ -49,11 +57,13 @@ export const ddpFileSchema = z.object({
 });
 
 /** What {@linkcode ddpFileSchema} describes. */
-export type DdpJson = z.output<typeof ddpFileSchema>;
+export type DdpJson = typeof ddpFileSchema["_zod"]["output"];
 
 /**
  * The file at `path`, written by `writer`, parsed by `schema`; an Error naming the file, the
  * writer and what was expected where the file does not match.
+ *
+ * @internal
  */
 export async function readBaselineFile<S extends z.ZodType>(
   schema: S,

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { BaselineName, BenchConfig } from "../../result/schema.ts";
+import type { BaselineName, BenchConfig } from "../../result/mod.ts";
 
 /** The baseline that trains its own epochs after our run: PyTorch alone, PyTorch DDP, or none. */
 export type EpochsBaseline = "pytorch" | "pytorch-ddp" | null;

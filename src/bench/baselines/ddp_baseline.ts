@@ -17,12 +17,13 @@ import {
 } from "../../dist/mod.ts";
 import { BASELINE_PYTHON, type BaselineOutcome, baselineRun, recipeFlags } from "./baseline.ts";
 import { mallocEnv } from "./malloc.ts";
-import { distributedRecord } from "../measure/scaling.ts";
-import type { BenchConfig } from "../../result/schema.ts";
+import { distributedRecord } from "../measure/mod.ts";
+import type { BenchConfig } from "../../result/mod.ts";
 import { ddpFileSchema, type DdpJson, readBaselineFile } from "./baseline_files.ts";
 
 /** baselines/pytorch_ddp.py, PyTorch's DistributedDataParallel reference. */
-export const DDP_SCRIPT = new URL("../../../baselines/pytorch_ddp.py", import.meta.url).pathname;
+export const DDP_SCRIPT: string =
+  new URL("../../../baselines/pytorch_ddp.py", import.meta.url).pathname;
 
 /** Options of {@linkcode runPytorchDdp}. */
 export interface DdpOptions {

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { BenchConfig } from "../../result/schema.ts";
+import type { BenchConfig } from "../../result/mod.ts";
 import { BASELINE_PYTHON } from "./baseline.ts";
 
 /** Whether `args` name `--baseline` (any value, `none` included). */

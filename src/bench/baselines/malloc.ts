@@ -14,7 +14,7 @@
  */
 
 import { mallopt } from "../../ffi/mod.ts";
-import type { CHOICES } from "../../result/schema.ts";
+import type { CHOICES } from "../../result/mod.ts";
 
 /** `--malloc`: `pinned` (the settings below, in every process) or glibc's `default`. */
 export type MallocPolicy = (typeof CHOICES.malloc)[number];

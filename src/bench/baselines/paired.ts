@@ -10,15 +10,17 @@
 import { existsSync } from "node:fs";
 import { batchRanges } from "../../data/mod.ts";
 import { mallocEnv } from "./malloc.ts";
-import { baselineNameOf } from "../../result/recipes.ts";
-import { type PairedShape, pairedShape } from "../measure/paired_shape.ts";
-import type { RunPlan } from "../../train/plan.ts";
-import type { BaselineName, Run } from "../../result/schema.ts";
-import { median } from "../../stats/stats.ts";
-import { StepFeed, timeStep } from "../../train/steps.ts";
-import type { Stopper } from "../../train/stop.ts";
-import { type DeviceData, Trainer } from "../../train/train.ts";
-import type { WindowTimes } from "../measure/window.ts";
+import { type BaselineName, baselineNameOf, type Run } from "../../result/mod.ts";
+import { type PairedShape, pairedShape, type WindowTimes } from "../measure/mod.ts";
+import {
+  type DeviceData,
+  type RunPlan,
+  StepFeed,
+  type Stopper,
+  timeStep,
+  Trainer,
+} from "../../train/mod.ts";
+import { median } from "../../stats/mod.ts";
 import { WorkerError } from "./worker.ts";
 import {
   type Baseline,

@@ -6,11 +6,10 @@
  * @module
  */
 import { baselineRun } from "./baseline.ts";
-import { baselineNameOf, baselinesOf } from "../../result/recipes.ts";
-import type { RunPlan } from "../../train/plan.ts";
-import type { Paired, Run } from "../../result/schema.ts";
-import { formatRatio, noisyRatioNote, pairedRatios } from "../../stats/stats.ts";
-import type { PairedShape } from "../measure/paired_shape.ts";
+import { baselineNameOf, baselinesOf, type Paired, type Run } from "../../result/mod.ts";
+import type { RunPlan } from "../../train/mod.ts";
+import { formatRatio, noisyRatioNote, pairedRatios } from "../../stats/mod.ts";
+import type { PairedShape } from "../measure/mod.ts";
 import type { Baseline } from "./paired_workers.ts";
 
 /** What a baseline's run record needs beside its measurements. */

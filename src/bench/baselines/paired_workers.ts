@@ -6,8 +6,7 @@
  * @module
  */
 import { BASELINE_PYTHON, BASELINE_SCRIPT } from "./baseline.ts";
-import { BASELINES } from "../../result/recipes.ts";
-import type { BaselineName } from "../../result/schema.ts";
+import { type BaselineName, BASELINES } from "../../result/mod.ts";
 import {
   startWorker,
   type Worker,

@@ -23,7 +23,7 @@
  * @module
  */
 import { z } from "zod";
-import { CHOICES, type Device } from "../../result/schema.ts";
+import { CHOICES, type Device } from "../../result/mod.ts";
 
 /**
  * The worker's first line: it is ready, and what it is.

@@ -6,8 +6,8 @@
  * @module
  */
 
-import { type BaselineName, type BenchConfig, CHOICES } from "../../result/schema.ts";
-import { DEFAULT_WINDOW_STEPS } from "../measure/paired_shape.ts";
+import { type BaselineName, type BenchConfig, CHOICES } from "../../result/mod.ts";
+import { DEFAULT_WINDOW_STEPS } from "../measure/mod.ts";
 import { CPU_BEST } from "./options.ts";
 import {
   choice,
@@ -17,7 +17,7 @@ import {
   integer,
   list,
   text,
-} from "../../cli/flags.ts";
+} from "../../cli/mod.ts";
 
 /** Options for {@linkcode parseBenchArgs} and {@linkcode usage}. */
 export interface ParseBenchArgsOptions {

@@ -5,9 +5,9 @@
  * @module
  */
 
-import type { BenchConfig } from "../../result/schema.ts";
+import type { BenchConfig } from "../../result/mod.ts";
 import { CPU_BEST } from "./options.ts";
-import { flagHelp, flagName, parseFlags } from "../../cli/flags.ts";
+import { flagHelp, flagName, parseFlags } from "../../cli/mod.ts";
 import {
   BENCH_FLAGS,
   DEFAULT_EPOCHS,
@@ -16,7 +16,7 @@ import {
   PROFILE,
 } from "./bench_flags.ts";
 
-export { formatUsageError, HelpRequested, UsageError } from "../../cli/flags.ts";
+export { formatUsageError, HelpRequested, UsageError } from "../../cli/mod.ts";
 export {
   BENCH_FLAGS,
   DEFAULT_EPOCHS,

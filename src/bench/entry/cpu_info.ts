@@ -6,7 +6,7 @@
  * @module
  */
 import { join } from "node:path";
-import type { CpuInfo } from "../../result/schema.ts";
+import type { CpuInfo } from "../../result/mod.ts";
 import { benchCacheDir } from "./cache_dir.ts";
 
 /** The flags a result records when present, in this order. */

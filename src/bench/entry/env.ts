@@ -4,9 +4,9 @@
  * @module
  */
 
-import type { CpuInfo, Env, GpuInfo, RuntimeVariant } from "../../result/schema.ts";
+import type { CpuInfo, Env, GpuInfo, RuntimeVariant } from "../../result/mod.ts";
 import { onednnIsa, parseCpuInfo } from "./cpu_info.ts";
-import { BASELINE_PYTHON } from "../baselines/baseline.ts";
+import { BASELINE_PYTHON } from "../baselines/mod.ts";
 
 /** Options for {@linkcode collectEnv}. */
 export interface CollectEnvOptions {

@@ -13,23 +13,22 @@
  */
 import { TorchError } from "../../ffi/mod.ts";
 import { parseBenchArgs } from "./cli.ts";
-import { parsedOrExitCode } from "../../cli/flags.ts";
-import { formatCommandLine } from "../../cli/command.ts";
-import { renderMarkdown } from "../../report/report.ts";
-import { renderTerminalSummary } from "../../report/terminal.ts";
-import { withDefaultBaseline } from "../baselines/default_baseline.ts";
-import { noiseWarnings } from "../measure/noise_check.ts";
-import { resultFileName, writeFileAtomic, writeNewFile } from "../../result/write.ts";
-import { destinationProblem, keepResult } from "./destinations.ts";
-import { GRAPH_WARMUP_STEPS } from "../../train/train.ts";
-import { CheckpointError } from "../../train/checkpoint.ts";
-import { WeightsError } from "../../model/mod.ts";
+import { formatCommandLine, parsedOrExitCode } from "../../cli/mod.ts";
+import { renderMarkdown, renderTerminalSummary } from "../../report/mod.ts";
+import { withDefaultBaseline } from "../baselines/mod.ts";
+import { noiseWarnings } from "../measure/mod.ts";
 import {
   type BenchConfig,
   type BenchResult,
+  resultFileName,
   type Run,
   SCHEMA_VERSION,
-} from "../../result/schema.ts";
+  writeFileAtomic,
+  writeNewFile,
+} from "../../result/mod.ts";
+import { destinationProblem, keepResult } from "./destinations.ts";
+import { CheckpointError, GRAPH_WARMUP_STEPS } from "../../train/mod.ts";
+import { WeightsError } from "../../model/mod.ts";
 import { launchRanks, RankEnvError, readRankEnv } from "../../dist/mod.ts";
 import { FatalInput, follower, openSession, type Session, shimSignal } from "./session.ts";
 import { runDevice } from "./run_device.ts";

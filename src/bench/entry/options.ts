@@ -4,8 +4,8 @@
  *
  * @module
  */
-import type { BenchConfig, Device } from "../../result/schema.ts";
-import { flagName } from "../../cli/flags.ts";
+import type { BenchConfig, Device } from "../../result/mod.ts";
+import { flagName } from "../../cli/mod.ts";
 
 /**
  * What `--cpu-best` stands for: the CPU speed options that won, as `deno task bench` flags; the

@@ -6,20 +6,32 @@
  * @module
  */
 import { join } from "node:path";
-import { Progress } from "../../train/progress.ts";
-import { type LoadSamples, readLoadavg, recordNoise } from "../measure/noise_check.ts";
-import { disposeDeviceData, uploadDataset } from "../../train/train.ts";
-import { runDenoLibtorch } from "../measure/run.ts";
+import {
+  disposeDeviceData,
+  planRun,
+  Progress,
+  type RunPlan,
+  Stopper,
+  uploadDataset,
+} from "../../train/mod.ts";
+import {
+  buildRun,
+  type LoadSamples,
+  readLoadavg,
+  recordNoise,
+  runDenoLibtorch,
+} from "../measure/mod.ts";
 import { googlenetFlopsPerImage } from "../../model/mod.ts";
-import { runPytorchBaseline } from "../baselines/baseline.ts";
-import { runPytorchDdp } from "../baselines/ddp_baseline.ts";
-import { pairedSummary, Pairing } from "../baselines/paired.ts";
-import { type BaselineChoice, chooseBaselines } from "../baselines/choose.ts";
-import { planRun, type RunPlan } from "../../train/plan.ts";
-import { buildRun } from "../measure/record.ts";
+import {
+  type BaselineChoice,
+  chooseBaselines,
+  pairedSummary,
+  Pairing,
+  runPytorchBaseline,
+  runPytorchDdp,
+} from "../baselines/mod.ts";
 import { autoStagePlan, describePlan } from "./stage_cache.ts";
-import { Stopper } from "../../train/stop.ts";
-import type { BenchConfig, Device, Run, StagePlan } from "../../result/schema.ts";
+import type { BenchConfig, Device, Run, StagePlan } from "../../result/mod.ts";
 import { deviceName, follower, type Session, shimSignal } from "./session.ts";
 
 /** Keeps, reports or removes the checkpoint a run left. */

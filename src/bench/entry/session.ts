@@ -18,11 +18,10 @@ import {
 } from "../../ffi/mod.ts";
 import { DataError, type Dataset, loadDataset } from "../../data/mod.ts";
 import { collectEnv } from "./env.ts";
-import { applyMalloc } from "../baselines/malloc.ts";
+import { applyMalloc, BASELINE_PYTHON, pythonTorchVersion } from "../baselines/mod.ts";
 import { checkWeightsFile } from "../../model/mod.ts";
-import { BASELINE_PYTHON, pythonTorchVersion } from "../baselines/baseline.ts";
 import { COMPILED_BASELINES, compiledBaselineProblem, speedOptionProblem } from "./options.ts";
-import type { BenchConfig, Device, Env, GpuInfo } from "../../result/schema.ts";
+import type { BenchConfig, Device, Env, GpuInfo } from "../../result/mod.ts";
 import { DataParallel, type RankEnv, rankProblem } from "../../dist/mod.ts";
 
 /** A one-line failure the user can act on: printed without a stack, exit code 2. */

@@ -14,10 +14,8 @@ import {
   type StagePlan,
   stagePlanSchema,
   type StageTimings,
-} from "../../result/schema.ts";
-import { choosePlan } from "../../train/stage_plan.ts";
-import { probeStages } from "../../train/probe.ts";
-import { checkPlan } from "../../train/plan_check.ts";
+} from "../../result/mod.ts";
+import { checkPlan, choosePlan, probeStages } from "../../train/mod.ts";
 import { GOOGLENET } from "../../model/mod.ts";
 import { benchCacheDir } from "./cache_dir.ts";
 

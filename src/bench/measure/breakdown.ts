@@ -8,11 +8,16 @@
  * @module
  */
 import { countFfiCalls, profile, scalar, synchronize } from "../../ffi/mod.ts";
-import type { RunPlan } from "../../train/plan.ts";
-import type { Breakdown } from "../../result/schema.ts";
-import { median } from "../../stats/stats.ts";
-import { type DeviceData, type StepPhase, torchDevice, Trainer } from "../../train/train.ts";
-import { StepFeed } from "../../train/steps.ts";
+import {
+  type DeviceData,
+  type RunPlan,
+  StepFeed,
+  type StepPhase,
+  torchDevice,
+  Trainer,
+} from "../../train/mod.ts";
+import type { Breakdown } from "../../result/mod.ts";
+import { median } from "../../stats/mod.ts";
 
 /** Untimed steps on the breakdown's fresh model before it measures (Adam's state, caches). */
 export const BREAKDOWN_WARMUP = 2;

@@ -5,9 +5,8 @@
  *
  * @module
  */
-import { baselinesOf } from "../../result/recipes.ts";
-import type { BenchResult, Run } from "../../result/schema.ts";
-import { type NoiseVerdict, noiseVerdict } from "../../stats/noise.ts";
+import { baselinesOf, type BenchResult, type Run } from "../../result/mod.ts";
+import { type NoiseVerdict, noiseVerdict } from "../../stats/mod.ts";
 
 /** The host's 1-minute load average, or null where /proc/loadavg cannot be read. */
 export function readLoadavg(path = "/proc/loadavg"): number | null {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { BenchConfig } from "../../result/schema.ts";
+import type { BenchConfig } from "../../result/mod.ts";
 
 /** Default steps per side in each paired round with a baseline. */
 export const DEFAULT_WINDOW_STEPS = 10;

@@ -4,11 +4,10 @@
  *
  * @module
  */
-import type { EpochsOutcome } from "../../train/epochs.ts";
-import type { RunPlan } from "../../train/plan.ts";
-import type { BenchConfig, Breakdown, Distributed, Run } from "../../result/schema.ts";
+import type { EpochsOutcome, RunPlan } from "../../train/mod.ts";
+import type { BenchConfig, Breakdown, Distributed, Run } from "../../result/mod.ts";
 import { distributedRecord } from "./scaling.ts";
-import { summarize } from "../../stats/stats.ts";
+import { summarize } from "../../stats/mod.ts";
 import type { WindowTimes } from "./window.ts";
 
 /** What a run of this project's stack measured. */

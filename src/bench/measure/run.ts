@@ -7,15 +7,19 @@
  * @module
  */
 import { cudaPeakMemory, cudaResetPeakMemory } from "../../ffi/mod.ts";
-import type { RunPlan } from "../../train/plan.ts";
-import type { Progress } from "../../train/progress.ts";
+import {
+  type DeviceData,
+  type EpochHooks,
+  type Progress,
+  type RunPlan,
+  type Stopper,
+  torchDevice,
+  trainEpochs,
+} from "../../train/mod.ts";
 import type { Measured } from "./record.ts";
-import { type EpochHooks, trainEpochs } from "../../train/epochs.ts";
 import { timeWindow, type WindowTimes } from "./window.ts";
 import { measureBreakdown, profileWindow } from "./breakdown.ts";
-import type { Breakdown } from "../../result/schema.ts";
-import type { Stopper } from "../../train/stop.ts";
-import { type DeviceData, torchDevice } from "../../train/train.ts";
+import type { Breakdown } from "../../result/mod.ts";
 
 /** Peak resident memory of this process in bytes (VmHWM), or null where /proc is missing. */
 function peakRssBytes(): number | null {

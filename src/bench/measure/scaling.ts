@@ -5,8 +5,8 @@
  *
  * @module
  */
-import type { Distributed } from "../../result/schema.ts";
-import { median, summarize } from "../../stats/stats.ts";
+import type { Distributed } from "../../result/mod.ts";
+import { median, summarize } from "../../stats/mod.ts";
 
 /** What the ranks of a data-parallel timed window measured, gathered on every rank. */
 export interface RankWindow {

@@ -8,9 +8,7 @@
  */
 import { batchRanges } from "../../data/mod.ts";
 import { type DataParallel, localBatchSize } from "../../dist/mod.ts";
-import type { RunPlan } from "../../train/plan.ts";
-import { StepFeed, timeStep } from "../../train/steps.ts";
-import { type DeviceData, Trainer } from "../../train/train.ts";
+import { type DeviceData, type RunPlan, StepFeed, timeStep, Trainer } from "../../train/mod.ts";
 
 /** Rank 0's steps alone beside a data-parallel window (the other ranks only wait). */
 export class SingleRank {

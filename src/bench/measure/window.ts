@@ -7,11 +7,16 @@
  * @module
  */
 import type { DataParallel } from "../../dist/mod.ts";
-import type { RunPlan } from "../../train/plan.ts";
-import type { Progress } from "../../train/progress.ts";
-import { showProgress, StepFeed, timeStep } from "../../train/steps.ts";
-import type { Stopper } from "../../train/stop.ts";
-import { type DeviceData, Trainer } from "../../train/train.ts";
+import {
+  type DeviceData,
+  type Progress,
+  type RunPlan,
+  showProgress,
+  StepFeed,
+  type Stopper,
+  timeStep,
+  Trainer,
+} from "../../train/mod.ts";
 import { allreduceShare, rankMedian, type RankWindow } from "./scaling.ts";
 import { SingleRank } from "./solo.ts";
 
