@@ -11,6 +11,7 @@ import { existsSync } from "node:fs";
 import { batchRanges } from "../data/mod.ts";
 import { BASELINE_PYTHON, BASELINE_SCRIPT, baselineRun } from "./baseline.ts";
 import { mallocEnv } from "./malloc.ts";
+import { SELF_WORKER_ARGS } from "./self_worker.ts";
 import { baselineNameOf, BASELINES, baselinesOf } from "../result/recipes.ts";
 import { DEFAULT_WINDOW_STEPS } from "./cli.ts";
 import type { RunPlan } from "../train/plan.ts";
@@ -55,18 +56,17 @@ export function pairedShape(config: BenchConfig): PairedShape | null {
   return { warmup: config.warmup, rounds, windowSteps };
 }
 
-/** How to start a baseline's worker: PyTorch's with the name's recipe, or the C++ one. */
+/**
+ * How to start a baseline's worker: PyTorch's or ours (self_worker.ts) with the name's recipe,
+ * or the C++ one.
+ */
 function workerCommand(name: BaselineName, log: (line: string) => void): WorkerCommandLine {
-  const prefixed = (line: string) => log(`  [${name}] ${line}`);
-  const { recipe } = BASELINES[name];
-  return recipe !== null
-    ? {
-      program: BASELINE_PYTHON,
-      args: [BASELINE_SCRIPT, "--recipe", recipe],
-      name: `${name} worker`,
-      log: prefixed,
-    }
-    : { program: LIBTORCH_WORKER, name: `${name} worker`, log: prefixed };
+  const common = { name: `${name} worker`, log: (line: string) => log(`  [${name}] ${line}`) };
+  const { recipe, implementation } = BASELINES[name];
+  if (recipe === null) return { program: LIBTORCH_WORKER, ...common };
+  return implementation === "deno-libtorch"
+    ? { program: Deno.execPath(), args: [...SELF_WORKER_ARGS, "--recipe", recipe], ...common }
+    : { program: BASELINE_PYTHON, args: [BASELINE_SCRIPT, "--recipe", recipe], ...common };
 }
 
 /** A started worker, checked to run the recipe of `name` (its ready line names it). */

@@ -42,7 +42,7 @@ export { linesOf } from "./worker_child.ts";
  */
 export const readySchema = z.object({
   ready: z.literal(true),
-  implementation: z.enum(CHOICES.implementation).exclude(["deno-libtorch"]),
+  implementation: z.enum(CHOICES.implementation),
   /** The torch (or libtorch) release, e.g. `"1.13.1"`. */
   version: z.string(),
   /** CPU model or GPU name. */
