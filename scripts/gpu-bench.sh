@@ -157,9 +157,11 @@ else
   probe=(cuda:0 0)
   dist_threads=8
 fi
-# The CPU column's PyTorch recipes: fp32 and pure bf16, and torch.compile's where this tree has it.
+# The CPU column's baselines: PyTorch's fp32 and pure bf16, torch.compile's where this tree has it,
+# and our own fp32 step and fixed bf16 split in workers of ours (--cpu-best against both, paired).
 cpu_baselines=pytorch,pytorch-bf16-pure
 grep -q pytorch-compile src/result/recipes.ts 2>/dev/null && cpu_baselines+=,pytorch-compile
+grep -q deno-fp32 src/result/recipes.ts 2>/dev/null && cpu_baselines+=,deno-fp32,deno-bf16-hybrid
 
 # What the build will meet, for a failed build's diagnosis: the compiler, the torch, nvcc, and the
 # headers a wheel may lack.
@@ -208,7 +210,7 @@ log "fastest: ${fast[*]:-none measured, so fp32 eager}"
 
 on_gpu fast-vs-pytorch && bench fast-vs-pytorch 90 --device "$gpu" "${window[@]}" "${fast[@]}" --baseline pytorch
 on_gpu fast-epochs && bench fast-epochs 150 --device "$gpu" --epochs "$epochs" "${fast[@]}"
-bench cpu-vs-pytorch 90 --device cpu "${cpu[@]}" --cpu-best --baseline "$cpu_baselines"
+bench cpu-vs-pytorch 110 --device cpu "${cpu[@]}" --cpu-best --baseline "$cpu_baselines"
 bench dist-cpu 90 --device cpu "${cpu[@]}" --nproc 2 --threads "$dist_threads" --baseline pytorch
 on_gpu seed-vs-pytorch && bench seed-vs-pytorch 300 --device "$gpu" --epochs "$epochs" --baseline pytorch
 [ "$smoke" != 1 ] && on_gpu tf32-vs-pytorch-tf32 &&

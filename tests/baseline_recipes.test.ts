@@ -58,6 +58,8 @@ Deno.test("reports name each baseline by its recipe's label, ours by its stack",
     "PyTorch bf16 hybrid+CL",
     "PyTorch fp32 torch.compile",
     "libtorch C++",
+    "ours fp32 (worker)",
+    "ours bf16 hybrid+CL (worker)",
   ]);
   assert.equal(stackName({ implementation: "deno-libtorch", options: {} }), "deno+libtorch");
   assert.equal(

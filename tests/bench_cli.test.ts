@@ -265,12 +265,12 @@ Deno.test("parseBenchArgs() rejects unknown choices, naming the valid ones", () 
   rejects(
     ["--baseline", "jax"],
     "--baseline: expected none or a comma-separated list of distinct pytorch, pytorch-bf16, " +
-      'pytorch-bf16-pure, pytorch-bf16-hybrid, pytorch-compile, libtorch, found "jax"',
+      'pytorch-bf16-pure, pytorch-bf16-hybrid, pytorch-compile, libtorch, deno-fp32, deno-bf16-hybrid, found "jax"',
   );
   rejects(
     ["--baseline", "pytorch,pytorch"],
     "--baseline: expected none or a comma-separated list of distinct pytorch, pytorch-bf16, " +
-      'pytorch-bf16-pure, pytorch-bf16-hybrid, pytorch-compile, libtorch, found "pytorch,pytorch"',
+      'pytorch-bf16-pure, pytorch-bf16-hybrid, pytorch-compile, libtorch, deno-fp32, deno-bf16-hybrid, found "pytorch,pytorch"',
   );
   rejects(["--window-steps", "0"], '--window-steps: expected an integer ≥ 1, found "0"');
   rejects(

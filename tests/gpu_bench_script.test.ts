@@ -122,7 +122,10 @@ interface RehearsalOptions {
   crash?: string;
   /** Whether the stand-in debugger is found (default: none is). */
   debugger?: boolean;
-  /** Whether the tree's src/result/recipes.ts has PyTorch's torch.compile recipe. */
+  /**
+   * Whether the tree's src/result/recipes.ts has PyTorch's torch.compile recipe and our own
+   * workers' (deno-fp32, deno-bf16-hybrid).
+   */
   compileRecipe?: boolean;
   /** What .carry/deno.xz holds (default: the stand-in). */
   carriedDeno?: string;
@@ -162,7 +165,8 @@ async function standInProject(root: string, dir: string, options: RehearsalOptio
   await executable(join(dir, "torch-python"), FAKE_TORCH_PYTHON);
   await executable(join(dir, "gdb"), FAKE_GDB);
   if (options.compileRecipe) {
-    await Deno.writeTextFile(join(root, "src/result/recipes.ts"), '"pytorch-compile": {}\n');
+    const names = '"pytorch-compile": {}\n"deno-fp32": {}\n';
+    await Deno.writeTextFile(join(root, "src/result/recipes.ts"), names);
   }
   await xz(options.carriedDeno ?? FAKE_DENO, join(root, ".carry", "deno.xz"));
   await Deno.writeTextFile(join(root, ".carry", "commit"), "abc123\nv1-4-gabc123-dirty\n");
@@ -291,7 +295,7 @@ Deno.test("gpu-bench.sh runs the GPU issue's first asks first: build, the Python
   // tree), each side a third of the deadline; data-parallel on that CPU.
   assert.match(
     flagsOf(r, "cpu-vs-pytorch"),
-    /--max-seconds 25 --device cpu --steps 100 --cpu-best --baseline pytorch,pytorch-bf16-pure \[/,
+    /--max-seconds 31 --device cpu --steps 100 --cpu-best --baseline pytorch,pytorch-bf16-pure \[/,
   );
   assert.match(
     flagsOf(r, "dist-cpu"),
@@ -315,12 +319,12 @@ Deno.test("gpu-bench.sh runs the GPU issue's first asks first: build, the Python
   assert.doesNotMatch(r.summary, /skipped|failed|crashed|gdb/);
 });
 
-Deno.test("gpu-bench.sh adds PyTorch's torch.compile recipe to the CPU column where the tree has it", async () => {
+Deno.test("gpu-bench.sh adds torch.compile's recipe and our own fp32 and bf16-hybrid workers to the CPU column where the tree has them", async () => {
   const r = await rehearse({ smoke: true, compileRecipe: true });
   assert.equal(r.code, 0, r.stderr);
   assert.match(
     flagsOf(r, "cpu-vs-pytorch"),
-    /--max-seconds 18 --device cpu .*--baseline pytorch,pytorch-bf16-pure,pytorch-compile \[/,
+    /--max-seconds 15 --device cpu .*--baseline pytorch,pytorch-bf16-pure,pytorch-compile,deno-fp32,deno-bf16-hybrid \[/,
   );
 });
 

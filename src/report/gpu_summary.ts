@@ -7,7 +7,7 @@
 import { isComparable, isPlainRun, ms as twoDecimals, percent, rowsOf, runName } from "./rows.ts";
 import { pairedVerdictOf } from "./verdicts.ts";
 import { DASH, table } from "./table.ts";
-import type { BenchResult, Run } from "../result/mod.ts";
+import { baselineNameOf, type BenchResult, type Run } from "../result/mod.ts";
 
 /** A run with the result it came from. */
 interface Located {
@@ -32,7 +32,8 @@ const versus = (run: Run, reference: Run) =>
       "no ratio is drawn).";
 const when = (x: Located) => x.result.createdAt.slice(0, 16).replace("T", " ");
 const trainingSeconds = (run: Run) => run.epochs.reduce((sum, e) => sum + e.seconds, 0);
-const ours = (list: Located[]) => list.filter((x) => x.run.implementation === "deno-libtorch");
+const ours = (list: Located[]) =>
+  list.filter((x) => x.run.implementation === "deno-libtorch" && baselineNameOf(x.run) === null);
 const newest = (list: Located[]): Located | undefined =>
   [...list].sort((a, b) => b.result.createdAt.localeCompare(a.result.createdAt))[0];
 const fastest = (list: Located[]): Located | undefined =>

@@ -138,7 +138,7 @@ function unpaired(a: Run, b: Run): string {
 
 function comparisonLines(result: BenchResult): string[] {
   const rows = rowsOf(result);
-  const kind = (r: Run) => `${r.implementation}/${r.precision}`;
+  const kind = (r: Run) => `${stackName(r)}/${r.precision}`;
   const pairs = new Map<string, [Run, Run]>();
   for (const cuda of rows.filter((r) => r.device === "cuda")) {
     const cpu = rows.find((r) => r.device === "cpu" && kind(r) === kind(cuda));

@@ -31,7 +31,7 @@ const STACK_NAMES: Record<Implementation, string> = {
  * autocast+CL`), ours and older runs by their stack.
  */
 export function stackName(run: Pick<Run, "implementation" | "options">): string {
-  const name = run.implementation === "deno-libtorch" ? null : baselineNameOf(run);
+  const name = baselineNameOf(run); // null for ours (no recipe recorded) and older runs
   return name === null ? STACK_NAMES[run.implementation] : BASELINES[name].label;
 }
 

@@ -11,9 +11,12 @@ import type { BaselineName, Implementation, Precision, Run } from "./schema.ts";
 
 /** What a `--baseline` name runs. */
 export interface BaselineSpec {
-  /** The stack of its worker. */
-  implementation: Exclude<Implementation, "deno-libtorch">;
-  /** baselines/pytorch_recipes.py's recipe (`--recipe`), or null for the libtorch C++ worker. */
+  /** The stack of its worker (ours: src/bench/baselines/self_worker.ts). */
+  implementation: Implementation;
+  /**
+   * The recipe its worker is started with (`--recipe`): baselines/pytorch_recipes.py's, or ours
+   * (self_worker.ts takes the precision and layout below); null for the libtorch C++ worker.
+   */
   recipe: string | null;
   /** The run's precision. */
   precision: Precision;
@@ -66,6 +69,20 @@ export const BASELINES: Readonly<Record<BaselineName, BaselineSpec>> = {
     precision: "fp32",
     channelsLast: false,
     label: "libtorch C++",
+  },
+  "deno-fp32": {
+    implementation: "deno-libtorch",
+    recipe: "fp32",
+    precision: "fp32",
+    channelsLast: false,
+    label: "ours fp32 (worker)",
+  },
+  "deno-bf16-hybrid": {
+    implementation: "deno-libtorch",
+    recipe: "bf16-hybrid-cl",
+    precision: "bf16-hybrid",
+    channelsLast: true,
+    label: "ours bf16 hybrid+CL (worker)",
   },
 };
 

@@ -49,7 +49,9 @@ export const CHOICES = {
    * recipe; pytorch-bf16: bf16 autocast + channels-last; pytorch-bf16-pure: bf16 parameters and
    * activations in channels-last; pytorch-bf16-hybrid: as pure bf16 in the stages at 4×4 pixels or
    * more, fp32 after; pytorch-compile: the seed's fp32 recipe under torch.compile, torch 2.x
-   * only; libtorch: the C++ worker), each declared in recipes.ts.
+   * only; libtorch: the C++ worker; deno-fp32 and deno-bf16-hybrid: our own step in fp32, or
+   * the fixed bf16 split, in a worker process of ours, to time another configuration of ours
+   * against them), each declared in recipes.ts.
    */
   baseline: [
     "pytorch",
@@ -58,6 +60,8 @@ export const CHOICES = {
     "pytorch-bf16-hybrid",
     "pytorch-compile",
     "libtorch",
+    "deno-fp32",
+    "deno-bf16-hybrid",
   ],
   /** `--inception-branches`: an Inception block's branches one after another, or concurrently. */
   inceptionBranches: ["sequential", "parallel"],

@@ -126,7 +126,9 @@ export function baselineRun(
   const imagesPerSecond = (config.batchSize * 1000) / stepMs.median;
   return {
     run: {
-      label: `${implementation} ${j.torchVersion} ${device} ${precision}`,
+      // A worker of ours is named by its baseline, so as not to read as our own run.
+      label: `${implementation === "deno-libtorch" ? name : implementation} ${j.torchVersion} ` +
+        `${device} ${precision}`,
       implementation,
       device,
       deviceName: context.deviceName ?? j.deviceName,

@@ -16,3 +16,4 @@ export * from "./default_baseline.ts";
 export * from "./malloc.ts";
 export * from "./worker.ts";
 export * from "./paired.ts";
+export * from "./self_worker.ts";

@@ -1,11 +1,12 @@
 /**
- * The baselines' side of a paired window: each baseline's worker started (PyTorch's with its
- * recipe, or the libtorch C++ worker), checked, and asked for its steps; a failing worker leaves
+ * The baselines' side of a paired window: each baseline's worker started (PyTorch's or ours with
+ * its recipe, or the libtorch C++ worker), checked, and asked for its steps; a failing worker leaves
  * the rotation with the reason.
  *
  * @module
  */
 import { BASELINE_PYTHON, BASELINE_SCRIPT } from "./baseline.ts";
+import { SELF_WORKER_ARGS } from "./self_worker.ts";
 import { type BaselineName, BASELINES } from "../../result/mod.ts";
 import {
   startWorker,
@@ -19,18 +20,17 @@ import {
 export const LIBTORCH_WORKER: string = Deno.env.get("GOOGLENET_WORKER") ??
   new URL("../../../native/build/googlenet_worker", import.meta.url).pathname;
 
-/** How to start a baseline's worker: PyTorch's with the name's recipe, or the C++ one. */
+/**
+ * How to start a baseline's worker: PyTorch's or ours (self_worker.ts) with the name's recipe,
+ * or the C++ one.
+ */
 function workerCommand(name: BaselineName, log: (line: string) => void): WorkerCommandLine {
-  const prefixed = (line: string) => log(`  [${name}] ${line}`);
-  const { recipe } = BASELINES[name];
-  return recipe !== null
-    ? {
-      program: BASELINE_PYTHON,
-      args: [BASELINE_SCRIPT, "--recipe", recipe],
-      name: `${name} worker`,
-      log: prefixed,
-    }
-    : { program: LIBTORCH_WORKER, name: `${name} worker`, log: prefixed };
+  const common = { name: `${name} worker`, log: (line: string) => log(`  [${name}] ${line}`) };
+  const { recipe, implementation } = BASELINES[name];
+  if (recipe === null) return { program: LIBTORCH_WORKER, ...common };
+  return implementation === "deno-libtorch"
+    ? { program: Deno.execPath(), args: [...SELF_WORKER_ARGS, "--recipe", recipe], ...common }
+    : { program: BASELINE_PYTHON, args: [BASELINE_SCRIPT, "--recipe", recipe], ...common };
 }
 
 /** A started worker, checked to run the recipe of `name` (its ready line names it). */

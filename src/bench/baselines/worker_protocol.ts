@@ -32,7 +32,7 @@ import { CHOICES, type Device } from "../../result/mod.ts";
  */
 export const readySchema = z.object({
   ready: z.literal(true),
-  implementation: z.enum(CHOICES.implementation).exclude(["deno-libtorch"]),
+  implementation: z.enum(CHOICES.implementation),
   /** The torch (or libtorch) release, e.g. `"1.13.1"`. */
   version: z.string(),
   /** CPU model or GPU name. */
