@@ -9,9 +9,13 @@ import { baselinesOf, type BenchResult, type Paired, type Run } from "../result/
 import { pairedVerdictOf } from "./verdicts.ts";
 import { noiseOf, percent, rowsOf, runLabel, stackName } from "./rows.ts";
 
-/** A baseline's name in a verdict: PyTorch's recipes named eager (`PyTorch eager`). */
+/**
+ * A baseline's name in a verdict: PyTorch's eager recipes named so (`PyTorch eager`), not its
+ * torch.compile recipe.
+ */
 function againstName(base: Run): string {
-  return stackName(base).replace(/^PyTorch\b/, "PyTorch eager");
+  const name = stackName(base);
+  return name.includes("torch.compile") ? name : name.replace(/^PyTorch\b/, "PyTorch eager");
 }
 
 /**
