@@ -157,10 +157,13 @@ else
   probe=(cuda:0 0)
   dist_threads=8
 fi
-# The CPU column's baselines: PyTorch's fp32 and pure bf16, torch.compile's where this tree has it,
-# and our own fp32 step and fixed bf16 split in workers of ours (--cpu-best against both, paired).
+# The CPU column's baselines: PyTorch's fp32 and pure bf16, torch.compile's where this tree has it
+# and the torch is 2.x (the harness refuses it on 1.x, as in a rehearsal here), and our own fp32
+# step and fixed bf16 split in workers of ours (--cpu-best against both, paired).
 cpu_baselines=pytorch,pytorch-bf16-pure
-grep -q pytorch-compile src/result/recipes.ts 2>/dev/null && cpu_baselines+=,pytorch-compile
+grep -q pytorch-compile src/result/recipes.ts 2>/dev/null &&
+  "$TORCH_PYTHON" -c 'import sys, torch; sys.exit(int(torch.__version__.split(".")[0]) < 2)' 2>/dev/null &&
+  cpu_baselines+=,pytorch-compile
 grep -q deno-fp32 src/result/recipes.ts 2>/dev/null && cpu_baselines+=,deno-fp32,deno-bf16-hybrid
 
 # What the build will meet, for a failed build's diagnosis: the compiler, the torch, nvcc, and the
