@@ -5,17 +5,25 @@
  *
  * @module
  */
-import { baselinesOf, type BenchResult, type Paired, type Run } from "../result/mod.ts";
+import {
+  baselineNameOf,
+  BASELINES,
+  baselinesOf,
+  type BenchResult,
+  type Paired,
+  type Run,
+} from "../result/mod.ts";
 import { pairedVerdictOf } from "./verdicts.ts";
 import { noiseOf, percent, rowsOf, runLabel, stackName } from "./rows.ts";
 
 /**
  * A baseline's name in a verdict: PyTorch's eager recipes named so (`PyTorch eager`), not its
- * torch.compile recipe.
+ * torch.compile recipe (recipes.ts's `compiled`).
  */
 function againstName(base: Run): string {
-  const name = stackName(base);
-  return name.includes("torch.compile") ? name : name.replace(/^PyTorch\b/, "PyTorch eager");
+  const name = baselineNameOf(base);
+  const eager = name === null || !BASELINES[name].compiled;
+  return eager ? stackName(base).replace(/^PyTorch\b/, "PyTorch eager") : stackName(base);
 }
 
 /**

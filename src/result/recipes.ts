@@ -24,6 +24,8 @@ export interface BaselineSpec {
   channelsLast: boolean;
   /** How reports name it. */
   label: string;
+  /** Whether the step runs under torch.compile (torch 2.x only), not eagerly. */
+  compiled?: true;
 }
 
 /** Every `--baseline` name's recipe. */
@@ -62,6 +64,7 @@ export const BASELINES: Readonly<Record<BaselineName, BaselineSpec>> = {
     precision: "fp32",
     channelsLast: false,
     label: "PyTorch fp32 torch.compile",
+    compiled: true,
   },
   libtorch: {
     implementation: "libtorch",
@@ -87,6 +90,11 @@ export const BASELINES: Readonly<Record<BaselineName, BaselineSpec>> = {
 };
 
 const NAMES = Object.keys(BASELINES) as BaselineName[];
+
+/** The `--baseline` names whose step runs under torch.compile (torch 2.x only). */
+export const COMPILED_BASELINES: readonly BaselineName[] = NAMES.filter((n) =>
+  BASELINES[n].compiled
+);
 
 /** The name whose recipe an implementation runs when no recipe is recorded (the seed's). */
 function defaultName(implementation: Implementation): BaselineName | null {

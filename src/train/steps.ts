@@ -74,6 +74,19 @@ export class StepFeed {
     }
     return [this.#order, this.#ranges[this.#i++]];
   }
+  /**
+   * The next `n` steps, each timed between device synchronisations ({@linkcode timeStep}), and
+   * each step's loss (read after its clock stops).
+   */
+  timedSteps(n: number, device: Device): { stepMs: number[]; losses: number[] } {
+    const stepMs: number[] = [], losses: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const [order, range] = this.next();
+      stepMs.push(timeStep(this.#trainer, { order, range, device }));
+      losses.push(this.#trainer.lastLoss());
+    }
+    return { stepMs, losses };
+  }
   /** Frees the permutation and the generator. */
   dispose(): void {
     this.#order?.dispose();

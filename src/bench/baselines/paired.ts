@@ -12,14 +12,7 @@ import { batchRanges } from "../../data/mod.ts";
 import { mallocEnv } from "./malloc.ts";
 import { type BaselineName, baselineNameOf, type Run } from "../../result/mod.ts";
 import { type PairedShape, pairedShape, type WindowTimes } from "../measure/mod.ts";
-import {
-  type DeviceData,
-  type RunPlan,
-  StepFeed,
-  type Stopper,
-  timeStep,
-  Trainer,
-} from "../../train/mod.ts";
+import { type DeviceData, type RunPlan, StepFeed, type Stopper, Trainer } from "../../train/mod.ts";
 import { median } from "../../stats/mod.ts";
 import { WorkerError } from "./worker.ts";
 import {
@@ -47,13 +40,9 @@ class Ours {
     this.#feed = new StepFeed(this.#trainer, plan.config.seed, ranges);
   }
   steps(n: number): number[] {
-    const ms: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const [order, range] = this.#feed.next();
-      ms.push(timeStep(this.#trainer, { order, range, device: this.#plan.device }));
-      this.side.losses.push(this.#trainer.lastLoss());
-    }
-    return ms;
+    const { stepMs, losses } = this.#feed.timedSteps(n, this.#plan.device);
+    this.side.losses.push(...losses);
+    return stepMs;
   }
   /** What `n` of our steps take by the latest window (or warm-up), 0 before any: a deadline's base. */
   expectedMs(n: number): number {

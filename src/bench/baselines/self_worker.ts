@@ -12,18 +12,11 @@
  * @module
  */
 import { cpus } from "node:os";
-import { parseArgs } from "node:util";
 import { buildInfo, setBackendFlags, setNumThreads } from "../../ffi/mod.ts";
 import { batchRanges, loadDataset } from "../../data/mod.ts";
-import { StepFeed, timeStep, Trainer, uploadDataset } from "../../train/mod.ts";
-import {
-  type BaselineName,
-  BASELINES,
-  CHOICES,
-  defaultAdam,
-  type Device,
-} from "../../result/mod.ts";
-import { commandSchema } from "./worker_protocol.ts";
+import { StepFeed, Trainer, uploadDataset } from "../../train/mod.ts";
+import { type BaselineName, BASELINES, CHOICES, defaultAdam } from "../../result/mod.ts";
+import { commandSchema, parseServeArgs } from "./worker_protocol.ts";
 import { linesOf } from "./worker_child.ts";
 
 /** The `--baseline` names this worker serves: those whose stack is ours. */
@@ -40,44 +33,15 @@ export const SELF_WORKER_ARGS: readonly string[] = [
   new URL(import.meta.url).pathname,
 ];
 
-/** The protocol's options, checked (a bad one ends the worker with exit 1). */
+/** The protocol's options and `--recipe`, checked (a bad one ends the worker with exit 1). */
 function options(args: string[]) {
-  const { values: v } = parseArgs({
-    args,
-    options: {
-      serve: { type: "boolean" },
-      recipe: { type: "string" },
-      data: { type: "string" },
-      device: { type: "string" },
-      threads: { type: "string" },
-      "batch-size": { type: "string" },
-      lr: { type: "string" },
-      seed: { type: "string" },
-      tf32: { type: "boolean" },
-    },
-  });
-  const name = SELF_BASELINES.find((n) => BASELINES[n].recipe === v.recipe);
-  if (!v.serve || name === undefined || v.data === undefined) {
-    throw new Error(
-      `expected --serve --data DIR --recipe ${
-        SELF_BASELINES.map((n) => BASELINES[n].recipe).join("|")
-      }, found ${args.join(" ")}`,
-    );
+  const { config, own } = parseServeArgs(args, { recipe: { type: "string" } });
+  const name = SELF_BASELINES.find((n) => BASELINES[n].recipe === own.recipe);
+  if (name === undefined) {
+    const recipes = SELF_BASELINES.map((n) => BASELINES[n].recipe).join(", ");
+    throw new Error(`--recipe: expected one of ${recipes}, found ${own.recipe ?? "none"}`);
   }
-  const device = (CHOICES.device as readonly string[]).includes(v.device ?? "")
-    ? v.device as Device
-    : "cpu";
-  const num = (s: string | undefined, fallback: number) => s === undefined ? fallback : Number(s);
-  return {
-    name,
-    dataDir: v.data,
-    device,
-    threads: num(v.threads, 1),
-    batchSize: num(v["batch-size"], 64),
-    lr: num(v.lr, 1e-3),
-    seed: num(v.seed, 0),
-    tf32: v.tf32 ?? false,
-  };
+  return { ...config, name };
 }
 
 const write = (o: unknown) => console.log(JSON.stringify(o));
@@ -125,14 +89,8 @@ async function serve(args: string[]): Promise<void> {
       continue;
     }
     if (command.data.op === "quit") break;
-    const stepMs: number[] = [], losses: (number | null)[] = [];
-    for (let i = 0; i < command.data.n; i++) {
-      const [order, range] = feed.next();
-      stepMs.push(timeStep(trainer, { order, range, device: o.device }));
-      const loss = trainer.lastLoss();
-      losses.push(Number.isNaN(loss) ? null : loss);
-    }
-    write({ stepMs, losses });
+    const { stepMs, losses } = feed.timedSteps(command.data.n, o.device);
+    write({ stepMs, losses: losses.map((l) => Number.isNaN(l) ? null : l) });
   }
   feed.dispose();
   trainer.dispose();

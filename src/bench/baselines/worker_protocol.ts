@@ -22,8 +22,9 @@
  *
  * @module
  */
+import { parseArgs } from "node:util";
 import { z } from "zod";
-import { CHOICES, type Device } from "../../result/mod.ts";
+import { CHOICES } from "../../result/mod.ts";
 
 /**
  * The worker's first line: it is ready, and what it is.
@@ -93,30 +94,78 @@ export class WorkerError extends Error {
   }
 }
 
+/**
+ * The training configuration a worker is started with: each field's flag and value, declared
+ * once for {@linkcode serveArgs} (which writes them) and {@linkcode parseServeArgs} (which reads
+ * them back, in our own worker).
+ *
+ * @internal
+ */
+export const workerConfigSchema = z.object({
+  /** `--data`: folder of the four MNIST IDX files. */
+  dataDir: z.string().min(1),
+  /** `--device`. */
+  device: z.enum(CHOICES.device),
+  /** `--threads`: intra-op threads. */
+  threads: z.coerce.number().int().positive(),
+  /** `--batch-size`: images per step. */
+  batchSize: z.coerce.number().int().positive(),
+  /** `--lr`: Adam's learning rate. */
+  lr: z.coerce.number().positive(),
+  /** `--seed`: seed of the model's initialisation and of the batch order. */
+  seed: z.coerce.number().int().nonnegative(),
+  /** `--tf32`: allow TF32 on CUDA. */
+  tf32: z.boolean(),
+});
+
 /** The training configuration a worker is started with. */
-export interface WorkerConfig {
-  /** Folder of the four MNIST IDX files. */
-  dataDir: string;
-  /** Device. */
-  device: Device;
-  /** Intra-op threads. */
-  threads: number;
-  /** Images per step. */
-  batchSize: number;
-  /** Adam's learning rate. */
-  lr: number;
-  /** Seed of the model's initialisation and of the batch order. */
-  seed: number;
-  /** Allow TF32 on CUDA. */
-  tf32: boolean;
-}
+export type WorkerConfig = typeof workerConfigSchema["_zod"]["output"];
+
+/** Each valued field's flag, in the command line's order (`--tf32` is a switch). */
+const SERVE_FLAGS = {
+  dataDir: "data",
+  device: "device",
+  threads: "threads",
+  batchSize: "batch-size",
+  lr: "lr",
+  seed: "seed",
+} as const satisfies Record<Exclude<keyof WorkerConfig, "tf32">, string>;
+
+const fields = Object.keys(SERVE_FLAGS) as (keyof typeof SERVE_FLAGS)[];
 
 /** The protocol's command line after the program and its own leading arguments. */
 export function serveArgs(config: WorkerConfig): string[] {
-  const args = ["--serve", "--data", config.dataDir, "--device", config.device];
-  args.push("--threads", String(config.threads), "--batch-size", String(config.batchSize));
-  args.push("--lr", String(config.lr), "--seed", String(config.seed));
+  const args = ["--serve", ...fields.flatMap((f) => [`--${SERVE_FLAGS[f]}`, String(config[f])])];
   return config.tf32 ? [...args, "--tf32"] : args;
+}
+
+/**
+ * A worker's side of {@linkcode serveArgs}: the configuration in `args` (which must hold
+ * `--serve`), and the options before or after it that are the program's own (e.g. `--recipe`).
+ *
+ * @throws {Error} Naming the flag and what was expected when one is missing or bad.
+ */
+export function parseServeArgs(
+  args: string[],
+  own: Record<string, { type: "string" | "boolean" }> = {},
+): { config: WorkerConfig; own: Record<string, string | boolean | undefined> } {
+  const valued = Object.fromEntries(fields.map((f) => [SERVE_FLAGS[f], { type: "string" }]));
+  const values: Record<string, string | boolean | undefined> = parseArgs({
+    args,
+    options: { ...own, ...valued, serve: { type: "boolean" }, tf32: { type: "boolean" } },
+  }).values;
+  if (!values.serve) throw new Error(`expected --serve, found ${args.join(" ")}`);
+  const raw = Object.fromEntries(fields.map((f) => [f, values[SERVE_FLAGS[f]]]));
+  const parsed = workerConfigSchema.safeParse({ ...raw, tf32: values.tf32 ?? false });
+  if (!parsed.success) {
+    const [issue] = parsed.error.issues;
+    const flag = SERVE_FLAGS[issue.path[0] as keyof typeof SERVE_FLAGS];
+    throw new Error(`--${flag}: ${issue.message}, found ${JSON.stringify(values[flag])}`);
+  }
+  return {
+    config: parsed.data,
+    own: Object.fromEntries(Object.keys(own).map((k) => [k, values[k]])),
+  };
 }
 
 /** How long a worker may take to answer: see {@linkcode commandDeadlineMs}. */

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { BenchConfig, Device } from "../../result/mod.ts";
+import { type BenchConfig, COMPILED_BASELINES, type Device } from "../../result/mod.ts";
 import { flagName } from "../../cli/mod.ts";
 
 /**
@@ -30,9 +30,6 @@ export function versionAtLeast(version: string, major: number, minor: number): b
   const [a, b] = [Number(m[1]), Number(m[2])];
   return a > major || (a === major && b >= minor);
 }
-
-/** The `--baseline` names whose PyTorch recipe runs under torch.compile (torch 2.x only). */
-export const COMPILED_BASELINES = ["pytorch-compile"] as const;
 
 /**
  * Why the `--baseline` names cannot run on the baseline's torch (`torch`: its version, as

@@ -20,8 +20,14 @@ import { DataError, type Dataset, loadDataset } from "../../data/mod.ts";
 import { collectEnv } from "./env.ts";
 import { applyMalloc, BASELINE_PYTHON, pythonTorchVersion } from "../baselines/mod.ts";
 import { checkWeightsFile } from "../../model/mod.ts";
-import { COMPILED_BASELINES, compiledBaselineProblem, speedOptionProblem } from "./options.ts";
-import type { BenchConfig, Device, Env, GpuInfo } from "../../result/mod.ts";
+import { compiledBaselineProblem, speedOptionProblem } from "./options.ts";
+import {
+  type BenchConfig,
+  COMPILED_BASELINES,
+  type Device,
+  type Env,
+  type GpuInfo,
+} from "../../result/mod.ts";
 import { DataParallel, type RankEnv, rankProblem } from "../../dist/mod.ts";
 
 /** A one-line failure the user can act on: printed without a stack, exit code 2. */
