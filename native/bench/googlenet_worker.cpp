@@ -1,6 +1,6 @@
 // googlenet_worker.cpp — the libtorch C++ baseline: the seed's GoogLeNet, Adam and randperm batch
 // order written directly against libtorch's C++ API, served over the worker protocol v1 (one JSON
-// object a line on stdin/stdout; see src/bench/worker.ts, which declares the protocol):
+// object a line on stdin/stdout; src/bench/baselines/worker_protocol.ts declares the protocol):
 //
 //   googlenet_worker --serve --data DIR --device cpu|cuda --threads N --batch-size B --lr LR
 //                    --seed S [--tf32]
